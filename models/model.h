@@ -1,0 +1,104 @@
+/* model.h - the model type table.
+ *
+ * A model family (quadratic, ridge, logistic, softmax, ...) is one
+ * `static const ihg_model_type` table of closed-form functions in
+ * models/<family>.c; only a pointer to it is exported.  An ihg_model is one
+ * instance: the family, its sizes, the data it is bound to and a workspace
+ * allocated once by init(), so that no function here allocates.
+ *
+ * Notation (DESIGN §2):
+ *   theta  the P parameters, flat (weights then biases, per family)
+ *   lambda the Hn hyperparameters (log decay, or distilled pixels)
+ *   L_T(theta, lambda)  training loss, on `data` (train set or a minibatch)
+ *   L_V(theta, lambda)  validation loss, on `data` (val or test set)
+ *   H = d2 L_T / dtheta2,  J = d2 L_T / dtheta dlambda  (P x Hn)
+ */
+#ifndef IHG_MODEL_H
+#define IHG_MODEL_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "../src/config.h"
+#include "../src/data.h"
+
+typedef struct ihg_model ihg_model;
+
+typedef struct {
+    const char *name; /* the YAML `model.kind` */
+    ihg_task task;    /* what data it needs    */
+
+    /* Set m->P, m->Hn and allocate m->work for data sets of up to
+     * max_rows rows.  Returns IHG_OK or an error (sizes too large). */
+    int (*init)(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
+                size_t max_rows);
+    void (*free)(ihg_model *m);
+
+    /* Initial parameters and hyperparameters. */
+    void (*init_theta)(const ihg_model *m, gsl_vector *theta, gsl_rng *rng);
+    void (*init_lambda)(const ihg_model *m, gsl_vector *lambda, gsl_rng *rng);
+
+    /* L_T on `data` (including the regulariser); if grad != NULL also
+     * grad = dL_T/dtheta. */
+    double (*train_loss)(ihg_model *m, const gsl_vector *theta,
+                         const gsl_vector *lambda, const ihg_data *data,
+                         gsl_vector *grad);
+    /* Hu = H u, H the Hessian of L_T on data. */
+    void (*train_hvp)(ihg_model *m, const gsl_vector *theta,
+                      const gsl_vector *lambda, const ihg_data *data,
+                      const gsl_vector *u, gsl_vector *Hu);
+    /* out = J^T u (an Hn-vector): out_i = sum_j d2 L_T/dlambda_i dtheta_j u_j. */
+    void (*train_jtvp)(ihg_model *m, const gsl_vector *theta,
+                       const gsl_vector *lambda, const ihg_data *data,
+                       const gsl_vector *u, gsl_vector *out);
+    /* Optional (may be NULL): the full P x P Hessian of L_T.  When absent
+     * it is formed column by column with train_hvp. */
+    void (*train_hessian)(ihg_model *m, const gsl_vector *theta,
+                          const gsl_vector *lambda, const ihg_data *data,
+                          gsl_matrix *H);
+
+    /* L_V on `data` (no regulariser); grad_theta = dL_V/dtheta and
+     * grad_lambda = dL_V/dlambda when non-NULL. */
+    double (*val_loss)(ihg_model *m, const gsl_vector *theta,
+                       const gsl_vector *lambda, const ihg_data *data,
+                       gsl_vector *grad_theta, gsl_vector *grad_lambda);
+
+    /* Optional: fraction of correctly classified rows (classifiers). */
+    double (*accuracy)(ihg_model *m, const gsl_vector *theta,
+                       const ihg_data *data);
+
+    /* Optional: theta*(lambda) in closed form (the quadratic toy). */
+    int (*solve_inner)(ihg_model *m, const gsl_vector *lambda,
+                       gsl_vector *theta);
+} ihg_model_type;
+
+struct ihg_model {
+    const ihg_model_type *type;
+    size_t P;                 /* parameters                               */
+    size_t Hn;                /* hyperparameters                          */
+    size_t d, k;              /* features, classes/outputs                */
+    ihg_hyper_mode hyper;
+    const ihg_config *cfg;
+    const ihg_dataset *ds;    /* may be NULL (quadratic)                  */
+    void *work;               /* family-private workspace                 */
+};
+
+/* Registry: the table for a `model.kind` name, or NULL. */
+const ihg_model_type *ihg_model_lookup(const char *kind);
+/* NULL-terminated list of all families, for --help and errors. */
+extern const ihg_model_type *const ihg_model_types[];
+
+/* Allocate an instance (calls type->init).  NULL on failure, with the
+ * error recorded. */
+ihg_model *ihg_model_alloc(const ihg_model_type *type, const ihg_config *cfg,
+                           const ihg_dataset *ds, size_t max_rows);
+void ihg_model_free(ihg_model *m);
+
+/* The families. */
+extern const ihg_model_type *const ihg_model_quadratic;
+extern const ihg_model_type *const ihg_model_ridge;
+extern const ihg_model_type *const ihg_model_logistic;
+extern const ihg_model_type *const ihg_model_softmax;
+
+#endif

@@ -1,0 +1,42 @@
+/* compare.h - every hypergradient method at the same (theta, lambda).
+ *
+ * For Neumann K = 0..Kmax and CG K = 1..Kmax: the relative error
+ * ||g_K - g_ref|| / ||g_ref|| and cosine similarity to the reference
+ * hypergradient g_ref (exact when P <= exact_max, else a long CG run,
+ * labelled as such), the identity approximation, the spectrum of H,
+ * rho(I - alpha H) and the predicted Neumann envelope rho^(K+1).
+ */
+#ifndef IHG_COMPARE_H
+#define IHG_COMPARE_H
+
+#include <gsl/gsl_vector.h>
+
+#include "session.h"
+
+typedef struct {
+    long kmax;
+    double alpha;
+    int reference_exact;      /* 1: exact solve; 0: long CG run       */
+    long reference_iters;     /* CG iterations of the reference       */
+    int exact_fallback;       /* exact: H not PD, LU used              */
+    /* arrays of kmax + 1 entries, index = K (cg[0] unused, NaN) */
+    double *neumann_rel_err, *neumann_cos;
+    double *cg_rel_err, *cg_cos;
+    double *predicted;        /* rho^(K+1) (NaN when spectrum unknown) */
+    double identity_rel_err, identity_cos;
+    /* spectrum (when P <= exact_max; NULL otherwise) */
+    gsl_vector *eigenvalues;  /* ascending                              */
+    double eig_min, eig_max, rho; /* rho = max_i |1 - alpha lambda_i|   */
+    long n_unstable;          /* eigenvalues with alpha lambda outside (0, 2) */
+    /* timings (seconds) */
+    double t_exact, t_neumann, t_cg, t_identity, t_eigen;
+    /* hypergradients (Hn) for --vectors */
+    gsl_vector *hg_reference, *hg_neumann, *hg_cg, *hg_identity; /* at K = kmax */
+} ihg_comparison;
+
+ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax);
+void ihg_comparison_free(ihg_comparison *c);
+/* Fill c at the session's current point with the session's alpha. */
+int ihg_compare_run(ihg_session *s, ihg_comparison *c);
+
+#endif

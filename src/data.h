@@ -1,0 +1,58 @@
+/* data.h - data sets: CSV files, IDX images, synthetic generators.
+ *
+ * A data set is a design matrix X (n x d, one example a row) and a target
+ * vector y (n): a real number for regression, a class index 0..k-1 stored
+ * as a double for classification.
+ */
+#ifndef IHG_DATA_H
+#define IHG_DATA_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "config.h"
+
+typedef enum {
+    IHG_TASK_NONE = 0,       /* no data (the quadratic toy)             */
+    IHG_TASK_REGRESSION,     /* y real                                  */
+    IHG_TASK_BINARY,         /* y in {0, 1}                             */
+    IHG_TASK_MULTICLASS      /* y in {0, ..., k-1}                      */
+} ihg_task;
+
+typedef struct {
+    size_t n, d;
+    gsl_matrix *X; /* n x d */
+    gsl_vector *y; /* n     */
+} ihg_data;
+
+typedef struct {
+    ihg_data *train, *val, *test; /* test may be NULL */
+    size_t d;                     /* features                               */
+    size_t k;                     /* classes (2 for binary, 0 regression)   */
+    ihg_task task;
+    size_t image_rows, image_cols; /* > 0 for image data                   */
+    char *source;                 /* short description for the status bar */
+} ihg_dataset;
+
+ihg_data *ihg_data_alloc(size_t n, size_t d);
+void ihg_data_free(ihg_data *data);
+
+/* Load (or generate) the data set described by cfg->data for a model of the
+ * given task.  Errors: "FILE:LINE:COLUMN: ..." pointing into the CSV file
+ * (ragged rows, non-numeric cells, bad labels) or at the YAML key naming a
+ * missing or unreadable file.  rng draws splits and synthetic data. */
+int ihg_dataset_load(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
+                     gsl_rng *rng);
+void ihg_dataset_free(ihg_dataset *ds);
+
+/* Read one CSV file with a header row; the target column is `target` (NULL =
+ * last).  Used by ihg_dataset_load and by the fuzzer. */
+int ihg_csv_read(const char *path, const char *target, ihg_task task,
+                 ihg_data **out, size_t *n_classes);
+/* The same from memory; `name` is used in messages. */
+int ihg_csv_parse(const char *name, const char *text, size_t len,
+                  const char *target, ihg_task task, ihg_data **out,
+                  size_t *n_classes);
+
+#endif

@@ -1,0 +1,73 @@
+/* hypergrad.h - approximations q ~ H^{-1} v and the IFT hypergradient.
+ *
+ *   dL_V/dlambda = dL_V/dlambda(direct) - J^T q,   q ~ H^{-1} v,  v = dL_V/dtheta
+ *
+ * Each solver is "initialise, iterate, test" (after GSL): start it with v,
+ * call iterate() once per Hessian-vector product, read q at any time.
+ *
+ *   exact    : form H (P <= limit), Cholesky; LU when H is not positive
+ *              definite (reported).  One iterate() does the whole solve.
+ *   neumann  : Lorraine et al. 2020, Algorithm 3:
+ *              p = v; repeat K times { v <- v - alpha H v; p <- p + v };
+ *              q = alpha p.  One iterate() = one term = one HVP.
+ *   cg       : conjugate gradient on H q = v, one HVP per iterate().
+ *   identity : q = v.
+ */
+#ifndef IHG_HYPERGRAD_H
+#define IHG_HYPERGRAD_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "config.h"
+
+/* A symmetric linear operator u -> H u. */
+typedef struct {
+    void (*apply)(const gsl_vector *u, gsl_vector *Hu, void *params);
+    /* Optional: the full matrix (for exact); NULL -> built from apply. */
+    void (*matrix)(gsl_matrix *H, void *params);
+    void *params;
+    size_t n;
+} ihg_linop;
+
+typedef enum {
+    IHG_SOLVE_RUNNING = 0,
+    IHG_SOLVE_DONE,       /* reached K terms / iterations or tolerance */
+    IHG_SOLVE_DIVERGED    /* non-finite or exploding iterate           */
+} ihg_solve_state;
+
+typedef struct ihg_solver ihg_solver;
+
+/* Allocate for dimension n; exact additionally allocates n x n (checked
+ * against exact_max first). */
+ihg_solver *ihg_solver_alloc(ihg_method method, size_t n, long exact_max);
+void ihg_solver_free(ihg_solver *s);
+
+/* Begin solving H q = v.  K = Neumann terms or CG iterations; alpha the
+ * Neumann step; tol the CG relative residual tolerance. */
+int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
+                     long K, double alpha, double tol);
+/* One unit of work (one HVP; the whole solve for exact).  Returns a status;
+ * *state tells whether the solve is finished. */
+int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state);
+/* Current approximation q (valid after start). */
+const gsl_vector *ihg_solver_q(const ihg_solver *s);
+long ihg_solver_hvps(const ihg_solver *s);   /* HVPs used so far       */
+long ihg_solver_done_terms(const ihg_solver *s); /* terms / iterations done */
+double ihg_solver_residual(const ihg_solver *s); /* CG: ||r||/||v||    */
+ihg_method ihg_solver_method(const ihg_solver *s);
+/* exact: 1 if H was not positive definite and LU was used. */
+int ihg_solver_used_fallback(const ihg_solver *s);
+/* exact: the eigenvalues of H (ascending), valid after the solve; NULL
+ * otherwise. */
+const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s);
+
+/* Convenience: run a solver to completion. */
+int ihg_solve(ihg_method method, const ihg_linop *H, const gsl_vector *v,
+              long K, double alpha, double tol, long exact_max,
+              gsl_vector *q);
+
+/* Symmetric eigenvalues of the operator (forms H; n <= exact_max). */
+int ihg_linop_eigenvalues(const ihg_linop *H, long exact_max, gsl_vector *eval);
+
+#endif

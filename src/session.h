@@ -1,0 +1,136 @@
+/* session.h - one running experiment, advanced by a small state machine.
+ *
+ * The explorer and the headless runner drive the same session:
+ *
+ *   s = ihg_session_alloc(cfg);            // loads data, builds the model
+ *   while (!ihg_session_finished(s))
+ *       ihg_session_step(s, budget, &ev);  // at most `budget` units of work
+ *   ihg_session_free(s);
+ *
+ * A unit of work is one inner optimizer step, one Hessian-vector product
+ * (a Neumann term or a CG iteration), the exact solve, the J^T q product or
+ * the hyperparameter update.  The caller can redraw and read keys between
+ * units.  Phases of one outer step:
+ *
+ *   INNER -> SOLVE (terms 1..K) -> HYPERGRAD -> UPDATE -> (record) INNER ...
+ */
+#ifndef IHG_SESSION_H
+#define IHG_SESSION_H
+
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "../models/model.h"
+#include "config.h"
+#include "data.h"
+#include "hypergrad.h"
+
+typedef enum {
+    IHG_PHASE_INNER = 0, /* training theta                         */
+    IHG_PHASE_SOLVE,     /* q ~ H^{-1} v, one term at a time       */
+    IHG_PHASE_HYPERGRAD, /* J^T q and the hypergradient            */
+    IHG_PHASE_UPDATE,    /* outer optimizer step on lambda         */
+    IHG_PHASE_DONE,      /* outer.steps reached                    */
+    IHG_PHASE_STOPPED    /* diverged or failed: see last_message   */
+} ihg_phase;
+
+/* Event bits reported by ihg_session_step. */
+enum {
+    IHG_EV_INNER_STEP = 1u << 0,
+    IHG_EV_INNER_DONE = 1u << 1,
+    IHG_EV_SOLVE_TERM = 1u << 2,
+    IHG_EV_HYPERGRAD = 1u << 3,
+    IHG_EV_OUTER_DONE = 1u << 4, /* a new record was appended   */
+    IHG_EV_FINISHED = 1u << 5,
+    IHG_EV_STOPPED = 1u << 6     /* divergence or error          */
+};
+
+/* One line of history: the state after an outer step. */
+typedef struct {
+    long outer;          /* 1-based outer step                          */
+    long inner_steps;    /* inner steps taken in this outer step        */
+    double train_loss, val_loss, test_loss;   /* L_T (with decay), L_V  */
+    double train_acc, val_acc, test_acc;      /* NaN when not classifier */
+    double grad_norm;    /* ||dL_T/dtheta|| where the hypergradient was taken */
+    double hypergrad_norm;
+    double direct_norm;  /* ||dL_V/dlambda|| (direct term)              */
+    double v_norm;       /* ||dL_V/dtheta||                             */
+    double q_norm;       /* ||q||                                       */
+    double jtq_norm;     /* ||J^T q||                                   */
+    double lambda_norm;
+    ihg_method method;
+    long terms;          /* K used (Neumann terms / CG iterations)      */
+    double alpha;        /* Neumann alpha used                          */
+    long hvps;           /* HVPs spent on this hypergradient            */
+    double seconds;      /* wall time of this outer step                */
+    int fallback;        /* exact: H not PD, LU used                    */
+} ihg_record;
+
+typedef struct ihg_session ihg_session;
+
+/* Build a session from a loaded configuration (the session keeps a
+ * pointer to cfg: keep it alive).  NULL on failure, message recorded. */
+ihg_session *ihg_session_alloc(const ihg_config *cfg);
+void ihg_session_free(ihg_session *s);
+
+/* Back to the start: same seed, same initial theta and lambda, empty
+ * history.  Method, K and alpha keep their current (possibly changed)
+ * values. */
+int ihg_session_reset(ihg_session *s);
+
+/* Advance by at most `budget` units (>= 1).  *events (may be NULL) gets
+ * the IHG_EV_* bits of what happened.  Returns IHG_OK, or an error status
+ * when the run stopped (divergence: IHG_EDIVERGE) with the reason in
+ * ihg_session_message(). */
+int ihg_session_step(ihg_session *s, unsigned budget, unsigned *events);
+
+/* Run to the end of the current phase group:
+ *   inner_step: exactly one inner optimizer step (stays in INNER);
+ *   outer_step: until the next record is appended (or stop). */
+int ihg_session_inner_step(ihg_session *s, unsigned *events);
+int ihg_session_outer_step(ihg_session *s, unsigned *events);
+
+int ihg_session_finished(const ihg_session *s); /* DONE or STOPPED */
+ihg_phase ihg_session_phase(const ihg_session *s);
+const char *ihg_phase_name(ihg_phase p);
+/* Progress within the phase: inner step k of N (N = 0 in tol mode),
+ * or solve term j of K. */
+void ihg_session_progress(const ihg_session *s, long *done, long *total);
+/* Last message (divergence reason, fallback notice, error); "" if none. */
+const char *ihg_session_message(const ihg_session *s);
+
+/* Live settings (take effect at the next solve). */
+int ihg_session_set_method(ihg_session *s, ihg_method m);
+int ihg_session_set_terms(ihg_session *s, long K);   /* neumann terms / cg iters */
+int ihg_session_set_alpha(ihg_session *s, double alpha);
+ihg_method ihg_session_method(const ihg_session *s);
+long ihg_session_terms(const ihg_session *s);
+double ihg_session_alpha(const ihg_session *s);  /* effective alpha */
+
+/* Read-only views of the state. */
+const ihg_config *ihg_session_config(const ihg_session *s);
+const ihg_model *ihg_session_model(const ihg_session *s);
+const ihg_dataset *ihg_session_dataset(const ihg_session *s);
+const gsl_vector *ihg_session_theta(const ihg_session *s);
+const gsl_vector *ihg_session_lambda(const ihg_session *s);
+/* The last hypergradient (zeros before the first). */
+const gsl_vector *ihg_session_hypergrad(const ihg_session *s);
+long ihg_session_outer(const ihg_session *s);       /* records so far */
+long ihg_session_inner_total(const ihg_session *s); /* all inner steps */
+size_t ihg_session_history_len(const ihg_session *s);
+const ihg_record *ihg_session_history(const ihg_session *s);
+/* Current losses (recomputed on request; not free for big models). */
+double ihg_session_train_loss(ihg_session *s);
+double ihg_session_val_loss(ihg_session *s);
+double ihg_session_grad_norm(ihg_session *s);
+
+/* Pieces of the hypergradient at the current (theta, lambda), on the full
+ * training and validation sets, for the comparison pane and --compare:
+ *   H     the Hessian of L_T as an operator (valid until the next step);
+ *   v     dL_V/dtheta, direct = dL_V/dlambda;
+ *   J^T u the mixed partial product. */
+void ihg_session_hessian_op(ihg_session *s, ihg_linop *H);
+double ihg_session_val_grads(ihg_session *s, gsl_vector *v, gsl_vector *direct);
+void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out);
+
+#endif

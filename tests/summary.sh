@@ -1,0 +1,29 @@
+#!/bin/sh
+# summary.sh TEST... - total the checks of a `make check` run.
+# Each test prints "PASS: ..." / "FAIL: ..." lines into its .log; a test
+# that failed or crashed without printing a FAIL line counts as one failure.
+passed=0
+failed=0
+for t in "$@"; do
+    log="${t%.sh}.log"
+    trs="${t%.sh}.trs"
+    if [ ! -f "$log" ]; then
+        echo "missing log: $t" >&2
+        failed=$((failed + 1))
+        continue
+    fi
+    p=$(grep -c '^PASS: ' "$log")
+    f=$(grep -c '^FAIL: ' "$log")
+    res=$(sed -n 's/^:test-result: //p' "$trs" 2>/dev/null | head -n 1)
+    case "$res" in
+        PASS|SKIP|XFAIL) ;;
+        *) if [ "$f" -eq 0 ]; then f=1; fi
+           echo "test failed: $t ($res)" >&2 ;;
+    esac
+    if [ "$f" -gt 0 ]; then
+        grep '^FAIL: ' "$log" | head -n 20 | sed "s|^|$t: |" >&2
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"

@@ -1,0 +1,19 @@
+/* tui.h - the ncurses explorer's entry point. */
+#ifndef IHG_TUI_H
+#define IHG_TUI_H
+
+#include "config.h"
+
+typedef struct {
+    int no_color;        /* --no-color or NO_COLOR set                   */
+    const char *theme;   /* "default", "mono", "contrast" (NULL default) */
+    const char *record;  /* --record FILE: JSON Lines of outer steps     */
+    int ascii;           /* force the ASCII fallback (no braille)        */
+} ihg_tui_options;
+
+/* Run the explorer on a loaded experiment until the user quits.  Restores
+ * the terminal on every exit path.  Returns 0, or 1 after a fatal error
+ * (message printed to stderr once the terminal is restored). */
+int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt);
+
+#endif
