@@ -1,0 +1,86 @@
+/* decay.h - the L2 decay term shared by the model families.
+ *
+ * The regulariser is
+ *
+ *     R(theta, lambda) = 1/2 sum_{j in D} exp(lambda_{h(j)}) theta_j^2
+ *
+ * over the "decayed" parameters D (weights, never biases).  D is a list of
+ * contiguous ranges [start, start + count) of theta; a linear model has one
+ * range, an MLP one per weight matrix.  h maps a decayed parameter to its
+ * hyperparameter:
+ *
+ *   per-weight  h(j) = the position of j in D (ranges in order), Hn = |D|
+ *   global      h(j) = 0 for every j,                            Hn = 1
+ *
+ * Derivatives (e_j = exp(lambda_{h(j)}), zero for j not in D):
+ *
+ *   dR/dtheta_j          = e_j theta_j
+ *   d2R/dtheta_j2        = e_j              (diagonal Hessian)
+ *   (J^T u)_i            = sum_{j in D, h(j) = i} e_j theta_j u_j
+ *                          where J_ji = d2R / dtheta_j dlambda_i
+ *
+ * Nothing here allocates.  theta, lambda, u may have any stride.
+ */
+#ifndef IHG_DECAY_H
+#define IHG_DECAY_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "../src/config.h"
+#include "../src/data.h"
+
+#define IHG_DECAY_MAX_RANGES 16
+
+typedef struct {
+    ihg_hyper_mode mode;
+    size_t n_ranges;
+    size_t start[IHG_DECAY_MAX_RANGES];
+    size_t count[IHG_DECAY_MAX_RANGES];
+    size_t n_decayed; /* |D| */
+} ihg_decay;
+
+/* An empty decayed set. */
+void ihg_decay_init(ihg_decay *dc, ihg_hyper_mode mode);
+/* Append the range [start, start + count) (ranges must not overlap).
+ * IHG_EINVAL when there are already IHG_DECAY_MAX_RANGES ranges. */
+int ihg_decay_add_range(ihg_decay *dc, size_t start, size_t count);
+/* The number of hyperparameters: |D| (per-weight) or 1 (global). */
+size_t ihg_decay_n_hyper(const ihg_decay *dc);
+
+/* R(theta, lambda). */
+double ihg_decay_loss(const ihg_decay *dc, const gsl_vector *theta,
+                      const gsl_vector *lambda);
+/* grad += dR/dtheta. */
+void ihg_decay_add_grad(const ihg_decay *dc, const gsl_vector *theta,
+                        const gsl_vector *lambda, gsl_vector *grad);
+/* Hu += (d2R/dtheta2) u. */
+void ihg_decay_add_hvp(const ihg_decay *dc, const gsl_vector *lambda,
+                       const gsl_vector *u, gsl_vector *Hu);
+/* H += d2R/dtheta2 (adds e_j to the diagonal). */
+void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
+                           gsl_matrix *H);
+/* out = J^T u (an Hn-vector; overwritten). */
+void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
+                    const gsl_vector *lambda, const gsl_vector *u,
+                    gsl_vector *out);
+
+/* Helpers for the families, beside the decay term. */
+
+/* Size helpers for the families' init(): *out = a * b (or a + b); return 0
+ * on overflow or when the result exceeds IHG_MODEL_MAX_ELEMS. */
+/* Is `data` usable by a model with d features (X n x d, y n; n = 0 is
+ * fine)?  A mismatch is a programming error: it is recorded (IHG_EINTERNAL,
+ * naming `model`) and 0 returned, and the caller returns NaN instead of
+ * reading out of bounds. */
+int ihg_model_data_ok(const char *model, size_t d, const ihg_data *data);
+/* Set every element to NaN (v may be NULL). */
+void ihg_vector_fill_nan(gsl_vector *v);
+
+#define IHG_MODEL_MAX_ELEMS ((size_t)1 << 30)
+int ihg_size_mul(size_t a, size_t b, size_t *out);
+int ihg_size_add(size_t a, size_t b, size_t *out);
+
+#endif

@@ -1,0 +1,274 @@
+/* ridge.c - linear least squares with L2 decay on the weights.
+ *
+ * theta = [w (d), b], P = d + 1; lambda = log decay of w (per-weight:
+ * Hn = d, e_j = exp(lambda_j); global: Hn = 1, e_j = exp(lambda_0)).
+ * On a data set (X n x d, y n), with residuals r = X w + b 1 - y:
+ *
+ *   L_T        = 1/(2n) ||r||^2 + 1/2 sum_j e_j w_j^2
+ *   dL_T/dw    = X^T r / n + e .* w
+ *   dL_T/db    = 1^T r / n
+ *   H          = [ X^T X / n + diag(e)   X^T 1 / n ]      (train_hessian)
+ *                [ 1^T X / n             1         ]
+ *   H u        = [ X^T q / n + e .* u_w ;  1^T q / n ],   q = X u_w + u_b 1
+ *   (J^T u)_i  = sum_{j: h(j) = i} e_j w_j u_j
+ *   L_V        = 1/(2m) ||r||^2  on the validation rows (no decay)
+ *   dL_V/dw    = X^T r / m,  dL_V/db = 1^T r / m,  dL_V/dlambda = 0
+ *
+ * H does not depend on theta.  The rows are processed in blocks of at most
+ * `chunk` rows (the workspace size, from max_rows), so nothing allocates
+ * and a data set of any length works.
+ */
+#include "model.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "../src/error.h"
+#include "decay.h"
+
+#define RIDGE_MAX_CHUNK 4096
+
+typedef struct {
+    ihg_decay decay;
+    size_t chunk;     /* rows per block                           */
+    gsl_vector *r;    /* chunk: residuals / directional outputs  */
+    gsl_vector *ones; /* chunk                                    */
+} ridge_work;
+
+static void ridge_free(ihg_model *m)
+{
+    ridge_work *w = m->work;
+    if (!w)
+        return;
+    if (w->r)
+        gsl_vector_free(w->r);
+    if (w->ones)
+        gsl_vector_free(w->ones);
+    free(w);
+    m->work = NULL;
+}
+
+static int ridge_init(ihg_model *m, const ihg_config *cfg,
+                      const ihg_dataset *ds, size_t max_rows)
+{
+    (void)cfg;
+    size_t P;
+    if (!ds || ds->d == 0)
+        return ihg_error_set(IHG_EINVAL, "ridge: the data set has no features");
+    if (!ihg_size_add(ds->d, 1, &P))
+        return ihg_error_set(IHG_ENOMEM,
+                             "ridge: %zu features is too many parameters",
+                             ds->d);
+    ridge_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return ihg_error_set(IHG_ENOMEM, "out of memory (ridge model)");
+    m->work = w;
+    w->chunk = max_rows == 0 ? 1
+               : max_rows > RIDGE_MAX_CHUNK ? RIDGE_MAX_CHUNK : max_rows;
+    w->r = gsl_vector_alloc(w->chunk);
+    w->ones = gsl_vector_alloc(w->chunk);
+    if (!w->r || !w->ones) {
+        ridge_free(m);
+        return ihg_error_set(IHG_ENOMEM, "out of memory (ridge workspace)");
+    }
+    gsl_vector_set_all(w->ones, 1.0);
+    ihg_decay_init(&w->decay, m->hyper);
+    ihg_decay_add_range(&w->decay, 0, ds->d);
+    m->d = ds->d;
+    m->k = 1;
+    m->P = P;
+    m->Hn = ihg_decay_n_hyper(&w->decay);
+    return IHG_OK;
+}
+
+static void ridge_init_theta(const ihg_model *m, gsl_vector *theta,
+                             gsl_rng *rng)
+{
+    double sd = m->cfg->model.init_scale;
+    for (size_t j = 0; j < m->d; j++)
+        gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
+    gsl_vector_set(theta, m->d, 0.0);
+}
+
+static void ridge_init_lambda(const ihg_model *m, gsl_vector *lambda,
+                              gsl_rng *rng)
+{
+    (void)rng;
+    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+}
+
+/* 1/(2n) ||X w + b - y||^2; grad (if not NULL) overwritten with its
+ * gradient. */
+static double ridge_data_loss(ihg_model *m, const gsl_vector *theta,
+                              const ihg_data *data, gsl_vector *grad)
+{
+    ridge_work *w = m->work;
+    size_t d = m->d, n = data->n;
+    if (grad)
+        gsl_vector_set_zero(grad);
+    if (n == 0)
+        return 0.0;
+    gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+    gsl_vector_view gw;
+    if (grad)
+        gw = gsl_vector_subvector(grad, 0, d);
+    double b = gsl_vector_get(theta, d), inv_n = 1.0 / (double)n;
+    double ss = 0.0, sr = 0.0;
+    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+        gsl_matrix_const_view Xb =
+            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+        gsl_vector_const_view yb = gsl_vector_const_subvector(data->y, i0, nb);
+        gsl_vector_view rb = gsl_vector_subvector(w->r, 0, nb);
+        gsl_vector_memcpy(&rb.vector, &yb.vector);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, &Xb.matrix, &wv.vector, -1.0,
+                       &rb.vector); /* X w - y */
+        double *r = rb.vector.data;
+        for (size_t i = 0; i < nb; i++) {
+            r[i] += b;
+            ss += r[i] * r[i];
+            sr += r[i];
+        }
+        if (grad)
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &rb.vector, 1.0,
+                           &gw.vector);
+    }
+    if (grad)
+        gsl_vector_set(grad, d, sr * inv_n);
+    return 0.5 * ss * inv_n;
+}
+
+static double ridge_train_loss(ihg_model *m, const gsl_vector *theta,
+                               const gsl_vector *lambda, const ihg_data *data,
+                               gsl_vector *grad)
+{
+    ridge_work *w = m->work;
+    if (!ihg_model_data_ok("ridge", m->d, data)) {
+        ihg_vector_fill_nan(grad);
+        return NAN;
+    }
+    double loss = ridge_data_loss(m, theta, data, grad);
+    if (grad)
+        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
+    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+}
+
+static void ridge_train_hvp(ihg_model *m, const gsl_vector *theta,
+                            const gsl_vector *lambda, const ihg_data *data,
+                            const gsl_vector *u, gsl_vector *Hu)
+{
+    (void)theta;
+    ridge_work *w = m->work;
+    size_t d = m->d, n = data ? data->n : 0;
+    if (!ihg_model_data_ok("ridge", m->d, data)) {
+        ihg_vector_fill_nan(Hu);
+        return;
+    }
+    gsl_vector_set_zero(Hu);
+    if (n > 0) {
+        gsl_vector_const_view uw = gsl_vector_const_subvector(u, 0, d);
+        gsl_vector_view hw = gsl_vector_subvector(Hu, 0, d);
+        double ub = gsl_vector_get(u, d), inv_n = 1.0 / (double)n, sq = 0.0;
+        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+            gsl_matrix_const_view Xb =
+                gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+            gsl_vector_view qb = gsl_vector_subvector(w->r, 0, nb);
+            gsl_blas_dgemv(CblasNoTrans, 1.0, &Xb.matrix, &uw.vector, 0.0,
+                           &qb.vector);
+            double *q = qb.vector.data;
+            for (size_t i = 0; i < nb; i++) {
+                q[i] += ub;
+                sq += q[i];
+            }
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &qb.vector, 1.0,
+                           &hw.vector);
+        }
+        gsl_vector_set(Hu, d, sq * inv_n);
+    }
+    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+}
+
+static void ridge_train_jtvp(ihg_model *m, const gsl_vector *theta,
+                             const gsl_vector *lambda, const ihg_data *data,
+                             const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ridge_work *w = m->work;
+    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+}
+
+static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
+                                const gsl_vector *lambda,
+                                const ihg_data *data, gsl_matrix *H)
+{
+    (void)theta;
+    ridge_work *w = m->work;
+    size_t d = m->d, n = data ? data->n : 0;
+    if (H->size1 != m->P || H->size2 != m->P) {
+        ihg_error_set(IHG_EINTERNAL, "ridge: Hessian matrix is not %zux%zu",
+                      m->P, m->P);
+        gsl_matrix_set_all(H, NAN);
+        return;
+    }
+    if (!ihg_model_data_ok("ridge", m->d, data)) {
+        gsl_matrix_set_all(H, NAN);
+        return;
+    }
+    gsl_matrix_set_zero(H);
+    if (n > 0) {
+        double inv_n = 1.0 / (double)n;
+        gsl_matrix_view Hww = gsl_matrix_submatrix(H, 0, 0, d, d);
+        gsl_vector_view hwb = gsl_matrix_subcolumn(H, d, 0, d);
+        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+            gsl_matrix_const_view Xb =
+                gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+            gsl_vector_view ob = gsl_vector_subvector(w->ones, 0, nb);
+            gsl_blas_dsyrk(CblasUpper, CblasTrans, inv_n, &Xb.matrix, 1.0,
+                           &Hww.matrix);
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &ob.vector, 1.0,
+                           &hwb.vector);
+        }
+        gsl_matrix_set(H, d, d, 1.0);
+        /* Mirror the upper triangle: H is exactly symmetric. */
+        for (size_t i = 1; i <= d; i++)
+            for (size_t j = 0; j < i; j++)
+                gsl_matrix_set(H, i, j, gsl_matrix_get(H, j, i));
+    }
+    ihg_decay_add_hessian(&w->decay, lambda, H);
+}
+
+static double ridge_val_loss(ihg_model *m, const gsl_vector *theta,
+                             const gsl_vector *lambda, const ihg_data *data,
+                             gsl_vector *grad_theta, gsl_vector *grad_lambda)
+{
+    (void)lambda;
+    if (grad_lambda)
+        gsl_vector_set_zero(grad_lambda);
+    if (!ihg_model_data_ok("ridge", m->d, data)) {
+        ihg_vector_fill_nan(grad_theta);
+        return NAN;
+    }
+    return ridge_data_loss(m, theta, data, grad_theta);
+}
+
+const ihg_model_type ihg_model_ridge_type = {
+    .name = "ridge",
+    .task = IHG_TASK_REGRESSION,
+    .init = ridge_init,
+    .free = ridge_free,
+    .init_theta = ridge_init_theta,
+    .init_lambda = ridge_init_lambda,
+    .train_loss = ridge_train_loss,
+    .train_hvp = ridge_train_hvp,
+    .train_jtvp = ridge_train_jtvp,
+    .train_hessian = ridge_train_hessian,
+    .val_loss = ridge_val_loss,
+    .accuracy = NULL,
+    .solve_inner = NULL,
+};
+
+const ihg_model_type *const ihg_model_ridge = &ihg_model_ridge_type;
