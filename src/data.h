@@ -55,4 +55,26 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                   const char *target, ihg_task task, ihg_data **out,
                   size_t *n_classes);
 
+/* Synthetic data (synthetic.c).  x ~ N(0, 1) per feature; the teacher's
+ * weights are drawn first, then train, val and test rows in that order:
+ *   regression: y = x.w + b + noise N(0,1),      w_j, b ~ N(0, 1)
+ *   binary:     y ~ Bernoulli(sigmoid(x.w + b + noise N(0,1))),
+ *               w_j ~ N(0, 4/d), b ~ N(0, 1)
+ *   multiclass: y ~ Categorical(softmax(W x + b + noise N(0,I))),
+ *               W_cj ~ N(0, 9/d), b_c ~ N(0, 1)
+ * Fills ds->train, ->val, ->test (NULL when n_test = 0), ->d, ->k, ->task;
+ * ds->source is left alone.  Same rng state, same numbers. */
+typedef struct {
+    size_t n, n_val, n_test, d, k; /* k used for multiclass only */
+    double noise;
+} ihg_synthetic_spec;
+
+int ihg_synthetic_generate(ihg_dataset *ds, const ihg_synthetic_spec *spec,
+                           ihg_task task, gsl_rng *rng);
+
+/* Scale every feature of ds->train, ->val, ->test by the training set's
+ * mean and (population) standard deviation; a constant training column is
+ * only centred. */
+int ihg_dataset_standardize(ihg_dataset *ds);
+
 #endif
