@@ -1,0 +1,348 @@
+/* test_chart.c - chart rendering and layout, without a terminal.
+ *
+ * Charts draw into an in-memory canvas, so every cell can be checked:
+ * braille dot bits, axis ticks and labels, log scaling, the ASCII
+ * fallback, bars, and the pane rectangles for several terminal sizes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canvas.h"
+#include "chart.h"
+#include "check.h"
+#include "layout.h"
+
+static int is_braille(wchar_t c) { return c >= 0x2800 && c <= 0x28FF; }
+
+static int row_contains(const ihg_canvas *cv, int y, const char *s)
+{
+    char *row = ihg_canvas_row_utf8(cv, y);
+    int ok = row && strstr(row, s) != NULL;
+    free(row);
+    return ok;
+}
+
+static void test_braille_bits(void)
+{
+    CHECK(ihg_braille_bit(0, 0) == 0x01 && ihg_braille_bit(0, 1) == 0x02 &&
+              ihg_braille_bit(0, 2) == 0x04 && ihg_braille_bit(0, 3) == 0x40,
+          "braille: left column dots 1,2,3,7");
+    CHECK(ihg_braille_bit(1, 0) == 0x08 && ihg_braille_bit(1, 1) == 0x10 &&
+              ihg_braille_bit(1, 2) == 0x20 && ihg_braille_bit(1, 3) == 0x80,
+          "braille: right column dots 4,5,6,8");
+    CHECK(ihg_braille_bit(2, 0) == 0 && ihg_braille_bit(0, 4) == 0,
+          "braille: out-of-cell dots have no bit");
+    {
+        ihg_canvas *cv = ihg_canvas_alloc(4, 2, 0);
+        ihg_dots d;
+        ihg_dots_init(&d, (ihg_rect){1, 0, 2, 2}, 0);
+        CHECK(d.dw == 4 && d.dh == 8, "dots: 2x4 per cell (got %dx%d)", d.dw, d.dh);
+        ihg_dots_set(&d, 0, 0, IHG_ROLE_TRAIN, 0);
+        ihg_dots_set(&d, 1, 3, IHG_ROLE_TRAIN, 0);
+        ihg_dots_set(&d, 3, 7, IHG_ROLE_VAL, 0);
+        ihg_dots_set(&d, 4, 0, IHG_ROLE_VAL, 0);  /* outside: ignored */
+        ihg_dots_blit(&d, cv);
+        CHECK(ihg_canvas_get(cv, 1, 0).ch == 0x2800 + 0x01 + 0x80,
+              "dots: (0,0)+(1,3) -> U+2881 (got U+%04X)",
+              (unsigned)ihg_canvas_get(cv, 1, 0).ch);
+        CHECK(ihg_canvas_get(cv, 2, 1).ch == 0x2800 + 0x80 &&
+                  ihg_canvas_get(cv, 2, 1).role == IHG_ROLE_VAL,
+              "dots: (3,7) -> U+2880 in the second row, with its role");
+        CHECK(ihg_canvas_get(cv, 0, 0).ch == L' ' && ihg_canvas_get(cv, 3, 0).ch == L' ',
+              "dots: nothing drawn outside the rectangle");
+        ihg_dots_free(&d);
+        ihg_canvas_free(cv);
+    }
+    {
+        ihg_canvas *cv = ihg_canvas_alloc(3, 1, 0);
+        ihg_dots d;
+        int x;
+        ihg_dots_init(&d, (ihg_rect){0, 0, 3, 1}, 0);
+        ihg_dots_line(&d, 0, 3, 5, 3, IHG_ROLE_TRAIN, 0);
+        ihg_dots_blit(&d, cv);
+        for (x = 0; x < 3; x++)
+            CHECK(ihg_canvas_get(cv, x, 0).ch == 0x2800 + 0x40 + 0x80,
+                  "line: horizontal bottom line fills dots 7 and 8 of cell %d", x);
+        ihg_dots_line(&d, 0, -100000000, 0, 100000000, IHG_ROLE_TRAIN, 0);
+        CHECK(1, "line: huge coordinates are clamped (returned)");
+        ihg_dots_free(&d);
+        ihg_canvas_free(cv);
+    }
+}
+
+static void test_linear_chart(void)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(40, 12, 0);
+    double y[11];
+    int i, x, yy, all_braille = 1, n_dots = 0;
+    ihg_chart c;
+    ihg_chart_geom g;
+    ihg_series s = {0};
+    for (i = 0; i <= 10; i++)
+        y[i] = i;
+    s.y = y;
+    s.n = 11;
+    s.role = IHG_ROLE_TRAIN;
+    s.label = "train";
+    ihg_chart_init(&c);
+    c.xlabel = "outer step";
+    c.ylabel = "loss";
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 40, 12}, &c, &s, 1, &g);
+    CHECK(g.ok, "linear: chart drawn");
+    CHECK(g.ymin == 0 && g.ymax == 10, "linear: y range rounded to ticks [0, 10] (got [%g, %g])",
+          g.ymin, g.ymax);
+    CHECK(g.xmin == 0 && g.xmax == 10, "linear: x range [0, 10]");
+    CHECK(g.plot.y == 1 && g.plot.h == 10, "linear: header row and x-tick row reserved");
+    CHECK(g.dots_x == 2 * g.plot.w && g.dots_y == 4 * g.plot.h, "linear: braille resolution");
+    for (yy = g.plot.y; yy < g.plot.y + g.plot.h; yy++)
+        for (x = g.plot.x; x < g.plot.x + g.plot.w; x++) {
+            wchar_t ch = ihg_canvas_get(cv, x, yy).ch;
+            if (ch != L' ') {
+                n_dots++;
+                if (!is_braille(ch))
+                    all_braille = 0;
+            }
+        }
+    CHECK(all_braille && n_dots > 0, "linear: plot area holds only braille cells (%d)", n_dots);
+    {
+        ihg_cell bl = ihg_canvas_get(cv, g.plot.x, g.plot.y + g.plot.h - 1);
+        ihg_cell tr = ihg_canvas_get(cv, g.plot.x + g.plot.w - 1, g.plot.y);
+        CHECK(is_braille(bl.ch) && ((bl.ch - 0x2800) & 0x40),
+              "linear: first point at the bottom-left dot (U+%04X)", (unsigned)bl.ch);
+        CHECK(is_braille(tr.ch) && ((tr.ch - 0x2800) & 0x08),
+              "linear: last point at the top-right dot (U+%04X)", (unsigned)tr.ch);
+        CHECK(bl.role == IHG_ROLE_TRAIN, "linear: the series' role is kept");
+    }
+    CHECK(ihg_canvas_get(cv, g.plot.x - 1, g.plot.y + 2).ch == 0x2502 ||
+              ihg_canvas_get(cv, g.plot.x - 1, g.plot.y + 2).ch == 0x2524,
+          "linear: y axis line left of the plot");
+    CHECK(row_contains(cv, g.plot.y, "10") && row_contains(cv, g.plot.y + g.plot.h - 1, "0"),
+          "linear: y tick labels 10 at the top, 0 at the bottom");
+    CHECK(row_contains(cv, 11, "outer step"), "linear: x label on the tick row");
+    CHECK(row_contains(cv, 11, "0") && row_contains(cv, 11, "5"), "linear: x tick labels 0 and 5");
+    CHECK(row_contains(cv, 0, "loss"), "linear: y label in the header");
+    CHECK(row_contains(cv, 0, "train"), "linear: legend names the series");
+    ihg_canvas_free(cv);
+}
+
+static void test_log_chart(void)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(30, 10, 0);
+    double y[5] = {1, 10, 100, 1000, 10000}, z[4] = {-1, 0, NAN, 1e2};
+    ihg_chart c;
+    ihg_chart_geom g;
+    ihg_series s[2] = {{0}, {0}};
+    int d0, d1, d2, d4;
+    s[0].y = y;
+    s[0].n = 5;
+    s[0].role = IHG_ROLE_NEUMANN;
+    s[1].y = z;
+    s[1].n = 4;
+    s[1].role = IHG_ROLE_CG;
+    ihg_chart_init(&c);
+    c.log_y = 1;
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 30, 10}, &c, s, 2, &g);
+    CHECK(g.ok && g.ymin == 1 && g.ymax == 10000, "log: range in whole decades [1, 1e4]");
+    d0 = ihg_chart_dot_y(&g, 1, 1);
+    d1 = ihg_chart_dot_y(&g, 1, 10);
+    d2 = ihg_chart_dot_y(&g, 1, 100);
+    d4 = ihg_chart_dot_y(&g, 1, 10000);
+    CHECK(d0 == g.dots_y - 1 && d4 == 0, "log: 1 at the bottom dot, 1e4 at the top");
+    CHECK(abs((d0 - d1) - (d1 - d2)) <= 1, "log: decades equally spaced (%d, %d)", d0 - d1, d1 - d2);
+    CHECK(ihg_chart_dot_y(&g, 1, 0) == -1 && ihg_chart_dot_y(&g, 1, -3) == -1,
+          "log: zero and negative values are not plotted");
+    CHECK(row_contains(cv, g.plot.y, "1e4") && row_contains(cv, g.plot.y + g.plot.h - 1, "1e0"),
+          "log: decade labels 1e4 (top) and 1e0 (bottom)");
+    ihg_canvas_free(cv);
+
+    /* many decades: labels thinned, never overlapping rows */
+    cv = ihg_canvas_alloc(30, 6, 0);
+    {
+        double w[2] = {1e-16, 1e16};
+        ihg_series t = {0};
+        t.y = w;
+        t.n = 2;
+        ihg_chart_draw(cv, (ihg_rect){0, 0, 30, 6}, &c, &t, 1, &g);
+        CHECK(g.ok && g.ymin <= 1e-16 && g.ymax >= 1e16, "log: 32 decades fit in 5 rows");
+    }
+    ihg_canvas_free(cv);
+}
+
+static void test_ascii_chart(void)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(30, 10, 1);
+    double y[3] = {3, 1, 2}, v[3] = {1, 2, 3};
+    ihg_chart c;
+    ihg_chart_geom g;
+    ihg_series s[2] = {{0}, {0}};
+    int x, yy, ascii_only = 1, stars = 0, plus = 0;
+    s[0].y = y;
+    s[0].n = 3;
+    s[0].mark = '*';
+    s[0].label = "train";
+    s[1].y = v;
+    s[1].n = 3;
+    s[1].mark = '+';
+    s[1].label = "val";
+    ihg_chart_init(&c);
+    c.xlabel = "outer";
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 30, 10}, &c, s, 2, &g);
+    CHECK(g.dots_x == g.plot.w && g.dots_y == g.plot.h, "ascii: one point per cell");
+    for (yy = 0; yy < 10; yy++)
+        for (x = 0; x < 30; x++) {
+            wchar_t ch = ihg_canvas_get(cv, x, yy).ch;
+            if (ch > 126 || ch < 32)
+                ascii_only = 0;
+            if (ch == '*')
+                stars++;
+            if (ch == '+')
+                plus++;
+        }
+    CHECK(ascii_only, "ascii: every cell is printable ASCII");
+    CHECK(stars > 2 && plus > 2, "ascii: series drawn with their marks (%d '*', %d '+')", stars, plus);
+    CHECK(row_contains(cv, 0, "* train") && row_contains(cv, 0, "+ val"),
+          "ascii: legend shows each mark");
+    CHECK(ihg_canvas_get(cv, g.plot.x - 1, g.plot.y).ch == '|' ||
+              ihg_canvas_get(cv, g.plot.x - 1, g.plot.y).ch == '+',
+          "ascii: y axis drawn with '|'");
+    ihg_canvas_free(cv);
+
+    cv = ihg_canvas_alloc(10, 1, 1);
+    ihg_canvas_text(cv, 0, 0, 10, 0, "\xce\xbb=1 \xe2\x80\x96q\xe2\x80\x96");
+    {
+        char *row = ihg_canvas_row_utf8(cv, 0);
+        CHECK(row && strncmp(row, "?=1 ?q?", 7) == 0, "ascii: non-ASCII text replaced (\"%s\")", row);
+        free(row);
+    }
+    ihg_canvas_free(cv);
+}
+
+static void test_small_and_empty(void)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(20, 5, 0);
+    ihg_chart c;
+    ihg_chart_geom g;
+    ihg_series s = {0};
+    double y[1] = {NAN};
+    s.y = y;
+    s.n = 1;
+    ihg_chart_init(&c);
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 20, 5}, &c, &s, 1, &g);
+    CHECK(!g.ok && row_contains(cv, 2, "no data"), "empty: 'no data yet' instead of a chart");
+    y[0] = 5;
+    ihg_canvas_clear(cv);
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 20, 5}, &c, &s, 1, &g);
+    CHECK(g.ok && g.ymax > g.ymin && g.xmax > g.xmin, "single point: ranges widened");
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 5, 2}, &c, &s, 1, &g);
+    CHECK(!g.ok, "tiny rectangle: nothing drawn, no crash");
+    ihg_canvas_free(cv);
+}
+
+static void test_helpers(void)
+{
+    char b[32];
+    ihg_canvas *cv;
+    CHECK(ihg_nice_step(10, 5) == 2, "nice step 10/5 = 2");
+    CHECK(ihg_nice_step(1, 4) == 0.5, "nice step 1/4 = 0.5");
+    CHECK(fabs(ihg_nice_step(0.007, 3) - 0.005) < 1e-15, "nice step 0.007/3 = 0.005");
+    ihg_format_short(b, sizeof b, 0.000012345, 6);
+    CHECK(strlen(b) <= 6, "format_short fits 6 chars (\"%s\")", b);
+    ihg_format_short(b, sizeof b, 123456789.0, 5);
+    CHECK(strlen(b) <= 5 && strchr(b, 'e'), "format_short large number (\"%s\")", b);
+    cv = ihg_canvas_alloc(8, 2, 0);
+    ihg_hbar(cv, 0, 0, 4, 0.5, IHG_ROLE_GOOD);
+    CHECK(ihg_canvas_get(cv, 0, 0).ch == 0x2588 && ihg_canvas_get(cv, 1, 0).ch == 0x2588 &&
+              ihg_canvas_get(cv, 2, 0).ch == L' ',
+          "hbar: half of 4 cells = 2 full blocks");
+    ihg_hbar(cv, 0, 1, 2, 0.0625, IHG_ROLE_GOOD);
+    CHECK(ihg_canvas_get(cv, 0, 1).ch == 0x258F, "hbar: 1/8 block");
+    ihg_canvas_free(cv);
+    cv = ihg_canvas_alloc(8, 2, 1);
+    ihg_canvas_box(cv, (ihg_rect){0, 0, 8, 2}, 0, "T", 0);
+    CHECK(ihg_canvas_get(cv, 0, 0).ch == '+' && ihg_canvas_get(cv, 2, 0).ch == 'T',
+          "box: ASCII corners and title");
+    ihg_canvas_free(cv);
+}
+
+static int rects_overlap(ihg_rect a, ihg_rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+static void check_layout(int w, int h, const int *avail, int want_cols)
+{
+    ihg_layout lo;
+    int i, j, area = 0, inside = 1, overlap = 0, n = 0, min_w = 1000, min_h = 1000;
+    ihg_layout_compute(&lo, w, h, avail, -1);
+    CHECK(!lo.too_small, "layout %dx%d: usable", w, h);
+    CHECK(lo.status.y == 0 && lo.hints.y == h - 1 && lo.body.h == h - 2,
+          "layout %dx%d: status on top, hints at the bottom", w, h);
+    for (i = 0; i < IHG_PANE_COUNT; i++) {
+        ihg_rect r = lo.pane[i];
+        if (!lo.shown[i])
+            continue;
+        n++;
+        area += r.w * r.h;
+        if (r.w < min_w) min_w = r.w;
+        if (r.h < min_h) min_h = r.h;
+        if (r.x < 0 || r.y < lo.body.y || r.x + r.w > w || r.y + r.h > lo.body.y + lo.body.h)
+            inside = 0;
+        for (j = i + 1; j < IHG_PANE_COUNT; j++)
+            if (lo.shown[j] && rects_overlap(r, lo.pane[j]))
+                overlap = 1;
+    }
+    CHECK(inside && !overlap, "layout %dx%d: panes inside the body, no overlap", w, h);
+    CHECK(area == lo.body.w * lo.body.h, "layout %dx%d: panes cover the body (%d of %d cells)",
+          w, h, area, lo.body.w * lo.body.h);
+    CHECK(lo.cols == want_cols, "layout %dx%d: %d columns (got %d)", w, h, want_cols, lo.cols);
+    CHECK(min_w >= 26 && min_h >= 7, "layout %dx%d: every pane at least 26x7 (%dx%d), %d panes",
+          w, h, min_w, min_h, n);
+}
+
+static void test_layout(void)
+{
+    int all[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 1};
+    int no2d[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 0};
+    ihg_layout lo;
+    char msg[80];
+    check_layout(80, 24, all, 2);
+    check_layout(80, 24, no2d, 2);
+    check_layout(120, 40, all, 2);
+    check_layout(200, 60, all, 3);
+    check_layout(200, 60, no2d, 3);
+    check_layout(333, 99, all, 3);
+    ihg_layout_compute(&lo, 200, 60, no2d, -1);
+    CHECK(!lo.shown[IHG_PANE_2D] && lo.pane[IHG_PANE_2D].w == 0,
+          "layout: 2-D view absent when unavailable");
+    ihg_layout_compute(&lo, 120, 40, all, IHG_PANE_NEUMANN);
+    CHECK(lo.shown[IHG_PANE_NEUMANN] && !lo.shown[IHG_PANE_LOSS] &&
+              lo.pane[IHG_PANE_NEUMANN].w == 120 && lo.pane[IHG_PANE_NEUMANN].h == 38,
+          "layout: zoom gives one pane the whole body");
+    ihg_layout_compute(&lo, 79, 24, all, -1);
+    CHECK(lo.too_small, "layout: 79x24 too small");
+    ihg_layout_compute(&lo, 80, 23, all, -1);
+    CHECK(lo.too_small, "layout: 80x23 too small");
+    ihg_layout_compute(&lo, 60, 20, all, -1);
+    CHECK(lo.too_small, "layout: 60x20 too small");
+    ihg_layout_too_small_text(msg, sizeof msg, 60, 20, 0);
+    CHECK(strcmp(msg, "terminal too small: need 80\xc3\x97" "24, have 60\xc3\x97" "20") == 0,
+          "layout: message \"%s\"", msg);
+    ihg_layout_too_small_text(msg, sizeof msg, 60, 20, 1);
+    CHECK(strcmp(msg, "terminal too small: need 80x24, have 60x20") == 0,
+          "layout: ASCII message \"%s\"", msg);
+    ihg_layout_compute(&lo, 1, 1, all, -1);
+    CHECK(lo.too_small, "layout: 1x1 too small, no crash");
+}
+
+int main(void)
+{
+    test_braille_bits();
+    test_linear_chart();
+    test_log_chart();
+    test_ascii_chart();
+    test_small_and_empty();
+    test_helpers();
+    test_layout();
+    return check_summary();
+}

@@ -1,0 +1,515 @@
+/* chart.c - line charts, bars and dot canvases (see chart.h). */
+#include "chart.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ihg_chart_init(ihg_chart *c)
+{
+    memset(c, 0, sizeof *c);
+    c->xmin = c->xmax = c->ymin = c->ymax = NAN;
+    c->legend_row = -1;
+}
+
+unsigned ihg_braille_bit(int dx, int dy)
+{
+    static const unsigned char left[4] = {0x01, 0x02, 0x04, 0x40};
+    static const unsigned char right[4] = {0x08, 0x10, 0x20, 0x80};
+    if (dx < 0 || dx > 1 || dy < 0 || dy > 3)
+        return 0;
+    return dx ? right[dy] : left[dy];
+}
+
+double ihg_nice_step(double span, int nticks)
+{
+    double raw, mag, f;
+    if (!(span > 0) || !isfinite(span))
+        return 1.0;
+    if (nticks < 1)
+        nticks = 1;
+    raw = span / nticks;
+    mag = pow(10.0, floor(log10(raw)));
+    f = raw / mag;
+    if (f <= 1.0)
+        f = 1.0;
+    else if (f <= 2.0)
+        f = 2.0;
+    else if (f <= 5.0)
+        f = 5.0;
+    else
+        f = 10.0;
+    return f * mag;
+}
+
+void ihg_format_short(char *buf, size_t size, double v, int w)
+{
+    int prec;
+    if (!isfinite(v)) {
+        snprintf(buf, size, "%s", isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
+        return;
+    }
+    if (v == 0) {
+        snprintf(buf, size, "0");
+        return;
+    }
+    for (prec = 3; prec >= 1; prec--) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if ((int)strlen(buf) <= w)
+            return;
+    }
+    /* exponent form without the padding of %e: 1e-05 -> 1e-5 */
+    snprintf(buf, size, "%.0e", v);
+    {
+        char *e = strchr(buf, 'e');
+        if (e) {
+            char *d = e + 1;
+            if (*d == '+' || *d == '-')
+                d++;
+            while (*d == '0' && d[1]) {
+                memmove(d, d + 1, strlen(d));
+            }
+            if (e[1] == '+')
+                memmove(e + 1, e + 2, strlen(e + 1));
+        }
+    }
+}
+
+/* ---- dots ------------------------------------------------------------ */
+
+int ihg_dots_init(ihg_dots *d, ihg_rect r, int ascii)
+{
+    size_t n;
+    memset(d, 0, sizeof *d);
+    if (r.w < 1 || r.h < 1)
+        return -1;
+    d->r = r;
+    d->sx = ascii ? 1 : 2;
+    d->sy = ascii ? 1 : 4;
+    d->dw = r.w * d->sx;
+    d->dh = r.h * d->sy;
+    n = (size_t)r.w * (size_t)r.h;
+    d->bits = calloc(n, 1);
+    d->roles = calloc(n, 1);
+    d->marks = calloc(n, 1);
+    if (!d->bits || !d->roles || !d->marks) {
+        ihg_dots_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+void ihg_dots_free(ihg_dots *d)
+{
+    free(d->bits);
+    free(d->roles);
+    free(d->marks);
+    d->bits = d->roles = NULL;
+    d->marks = NULL;
+}
+
+void ihg_dots_set(ihg_dots *d, int x, int y, int role, char mark)
+{
+    int cx, cy;
+    size_t i;
+    if (x < 0 || y < 0 || x >= d->dw || y >= d->dh)
+        return;
+    cx = x / d->sx;
+    cy = y / d->sy;
+    i = (size_t)cy * d->r.w + cx;
+    if (d->sx == 2)
+        d->bits[i] |= (unsigned char)ihg_braille_bit(x % 2, y % 4);
+    else
+        d->bits[i] = 1;
+    d->roles[i] = (unsigned char)role;
+    d->marks[i] = mark ? mark : '*';
+}
+
+void ihg_dots_line(ihg_dots *d, int x0, int y0, int x1, int y1, int role,
+                   char mark)
+{
+    /* Bresenham; coordinates are clamped so that a huge value cannot make
+     * the loop long. */
+    int lim_x = 3 * d->dw + 8, lim_y = 3 * d->dh + 8;
+    int dx, dy, sx, sy, err;
+    if (x0 < -lim_x) x0 = -lim_x;
+    if (x0 > lim_x) x0 = lim_x;
+    if (x1 < -lim_x) x1 = -lim_x;
+    if (x1 > lim_x) x1 = lim_x;
+    if (y0 < -lim_y) y0 = -lim_y;
+    if (y0 > lim_y) y0 = lim_y;
+    if (y1 < -lim_y) y1 = -lim_y;
+    if (y1 > lim_y) y1 = lim_y;
+    dx = abs(x1 - x0);
+    dy = -abs(y1 - y0);
+    sx = x0 < x1 ? 1 : -1;
+    sy = y0 < y1 ? 1 : -1;
+    err = dx + dy;
+    for (;;) {
+        int e2;
+        ihg_dots_set(d, x0, y0, role, mark);
+        if (x0 == x1 && y0 == y1)
+            break;
+        e2 = 2 * err;
+        if (e2 >= dy) {
+            err += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            err += dx;
+            y0 += sy;
+        }
+    }
+}
+
+void ihg_dots_blit(const ihg_dots *d, ihg_canvas *cv)
+{
+    int x, y;
+    for (y = 0; y < d->r.h; y++)
+        for (x = 0; x < d->r.w; x++) {
+            size_t i = (size_t)y * d->r.w + x;
+            if (!d->bits[i])
+                continue;
+            if (d->sx == 2)
+                ihg_canvas_set(cv, d->r.x + x, d->r.y + y,
+                               (wchar_t)(0x2800 + d->bits[i]), d->roles[i]);
+            else
+                ihg_canvas_set(cv, d->r.x + x, d->r.y + y,
+                               (wchar_t)(unsigned char)d->marks[i], d->roles[i]);
+        }
+}
+
+/* ---- line chart -------------------------------------------------------- */
+
+static double tr_y(double y, int log_y) { return log_y ? log10(y) : y; }
+
+static int usable_y(double y, int log_y)
+{
+    return isfinite(y) && (!log_y || y > 0);
+}
+
+int ihg_chart_dot_y(const ihg_chart_geom *g, int log_y, double y)
+{
+    double lo = tr_y(g->ymin, log_y), hi = tr_y(g->ymax, log_y), t;
+    if (!usable_y(y, log_y) || !(hi > lo))
+        return -1;
+    t = (tr_y(y, log_y) - lo) / (hi - lo);
+    if (t < -2)
+        t = -2;
+    if (t > 3)
+        t = 3;
+    return (g->dots_y - 1) - (int)lround(t * (g->dots_y - 1));
+}
+
+int ihg_chart_dot_x(const ihg_chart_geom *g, double x)
+{
+    double t;
+    if (!isfinite(x) || !(g->xmax > g->xmin))
+        return g->dots_x > 1 && g->xmax == g->xmin ? 0 : -1;
+    t = (x - g->xmin) / (g->xmax - g->xmin);
+    if (t < -2)
+        t = -2;
+    if (t > 3)
+        t = 3;
+    return (int)lround(t * (g->dots_x - 1));
+}
+
+static double series_x(const ihg_series *s, size_t i)
+{
+    return s->x ? s->x[i] : s->x0 + (double)i;
+}
+
+/* Data ranges over all series. */
+static int data_range(const ihg_chart *c, const ihg_series *s, size_t ns,
+                      double *xmin, double *xmax, double *ymin, double *ymax)
+{
+    size_t k, i;
+    int any = 0;
+    *xmin = *ymin = INFINITY;
+    *xmax = *ymax = -INFINITY;
+    for (k = 0; k < ns; k++)
+        for (i = 0; i < s[k].n; i++) {
+            double x = series_x(&s[k], i), y = s[k].y[i];
+            if (!isfinite(x) || !usable_y(y, c->log_y))
+                continue;
+            if (isfinite(c->xmin) && x < c->xmin)
+                continue;
+            if (isfinite(c->xmax) && x > c->xmax)
+                continue;
+            any = 1;
+            if (x < *xmin) *xmin = x;
+            if (x > *xmax) *xmax = x;
+            if (y < *ymin) *ymin = y;
+            if (y > *ymax) *ymax = y;
+        }
+    return any;
+}
+
+static void draw_legend(ihg_canvas *cv, int y, int left, int right,
+                        const ihg_series *s, size_t ns)
+{
+    /* right-aligned: measure first */
+    int need = 0, x;
+    size_t k;
+    for (k = 0; k < ns; k++)
+        if (s[k].label)
+            need += 2 + ihg_text_width(s[k].label) + 1;
+    x = right - need;
+    if (x < left)
+        x = left;
+    for (k = 0; k < ns && x < right; k++) {
+        if (!s[k].label)
+            continue;
+        ihg_canvas_set(cv, x, y,
+                       cv->ascii ? (wchar_t)(s[k].mark ? s[k].mark : '*')
+                                 : (wchar_t)0x28FF,
+                       s[k].role);
+        ihg_canvas_set(cv, x + 1, y, L' ', IHG_ROLE_NORMAL);
+        x += 2;
+        x += ihg_canvas_text(cv, x, y, right - x, s[k].role, s[k].label);
+        ihg_canvas_set(cv, x, y, L' ', IHG_ROLE_NORMAL);
+        x++;
+    }
+}
+
+void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
+                    const ihg_series *s, size_t ns, ihg_chart_geom *geom)
+{
+    ihg_chart_geom g;
+    double xmin, xmax, ymin, ymax, ticks[16];
+    char labels[16][16];
+    int nt = 0, header, yw, i, plot_h, plot_w, top;
+    ihg_dots d;
+    size_t k;
+
+    memset(&g, 0, sizeof g);
+    if (geom)
+        *geom = g;
+    if (r.w < 12 || r.h < 3)
+        return;
+    header = r.h >= 7;
+    top = r.y + header;
+    plot_h = r.h - header - 1;
+
+    if (header) {
+        if (c->ylabel)
+            ihg_canvas_text(cv, r.x, r.y, r.w / 2, IHG_ROLE_AXIS, c->ylabel);
+        draw_legend(cv, r.y, r.x + (c->ylabel ? ihg_text_width(c->ylabel) + 1 : 0),
+                    r.x + r.w, s, ns);
+    } else if (c->legend_row >= 0) {
+        draw_legend(cv, c->legend_row, r.x, c->legend_right > r.x ? c->legend_right : r.x + r.w,
+                    s, ns);
+    }
+
+    if (!data_range(c, s, ns, &xmin, &xmax, &ymin, &ymax)) {
+        ihg_canvas_text(cv, r.x + 1, top + plot_h / 2, r.w - 2, IHG_ROLE_DIM,
+                        "no data yet");
+        return;
+    }
+    if (isfinite(c->xmin)) xmin = c->xmin;
+    if (isfinite(c->xmax)) xmax = c->xmax;
+    if (isfinite(c->ymin) && (!c->log_y || c->ymin > 0)) ymin = c->ymin;
+    if (isfinite(c->ymax) && (!c->log_y || c->ymax > 0)) ymax = c->ymax;
+    if (!(xmax > xmin)) {
+        xmin -= 0.5;
+        xmax += 0.5;
+    }
+
+    /* y ticks */
+    if (c->log_y) {
+        int lo = (int)floor(log10(ymin) + 1e-9), hi = (int)ceil(log10(ymax) - 1e-9), e, every;
+        if (hi <= lo)
+            hi = lo + 1;
+        ymin = pow(10.0, lo);
+        ymax = pow(10.0, hi);
+        every = 1;
+        while ((hi - lo) / every + 1 > (plot_h + 1) / 2 + 1 && every < 100)
+            every++;
+        for (e = lo; e <= hi && nt < 16; e += every) {
+            ticks[nt] = pow(10.0, e);
+            snprintf(labels[nt], sizeof labels[nt], "1e%d", e);
+            nt++;
+        }
+    } else {
+        double step, t;
+        int want = plot_h / 2 > 5 ? 5 : (plot_h / 2 < 2 ? 2 : plot_h / 2);
+        if (!(ymax > ymin)) {
+            double pad = ymin != 0 ? fabs(ymin) * 0.1 : 1.0;
+            ymin -= pad;
+            ymax += pad;
+        }
+        step = ihg_nice_step(ymax - ymin, want);
+        ymin = floor(ymin / step) * step;
+        ymax = ceil(ymax / step) * step;
+        if (!(ymax > ymin))
+            ymax = ymin + step;
+        for (t = ymin; t <= ymax + step * 0.5 && nt < 16; t += step) {
+            double v = fabs(t) < step * 1e-9 ? 0.0 : t;
+            ticks[nt] = v;
+            ihg_format_short(labels[nt], sizeof labels[nt], v, 7);
+            nt++;
+        }
+    }
+    yw = 1;
+    for (i = 0; i < nt; i++) {
+        int l = (int)strlen(labels[i]);
+        if (l > yw)
+            yw = l;
+    }
+    plot_w = r.w - yw - 1;
+    if (plot_w < 4 || plot_h < 1)
+        return;
+
+    g.plot.x = r.x + yw + 1;
+    g.plot.y = top;
+    g.plot.w = plot_w;
+    g.plot.h = plot_h;
+    g.xmin = xmin;
+    g.xmax = xmax;
+    g.ymin = ymin;
+    g.ymax = ymax;
+    g.dots_x = plot_w * (cv->ascii ? 1 : 2);
+    g.dots_y = plot_h * (cv->ascii ? 1 : 4);
+    g.ok = 1;
+
+    /* y axis with tick labels (a label only where its row is free) */
+    {
+        int last_row = -10;
+        for (i = 0; i < plot_h; i++)
+            ihg_canvas_set(cv, r.x + yw, top + i, cv->ascii ? L'|' : 0x2502,
+                           IHG_ROLE_AXIS);
+        for (i = 0; i < nt; i++) {
+            int dy = ihg_chart_dot_y(&g, c->log_y, ticks[i]);
+            int row = top + dy / (cv->ascii ? 1 : 4);
+            int l = (int)strlen(labels[i]);
+            if (dy < 0 || row == last_row)
+                continue;
+            last_row = row;
+            ihg_canvas_text(cv, r.x + yw - l, row, l, IHG_ROLE_AXIS, labels[i]);
+            ihg_canvas_set(cv, r.x + yw, row, cv->ascii ? L'+' : 0x2524,
+                           IHG_ROLE_AXIS);
+        }
+    }
+
+    /* x tick labels on the last row, x label at its right end */
+    {
+        int row = r.y + r.h - 1, xl = c->xlabel ? ihg_text_width(c->xlabel) : 0;
+        int right = r.x + r.w - (xl ? xl + 1 : 0), next_free = g.plot.x;
+        double step = ihg_nice_step(xmax - xmin, plot_w / 10 > 1 ? plot_w / 10 : 1), t;
+        if (xmax - xmin >= 1 && step < 1)
+            step = 1; /* steps are integers when the data are */
+        ihg_canvas_set(cv, r.x + yw, row, cv->ascii ? L'+' : 0x2514, IHG_ROLE_AXIS);
+        for (t = ceil(xmin / step) * step; t <= xmax + step * 1e-9; t += step) {
+            char lab[16];
+            int dx = ihg_chart_dot_x(&g, t), col, l;
+            ihg_format_short(lab, sizeof lab, fabs(t) < step * 1e-9 ? 0.0 : t, 6);
+            l = (int)strlen(lab);
+            col = g.plot.x + dx / (cv->ascii ? 1 : 2) - l / 2;
+            if (col < next_free)
+                continue;
+            if (col + l > right)
+                break;
+            ihg_canvas_text(cv, col, row, l, IHG_ROLE_AXIS, lab);
+            next_free = col + l + 1;
+        }
+        if (xl)
+            ihg_canvas_text(cv, r.x + r.w - xl, row, xl, IHG_ROLE_AXIS, c->xlabel);
+    }
+
+    /* the data */
+    if (ihg_dots_init(&d, g.plot, cv->ascii) != 0)
+        return;
+    for (k = 0; k < ns; k++) {
+        int have = 0, px = 0, py = 0;
+        size_t j;
+        for (j = 0; j < s[k].n; j++) {
+            double x = series_x(&s[k], j), y = s[k].y[j];
+            int dx, dy;
+            if (!isfinite(x) || !usable_y(y, c->log_y) || x < xmin || x > xmax) {
+                have = 0;
+                continue;
+            }
+            dx = ihg_chart_dot_x(&g, x);
+            dy = ihg_chart_dot_y(&g, c->log_y, y);
+            if (have && !s[k].points)
+                ihg_dots_line(&d, px, py, dx, dy, s[k].role, s[k].mark);
+            else
+                ihg_dots_set(&d, dx, dy, s[k].role, s[k].mark);
+            px = dx;
+            py = dy;
+            have = 1;
+        }
+    }
+    ihg_dots_blit(&d, cv);
+    ihg_dots_free(&d);
+    if (geom)
+        *geom = g;
+}
+
+/* ---- bars -------------------------------------------------------------- */
+
+void ihg_hbar(ihg_canvas *cv, int x, int y, int w, double frac, int role)
+{
+    int eighths, i;
+    if (w <= 0)
+        return;
+    if (!(frac > 0))
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    eighths = (int)lround(frac * w * 8);
+    for (i = 0; i < w; i++) {
+        int e = eighths - 8 * i;
+        if (e <= 0)
+            break;
+        if (cv->ascii)
+            ihg_canvas_set(cv, x + i, y, e >= 4 ? L'#' : L'|', role);
+        else
+            ihg_canvas_set(cv, x + i, y, e >= 8 ? 0x2588 : (wchar_t)(0x2590 - e), role);
+    }
+}
+
+void ihg_hbar_signed(ihg_canvas *cv, int x, int y, int w, double v, int role)
+{
+    int half = w / 2, mid = x + half, n, i;
+    if (w < 3)
+        return;
+    if (!isfinite(v))
+        v = 0;
+    if (v > 1)
+        v = 1;
+    if (v < -1)
+        v = -1;
+    ihg_canvas_set(cv, mid, y, cv->ascii ? L'|' : 0x2502, IHG_ROLE_AXIS);
+    if (v >= 0) {
+        ihg_hbar(cv, mid + 1, y, w - half - 1, v, role);
+    } else {
+        /* leftward: whole blocks, rounded (there are no right-aligned
+         * eighth blocks to spare) */
+        n = (int)lround(-v * half);
+        for (i = 1; i <= n; i++)
+            ihg_canvas_set(cv, mid - i, y, cv->ascii ? L'#' : 0x2588, role);
+    }
+}
+
+void ihg_vbar(ihg_canvas *cv, int x, int y, int h, double frac, int role)
+{
+    int eighths, i;
+    if (h <= 0)
+        return;
+    if (!(frac > 0))
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    eighths = (int)lround(frac * h * 8);
+    for (i = 0; i < h; i++) {
+        int e = eighths - 8 * i;
+        if (e <= 0)
+            break;
+        if (cv->ascii)
+            ihg_canvas_set(cv, x, y - i, e >= 4 ? L'#' : L'.', role);
+        else
+            ihg_canvas_set(cv, x, y - i, e >= 8 ? 0x2588 : (wchar_t)(0x2580 + e), role);
+    }
+}

@@ -1,0 +1,96 @@
+/* chart.h - line charts, bars and number lines drawn into a canvas.
+ *
+ * A line chart maps data to a grid of dots: with braille (U+2800..U+28FF)
+ * each cell holds 2 x 4 dots, so a 40 x 10 cell chart has 80 x 40 points of
+ * resolution; in ASCII mode each cell is one point, drawn with the series'
+ * mark character.  Axes carry tick labels (linear: "nice" steps; log:
+ * decades), the x label sits at the right end of the tick row, and a legend
+ * names each series.  Only scaling for display happens here: every number
+ * plotted is read from the engine.
+ */
+#ifndef IHG_CHART_H
+#define IHG_CHART_H
+
+#include <stddef.h>
+
+#include "canvas.h"
+
+typedef struct {
+    const double *x;   /* NULL: x_i = x0 + i                           */
+    const double *y;   /* non-finite (or <= 0 on a log axis) breaks the line */
+    size_t n;
+    double x0;
+    int role;          /* ihg_role                                     */
+    const char *label; /* legend text (NULL: not in the legend)        */
+    char mark;         /* ASCII-mode mark ('*' when 0)                  */
+    int points;        /* 1: points only, no connecting segments       */
+} ihg_series;
+
+typedef struct {
+    const char *xlabel, *ylabel;
+    int log_y;
+    double xmin, xmax, ymin, ymax; /* NaN: from the data               */
+    int legend_row;    /* absolute row for the legend when the chart has no
+                          header row of its own; -1: none            */
+    int legend_right;  /* right end (exclusive) of the legend row       */
+} ihg_chart;
+
+/* Defaults: automatic ranges, linear axis, no legend row. */
+void ihg_chart_init(ihg_chart *c);
+
+/* The computed geometry of the last draw (for tests and overlays). */
+typedef struct {
+    ihg_rect plot;       /* cells of the data area                     */
+    double xmin, xmax, ymin, ymax;
+    int dots_x, dots_y;  /* resolution in points                       */
+    int ok;              /* 0: nothing to plot ("no data" shown)        */
+} ihg_chart_geom;
+
+void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
+                    const ihg_series *s, size_t ns, ihg_chart_geom *geom);
+
+/* Map a data value to a dot row/column of the last geometry (-1 outside). */
+int ihg_chart_dot_y(const ihg_chart_geom *g, int log_y, double y);
+int ihg_chart_dot_x(const ihg_chart_geom *g, double x);
+
+/* Braille: the bit for dot (dx, dy) of a cell, dx in 0..1, dy in 0..3
+ * (Unicode order: dots 1,2,3,7 down the left column, 4,5,6,8 down the
+ * right). */
+unsigned ihg_braille_bit(int dx, int dy);
+
+/* "Nice" linear tick step for a range and a wanted number of ticks. */
+double ihg_nice_step(double span, int nticks);
+
+/* Short number for a label: at most `w` characters (3 significant
+ * digits, exponent form when needed). */
+void ihg_format_short(char *buf, size_t size, double v, int w);
+
+/* A horizontal bar of frac (0..1) of w cells, with eighth blocks in
+ * Unicode mode and '#' in ASCII mode. */
+void ihg_hbar(ihg_canvas *cv, int x, int y, int w, double frac, int role);
+/* A signed bar: centre at x + w/2, value in [-1, 1] of half the width. */
+void ihg_hbar_signed(ihg_canvas *cv, int x, int y, int w, double v, int role);
+
+/* A vertical bar of frac (0..1) of h cells, bottom at row y (histograms). */
+void ihg_vbar(ihg_canvas *cv, int x, int y, int h, double frac, int role);
+
+/* A dot canvas at braille resolution over a rectangle: used by the 2-D
+ * view for contours, paths and arrows. */
+typedef struct {
+    ihg_rect r;
+    int dw, dh;            /* dots: 2w x 4h (braille) or w x h (ASCII) */
+    int sx, sy;            /* dots per cell                            */
+    unsigned char *bits;   /* per cell                                 */
+    unsigned char *roles;  /* per cell                                 */
+    char *marks;           /* per cell, ASCII mode                     */
+} ihg_dots;
+
+int ihg_dots_init(ihg_dots *d, ihg_rect r, int ascii);
+void ihg_dots_free(ihg_dots *d);
+void ihg_dots_set(ihg_dots *d, int x, int y, int role, char mark);
+void ihg_dots_line(ihg_dots *d, int x0, int y0, int x1, int y1, int role,
+                   char mark);
+/* Copy the dots into the canvas (cells with no dots are left alone). */
+void ihg_dots_blit(const ihg_dots *d, ihg_canvas *cv);
+
+#endif
