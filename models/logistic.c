@@ -1,0 +1,375 @@
+/* logistic.c - binary logistic regression with L2 decay on the weights.
+ *
+ * theta = [w (d), b], P = d + 1; labels y_i in {0, 1}; lambda = log decay
+ * of w (per-weight: Hn = d, e_j = exp(lambda_j); global: Hn = 1).  With
+ * z_i = x_i . w + b,  s_i = 2 y_i - 1,  a_i = -s_i z_i,  sigma the logistic
+ * function and softplus(a) = log(1 + exp(a)):
+ *
+ *   l_i        = softplus(a_i) = log(1 + exp(-(2 y_i - 1) z_i))
+ *   dl_i/dz    = g_i = -s_i sigma(a_i)            (= sigma(z_i) - y_i)
+ *   d2l_i/dz2  = h_i = s_i^2 sigma(a_i) (1 - sigma(a_i))
+ *                                                 (= sigma(z_i)(1 - sigma(z_i)))
+ *   L_T        = 1/n sum_i l_i + 1/2 sum_j e_j w_j^2
+ *   dL_T/dw    = X^T g / n + e .* w,     dL_T/db = 1^T g / n
+ *   H          = [ X^T diag(h) X / n + diag(e)   X^T h / n ]  (train_hessian)
+ *                [ h^T X / n                     1^T h / n ]
+ *   H u        = [ X^T (h .* q) / n + e .* u_w ; 1^T (h .* q) / n ],
+ *                q = X u_w + u_b 1
+ *   (J^T u)_i  = sum_{j: h(j) = i} e_j w_j u_j
+ *   L_V        = 1/m sum_val l_i (no decay);  dL_V/dw = X^T g / m,
+ *                dL_V/db = 1^T g / m,  dL_V/dlambda = 0
+ *
+ * Numerically stable forms (no overflow for any finite z):
+ *   softplus(a) = max(a, 0) + log1p(exp(-|a|))
+ *   sigma(a)    = 1 / (1 + exp(-a)) for a >= 0, exp(a) / (1 + exp(a)) else
+ *   sigma (1 - sigma) = exp(-|a|) / (1 + exp(-|a|))^2
+ *
+ * accuracy: predict class 1 iff z > 0.
+ * Rows are processed in blocks of at most `chunk` rows (the workspace).
+ */
+#include "model.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "../src/error.h"
+#include "decay.h"
+
+#define LOGISTIC_MAX_CHUNK 4096
+
+typedef struct {
+    ihg_decay decay;
+    size_t chunk;
+    gsl_vector *z;  /* chunk: logits                          */
+    gsl_vector *q;  /* chunk: directional logits / weights    */
+    gsl_matrix *Xs; /* chunk x d: rows scaled by sqrt(h_i)    */
+} logistic_work;
+
+static void logistic_free(ihg_model *m)
+{
+    logistic_work *w = m->work;
+    if (!w)
+        return;
+    if (w->z)
+        gsl_vector_free(w->z);
+    if (w->q)
+        gsl_vector_free(w->q);
+    if (w->Xs)
+        gsl_matrix_free(w->Xs);
+    free(w);
+    m->work = NULL;
+}
+
+static int logistic_init(ihg_model *m, const ihg_config *cfg,
+                         const ihg_dataset *ds, size_t max_rows)
+{
+    (void)cfg;
+    size_t P, cells;
+    if (!ds || ds->d == 0)
+        return ihg_error_set(IHG_EINVAL,
+                             "logistic: the data set has no features");
+    if (ds->task != IHG_TASK_BINARY && ds->k != 2)
+        return ihg_error_set(IHG_EINVAL,
+                             "logistic: needs binary labels 0/1 (the data set "
+                             "has %zu classes)", ds->k);
+    size_t chunk = max_rows == 0 ? 1
+                   : max_rows > LOGISTIC_MAX_CHUNK ? LOGISTIC_MAX_CHUNK
+                                                   : max_rows;
+    if (!ihg_size_add(ds->d, 1, &P) || !ihg_size_mul(chunk, ds->d, &cells))
+        return ihg_error_set(IHG_ENOMEM,
+                             "logistic: %zu features is too many parameters",
+                             ds->d);
+    logistic_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return ihg_error_set(IHG_ENOMEM, "out of memory (logistic model)");
+    m->work = w;
+    w->chunk = chunk;
+    w->z = gsl_vector_alloc(chunk);
+    w->q = gsl_vector_alloc(chunk);
+    w->Xs = gsl_matrix_alloc(chunk, ds->d);
+    if (!w->z || !w->q || !w->Xs) {
+        logistic_free(m);
+        return ihg_error_set(IHG_ENOMEM,
+                             "out of memory (logistic workspace, %zu x %zu)",
+                             chunk, ds->d);
+    }
+    ihg_decay_init(&w->decay, m->hyper);
+    ihg_decay_add_range(&w->decay, 0, ds->d);
+    m->d = ds->d;
+    m->k = 2;
+    m->P = P;
+    m->Hn = ihg_decay_n_hyper(&w->decay);
+    return IHG_OK;
+}
+
+static void logistic_init_theta(const ihg_model *m, gsl_vector *theta,
+                                gsl_rng *rng)
+{
+    double sd = m->cfg->model.init_scale;
+    for (size_t j = 0; j < m->d; j++)
+        gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
+    gsl_vector_set(theta, m->d, 0.0);
+}
+
+static void logistic_init_lambda(const ihg_model *m, gsl_vector *lambda,
+                                 gsl_rng *rng)
+{
+    (void)rng;
+    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+}
+
+static double softplus(double a)
+{
+    return (a > 0.0 ? a : 0.0) + log1p(exp(-fabs(a)));
+}
+
+static double sigmoid(double a)
+{
+    if (a >= 0.0)
+        return 1.0 / (1.0 + exp(-a));
+    double e = exp(a);
+    return e / (1.0 + e);
+}
+
+/* sigma(a) (1 - sigma(a)), even in a. */
+static double sigmoid_curv(double a)
+{
+    double e = exp(-fabs(a));
+    double t = 1.0 + e;
+    return e / (t * t);
+}
+
+/* zb = X_b w + b for one block. */
+static void block_logits(const gsl_matrix *Xb, const gsl_vector *wv, double b,
+                         gsl_vector *zb)
+{
+    gsl_blas_dgemv(CblasNoTrans, 1.0, Xb, wv, 0.0, zb);
+    for (size_t i = 0; i < zb->size; i++)
+        zb->data[i] += b;
+}
+
+/* Mean log-loss on data; grad (if not NULL) overwritten with its gradient. */
+static double logistic_data_loss(ihg_model *m, const gsl_vector *theta,
+                                 const ihg_data *data, gsl_vector *grad)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d, n = data->n;
+    if (grad)
+        gsl_vector_set_zero(grad);
+    if (n == 0)
+        return 0.0;
+    gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+    double b = gsl_vector_get(theta, d), inv_n = 1.0 / (double)n;
+    double sl = 0.0, sg = 0.0;
+    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+        gsl_matrix_const_view Xb =
+            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+        gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+        block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
+        double *z = zb.vector.data;
+        for (size_t i = 0; i < nb; i++) {
+            double s = 2.0 * gsl_vector_get(data->y, i0 + i) - 1.0;
+            double a = -s * z[i];
+            sl += softplus(a);
+            z[i] = -s * sigmoid(a); /* g_i */
+            sg += z[i];
+        }
+        if (grad) {
+            gsl_vector_view gw = gsl_vector_subvector(grad, 0, d);
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &zb.vector, 1.0,
+                           &gw.vector);
+        }
+    }
+    if (grad)
+        gsl_vector_set(grad, d, sg * inv_n);
+    return sl * inv_n;
+}
+
+static double logistic_train_loss(ihg_model *m, const gsl_vector *theta,
+                                  const gsl_vector *lambda,
+                                  const ihg_data *data, gsl_vector *grad)
+{
+    logistic_work *w = m->work;
+    if (!ihg_model_data_ok("logistic", m->d, data)) {
+        ihg_vector_fill_nan(grad);
+        return NAN;
+    }
+    double loss = logistic_data_loss(m, theta, data, grad);
+    if (grad)
+        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
+    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+}
+
+/* h_i for the rows of one block, from the logits zb (in place). */
+static void block_curvature(const ihg_data *data, size_t i0, gsl_vector *zb)
+{
+    for (size_t i = 0; i < zb->size; i++) {
+        double s = 2.0 * gsl_vector_get(data->y, i0 + i) - 1.0;
+        zb->data[i] = s * s * sigmoid_curv(-s * zb->data[i]);
+    }
+}
+
+static void logistic_train_hvp(ihg_model *m, const gsl_vector *theta,
+                               const gsl_vector *lambda, const ihg_data *data,
+                               const gsl_vector *u, gsl_vector *Hu)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d;
+    if (!ihg_model_data_ok("logistic", m->d, data)) {
+        ihg_vector_fill_nan(Hu);
+        return;
+    }
+    size_t n = data->n;
+    gsl_vector_set_zero(Hu);
+    if (n > 0) {
+        gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+        gsl_vector_const_view uw = gsl_vector_const_subvector(u, 0, d);
+        gsl_vector_view hw = gsl_vector_subvector(Hu, 0, d);
+        double b = gsl_vector_get(theta, d), ub = gsl_vector_get(u, d);
+        double inv_n = 1.0 / (double)n, sq = 0.0;
+        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+            gsl_matrix_const_view Xb =
+                gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+            gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+            gsl_vector_view qb = gsl_vector_subvector(w->q, 0, nb);
+            block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
+            block_curvature(data, i0, &zb.vector);
+            block_logits(&Xb.matrix, &uw.vector, ub, &qb.vector);
+            for (size_t i = 0; i < nb; i++) {
+                qb.vector.data[i] *= zb.vector.data[i];
+                sq += qb.vector.data[i];
+            }
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &qb.vector, 1.0,
+                           &hw.vector);
+        }
+        gsl_vector_set(Hu, d, sq * inv_n);
+    }
+    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+}
+
+static void logistic_train_jtvp(ihg_model *m, const gsl_vector *theta,
+                                const gsl_vector *lambda,
+                                const ihg_data *data, const gsl_vector *u,
+                                gsl_vector *out)
+{
+    (void)data;
+    logistic_work *w = m->work;
+    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+}
+
+static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
+                                   const gsl_vector *lambda,
+                                   const ihg_data *data, gsl_matrix *H)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d;
+    if (H->size1 != m->P || H->size2 != m->P) {
+        ihg_error_set(IHG_EINTERNAL,
+                      "logistic: Hessian matrix is not %zux%zu", m->P, m->P);
+        gsl_matrix_set_all(H, NAN);
+        return;
+    }
+    if (!ihg_model_data_ok("logistic", m->d, data)) {
+        gsl_matrix_set_all(H, NAN);
+        return;
+    }
+    size_t n = data->n;
+    gsl_matrix_set_zero(H);
+    if (n > 0) {
+        gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+        double b = gsl_vector_get(theta, d), inv_n = 1.0 / (double)n;
+        double sh = 0.0;
+        gsl_matrix_view Hww = gsl_matrix_submatrix(H, 0, 0, d, d);
+        gsl_vector_view hwb = gsl_matrix_subcolumn(H, d, 0, d);
+        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+            gsl_matrix_const_view Xb =
+                gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+            gsl_matrix_view Xs = gsl_matrix_submatrix(w->Xs, 0, 0, nb, d);
+            gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+            block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
+            block_curvature(data, i0, &zb.vector);
+            gsl_matrix_memcpy(&Xs.matrix, &Xb.matrix);
+            for (size_t i = 0; i < nb; i++) {
+                double h = zb.vector.data[i];
+                sh += h;
+                gsl_vector_view row = gsl_matrix_row(&Xs.matrix, i);
+                gsl_vector_scale(&row.vector, sqrt(h));
+            }
+            /* H_ww += Xs^T Xs / n = X^T diag(h) X / n */
+            gsl_blas_dsyrk(CblasUpper, CblasTrans, inv_n, &Xs.matrix, 1.0,
+                           &Hww.matrix);
+            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &zb.vector, 1.0,
+                           &hwb.vector);
+        }
+        gsl_matrix_set(H, d, d, sh * inv_n);
+        for (size_t i = 1; i <= d; i++)
+            for (size_t j = 0; j < i; j++)
+                gsl_matrix_set(H, i, j, gsl_matrix_get(H, j, i));
+    }
+    ihg_decay_add_hessian(&w->decay, lambda, H);
+}
+
+static double logistic_val_loss(ihg_model *m, const gsl_vector *theta,
+                                const gsl_vector *lambda,
+                                const ihg_data *data, gsl_vector *grad_theta,
+                                gsl_vector *grad_lambda)
+{
+    (void)lambda;
+    if (grad_lambda)
+        gsl_vector_set_zero(grad_lambda);
+    if (!ihg_model_data_ok("logistic", m->d, data)) {
+        ihg_vector_fill_nan(grad_theta);
+        return NAN;
+    }
+    return logistic_data_loss(m, theta, data, grad_theta);
+}
+
+static double logistic_accuracy(ihg_model *m, const gsl_vector *theta,
+                                const ihg_data *data)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d;
+    if (!ihg_model_data_ok("logistic", m->d, data))
+        return NAN;
+    size_t n = data->n, right = 0;
+    if (n == 0)
+        return 0.0;
+    gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+    double b = gsl_vector_get(theta, d);
+    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+        gsl_matrix_const_view Xb =
+            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+        gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+        block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
+        for (size_t i = 0; i < nb; i++) {
+            int predict = zb.vector.data[i] > 0.0;
+            int truth = gsl_vector_get(data->y, i0 + i) > 0.5;
+            right += predict == truth;
+        }
+    }
+    return (double)right / (double)n;
+}
+
+const ihg_model_type ihg_model_logistic_type = {
+    .name = "logistic",
+    .task = IHG_TASK_BINARY,
+    .init = logistic_init,
+    .free = logistic_free,
+    .init_theta = logistic_init_theta,
+    .init_lambda = logistic_init_lambda,
+    .train_loss = logistic_train_loss,
+    .train_hvp = logistic_train_hvp,
+    .train_jtvp = logistic_train_jtvp,
+    .train_hessian = logistic_train_hessian,
+    .val_loss = logistic_val_loss,
+    .accuracy = logistic_accuracy,
+    .solve_inner = NULL,
+};
+
+const ihg_model_type *const ihg_model_logistic = &ihg_model_logistic_type;
