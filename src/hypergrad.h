@@ -58,6 +58,9 @@ double ihg_solver_residual(const ihg_solver *s); /* CG: ||r||/||v||    */
 ihg_method ihg_solver_method(const ihg_solver *s);
 /* exact: 1 if H was not positive definite and LU was used. */
 int ihg_solver_used_fallback(const ihg_solver *s);
+/* neumann: the largest ratio ||v_j|| / ||v_{j-1}|| seen; > 1 proves
+ * rho(I - alpha H) > 1. */
+double ihg_solver_growth(const ihg_solver *s);
 /* exact: the eigenvalues of H (ascending), valid after the solve; NULL
  * otherwise. */
 const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s);

@@ -90,6 +90,10 @@ int ihg_session_step(ihg_session *s, unsigned budget, unsigned *events);
 int ihg_session_inner_step(ihg_session *s, unsigned *events);
 int ihg_session_outer_step(ihg_session *s, unsigned *events);
 
+/* After a stop (divergence), start the current outer step again with the
+ * current settings (e.g. a lowered alpha).  Resets when theta is not finite. */
+int ihg_session_resume(ihg_session *s);
+
 int ihg_session_finished(const ihg_session *s); /* DONE or STOPPED */
 ihg_phase ihg_session_phase(const ihg_session *s);
 const char *ihg_phase_name(ihg_phase p);

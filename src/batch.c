@@ -1,0 +1,212 @@
+/* batch.c - headless runs: the same session the explorer drives, written
+ * as JSON Lines.
+ *
+ * Each line is the state where the outer step's hypergradient was taken:
+ * the record (losses at (theta, lambda) after the inner loop), and with
+ * --vectors theta, lambda (before the update) and the hypergradient, so an
+ * independent implementation can recompute it from the line alone.
+ */
+#include "batch.h"
+
+#include <gsl/gsl_vector.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "compare.h"
+#include "error.h"
+#include "jsonl.h"
+#include "session.h"
+
+static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
+{
+    ihg_json_key(j, "compare");
+    ihg_json_begin_object(j);
+    ihg_json_key(j, "reference");
+    ihg_json_string(j, c->reference_exact ? "exact" : "cg");
+    if (!c->reference_exact) {
+        ihg_json_key(j, "reference_iters");
+        ihg_json_integer(j, c->reference_iters);
+    }
+    if (c->exact_fallback) {
+        ihg_json_key(j, "fallback");
+        ihg_json_string(j, c->reference_exact
+                               ? (c->exact_fallback == 1 ? "lu" : "pseudo-inverse")
+                               : "cg-negative-curvature");
+    }
+    ihg_json_key(j, "kmax");
+    ihg_json_integer(j, c->kmax);
+    ihg_json_key(j, "alpha");
+    ihg_json_number(j, c->alpha);
+    ihg_json_key(j, "rho");
+    ihg_json_number(j, c->rho);
+    ihg_json_key(j, "eig_min");
+    ihg_json_number(j, c->eig_min);
+    ihg_json_key(j, "eig_max");
+    ihg_json_number(j, c->eig_max);
+    ihg_json_key(j, "n_unstable");
+    ihg_json_integer(j, c->n_unstable);
+    ihg_json_key(j, "neumann_converges");
+    if (isfinite(c->rho))
+        ihg_json_bool(j, c->rho < 1);
+    else
+        ihg_json_null(j);
+
+    ihg_json_key(j, "neumann");
+    ihg_json_begin_object(j);
+    ihg_json_key(j, "K");
+    ihg_json_begin_array(j);
+    for (long k = 0; k <= c->kmax; k++)
+        ihg_json_integer(j, k);
+    ihg_json_end_array(j);
+    ihg_json_key(j, "rel_err");
+    ihg_json_doubles(j, c->neumann_rel_err, (size_t)c->kmax + 1);
+    ihg_json_key(j, "cos");
+    ihg_json_doubles(j, c->neumann_cos, (size_t)c->kmax + 1);
+    ihg_json_key(j, "predicted");
+    ihg_json_doubles(j, c->predicted, (size_t)c->kmax + 1);
+    ihg_json_key(j, "seconds");
+    ihg_json_number(j, c->t_neumann);
+    ihg_json_end_object(j);
+
+    ihg_json_key(j, "cg");
+    ihg_json_begin_object(j);
+    ihg_json_key(j, "K");
+    ihg_json_begin_array(j);
+    for (long k = 1; k <= c->kmax; k++)
+        ihg_json_integer(j, k);
+    ihg_json_end_array(j);
+    ihg_json_key(j, "rel_err");
+    ihg_json_doubles(j, c->cg_rel_err + 1, (size_t)c->kmax);
+    ihg_json_key(j, "cos");
+    ihg_json_doubles(j, c->cg_cos + 1, (size_t)c->kmax);
+    ihg_json_key(j, "seconds");
+    ihg_json_number(j, c->t_cg);
+    ihg_json_end_object(j);
+
+    ihg_json_key(j, "identity");
+    ihg_json_begin_object(j);
+    ihg_json_key(j, "rel_err");
+    ihg_json_number(j, c->identity_rel_err);
+    ihg_json_key(j, "cos");
+    ihg_json_number(j, c->identity_cos);
+    ihg_json_key(j, "seconds");
+    ihg_json_number(j, c->t_identity);
+    ihg_json_end_object(j);
+
+    ihg_json_key(j, "exact_seconds");
+    ihg_json_number(j, c->t_exact);
+    ihg_json_key(j, "eigen_seconds");
+    ihg_json_number(j, c->t_eigen);
+
+    if (vectors) {
+        ihg_json_key(j, "hypergrads");
+        ihg_json_begin_object(j);
+        ihg_json_key(j, "reference");
+        ihg_json_vector(j, c->hg_reference);
+        ihg_json_key(j, "neumann");
+        ihg_json_vector(j, c->hg_neumann);
+        ihg_json_key(j, "cg");
+        ihg_json_vector(j, c->hg_cg);
+        ihg_json_key(j, "identity");
+        ihg_json_vector(j, c->hg_identity);
+        ihg_json_end_object(j);
+        if (c->eigenvalues) {
+            ihg_json_key(j, "eigenvalues");
+            ihg_json_vector(j, c->eigenvalues);
+        }
+    }
+    ihg_json_end_object(j);
+}
+
+int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out)
+{
+    ihg_session *s = ihg_session_alloc(cfg);
+    if (!s) {
+        int st = ihg_error_status();
+        fprintf(stderr, "%s\n", ihg_error_message());
+        return st == IHG_EINVAL || st == IHG_EIO ? 2 : 1;
+    }
+    const ihg_model *m = ihg_session_model(s);
+    const ihg_dataset *ds = ihg_session_dataset(s);
+    int classifier = m->type->accuracy != NULL;
+    int has_test = ds->test != NULL;
+    long kmax = cfg->hypergrad.compare_max;
+    ihg_comparison *cmp = NULL;
+    gsl_vector *theta = gsl_vector_alloc(m->P), *lambda = gsl_vector_alloc(m->Hn);
+    ihg_json j;
+    ihg_json_init(&j);
+    int rc = 0;
+    if (!theta || !lambda) {
+        fprintf(stderr, "ihgtui: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    if (opt->compare && !(cmp = ihg_comparison_alloc(m->Hn, kmax))) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = 1;
+        goto done;
+    }
+    while (!ihg_session_finished(s)) {
+        /* run to the point where the hypergradient is known but lambda
+         * not yet updated */
+        int st = IHG_OK;
+        while (st == IHG_OK && ihg_session_phase(s) != IHG_PHASE_UPDATE &&
+               !ihg_session_finished(s))
+            st = ihg_session_step(s, 1, NULL);
+        if (st != IHG_OK || ihg_session_finished(s))
+            break;
+        if (cmp && ihg_compare_run(s, cmp) != IHG_OK) {
+            fprintf(stderr, "ihgtui: comparison failed: %s\n", ihg_error_message());
+            rc = 1;
+            goto done;
+        }
+        gsl_vector_memcpy(theta, ihg_session_theta(s));
+        gsl_vector_memcpy(lambda, ihg_session_lambda(s));
+        st = ihg_session_step(s, 1, NULL); /* the update: record appended */
+        if (st != IHG_OK)
+            break;
+        const ihg_record *r = &ihg_session_history(s)[ihg_session_history_len(s) - 1];
+        ihg_json_begin_object(&j);
+        ihg_json_record(&j, r, classifier, has_test);
+        if (cmp)
+            write_compare(&j, cmp, opt->vectors);
+        if (opt->vectors) {
+            ihg_json_key(&j, "theta");
+            ihg_json_vector(&j, theta);
+            ihg_json_key(&j, "lambda");
+            ihg_json_vector(&j, lambda);
+            ihg_json_key(&j, "hypergrad");
+            ihg_json_vector(&j, ihg_session_hypergrad(s));
+            ihg_json_key(&j, "lambda_next");
+            ihg_json_vector(&j, ihg_session_lambda(s));
+        }
+        ihg_json_end_object(&j);
+        if (ihg_json_write_line(&j, out) != 0) {
+            fprintf(stderr, "ihgtui: cannot write output\n");
+            rc = 1;
+            goto done;
+        }
+    }
+    if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
+        fprintf(stderr, "ihgtui: run stopped at outer step %ld: %s\n",
+                ihg_session_outer(s) + 1, ihg_session_message(s));
+        rc = 3;
+    } else if (!opt->quiet && ihg_session_history_len(s) > 0) {
+        const ihg_record *r = &ihg_session_history(s)[ihg_session_history_len(s) - 1];
+        fprintf(stderr, "ihgtui: %s: %ld outer steps, train loss %.6g, val loss %.6g",
+                cfg->name ? cfg->name : "experiment", r->outer, r->train_loss,
+                r->val_loss);
+        if (classifier)
+            fprintf(stderr, ", val acc %.4f", r->val_acc);
+        fprintf(stderr, "\n");
+    }
+done:
+    ihg_json_free(&j);
+    ihg_comparison_free(cmp);
+    if (theta)
+        gsl_vector_free(theta);
+    if (lambda)
+        gsl_vector_free(lambda);
+    ihg_session_free(s);
+    return rc;
+}

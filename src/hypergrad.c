@@ -1,0 +1,399 @@
+/* hypergrad.c - solvers for q ~ H^{-1} v (see hypergrad.h).
+ *
+ * Neumann (Lorraine, Vicol & Duvenaud 2020, Algorithm 3):
+ *     p = v; repeat K times { v <- v - alpha H v; p <- p + v }; q = alpha p
+ * so q = alpha sum_{j=0..K} (I - alpha H)^j v with exactly K HVPs.  Since H
+ * is symmetric, the ratio of successive term norms ||v_j|| / ||v_{j-1}|| is
+ * non-decreasing in j and bounded by rho(I - alpha H); a ratio above 1
+ * therefore proves rho > 1 and the series diverges.  That is the test used
+ * to report divergence.
+ *
+ * CG: the textbook conjugate gradient iteration on H q = v from q = 0, one
+ * HVP per iteration, stopping at ||r|| <= tol ||v||.  A non-positive
+ * curvature d^T H d <= 0 means H is not positive definite; CG stops there.
+ *
+ * Exact: H formed (its own matrix function, or P HVPs with unit vectors),
+ * then Cholesky; when H is not positive definite, LU; when H is singular,
+ * the pseudo-inverse from its eigendecomposition.  The fallback used is
+ * reported through ihg_solver_used_fallback().
+ */
+#include "hypergrad.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
+#include <gsl/gsl_sort_vector.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "error.h"
+
+struct ihg_solver {
+    ihg_method method;
+    size_t n;
+    long exact_max;
+    const ihg_linop *H;
+    long K;
+    double alpha, tol;
+    long hvps, done;
+    double residual, rr, bnorm, last_term_norm, growth;
+    int fallback, finished;
+    gsl_vector *q, *term, *p, *Hv, *r, *d;
+    gsl_matrix *Hm, *work;
+    gsl_permutation *perm;
+    gsl_vector *eval;
+    int have_eval;
+};
+
+ihg_method ihg_solver_method(const ihg_solver *s) { return s->method; }
+const gsl_vector *ihg_solver_q(const ihg_solver *s) { return s->q; }
+long ihg_solver_hvps(const ihg_solver *s) { return s->hvps; }
+long ihg_solver_done_terms(const ihg_solver *s) { return s->done; }
+double ihg_solver_residual(const ihg_solver *s) { return s->residual; }
+int ihg_solver_used_fallback(const ihg_solver *s) { return s->fallback; }
+double ihg_solver_growth(const ihg_solver *s) { return s->growth; }
+
+const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s)
+{
+    return s->have_eval ? s->eval : NULL;
+}
+
+ihg_solver *ihg_solver_alloc(ihg_method method, size_t n, long exact_max)
+{
+    if (n == 0) {
+        ihg_error_set(IHG_EINVAL, "solver: empty problem");
+        return NULL;
+    }
+    if (method == IHG_METHOD_EXACT && (exact_max < 0 || n > (size_t)exact_max)) {
+        ihg_error_set(IHG_ELIMIT,
+                      "exact inverse refused: P = %zu parameters is above "
+                      "hypergrad.exact_max = %ld (use cg or neumann)",
+                      n, exact_max);
+        return NULL;
+    }
+    ihg_solver *s = calloc(1, sizeof *s);
+    if (!s) {
+        ihg_error_set(IHG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->method = method;
+    s->n = n;
+    s->exact_max = exact_max;
+    s->q = gsl_vector_calloc(n);
+    s->term = gsl_vector_calloc(n);
+    s->p = gsl_vector_calloc(n);
+    s->Hv = gsl_vector_calloc(n);
+    s->r = gsl_vector_calloc(n);
+    s->d = gsl_vector_calloc(n);
+    int ok = s->q && s->term && s->p && s->Hv && s->r && s->d;
+    if (ok && method == IHG_METHOD_EXACT) {
+        s->Hm = gsl_matrix_alloc(n, n);
+        s->work = gsl_matrix_alloc(n, n);
+        s->perm = gsl_permutation_alloc(n);
+        s->eval = gsl_vector_alloc(n);
+        ok = s->Hm && s->work && s->perm && s->eval;
+    }
+    if (!ok) {
+        ihg_solver_free(s);
+        ihg_error_set(IHG_ENOMEM, "out of memory allocating a solver for P = %zu", n);
+        return NULL;
+    }
+    return s;
+}
+
+void ihg_solver_free(ihg_solver *s)
+{
+    if (!s)
+        return;
+    gsl_vector *vs[] = {s->q, s->term, s->p, s->Hv, s->r, s->d, s->eval};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        if (vs[i])
+            gsl_vector_free(vs[i]);
+    if (s->Hm)
+        gsl_matrix_free(s->Hm);
+    if (s->work)
+        gsl_matrix_free(s->work);
+    if (s->perm)
+        gsl_permutation_free(s->perm);
+    free(s);
+}
+
+/* Form the matrix of the operator into M (n x n). */
+static void linop_form(const ihg_linop *H, gsl_matrix *M, gsl_vector *e,
+                       gsl_vector *col, long *hvps)
+{
+    if (H->matrix) {
+        H->matrix(M, H->params);
+        return;
+    }
+    for (size_t j = 0; j < H->n; j++) {
+        gsl_vector_set_basis(e, j);
+        H->apply(e, col, H->params);
+        gsl_matrix_set_col(M, j, col);
+        if (hvps)
+            (*hvps)++;
+    }
+    /* symmetrize against rounding in the HVPs */
+    for (size_t i = 0; i < H->n; i++)
+        for (size_t j = i + 1; j < H->n; j++) {
+            double a = 0.5 * (gsl_matrix_get(M, i, j) + gsl_matrix_get(M, j, i));
+            gsl_matrix_set(M, i, j, a);
+            gsl_matrix_set(M, j, i, a);
+        }
+}
+
+int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
+                     long K, double alpha, double tol)
+{
+    if (H->n != s->n || v->size != s->n)
+        return ihg_error_set(IHG_EINVAL, "solver: size mismatch");
+    if (K < 0)
+        return ihg_error_set(IHG_EINVAL, "solver: negative number of terms");
+    s->H = H;
+    s->K = K;
+    s->alpha = alpha;
+    s->tol = tol;
+    s->hvps = 0;
+    s->done = 0;
+    s->fallback = 0;
+    s->finished = 0;
+    s->have_eval = 0;
+    s->growth = 0;
+    s->bnorm = gsl_blas_dnrm2(v);
+    s->residual = 1.0;
+    switch (s->method) {
+    case IHG_METHOD_NEUMANN:
+        gsl_vector_memcpy(s->term, v);
+        gsl_vector_memcpy(s->p, v);
+        gsl_vector_memcpy(s->q, v);
+        gsl_vector_scale(s->q, alpha);
+        s->last_term_norm = s->bnorm;
+        if (K == 0)
+            s->finished = 1;
+        break;
+    case IHG_METHOD_CG:
+        gsl_vector_set_zero(s->q);
+        gsl_vector_memcpy(s->r, v);
+        gsl_vector_memcpy(s->d, v);
+        s->rr = s->bnorm * s->bnorm;
+        if (s->bnorm == 0.0) {
+            s->residual = 0.0;
+            s->finished = 1;
+        }
+        if (K == 0)
+            s->finished = 1;
+        break;
+    case IHG_METHOD_IDENTITY:
+        gsl_vector_memcpy(s->q, v);
+        s->residual = 0.0;
+        s->finished = 1;
+        break;
+    case IHG_METHOD_EXACT:
+        gsl_vector_memcpy(s->r, v); /* keep the right-hand side */
+        gsl_vector_set_zero(s->q);
+        break;
+    default:
+        return ihg_error_set(IHG_EINVAL, "solver: unknown method");
+    }
+    return IHG_OK;
+}
+
+static int exact_solve(ihg_solver *s)
+{
+    size_t n = s->n;
+    linop_form(s->H, s->Hm, s->term, s->Hv, &s->hvps);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int st;
+    gsl_matrix_memcpy(s->work, s->Hm);
+    st = gsl_linalg_cholesky_decomp1(s->work);
+    if (st == GSL_SUCCESS)
+        st = gsl_linalg_cholesky_solve(s->work, s->r, s->q);
+    int finite = 1;
+    if (st == GSL_SUCCESS)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(gsl_vector_get(s->q, i)))
+                finite = 0;
+    if (st != GSL_SUCCESS || !finite) {
+        /* not positive definite: LU */
+        int signum;
+        s->fallback = 1;
+        gsl_matrix_memcpy(s->work, s->Hm);
+        st = gsl_linalg_LU_decomp(s->work, s->perm, &signum);
+        double maxabs = 0, mindiag = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double a = fabs(gsl_matrix_get(s->work, i, i));
+            if (a > maxabs)
+                maxabs = a;
+            if (a < mindiag)
+                mindiag = a;
+        }
+        int singular = st != GSL_SUCCESS || !(mindiag > 1e-13 * maxabs);
+        if (!singular)
+            st = gsl_linalg_LU_solve(s->work, s->perm, s->r, s->q);
+        if (singular || st != GSL_SUCCESS) {
+            /* singular: pseudo-inverse through the eigendecomposition */
+            s->fallback = 2;
+            gsl_matrix *evec = s->work;
+            gsl_matrix *A = gsl_matrix_alloc(n, n);
+            gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+            if (!A || !w) {
+                if (A)
+                    gsl_matrix_free(A);
+                if (w)
+                    gsl_eigen_symmv_free(w);
+                gsl_set_error_handler(old);
+                return ihg_error_set(IHG_ENOMEM, "exact: out of memory");
+            }
+            gsl_matrix_memcpy(A, s->Hm);
+            st = gsl_eigen_symmv(A, s->eval, evec, w);
+            gsl_eigen_symmv_free(w);
+            gsl_matrix_free(A);
+            if (st != GSL_SUCCESS) {
+                gsl_set_error_handler(old);
+                return ihg_error_set(IHG_EINTERNAL, "exact: eigendecomposition failed");
+            }
+            double emax = 0;
+            for (size_t i = 0; i < n; i++)
+                if (fabs(gsl_vector_get(s->eval, i)) > emax)
+                    emax = fabs(gsl_vector_get(s->eval, i));
+            /* q = V diag(1/e, |e| > cut) V^T v */
+            gsl_blas_dgemv(CblasTrans, 1.0, evec, s->r, 0.0, s->Hv);
+            for (size_t i = 0; i < n; i++) {
+                double e = gsl_vector_get(s->eval, i);
+                double c = fabs(e) > 1e-12 * emax ? gsl_vector_get(s->Hv, i) / e : 0.0;
+                gsl_vector_set(s->Hv, i, c);
+            }
+            gsl_blas_dgemv(CblasNoTrans, 1.0, evec, s->Hv, 0.0, s->q);
+        }
+    }
+    gsl_set_error_handler(old);
+    s->residual = 0.0;
+    return IHG_OK;
+}
+
+int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
+{
+    *state = IHG_SOLVE_DONE;
+    if (s->finished)
+        return IHG_OK;
+    switch (s->method) {
+    case IHG_METHOD_EXACT: {
+        int st = exact_solve(s);
+        s->done = 1;
+        s->finished = 1;
+        return st;
+    }
+    case IHG_METHOD_NEUMANN: {
+        /* v <- v - alpha H v; p <- p + v */
+        s->H->apply(s->term, s->Hv, s->H->params);
+        s->hvps++;
+        gsl_blas_daxpy(-s->alpha, s->Hv, s->term);
+        gsl_vector_add(s->p, s->term);
+        gsl_vector_memcpy(s->q, s->p);
+        gsl_vector_scale(s->q, s->alpha);
+        s->done++;
+        double tn = gsl_blas_dnrm2(s->term);
+        double ratio = s->last_term_norm > 0 ? tn / s->last_term_norm : 0.0;
+        if (ratio > s->growth)
+            s->growth = ratio;
+        s->last_term_norm = tn;
+        s->residual = s->bnorm > 0 ? tn / s->bnorm : 0.0;
+        if (s->done >= s->K)
+            s->finished = 1;
+        if (!isfinite(tn) || ratio > 1.0 + 1e-9) {
+            *state = IHG_SOLVE_DIVERGED;
+            return IHG_OK;
+        }
+        *state = s->finished ? IHG_SOLVE_DONE : IHG_SOLVE_RUNNING;
+        return IHG_OK;
+    }
+    case IHG_METHOD_CG: {
+        double dHd;
+        s->H->apply(s->d, s->Hv, s->H->params);
+        s->hvps++;
+        s->done++;
+        gsl_blas_ddot(s->d, s->Hv, &dHd);
+        if (!(dHd > 0.0)) {
+            /* negative curvature: H is not positive definite */
+            s->finished = 1;
+            s->fallback = 1;
+            *state = isfinite(dHd) ? IHG_SOLVE_DONE : IHG_SOLVE_DIVERGED;
+            return IHG_OK;
+        }
+        double a = s->rr / dHd;
+        gsl_blas_daxpy(a, s->d, s->q);
+        gsl_blas_daxpy(-a, s->Hv, s->r);
+        double rr_new;
+        gsl_blas_ddot(s->r, s->r, &rr_new);
+        s->residual = s->bnorm > 0 ? sqrt(rr_new) / s->bnorm : 0.0;
+        if (!isfinite(rr_new)) {
+            s->finished = 1;
+            *state = IHG_SOLVE_DIVERGED;
+            return IHG_OK;
+        }
+        double beta = rr_new / s->rr;
+        s->rr = rr_new;
+        /* d <- r + beta d */
+        gsl_vector_scale(s->d, beta);
+        gsl_vector_add(s->d, s->r);
+        if (s->done >= s->K || s->residual <= s->tol)
+            s->finished = 1;
+        *state = s->finished ? IHG_SOLVE_DONE : IHG_SOLVE_RUNNING;
+        return IHG_OK;
+    }
+    default:
+        s->finished = 1;
+        return IHG_OK;
+    }
+}
+
+int ihg_solve(ihg_method method, const ihg_linop *H, const gsl_vector *v,
+              long K, double alpha, double tol, long exact_max, gsl_vector *q)
+{
+    ihg_solver *s = ihg_solver_alloc(method, H->n, exact_max);
+    if (!s)
+        return ihg_error_status();
+    int st = ihg_solver_start(s, H, v, K, alpha, tol);
+    ihg_solve_state state = IHG_SOLVE_RUNNING;
+    while (st == IHG_OK) {
+        st = ihg_solver_iterate(s, &state);
+        if (s->finished)
+            break;
+    }
+    if (st == IHG_OK)
+        gsl_vector_memcpy(q, s->q);
+    ihg_solver_free(s);
+    return st;
+}
+
+int ihg_linop_eigenvalues(const ihg_linop *H, long exact_max, gsl_vector *eval)
+{
+    size_t n = H->n;
+    if (exact_max < 0 || n > (size_t)exact_max)
+        return ihg_error_set(IHG_ELIMIT, "eigenvalues refused: P = %zu > %ld", n,
+                             exact_max);
+    gsl_matrix *M = gsl_matrix_alloc(n, n);
+    gsl_vector *e = gsl_vector_alloc(n), *col = gsl_vector_alloc(n);
+    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
+    int st = IHG_OK;
+    if (!M || !e || !col || !w) {
+        st = ihg_error_set(IHG_ENOMEM, "eigenvalues: out of memory");
+    } else {
+        linop_form(H, M, e, col, NULL);
+        if (gsl_eigen_symm(M, eval, w) != GSL_SUCCESS)
+            st = ihg_error_set(IHG_EINTERNAL, "eigenvalues: GSL failed");
+        else
+            gsl_sort_vector(eval);
+    }
+    if (M)
+        gsl_matrix_free(M);
+    if (e)
+        gsl_vector_free(e);
+    if (col)
+        gsl_vector_free(col);
+    if (w)
+        gsl_eigen_symm_free(w);
+    return st;
+}

@@ -1,0 +1,214 @@
+/* main.c - command line: the explorer, or a headless run. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../models/model.h"
+#include "batch.h"
+#include "error.h"
+#include "session.h"
+#include "tui.h"
+
+#define MAX_OVERRIDES 256
+
+static void usage(FILE *f)
+{
+    fputs(
+        "Usage: ihgtui [OPTION]... [FILE]\n"
+        "Explore hyperparameter optimization by implicit differentiation\n"
+        "(Lorraine, Vicol & Duvenaud, AISTATS 2020).\n"
+        "\n"
+        "Opens the explorer on the experiment FILE (YAML, see ihgtui-experiment(5)),\n"
+        "or on the built-in 2-D quadratic lesson when no FILE is given.\n"
+        "\n"
+        "Headless runs:\n"
+        "  -b, --batch            run to the end without a screen, printing one JSON\n"
+        "                         object per outer step (JSON Lines)\n"
+        "  -o, --output=FILE      write the JSON Lines to FILE instead of stdout\n"
+        "  -c, --compare          add, at every outer step, the hypergradient error and\n"
+        "                         cosine of Neumann K=0..Kmax and CG K=1..Kmax against\n"
+        "                         the exact solve, rho(I - alpha H) and H's spectrum\n"
+        "      --vectors          add theta, lambda and the hypergradients as arrays\n"
+        "      --check            validate FILE and its data, then exit\n"
+        "\n"
+        "Experiment settings:\n"
+        "  -s, --set=KEY=VALUE    override a YAML key, e.g. --set inner.lr=0.05\n"
+        "                         (repeatable; VALUE is YAML, e.g. outer.clip=[-8,2])\n"
+        "      --outer=N          outer steps (same as --set outer.steps=N)\n"
+        "      --seed=N           random seed (same as --set seed=N)\n"
+        "      --dump-default     print the built-in default experiment and exit\n"
+        "\n"
+        "Explorer:\n"
+        "      --no-color         monochrome (also when NO_COLOR is set)\n"
+        "      --theme=NAME       colour theme: default, contrast (projectors) or mono\n"
+        "      --ascii            ASCII charts instead of braille\n"
+        "      --record=FILE      write each outer step as a JSON line (--batch format)\n"
+        "\n"
+        "  -h, --help             show this help and exit\n"
+        "      --version          show the version and exit\n"
+        "\n"
+        "Keys in the explorer: space play/pause, i inner step, o outer step,\n"
+        "n/N fewer/more terms, a/A smaller/larger alpha, m method, c compare,\n"
+        "l log/linear, r reset, Tab and 1-6 panes, ? help, q quit.\n"
+        "\n"
+        "Exit status: 0 success, 1 failure, 2 bad command line or experiment file,\n"
+        "3 run stopped by divergence (NaN loss or a diverging Neumann series).\n"
+        "\n"
+        "See ihgtui(1) and ihgtui-experiment(5).\n",
+        f);
+}
+
+enum {
+    OPT_VECTORS = 256,
+    OPT_CHECK,
+    OPT_OUTER,
+    OPT_SEED,
+    OPT_NO_COLOR,
+    OPT_THEME,
+    OPT_ASCII,
+    OPT_RECORD,
+    OPT_VERSION,
+    OPT_DUMP_DEFAULT
+};
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"batch", no_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"compare", no_argument, NULL, 'c'},
+        {"vectors", no_argument, NULL, OPT_VECTORS},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"set", required_argument, NULL, 's'},
+        {"outer", required_argument, NULL, OPT_OUTER},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+        {"theme", required_argument, NULL, OPT_THEME},
+        {"ascii", no_argument, NULL, OPT_ASCII},
+        {"record", required_argument, NULL, OPT_RECORD},
+        {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0}};
+    static char *overrides[MAX_OVERRIDES + 1];
+    static char extra[2][64];
+    size_t n_over = 0;
+    int batch = 0, check = 0;
+    const char *output = NULL;
+    ihg_batch_options bopt = {0, 0, 0};
+    ihg_tui_options topt;
+    memset(&topt, 0, sizeof topt);
+    int c;
+
+    ihg_error_install_gsl_handler();
+    while ((c = getopt_long(argc, argv, "bo:cs:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': batch = 1; break;
+        case 'o': output = optarg; break;
+        case 'c': bopt.compare = 1; break;
+        case OPT_VECTORS: bopt.vectors = 1; break;
+        case OPT_CHECK: check = 1; break;
+        case 's':
+            if (n_over >= MAX_OVERRIDES - 2) {
+                fprintf(stderr, "ihgtui: too many --set options\n");
+                return 2;
+            }
+            if (!strchr(optarg, '=')) {
+                fprintf(stderr, "ihgtui: --set needs KEY=VALUE, got '%s'\n", optarg);
+                return 2;
+            }
+            overrides[n_over++] = optarg;
+            break;
+        case OPT_OUTER:
+            snprintf(extra[0], sizeof extra[0], "outer.steps=%.40s", optarg);
+            overrides[n_over++] = extra[0];
+            break;
+        case OPT_SEED:
+            snprintf(extra[1], sizeof extra[1], "seed=%.40s", optarg);
+            overrides[n_over++] = extra[1];
+            break;
+        case OPT_NO_COLOR: topt.no_color = 1; break;
+        case OPT_THEME: topt.theme = optarg; break;
+        case OPT_ASCII: topt.ascii = 1; break;
+        case OPT_RECORD: topt.record = optarg; break;
+        case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case 'h': usage(stdout); return 0;
+        case OPT_VERSION:
+            printf("ihgtui %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'ihgtui --help' for more information.\n");
+            return 2;
+        }
+    }
+    overrides[n_over] = NULL;
+    if (argc - optind > 1) {
+        fprintf(stderr, "ihgtui: one experiment file at most (got %d)\n"
+                        "Try 'ihgtui --help' for more information.\n",
+                argc - optind);
+        return 2;
+    }
+    const char *path = optind < argc ? argv[optind] : NULL;
+    if (check && !path) {
+        fprintf(stderr, "ihgtui: --check needs an experiment FILE\n");
+        return 2;
+    }
+    if (topt.theme && strcmp(topt.theme, "default") && strcmp(topt.theme, "contrast") &&
+        strcmp(topt.theme, "mono")) {
+        fprintf(stderr, "ihgtui: unknown theme '%s' (default, contrast or mono)\n",
+                topt.theme);
+        return 2;
+    }
+    const char *nc = getenv("NO_COLOR");
+    if (nc && nc[0])
+        topt.no_color = 1;
+
+    ihg_config cfg;
+    int st = path ? ihg_config_load(&cfg, path, overrides)
+                  : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
+                                           strlen(ihg_default_experiment), overrides);
+    if (st != IHG_OK) {
+        fprintf(stderr, "%s\n", ihg_error_message());
+        ihg_config_free(&cfg);
+        return 2;
+    }
+
+    int rc = 0;
+    if (check) {
+        ihg_session *s = ihg_session_alloc(&cfg);
+        if (!s) {
+            fprintf(stderr, "%s\n", ihg_error_message());
+            rc = 2;
+        } else {
+            const ihg_model *m = ihg_session_model(s);
+            const ihg_dataset *ds = ihg_session_dataset(s);
+            printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
+                   path, m->type->name, m->P, m->Hn);
+            if (ds->train)
+                printf(", %zu train / %zu val%s rows", ds->train->n,
+                       ds->val ? ds->val->n : 0, ds->test ? " / test" : "");
+            printf("\n");
+            ihg_session_free(s);
+        }
+    } else if (batch) {
+        FILE *out = stdout;
+        if (output && !(out = fopen(output, "w"))) {
+            perror(output);
+            ihg_config_free(&cfg);
+            return 1;
+        }
+        rc = ihg_batch_run(&cfg, &bopt, out);
+        if (out != stdout && fclose(out) != 0) {
+            perror(output);
+            rc = rc ? rc : 1;
+        }
+    } else {
+        rc = ihg_tui_run(&cfg, &topt);
+    }
+    ihg_config_free(&cfg);
+    return rc;
+}
