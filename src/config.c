@@ -1,0 +1,1563 @@
+/* config.c - read an experiment from YAML (libyaml) into an ihg_config.
+ *
+ * The file is parsed with libyaml's event API into a small tree of nodes,
+ * each carrying its 1-based line:column.  Command-line overrides
+ * ("key.path=value") are parsed the same way and grafted into the tree, and
+ * one validation pass then walks the tree against a table of keys (keys[]
+ * below): every key, type and range is checked there, and every failure is
+ * reported once through ihg_error_at() as "FILE:LINE:COLUMN: message"
+ * (or "--set: key=value: message" for an override).
+ *
+ * Nothing here trusts its input: the tree depth is bounded, every scalar is
+ * used with its length (libyaml allows NUL bytes in quoted scalars), numbers
+ * must parse completely, and sizes are checked against fixed limits before
+ * anybody allocates from them.
+ */
+#define _GNU_SOURCE /* newlocale / uselocale */
+#include "config.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* ------------------------------------------------------------------ */
+/* Limits                                                              */
+
+#define MAX_DEPTH 32                 /* nesting of mappings/sequences  */
+#define MAX_FILE_BYTES (16L << 20)   /* an experiment file is small    */
+#define MAX_STEPS 1e9
+#define MAX_SIZE 1e8                 /* examples, features, products   */
+
+/* ------------------------------------------------------------------ */
+/* The node tree                                                       */
+
+enum { YN_SCALAR, YN_SEQ, YN_MAP };
+
+typedef struct ynode ynode;
+struct ynode {
+    int kind;
+    char *text;          /* scalar value (NUL-terminated copy) */
+    size_t len;          /* its length (may contain NUL bytes) */
+    int plain;           /* plain (unquoted) scalar            */
+    unsigned long line, col;
+    ynode **kids;        /* SEQ: items; MAP: key, value, key, value ... */
+    size_t n, cap;
+    const char *origin;  /* NULL: from the file; else the override string */
+};
+
+static void node_free(ynode *nd)
+{
+    size_t i;
+    if (!nd)
+        return;
+    for (i = 0; i < nd->n; i++)
+        node_free(nd->kids[i]);
+    free(nd->kids);
+    free(nd->text);
+    free(nd);
+}
+
+static ynode *node_new(int kind, const yaml_mark_t *mark)
+{
+    ynode *nd = calloc(1, sizeof *nd);
+    if (!nd)
+        return NULL;
+    nd->kind = kind;
+    if (mark) {
+        nd->line = (unsigned long)mark->line + 1;
+        nd->col = (unsigned long)mark->column + 1;
+    }
+    return nd;
+}
+
+static int node_append(ynode *parent, ynode *kid)
+{
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? 2 * parent->cap : 8;
+        ynode **k = realloc(parent->kids, cap * sizeof *k);
+        if (!k)
+            return -1;
+        parent->kids = k;
+        parent->cap = cap;
+    }
+    parent->kids[parent->n++] = kid;
+    return 0;
+}
+
+static void node_set_origin(ynode *nd, const char *origin)
+{
+    size_t i;
+    nd->origin = origin;
+    for (i = 0; i < nd->n; i++)
+        node_set_origin(nd->kids[i], origin);
+}
+
+static int is_null(const ynode *nd)
+{
+    if (!nd)
+        return 1;
+    if (nd->kind != YN_SCALAR || !nd->plain)
+        return 0;
+    return nd->len == 0 || strcmp(nd->text, "~") == 0 ||
+           strcmp(nd->text, "null") == 0 || strcmp(nd->text, "Null") == 0 ||
+           strcmp(nd->text, "NULL") == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                            */
+
+/* A printable, bounded rendering of user text for messages. */
+static const char *show(const char *s, size_t len, char *buf, size_t cap)
+{
+    size_t i, o = 0;
+    const size_t limit = 48;
+    for (i = 0; i < len && o + 8 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (i >= limit) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (ch >= 0x20 && ch != 0x7f)
+            buf[o++] = (char)ch; /* UTF-8 bytes pass through */
+        else
+            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", ch);
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+typedef struct {
+    const char *name;  /* the file name used in messages */
+} loadctx;
+
+static int fail_at(const loadctx *cx, const ynode *nd, int status,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail_at(const loadctx *cx, const ynode *nd, int status,
+                   const char *fmt, ...)
+{
+    char msg[600], sb[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (nd && nd->origin)
+        return ihg_error_at(status, "--set", 0, 0, "%s: %s",
+                            show(nd->origin, strlen(nd->origin), sb, sizeof sb),
+                            msg);
+    if (nd)
+        return ihg_error_at(status, cx->name, nd->line, nd->col, "%s", msg);
+    return ihg_error_at(status, cx->name, 1, 1, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* YAML text -> node tree                                              */
+
+static void mark_of_offset(const char *text, size_t len, size_t off,
+                           unsigned long *line, unsigned long *col)
+{
+    size_t i;
+    unsigned long l = 1, c = 1;
+    if (off > len)
+        off = len;
+    for (i = 0; i < off; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++; /* count characters, not UTF-8 continuation bytes */
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static int parser_fail(const loadctx *cx, const char *origin,
+                       const yaml_parser_t *p, const char *text, size_t len)
+{
+    char where[64] = "";
+    unsigned long line, col;
+    const char *problem = p->problem ? p->problem : "unknown error";
+    char sb[256];
+
+    if (p->error == YAML_MEMORY_ERROR)
+        return ihg_error_at(IHG_ENOMEM, origin ? "--set" : cx->name, 0, 0,
+                            "out of memory while parsing YAML");
+    if (p->error == YAML_READER_ERROR) {
+        char msg[160];
+        mark_of_offset(text, len, p->problem_offset, &line, &col);
+        if (p->problem_value >= 0)
+            snprintf(msg, sizeof msg, "invalid input: %s (byte 0x%02x)",
+                     problem, (unsigned)p->problem_value & 0xffu);
+        else
+            snprintf(msg, sizeof msg, "invalid input: %s", problem);
+        if (origin)
+            return ihg_error_at(IHG_EINVAL, "--set", 0, 0, "%s: %s",
+                                show(origin, strlen(origin), sb, sizeof sb),
+                                msg);
+        return ihg_error_at(IHG_EINVAL, cx->name, line, col, "%s", msg);
+    }
+    line = (unsigned long)p->problem_mark.line + 1;
+    col = (unsigned long)p->problem_mark.column + 1;
+    if (p->context && (p->context_mark.line != p->problem_mark.line ||
+                       p->context_mark.column != p->problem_mark.column))
+        snprintf(where, sizeof where, " at %lu:%lu",
+                 (unsigned long)p->context_mark.line + 1,
+                 (unsigned long)p->context_mark.column + 1);
+    if (origin)
+        return ihg_error_at(IHG_EINVAL, "--set", 0, 0,
+                            "%s: YAML syntax error: %s%s%s%s%s",
+                            show(origin, strlen(origin), sb, sizeof sb),
+                            problem, p->context ? " (" : "",
+                            p->context ? p->context : "", where,
+                            p->context ? ")" : "");
+    return ihg_error_at(IHG_EINVAL, cx->name, line, col,
+                        "YAML syntax error: %s%s%s%s%s", problem,
+                        p->context ? " (" : "", p->context ? p->context : "",
+                        where, p->context ? ")" : "");
+}
+
+/* Parse text into *root (NULL when the stream holds no document).
+ * origin is NULL for the file, or the override string. */
+static int yaml_to_tree(const loadctx *cx, const char *origin,
+                        const char *text, size_t len, ynode **root)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    ynode *stack[MAX_DEPTH + 1];
+    size_t depth = 0;
+    int docs = 0, done = 0, st = IHG_OK;
+    ynode *top = NULL;
+
+    *root = NULL;
+    if (!yaml_parser_initialize(&p))
+        return ihg_error_at(IHG_ENOMEM, cx->name, 0, 0,
+                            "out of memory while parsing YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)(text ? text : ""),
+                                 text ? len : 0);
+
+    while (!done) {
+        ynode tmp;
+        ynode *nd = NULL;
+        const char *anchor = NULL, *tag = NULL;
+
+        if (!yaml_parser_parse(&p, &ev)) {
+            st = parser_fail(cx, origin, &p, text, len);
+            break;
+        }
+        memset(&tmp, 0, sizeof tmp);
+        tmp.line = (unsigned long)ev.start_mark.line + 1;
+        tmp.col = (unsigned long)ev.start_mark.column + 1;
+        tmp.origin = origin;
+
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1)
+                st = fail_at(cx, &tmp, IHG_EINVAL,
+                             "only one YAML document is allowed");
+            break;
+        case YAML_ALIAS_EVENT:
+            st = fail_at(cx, &tmp, IHG_EINVAL,
+                         "aliases and anchors are not supported");
+            break;
+        case YAML_SCALAR_EVENT:
+            anchor = (const char *)ev.data.scalar.anchor;
+            tag = (const char *)ev.data.scalar.tag;
+            if (anchor || tag)
+                break;
+            nd = node_new(YN_SCALAR, &ev.start_mark);
+            if (!nd)
+                break;
+            nd->len = ev.data.scalar.length;
+            nd->text = malloc(nd->len + 1);
+            if (!nd->text) {
+                free(nd);
+                nd = NULL;
+                break;
+            }
+            if (nd->len)
+                memcpy(nd->text, ev.data.scalar.value, nd->len);
+            nd->text[nd->len] = '\0';
+            nd->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            anchor = (const char *)ev.data.sequence_start.anchor;
+            tag = (const char *)ev.data.sequence_start.tag;
+            if (!anchor && !tag)
+                nd = node_new(YN_SEQ, &ev.start_mark);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            anchor = (const char *)ev.data.mapping_start.anchor;
+            tag = (const char *)ev.data.mapping_start.tag;
+            if (!anchor && !tag)
+                nd = node_new(YN_MAP, &ev.start_mark);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth > 0)
+                depth--;
+            break;
+        default:
+            break;
+        }
+
+        if (st == IHG_OK && anchor)
+            st = fail_at(cx, &tmp, IHG_EINVAL,
+                         "aliases and anchors are not supported");
+        else if (st == IHG_OK && tag) {
+            char sb[256];
+            st = fail_at(cx, &tmp, IHG_EINVAL,
+                         "YAML tags are not supported (found '%s')",
+                         show(tag, strlen(tag), sb, sizeof sb));
+        } else if (st == IHG_OK &&
+                   (ev.type == YAML_SCALAR_EVENT ||
+                    ev.type == YAML_SEQUENCE_START_EVENT ||
+                    ev.type == YAML_MAPPING_START_EVENT)) {
+            if (!nd) {
+                st = ihg_error_at(IHG_ENOMEM, cx->name, 0, 0,
+                                  "out of memory while parsing YAML");
+            } else {
+                nd->origin = origin;
+                if (depth == 0) {
+                    if (top) { /* cannot happen: one node per document */
+                        node_free(nd);
+                        st = fail_at(cx, &tmp, IHG_EINVAL,
+                                     "only one YAML document is allowed");
+                    } else {
+                        top = nd;
+                    }
+                } else if (node_append(stack[depth - 1], nd) != 0) {
+                    node_free(nd);
+                    st = ihg_error_at(IHG_ENOMEM, cx->name, 0, 0,
+                                      "out of memory while parsing YAML");
+                }
+                if (st == IHG_OK && nd->kind != YN_SCALAR) {
+                    if (depth >= MAX_DEPTH)
+                        st = fail_at(cx, &tmp, IHG_EINVAL,
+                                     "nesting too deep (more than %d levels)",
+                                     MAX_DEPTH);
+                    else
+                        stack[depth++] = nd;
+                }
+            }
+        } else if (nd) {
+            node_free(nd);
+        }
+        yaml_event_delete(&ev);
+        if (st != IHG_OK)
+            break;
+    }
+    yaml_parser_delete(&p);
+    if (st != IHG_OK) {
+        node_free(top);
+        return st;
+    }
+    *root = top;
+    return IHG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The keys                                                            */
+
+enum {
+    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP,
+    K_MAT2, K_VEC2, K_HIDDEN
+};
+
+static const char *const kinds[] = {"quadratic", "ridge", "logistic",
+                                    "softmax", "mlp", "distill", NULL};
+static const char *const hypers[] = {"per-weight", "global", NULL};
+static const char *const inner_opts[] = {"sgd", "momentum", "adam", "newton",
+                                         "bfgs", NULL};
+static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
+static const char *const methods[] = {"exact", "neumann", "cg", "identity",
+                                      NULL};
+static const char *const activations[] = {"tanh", "softplus", NULL};
+
+#define F(m) offsetof(ihg_config, m)
+#define NOMARK ((size_t)-1)
+#define INF HUGE_VAL
+
+typedef struct {
+    const char *path;
+    int type;
+    size_t off;      /* field in ihg_config                       */
+    size_t mark_off; /* ihg_mark field, or NOMARK                */
+    double lo, hi;   /* allowed range (numbers)                  */
+    int lo_open, hi_open;
+    const char *const *names; /* K_ENUM                          */
+} keyspec;
+
+static const keyspec keys[] = {
+    {"name", K_STR, F(name), NOMARK, 0, 0, 0, 0, NULL},
+    {"seed", K_SEED, F(seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
+
+    {"data", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"data.train", K_STR, F(data.train), F(data.train_mark), 0, 0, 0, 0, NULL},
+    {"data.val", K_STR, F(data.val), F(data.val_mark), 0, 0, 0, 0, NULL},
+    {"data.test", K_STR, F(data.test), F(data.test_mark), 0, 0, 0, 0, NULL},
+    {"data.file", K_STR, F(data.file), F(data.file_mark), 0, 0, 0, 0, NULL},
+    {"data.target", K_STR, F(data.target), F(data.target_mark), 0, 0, 0, 0,
+     NULL},
+    {"data.standardize", K_BOOL, F(data.standardize), NOMARK, 0, 0, 0, 0, NULL},
+    {"data.split_val", K_REAL, F(data.split_val), NOMARK, 0, 1, 0, 1, NULL},
+    {"data.split_test", K_REAL, F(data.split_test), NOMARK, 0, 1, 0, 1, NULL},
+    {"data.synthetic", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"data.synthetic.n", K_INT, F(data.syn_n), NOMARK, 2, MAX_SIZE, 0, 0, NULL},
+    {"data.synthetic.n_val", K_INT, F(data.syn_n_val), NOMARK, 1, MAX_SIZE, 0,
+     0, NULL},
+    {"data.synthetic.n_test", K_INT, F(data.syn_n_test), NOMARK, 0, MAX_SIZE,
+     0, 0, NULL},
+    {"data.synthetic.d", K_INT, F(data.syn_d), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"data.synthetic.k", K_INT, F(data.syn_k), NOMARK, 2, 1000, 0, 0, NULL},
+    {"data.synthetic.noise", K_REAL, F(data.syn_noise), NOMARK, 0, 1e6, 0, 0,
+     NULL},
+    {"data.images", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"data.images.dir", K_STR, F(data.images_dir), F(data.images_mark), 0, 0,
+     0, 0, NULL},
+    {"data.images.n_train", K_INT, F(data.images_n_train), NOMARK, 1, 1e7, 0,
+     0, NULL},
+    {"data.images.n_val", K_INT, F(data.images_n_val), NOMARK, 1, 1e7, 0, 0,
+     NULL},
+    {"data.images.n_test", K_INT, F(data.images_n_test), NOMARK, 0, 1e7, 0, 0,
+     NULL},
+
+    {"model", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"model.kind", K_ENUM, 0, F(model.kind_mark), 0, 0, 0, 0, kinds},
+    {"model.hyper", K_ENUM, F(model.hyper), NOMARK, 0, 0, 0, 0, hypers},
+    {"model.init_log_decay", K_REAL, F(model.init_log_decay), NOMARK, -100,
+     100, 0, 0, NULL},
+    {"model.init_scale", K_REAL, F(model.init_scale), NOMARK, 0, 100, 0, 0,
+     NULL},
+    {"model.A", K_MAT2, F(model.A), NOMARK, 0, 0, 0, 0, NULL},
+    {"model.c", K_VEC2, F(model.c), NOMARK, 0, 0, 0, 0, NULL},
+    {"model.t", K_VEC2, F(model.t), NOMARK, 0, 0, 0, 0, NULL},
+    {"model.theta0", K_VEC2, F(model.theta0), NOMARK, 0, 0, 0, 0, NULL},
+    {"model.hidden", K_HIDDEN, 0, NOMARK, 1, 100000, 0, 0, NULL},
+    {"model.activation", K_ENUM, F(model.activation), NOMARK, 0, 0, 0, 0,
+     activations},
+    {"model.distill_log_decay", K_REAL, F(model.distill_log_decay), NOMARK,
+     -100, 100, 0, 0, NULL},
+
+    {"inner", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"inner.optimizer", K_ENUM, F(inner.optimizer), NOMARK, 0, 0, 0, 0,
+     inner_opts},
+    {"inner.lr", K_REAL, F(inner.lr), NOMARK, 0, INF, 1, 0, NULL},
+    {"inner.momentum", K_REAL, F(inner.momentum), NOMARK, 0, 1, 0, 1, NULL},
+    {"inner.beta1", K_REAL, F(inner.beta1), NOMARK, 0, 1, 0, 1, NULL},
+    {"inner.beta2", K_REAL, F(inner.beta2), NOMARK, 0, 1, 0, 1, NULL},
+    {"inner.eps", K_REAL, F(inner.eps), NOMARK, 0, 1, 1, 0, NULL},
+    {"inner.steps", K_INT, F(inner.steps), NOMARK, 0, MAX_STEPS, 0, 0, NULL},
+    {"inner.tol", K_REAL, F(inner.tol), NOMARK, 0, INF, 0, 0, NULL},
+    {"inner.max_steps", K_INT, F(inner.max_steps), NOMARK, 1, MAX_STEPS, 0, 0,
+     NULL},
+    {"inner.batch", K_INT, F(inner.batch), NOMARK, 0, MAX_SIZE, 0, 0, NULL},
+    {"inner.warm_start", K_BOOL, F(inner.warm_start), NOMARK, 0, 0, 0, 0, NULL},
+
+    {"outer", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"outer.optimizer", K_ENUM, F(outer.optimizer), NOMARK, 0, 0, 0, 0,
+     outer_opts},
+    {"outer.lr", K_REAL, F(outer.lr), NOMARK, 0, INF, 1, 0, NULL},
+    {"outer.beta1", K_REAL, F(outer.beta1), NOMARK, 0, 1, 0, 1, NULL},
+    {"outer.beta2", K_REAL, F(outer.beta2), NOMARK, 0, 1, 0, 1, NULL},
+    {"outer.eps", K_REAL, F(outer.eps), NOMARK, 0, 1, 1, 0, NULL},
+    {"outer.decay", K_REAL, F(outer.decay), NOMARK, 0, 1, 0, 1, NULL},
+    {"outer.steps", K_INT, F(outer.steps), NOMARK, 0, MAX_STEPS, 0, 0, NULL},
+    {"outer.clip", K_CLIP, 0, NOMARK, 0, 0, 0, 0, NULL},
+
+    {"hypergrad", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
+    {"hypergrad.method", K_ENUM, F(hypergrad.method), NOMARK, 0, 0, 0, 0,
+     methods},
+    {"hypergrad.terms", K_INT, F(hypergrad.terms), NOMARK, 0, 1e6, 0, 0, NULL},
+    {"hypergrad.iters", K_INT, F(hypergrad.iters), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"hypergrad.alpha", K_REAL, F(hypergrad.alpha), NOMARK, -INF, INF, 0, 0,
+     NULL},
+    {"hypergrad.tol", K_REAL, F(hypergrad.tol), NOMARK, 0, 1, 0, 0, NULL},
+    {"hypergrad.exact_max", K_INT, F(hypergrad.exact_max), NOMARK, 0, 20000,
+     0, 0, NULL},
+    {"hypergrad.compare_max", K_INT, F(hypergrad.compare_max), NOMARK, 0, 1e6,
+     0, 0, NULL},
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static int key_index(const char *path)
+{
+    size_t i;
+    for (i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].path, path) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The last component of a dotted path. */
+static const char *leaf(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
+/* The section a key lives in: "" for top-level keys. */
+static size_t section_len(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot ? (size_t)(dot - path) : 0;
+}
+
+static int lower(int ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch;
+}
+
+/* Optimal-string-alignment distance (Damerau-Levenshtein without repeated
+ * edits), case-insensitive; "infinite" when either string is long. */
+static size_t edit_distance(const char *a, size_t la, const char *b)
+{
+    enum { M = 48 };
+    size_t lb = strlen(b), i, j;
+    size_t d[M + 1][M + 1];
+    if (la > M || lb > M)
+        return (size_t)-1;
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (i = 1; i <= la; i++) {
+        for (j = 1; j <= lb; j++) {
+            int ca = lower((unsigned char)a[i - 1]);
+            int cb = lower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == lower((unsigned char)b[j - 2]) &&
+                lower((unsigned char)a[i - 2]) == cb &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+static size_t close_enough(size_t len)
+{
+    return len <= 4 ? 1 : len <= 8 ? 2 : 3;
+}
+
+/* Closest name in a NULL-terminated list, or NULL. */
+static const char *closest_name(const char *s, size_t len,
+                                const char *const *names)
+{
+    const char *best = NULL;
+    size_t bd = (size_t)-1, i;
+    for (i = 0; names[i]; i++) {
+        size_t d = edit_distance(s, len, names[i]);
+        if (d < bd) {
+            bd = d;
+            best = names[i];
+        }
+    }
+    return bd <= close_enough(len) ? best : NULL;
+}
+
+/* Suggest a key for an unknown one named (s, len) in section sec (length
+ * seclen, 0 = top level).  Writes " (did you mean '...'?)" or "". */
+static void suggest_key(const char *sec, size_t seclen, const char *s,
+                        size_t len, char *out, size_t cap)
+{
+    size_t i, bd = (size_t)-1;
+    const char *best = NULL, *other = NULL;
+    out[0] = '\0';
+    for (i = 0; i < NKEYS; i++) {
+        const char *p = keys[i].path;
+        size_t d;
+        if (section_len(p) != seclen || strncmp(p, sec, seclen) != 0)
+            continue;
+        d = edit_distance(s, len, leaf(p));
+        if (d < bd) {
+            bd = d;
+            best = leaf(p);
+        }
+    }
+    if (best && bd <= close_enough(len)) {
+        snprintf(out, cap, " (did you mean '%s'?)", best);
+        return;
+    }
+    /* The right name in the wrong section ("lr" at the top level). */
+    best = NULL;
+    for (i = 0; i < NKEYS; i++) {
+        const char *p = keys[i].path;
+        if (strlen(leaf(p)) == len && strncmp(leaf(p), s, len) == 0 &&
+            strncmp(p, sec, seclen) != 0) {
+            if (!best)
+                best = p;
+            else if (!other)
+                other = p;
+        }
+    }
+    if (best && other)
+        snprintf(out, cap, " (did you mean '%s' or '%s'?)", best, other);
+    else if (best)
+        snprintf(out, cap, " (did you mean '%s'?)", best);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scalars                                                             */
+
+static const char *kind_word(const ynode *nd)
+{
+    if (nd->kind == YN_MAP)
+        return "a mapping";
+    if (nd->kind == YN_SEQ)
+        return "a sequence";
+    return nd->plain ? "a scalar" : "a quoted string";
+}
+
+/* Strict YAML-ish number syntax: [+-] (digits [. digits] | . digits)
+ * [(e|E) [+-] digits].  Returns 1 when s is such a number. */
+static int number_syntax(const char *s, size_t len)
+{
+    size_t i = 0, digits = 0;
+    if (len == 0 || strlen(s) != len)
+        return 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        size_t ed = 0;
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, ed++;
+        if (ed == 0)
+            return 0;
+    }
+    return i == len;
+}
+
+static int nonfinite_word(const char *s)
+{
+    static const char *const words[] = {
+        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
+        "-.INF", ".nan", ".NaN", ".NAN", "inf", "-inf", "+inf", "nan",
+        "NaN", "infinity", "-infinity", "Infinity", "-Infinity", "INF",
+        "-INF", "NAN", NULL};
+    size_t i;
+    for (i = 0; words[i]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* strtod in the C locale, whatever the program's locale is. */
+static double c_strtod(const char *s, char **end)
+{
+    double v;
+    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    locale_t old = (locale_t)0;
+    if (c)
+        old = uselocale(c);
+    v = strtod(s, end);
+    if (c) {
+        uselocale(old);
+        freelocale(c);
+    }
+    return v;
+}
+
+/* Parse a number node.  what = the key path for messages. */
+static int get_number(const loadctx *cx, const ynode *nd, const char *what,
+                      double *out)
+{
+    char sb[256];
+    char *end = NULL;
+    double v;
+    if (nd->kind != YN_SCALAR)
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be a number, not %s",
+                       what, kind_word(nd));
+    if (!nd->plain)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must be a number, not a quoted string", what);
+    if (nonfinite_word(nd->text))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must be a finite number, got '%s'", what,
+                       show(nd->text, nd->len, sb, sizeof sb));
+    if (!number_syntax(nd->text, nd->len))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be a number, got '%s'",
+                       what, show(nd->text, nd->len, sb, sizeof sb));
+    errno = 0;
+    v = c_strtod(nd->text, &end);
+    if (!end || *end != '\0')
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be a number, got '%s'",
+                       what, show(nd->text, nd->len, sb, sizeof sb));
+    if (!isfinite(v))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must be a finite number, got '%s' (out of range)",
+                       what, show(nd->text, nd->len, sb, sizeof sb));
+    if (v == 0.0)
+        v = 0.0; /* no negative zero */
+    *out = v;
+    return IHG_OK;
+}
+
+static int check_range(const loadctx *cx, const ynode *nd, const keyspec *k,
+                       double v)
+{
+    if (k->lo_open ? !(v > k->lo) : !(v >= k->lo))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", k->path,
+                       k->lo_open ? ">" : ">=", k->lo);
+    if (k->hi_open ? !(v < k->hi) : !(v <= k->hi))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", k->path,
+                       k->hi_open ? "<" : "<=", k->hi);
+    return IHG_OK;
+}
+
+static int get_integer(const loadctx *cx, const ynode *nd, const keyspec *k,
+                       const char *what, double *out)
+{
+    double v;
+    int st = get_number(cx, nd, what, &v);
+    if (st)
+        return st;
+    if (v != floor(v))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be an integer, got %s",
+                       what, nd->text);
+    if (k && (st = check_range(cx, nd, k, v)) != IHG_OK)
+        return st;
+    *out = v;
+    return IHG_OK;
+}
+
+static int get_string(const loadctx *cx, const ynode *nd, const char *what,
+                      char **out)
+{
+    char *s;
+    if (nd->kind != YN_SCALAR)
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be a string, not %s",
+                       what, kind_word(nd));
+    if (nd->len == 0)
+        return fail_at(cx, nd, IHG_EINVAL, "%s must not be empty", what);
+    if (strlen(nd->text) != nd->len)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must not contain a NUL character", what);
+    if (nd->len > 4096)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s is too long (%zu bytes, at most 4096)", what,
+                       nd->len);
+    s = strdup(nd->text);
+    if (!s)
+        return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
+    free(*out);
+    *out = s;
+    return IHG_OK;
+}
+
+static int get_bool(const loadctx *cx, const ynode *nd, const char *what,
+                    int *out)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+                                      "YES", NULL};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+                                     "NO", NULL};
+    char sb[256];
+    size_t i;
+    if (nd->kind != YN_SCALAR || !nd->plain)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must be true or false, not %s", what, kind_word(nd));
+    for (i = 0; yes[i]; i++)
+        if (strcmp(nd->text, yes[i]) == 0) {
+            *out = 1;
+            return IHG_OK;
+        }
+    for (i = 0; no[i]; i++)
+        if (strcmp(nd->text, no[i]) == 0) {
+            *out = 0;
+            return IHG_OK;
+        }
+    return fail_at(cx, nd, IHG_EINVAL, "%s must be true or false, got '%s'",
+                   what, show(nd->text, nd->len, sb, sizeof sb));
+}
+
+static int get_enum(const loadctx *cx, const ynode *nd, const keyspec *k,
+                    int *out)
+{
+    char sb[256], list[256] = "", hint[96] = "";
+    const char *near;
+    size_t i;
+    for (i = 0; k->names[i]; i++) {
+        if (i)
+            strncat(list, ", ", sizeof list - strlen(list) - 1);
+        strncat(list, k->names[i], sizeof list - strlen(list) - 1);
+    }
+    if (nd->kind != YN_SCALAR)
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be one of %s, not %s",
+                       k->path, list, kind_word(nd));
+    for (i = 0; k->names[i]; i++)
+        if (strlen(k->names[i]) == nd->len &&
+            strcmp(k->names[i], nd->text) == 0) {
+            *out = (int)i;
+            return IHG_OK;
+        }
+    near = closest_name(nd->text, nd->len, k->names);
+    if (near)
+        snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+    return fail_at(cx, nd, IHG_EINVAL, "%s must be one of %s, got '%s'%s",
+                   k->path, list, show(nd->text, nd->len, sb, sizeof sb),
+                   hint);
+}
+
+/* A sequence of exactly n numbers into out[]. */
+static int get_numbers(const loadctx *cx, const ynode *nd, const char *what,
+                       size_t n, const char *shape, double *out)
+{
+    size_t i;
+    if (nd->kind != YN_SEQ)
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be a sequence %s, not %s",
+                       what, shape, kind_word(nd));
+    if (nd->n != n)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s must have %zu elements %s, got %zu", what, n, shape,
+                       nd->n);
+    for (i = 0; i < n; i++) {
+        char item[96];
+        int st;
+        snprintf(item, sizeof item, "%s[%zu]", what, i);
+        if ((st = get_number(cx, nd->kids[i], item, &out[i])) != IHG_OK)
+            return st;
+    }
+    return IHG_OK;
+}
+
+static int get_matrix(const loadctx *cx, const ynode *nd, double A[4])
+{
+    const char *shape = "[[a, b], [b, d]] or [a, b, b, d]";
+    double m[4];
+    int st;
+    if (nd->kind == YN_SEQ && nd->n == 2 && nd->kids[0]->kind == YN_SEQ) {
+        if ((st = get_numbers(cx, nd->kids[0], "model.A[0]", 2, "[a, b]", m)))
+            return st;
+        if ((st = get_numbers(cx, nd->kids[1], "model.A[1]", 2, "[b, d]",
+                              m + 2)))
+            return st;
+    } else if ((st = get_numbers(cx, nd, "model.A", 4, shape, m)) != IHG_OK) {
+        return st;
+    }
+    if (fabs(m[1] - m[2]) > 1e-12 * (fabs(m[1]) + fabs(m[2])))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "model.A must be symmetric (A[0][1] = %g but "
+                       "A[1][0] = %g)", m[1], m[2]);
+    if (!(m[0] > 0) || !(m[0] * m[3] - m[1] * m[2] > 0) ||
+        !isfinite(m[0] * m[3] - m[1] * m[2]))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "model.A must be positive definite (need a > 0 and "
+                       "a*d - b*b > 0)");
+    memcpy(A, m, sizeof m);
+    return IHG_OK;
+}
+
+static int get_hidden(const loadctx *cx, const ynode *nd, const keyspec *k,
+                      ihg_config *cfg)
+{
+    size_t i;
+    double v;
+    int st;
+    if (nd->kind == YN_SCALAR) { /* hidden: 32 is [32] */
+        if ((st = get_integer(cx, nd, k, "model.hidden", &v)) != IHG_OK)
+            return st;
+        cfg->model.hidden[0] = (long)v;
+        cfg->model.n_hidden = 1;
+        return IHG_OK;
+    }
+    if (nd->kind != YN_SEQ)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "model.hidden must be a sequence of layer sizes, not %s",
+                       kind_word(nd));
+    if (nd->n == 0)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "model.hidden must list at least one layer size");
+    if (nd->n > IHG_MAX_HIDDEN)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "model.hidden has %zu layers, at most %d allowed",
+                       nd->n, IHG_MAX_HIDDEN);
+    for (i = 0; i < nd->n; i++) {
+        char item[64];
+        snprintf(item, sizeof item, "model.hidden[%zu]", i);
+        if ((st = get_integer(cx, nd->kids[i], NULL, item, &v)) != IHG_OK)
+            return st;
+        if (v < k->lo || v > k->hi)
+            return fail_at(cx, nd->kids[i], IHG_EINVAL,
+                           "%s must be between %g and %g", item, k->lo, k->hi);
+        cfg->model.hidden[i] = (long)v;
+    }
+    cfg->model.n_hidden = nd->n;
+    return IHG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation: the tree -> cfg                                         */
+
+typedef struct {
+    const ynode *key[NKEYS]; /* the key node of each key given */
+    const ynode *val[NKEYS]; /* its value node                 */
+} seenset;
+
+static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
+                     const ynode *keynd, const ynode *nd)
+{
+    char *base = (char *)cfg;
+    double v;
+    int st, e;
+
+    if (is_null(nd))
+        return fail_at(cx, keynd, IHG_EINVAL, "%s has no value", k->path);
+    if (k->mark_off != NOMARK) {
+        ihg_mark *m = (ihg_mark *)(base + k->mark_off);
+        m->line = keynd->origin ? 0 : keynd->line;
+        m->column = keynd->origin ? 0 : keynd->col;
+    }
+    switch (k->type) {
+    case K_STR:
+        return get_string(cx, nd, k->path, (char **)(base + k->off));
+    case K_BOOL:
+        return get_bool(cx, nd, k->path, (int *)(base + k->off));
+    case K_REAL:
+        if ((st = get_number(cx, nd, k->path, &v)) != IHG_OK)
+            return st;
+        if ((st = check_range(cx, nd, k, v)) != IHG_OK)
+            return st;
+        *(double *)(base + k->off) = v;
+        return IHG_OK;
+    case K_INT:
+        if ((st = get_integer(cx, nd, k, k->path, &v)) != IHG_OK)
+            return st;
+        *(long *)(base + k->off) = (long)v;
+        return IHG_OK;
+    case K_SEED:
+        if ((st = get_integer(cx, nd, k, k->path, &v)) != IHG_OK)
+            return st;
+        *(unsigned long *)(base + k->off) = (unsigned long)v;
+        return IHG_OK;
+    case K_ENUM:
+        if ((st = get_enum(cx, nd, k, &e)) != IHG_OK)
+            return st;
+        if (k->names == kinds) {
+            char *s = strdup(k->names[e]);
+            if (!s)
+                return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
+            free(cfg->model.kind);
+            cfg->model.kind = s;
+        } else {
+            *(int *)(base + k->off) = e;
+        }
+        return IHG_OK;
+    case K_VEC2:
+        return get_numbers(cx, nd, k->path, 2, "[x, y]",
+                           (double *)(base + k->off));
+    case K_MAT2:
+        return get_matrix(cx, nd, (double *)(base + k->off));
+    case K_HIDDEN:
+        return get_hidden(cx, nd, k, cfg);
+    case K_CLIP: {
+        double mm[2];
+        if ((st = get_numbers(cx, nd, k->path, 2, "[min, max]", mm)) != IHG_OK)
+            return st;
+        if (!(mm[0] < mm[1]))
+            return fail_at(cx, nd, IHG_EINVAL,
+                           "outer.clip must be [min, max] with min < max "
+                           "(got [%g, %g])", mm[0], mm[1]);
+        cfg->outer.clip_min = mm[0];
+        cfg->outer.clip_max = mm[1];
+        return IHG_OK;
+    }
+    default:
+        return fail_at(cx, nd, IHG_EINTERNAL, "internal error: key type");
+    }
+}
+
+/* Walk a mapping that is the section sec ("" for the top level). */
+static int walk(const loadctx *cx, ihg_config *cfg, seenset *seen,
+                const char *sec, const ynode *map)
+{
+    size_t i, seclen = strlen(sec);
+    char sb[256], hint[160], path[160];
+
+    for (i = 0; i + 1 < map->n; i += 2) {
+        const ynode *knd = map->kids[i], *vnd = map->kids[i + 1];
+        int ki, st;
+
+        if (knd->kind != YN_SCALAR)
+            return fail_at(cx, knd, IHG_EINVAL,
+                           "keys must be plain names, not %s", kind_word(knd));
+        if (strlen(knd->text) != knd->len || knd->len > 64 ||
+            seclen + knd->len + 2 > sizeof path) {
+            ki = -1;
+        } else {
+            snprintf(path, sizeof path, "%s%s%s", sec, seclen ? "." : "",
+                     knd->text);
+            ki = key_index(path);
+        }
+        if (ki < 0) {
+            suggest_key(sec, seclen, knd->text, knd->len, hint, sizeof hint);
+            if (seclen)
+                return fail_at(cx, knd, IHG_EINVAL,
+                               "unknown key '%s' in %s%s",
+                               show(knd->text, knd->len, sb, sizeof sb), sec,
+                               hint);
+            return fail_at(cx, knd, IHG_EINVAL, "unknown key '%s'%s",
+                           show(knd->text, knd->len, sb, sizeof sb), hint);
+        }
+        if (seen->key[ki]) {
+            const ynode *first = seen->key[ki];
+            if (first->origin)
+                return fail_at(cx, knd, IHG_EINVAL, "duplicate key '%s'",
+                               keys[ki].path);
+            return fail_at(cx, knd, IHG_EINVAL,
+                           "duplicate key '%s' (first given at line %lu)",
+                           keys[ki].path, first->line);
+        }
+        seen->key[ki] = knd;
+        seen->val[ki] = vnd;
+        if (keys[ki].type == K_SECTION) {
+            if (is_null(vnd))
+                return fail_at(cx, knd, IHG_EINVAL,
+                               "%s has no value (expected a mapping of keys)",
+                               keys[ki].path);
+            if (vnd->kind != YN_MAP)
+                return fail_at(cx, vnd, IHG_EINVAL,
+                               "%s must be a mapping of keys, not %s",
+                               keys[ki].path, kind_word(vnd));
+            st = walk(cx, cfg, seen, keys[ki].path, vnd);
+        } else {
+            st = set_value(cx, cfg, &keys[ki], knd, vnd);
+        }
+        if (st != IHG_OK)
+            return st;
+    }
+    return IHG_OK;
+}
+
+/* Checks that involve more than one key, and defaults that depend on
+ * other keys. */
+static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
+                  const ynode *root)
+{
+#define SEEN(p) (seen->key[key_index(p)])
+#define VAL(p) (seen->val[key_index(p)])
+    const ynode *nd;
+
+    if (!cfg->model.kind) {
+        const ynode *model = SEEN("model");
+        return fail_at(cx, model ? model : root, IHG_EINVAL,
+                       "missing required key model.kind (one of quadratic, "
+                       "ridge, logistic, softmax, mlp, distill)");
+    }
+    if (cfg->data.file && cfg->data.train) {
+        return fail_at(cx, SEEN("data.file"), IHG_EINVAL,
+                       "data.file and data.train cannot both be given "
+                       "(one file with split fractions, or separate files)");
+    }
+    if (cfg->data.val && !cfg->data.train)
+        return fail_at(cx, SEEN("data.val"), IHG_EINVAL,
+                       "data.val needs data.train");
+    if (cfg->data.test && !cfg->data.train)
+        return fail_at(cx, SEEN("data.test"), IHG_EINVAL,
+                       cfg->data.file
+                           ? "data.test cannot be combined with data.file "
+                             "(use data.split_test)"
+                           : "data.test needs data.train");
+    if (cfg->data.split_val + cfg->data.split_test >= 1.0) {
+        nd = VAL("data.split_test") ? VAL("data.split_test")
+                                    : VAL("data.split_val");
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "data.split_val + data.split_test must be < 1 "
+                       "(got %g + %g)", cfg->data.split_val,
+                       cfg->data.split_test);
+    }
+    {
+        double rows = (double)cfg->data.syn_n + (double)cfg->data.syn_n_val +
+                      (double)cfg->data.syn_n_test;
+        if (rows * (double)cfg->data.syn_d > MAX_SIZE) {
+            nd = VAL("data.synthetic.d") ? VAL("data.synthetic.d")
+                 : VAL("data.synthetic.n") ? VAL("data.synthetic.n")
+                                           : SEEN("data.synthetic");
+            return fail_at(cx, nd, IHG_EINVAL,
+                           "synthetic data too large: (n + n_val + n_test) * d "
+                           "= %.0f values, at most %.0f", rows *
+                           (double)cfg->data.syn_d, MAX_SIZE);
+        }
+    }
+    if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
+        cfg->inner.optimizer = IHG_INNER_NEWTON;
+    if (!SEEN("hypergrad.compare_max"))
+        cfg->hypergrad.compare_max = cfg->hypergrad.terms;
+    if (!SEEN("model.init_log_decay") &&
+        strcmp(cfg->model.kind, "quadratic") == 0)
+        cfg->model.init_log_decay = 0.0;
+    return IHG_OK;
+#undef SEEN
+#undef VAL
+}
+
+/* ------------------------------------------------------------------ */
+/* Overrides                                                           */
+
+static ynode *map_get(const ynode *map, const char *key)
+{
+    size_t i;
+    for (i = 0; i + 1 < map->n; i += 2) {
+        const ynode *k = map->kids[i];
+        if (k->kind == YN_SCALAR && strlen(k->text) == k->len &&
+            strcmp(k->text, key) == 0)
+            return map->kids[i + 1];
+    }
+    return NULL;
+}
+
+static ynode *scalar_new(const char *text, size_t len, const char *origin)
+{
+    ynode *nd = node_new(YN_SCALAR, NULL);
+    if (!nd)
+        return NULL;
+    nd->text = malloc(len + 1);
+    if (!nd->text) {
+        free(nd);
+        return NULL;
+    }
+    memcpy(nd->text, text, len);
+    nd->text[len] = '\0';
+    nd->len = len;
+    nd->plain = 1;
+    nd->origin = origin;
+    return nd;
+}
+
+/* Put value (owned; freed on failure) at key k in the map, replacing
+ * any value given there. */
+static int map_put(ynode *map, const char *key, ynode *value,
+                   const char *origin)
+{
+    size_t i;
+    ynode *knd;
+    for (i = 0; i + 1 < map->n; i += 2) {
+        const ynode *k = map->kids[i];
+        if (k->kind == YN_SCALAR && strlen(k->text) == k->len &&
+            strcmp(k->text, key) == 0) {
+            node_free(map->kids[i + 1]);
+            map->kids[i + 1] = value;
+            map->kids[i]->origin = origin;
+            return 0;
+        }
+    }
+    knd = scalar_new(key, strlen(key), origin);
+    if (!knd || node_append(map, knd) != 0) {
+        node_free(knd);
+        node_free(value);
+        return -1;
+    }
+    if (node_append(map, value) != 0) {
+        map->n--;
+        node_free(knd);
+        node_free(value);
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_override(const loadctx *cx, ynode *root, const char *ov)
+{
+    char sb[256], path[160], hint[200] = "";
+    const char *eq = strchr(ov, '=');
+    size_t plen;
+    int ki, st;
+    ynode *value = NULL, *map = root;
+    char *p, *dot;
+
+    if (!eq || eq == ov)
+        return ihg_error_at(IHG_EINVAL, "--set", 0, 0,
+                            "'%s' is not of the form key.path=value",
+                            show(ov, strlen(ov), sb, sizeof sb));
+    plen = (size_t)(eq - ov);
+    if (plen >= sizeof path)
+        ki = -1;
+    else {
+        memcpy(path, ov, plen);
+        path[plen] = '\0';
+        ki = key_index(path);
+    }
+    if (ki < 0) {
+        size_t i, bd = (size_t)-1;
+        const char *best = NULL;
+        for (i = 0; i < NKEYS; i++) {
+            size_t d = edit_distance(ov, plen, keys[i].path);
+            if (d < bd) {
+                bd = d;
+                best = keys[i].path;
+            }
+        }
+        if (best && bd <= close_enough(plen))
+            snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
+        return ihg_error_at(IHG_EINVAL, "--set", 0, 0, "unknown key '%s'%s",
+                            show(ov, plen, sb, sizeof sb), hint);
+    }
+    if ((st = yaml_to_tree(cx, ov, eq + 1, strlen(eq + 1), &value)) != IHG_OK)
+        return st;
+    if (!value && !(value = scalar_new("", 0, ov)))
+        return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
+    node_set_origin(value, ov);
+
+    /* Walk down, creating sections that the file does not have. */
+    p = path;
+    while ((dot = strchr(p, '.')) != NULL) {
+        ynode *sub;
+        *dot = '\0';
+        sub = map_get(map, p);
+        if (sub && is_null(sub)) {
+            ynode *fresh = node_new(YN_MAP, NULL);
+            if (!fresh || map_put(map, p, fresh, ov) != 0) {
+                node_free(value);
+                return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
+            }
+            sub = fresh;
+        }
+        if (sub && sub->kind != YN_MAP) {
+            node_free(value);
+            return fail_at(cx, sub, IHG_EINVAL,
+                           "%s must be a mapping of keys, not %s", path,
+                           kind_word(sub));
+        }
+        if (!sub) {
+            sub = node_new(YN_MAP, NULL);
+            if (!sub || map_put(map, p, sub, ov) != 0) {
+                node_free(value);
+                return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
+            }
+        }
+        *dot = '.';
+        map = sub;
+        p = dot + 1;
+    }
+    if (map_put(map, p, value, ov) != 0)
+        return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
+    return IHG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public                                                              */
+
+void ihg_config_defaults(ihg_config *cfg)
+{
+    static const double A[4] = {3, 1, 1, 2};
+    memset(cfg, 0, sizeof *cfg);
+    cfg->path = NULL;
+    cfg->dir = NULL;
+    cfg->name = NULL;
+    cfg->seed = 0;
+
+    cfg->data.train = cfg->data.val = cfg->data.test = cfg->data.file = NULL;
+    cfg->data.target = NULL;
+    cfg->data.standardize = 0;
+    cfg->data.split_val = 0.25;
+    cfg->data.split_test = 0.0;
+    cfg->data.syn_n = 200;
+    cfg->data.syn_n_val = 200;
+    cfg->data.syn_n_test = 0;
+    cfg->data.syn_d = 10;
+    cfg->data.syn_k = 3;
+    cfg->data.syn_noise = 0.1;
+    cfg->data.images_dir = NULL;
+    cfg->data.images_n_train = 5000;
+    cfg->data.images_n_val = 1000;
+    cfg->data.images_n_test = 0;
+
+    cfg->model.kind = NULL;
+    cfg->model.hyper = IHG_HYPER_PER_WEIGHT;
+    cfg->model.init_log_decay = -4.0;
+    cfg->model.init_scale = 0.01;
+    memcpy(cfg->model.A, A, sizeof A);
+    cfg->model.c[0] = 1.0;
+    cfg->model.c[1] = 1.0;
+    cfg->model.t[0] = 0.5;
+    cfg->model.t[1] = 0.2;
+    cfg->model.theta0[0] = 0.0;
+    cfg->model.theta0[1] = 0.0;
+    cfg->model.hidden[0] = 32;
+    cfg->model.n_hidden = 1;
+    cfg->model.activation = IHG_ACT_TANH;
+    cfg->model.distill_log_decay = -4.0;
+
+    cfg->inner.optimizer = IHG_INNER_SGD;
+    cfg->inner.lr = 0.1;
+    cfg->inner.momentum = 0.9;
+    cfg->inner.beta1 = 0.9;
+    cfg->inner.beta2 = 0.999;
+    cfg->inner.eps = 1e-8;
+    cfg->inner.steps = 100;
+    cfg->inner.tol = 0.0;
+    cfg->inner.max_steps = 10000;
+    cfg->inner.batch = 0;
+    cfg->inner.warm_start = 1;
+
+    cfg->outer.optimizer = IHG_OUTER_ADAM;
+    cfg->outer.lr = 0.05;
+    cfg->outer.beta1 = 0.9;
+    cfg->outer.beta2 = 0.999;
+    cfg->outer.eps = 1e-8;
+    cfg->outer.decay = 0.9;
+    cfg->outer.steps = 20;
+    cfg->outer.clip_min = -HUGE_VAL;
+    cfg->outer.clip_max = HUGE_VAL;
+
+    cfg->hypergrad.method = IHG_METHOD_NEUMANN;
+    cfg->hypergrad.terms = 20;
+    cfg->hypergrad.iters = 20;
+    cfg->hypergrad.alpha = 0.0;
+    cfg->hypergrad.tol = 1e-10;
+    cfg->hypergrad.exact_max = 2000;
+    cfg->hypergrad.compare_max = 20;
+}
+
+void ihg_config_free(ihg_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->name);
+    free(cfg->data.train);
+    free(cfg->data.val);
+    free(cfg->data.test);
+    free(cfg->data.file);
+    free(cfg->data.target);
+    free(cfg->data.images_dir);
+    free(cfg->model.kind);
+    cfg->path = cfg->dir = cfg->name = NULL;
+    cfg->data.train = cfg->data.val = cfg->data.test = cfg->data.file = NULL;
+    cfg->data.target = cfg->data.images_dir = NULL;
+    cfg->model.kind = NULL;
+}
+
+/* "dir/exp.yaml" -> "exp" (also .yml); NULL on allocation failure. */
+static char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    size_t n;
+    char *s;
+    b = b ? b + 1 : path;
+    n = strlen(b);
+    if (n > 5 && strcmp(b + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(b + n - 4, ".yml") == 0)
+        n -= 4;
+    if (n == 0) {
+        b = "experiment";
+        n = strlen(b);
+    }
+    s = malloc(n + 1);
+    if (s) {
+        memcpy(s, b, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static char *dir_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n;
+    char *s;
+    if (!slash)
+        return strdup(".");
+    n = (size_t)(slash - path);
+    if (n == 0)
+        n = 1; /* "/x.yaml" -> "/" */
+    s = malloc(n + 1);
+    if (s) {
+        memcpy(s, path, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static int load_text(ihg_config *cfg, const loadctx *cx, const char *text,
+                     size_t len, char *const *overrides)
+{
+    ynode *root = NULL;
+    seenset *seen = NULL;
+    int st;
+    size_t i;
+
+    if ((st = yaml_to_tree(cx, NULL, text, len, &root)) != IHG_OK)
+        return st;
+    if (!root || is_null(root)) {
+        st = root ? fail_at(cx, root, IHG_EINVAL, "empty experiment file")
+                  : ihg_error_at(IHG_EINVAL, cx->name, 1, 1,
+                                 "empty experiment file");
+        goto out;
+    }
+    if (root->kind != YN_MAP) {
+        st = fail_at(cx, root, IHG_EINVAL,
+                     "the top level must be a mapping of keys, not %s",
+                     kind_word(root));
+        goto out;
+    }
+    for (i = 0; overrides && overrides[i]; i++)
+        if ((st = apply_override(cx, root, overrides[i])) != IHG_OK)
+            goto out;
+    seen = calloc(1, sizeof *seen);
+    if (!seen) {
+        st = ihg_error_at(IHG_ENOMEM, cx->name, 0, 0, "out of memory");
+        goto out;
+    }
+    if ((st = walk(cx, cfg, seen, "", root)) != IHG_OK)
+        goto out;
+    st = finish(cx, cfg, seen, root);
+out:
+    free(seen);
+    node_free(root);
+    return st;
+}
+
+int ihg_config_load_string(ihg_config *cfg, const char *name, const char *text,
+                           size_t len, char *const *overrides)
+{
+    loadctx cx;
+    int st;
+    ihg_config_defaults(cfg);
+    cx.name = name ? name : "<string>";
+    cfg->dir = strdup(".");
+    cfg->name = base_name(name ? name : "experiment");
+    if (!cfg->dir || !cfg->name)
+        return ihg_error_at(IHG_ENOMEM, cx.name, 0, 0, "out of memory");
+    st = load_text(cfg, &cx, text, text ? len : 0, overrides);
+    return st;
+}
+
+int ihg_config_load(ihg_config *cfg, const char *path, char *const *overrides)
+{
+    loadctx cx;
+    FILE *f;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int st;
+
+    ihg_config_defaults(cfg);
+    if (!path || !*path)
+        return ihg_error_at(IHG_EIO, "<none>", 0, 0,
+                            "no experiment file given");
+    cx.name = path;
+    cfg->path = strdup(path);
+    cfg->dir = dir_name(path);
+    cfg->name = base_name(path);
+    if (!cfg->path || !cfg->dir || !cfg->name)
+        return ihg_error_at(IHG_ENOMEM, path, 0, 0, "out of memory");
+
+    f = fopen(path, "rb");
+    if (!f)
+        return ihg_error_at(IHG_EIO, path, 0, 0, "cannot open: %s",
+                            strerror(errno));
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            char *nb;
+            if (cap >= (size_t)MAX_FILE_BYTES) {
+                free(buf);
+                fclose(f);
+                return ihg_error_at(IHG_EIO, path, 0, 0,
+                                    "file too large (more than %ld bytes)",
+                                    MAX_FILE_BYTES);
+            }
+            cap = cap ? 2 * cap : 8192;
+            nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return ihg_error_at(IHG_ENOMEM, path, 0, 0, "out of memory");
+            }
+            buf = nb;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                int e = errno;
+                free(buf);
+                fclose(f);
+                return ihg_error_at(IHG_EIO, path, 0, 0, "cannot read: %s",
+                                    strerror(e));
+            }
+            break;
+        }
+    }
+    fclose(f);
+    buf[len] = '\0';
+    st = load_text(cfg, &cx, buf, len, overrides);
+    free(buf);
+    return st;
+}
+
+char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
+{
+    const char *dir = cfg && cfg->dir ? cfg->dir : ".";
+    size_t nd, nr;
+    char *s;
+    if (!relpath)
+        return NULL;
+    if (relpath[0] == '/' || strcmp(dir, ".") == 0 || dir[0] == '\0')
+        return strdup(relpath);
+    nd = strlen(dir);
+    nr = strlen(relpath);
+    s = malloc(nd + nr + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, dir, nd);
+    if (dir[nd - 1] != '/')
+        s[nd++] = '/';
+    memcpy(s + nd, relpath, nr + 1);
+    return s;
+}
+
+const char *ihg_method_name(ihg_method m)
+{
+    if ((int)m < 0 || m >= IHG_METHOD_COUNT)
+        return "unknown";
+    return methods[m];
+}
+
+int ihg_method_from_name(const char *name, ihg_method *out)
+{
+    int i;
+    if (!name)
+        return ihg_error_set(IHG_EINVAL, "no hypergradient method given");
+    for (i = 0; i < (int)IHG_METHOD_COUNT; i++)
+        if (strcmp(name, methods[i]) == 0) {
+            if (out)
+                *out = (ihg_method)i;
+            return IHG_OK;
+        }
+    return ihg_error_set(IHG_EINVAL,
+                         "unknown hypergradient method '%s' (one of exact, "
+                         "neumann, cg, identity)", name);
+}
