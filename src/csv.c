@@ -45,9 +45,10 @@ typedef struct {
     unsigned long line;  /* number of the line last returned       */
 } csv_lines;
 
-/* A cell: content [beg, end) after trimming; beg is also its position.
+/* A cell: content [beg, end) after trimming.
  * Quoted cells keep their quotes out of [beg, end) and may contain "". */
 typedef struct {
+    size_t at;       /* where the cell starts (its opening quote, if any) */
     size_t beg, end;
     int quoted;
 } csv_cell;
@@ -98,7 +99,7 @@ static void show_cell(const char *t, const csv_cell *c, char *buf, size_t size)
         unsigned char ch = (unsigned char)t[i];
         if (c->quoted && ch == '"' && i + 1 < c->end && t[i + 1] == '"')
             i++;
-        if (o >= CSV_SHOW) {
+        if (o >= CSV_SHOW && (ch & 0xC0) != 0x80) { /* at a character */
             memcpy(buf + o, "...", 3);
             o += 3;
             break;
@@ -119,6 +120,7 @@ static int next_cell(const char *t, size_t *pos, size_t end, int *more,
     while (i < end && is_space(t[i]))
         i++;
     c->quoted = 0;
+    c->at = i;
     if (i < end && t[i] == '"') {
         size_t open = i;
         i++;
@@ -254,6 +256,50 @@ static char *cell_string(const char *t, const csv_cell *c)
     return s;
 }
 
+/* The first repeated column name in file order: names[*again] equals the
+ * earlier names[*first]; *again = 0 when all differ.  O(n log n), so a
+ * header of a million columns is no denial of service.  -1: no memory. */
+typedef struct {
+    const char *name;
+    size_t index;
+} named_index;
+
+static int cmp_named_index(const void *a, const void *b)
+{
+    const named_index *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int find_duplicate(char **names, size_t n, size_t *first,
+                          size_t *again)
+{
+    named_index *v;
+    *again = 0;
+    if (n < 2)
+        return 0;
+    v = malloc(n * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        v[i].name = names[i];
+        v[i].index = i;
+    }
+    qsort(v, n, sizeof *v, cmp_named_index);
+    for (size_t i = 1; i < n; i++) {
+        /* v[i] is the second occurrence of its name when it equals its
+         * predecessor and the predecessor starts the run. */
+        if (strcmp(v[i - 1].name, v[i].name) == 0 &&
+            (i < 2 || strcmp(v[i - 2].name, v[i].name) != 0) &&
+            (*again == 0 || v[i].index < *again)) {
+            *first = v[i - 1].index;
+            *again = v[i].index;
+        }
+    }
+    free(v);
+    return 0;
+}
+
 static void free_names(char **names, size_t n)
 {
     if (!names)
@@ -342,13 +388,13 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                1) {
             if (c.beg == c.end) {
                 status = ihg_error_at(IHG_EIO, name, hdr_line,
-                                      char_column(text, hdr_beg, c.beg),
+                                      char_column(text, hdr_beg, c.at),
                                       "empty column name in the header");
                 goto fail;
             }
             if (ncols >= CSV_MAX_COLUMNS) {
                 status = ihg_error_at(IHG_EIO, name, hdr_line,
-                                      char_column(text, hdr_beg, c.beg),
+                                      char_column(text, hdr_beg, c.at),
                                       "too large: more than %lu columns",
                                       CSV_MAX_COLUMNS);
                 goto fail;
@@ -374,23 +420,29 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                 goto fail;
             }
             cells[ncols] = c;
-            for (size_t j = 0; j < ncols; j++)
-                if (strcmp(names[j], names[ncols]) == 0) {
-                    show_cell(text, &c, show, sizeof show);
-                    ncols++;
-                    status = ihg_error_at(
-                        IHG_EIO, name, hdr_line,
-                        char_column(text, hdr_beg, c.beg),
-                        "duplicate column name '%s' (also column %zu)", show,
-                        j + 1);
-                    goto fail;
-                }
             ncols++;
         }
         if (r < 0) {
             status = ihg_error_at(IHG_EIO, name, hdr_line,
                                   char_column(text, hdr_beg, err_at), "%s",
                                   why);
+            goto fail;
+        }
+    }
+    {
+        size_t first = 0, again = 0;
+        if (find_duplicate(names, ncols, &first, &again) < 0) {
+            status = ihg_error_set(IHG_ENOMEM, "%s: out of memory", name);
+            goto fail;
+        }
+        if (again) {
+            show_cell(text, &cells[again], show, sizeof show);
+            status = ihg_error_at(IHG_EIO, name, hdr_line,
+                                  char_column(text, hdr_beg,
+                                              cells[again].at),
+                                  "duplicate column name '%s' (also column "
+                                  "%zu)",
+                                  show, first + 1);
             goto fail;
         }
     }
@@ -462,7 +514,7 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
             if (nf < ncols)
                 cells[nf] = c;
             else if (nf == ncols)
-                err_at = c.beg; /* first extra cell */
+                err_at = c.at; /* first extra cell */
             nf++;
         }
         if (r < 0) {
@@ -486,14 +538,14 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
             unsigned long col;
             double v = 0;
             if (cj->beg == cj->end) {
-                col = char_column(text, beg, cj->beg);
+                col = char_column(text, beg, cj->at);
                 status = ihg_error_at(IHG_EIO, name, ls.line, col,
                                       "empty cell in column '%s'", names[j]);
                 goto fail;
             }
             int nr = parse_number(text + cj->beg, cj->end - cj->beg, &v);
             if (nr != NUM_OK) {
-                col = char_column(text, beg, cj->beg);
+                col = char_column(text, beg, cj->at);
                 show_cell(text, cj, show, sizeof show);
                 if (nr == NUM_NONFINITE)
                     status = ihg_error_at(IHG_EIO, name, ls.line, col,
@@ -511,7 +563,7 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                     show_cell(text, cj, show, sizeof show);
                     status = ihg_error_at(
                         IHG_EIO, name, ls.line,
-                        char_column(text, beg, cj->beg),
+                        char_column(text, beg, cj->at),
                         "label '%s' must be 0 or 1 for a binary task", show);
                     goto fail;
                 }
@@ -520,7 +572,7 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                         show_cell(text, cj, show, sizeof show);
                         status = ihg_error_at(
                             IHG_EIO, name, ls.line,
-                            char_column(text, beg, cj->beg),
+                            char_column(text, beg, cj->at),
                             "class label '%s' must be an integer from 0 to "
                             "%d",
                             show, CSV_MAX_CLASSES - 1);
