@@ -451,17 +451,21 @@ static int newton_step(ihg_session *s, double *gnorm_out)
         slope = -gnorm * gnorm;
     }
     double step = 1.0;
-    for (int ls = 0; ls < 60; ls++) {
+    /* Near the optimum the predicted decrease -slope/2 falls below the
+     * rounding error of L_T itself; the loss can no longer judge a step,
+     * and the full Newton step (quadratically convergent there) is taken. */
+    int measurable = -slope > 1e3 * 2.2e-16 * (fabs(f0) + 1e-300);
+    for (int ls = 0; measurable && ls < 60; ls++) {
         gsl_vector_memcpy(s->ntheta, s->theta);
         gsl_blas_daxpy(step, s->nd, s->ntheta);
         double f1 = t->train_loss(s->model, s->ntheta, s->lambda, s->ds.train, NULL);
         if (isfinite(f1) && f1 <= f0 + 1e-4 * step * slope)
             break;
-        /* at machine precision the decrease is not measurable: accept a
-         * full step when the loss did not grow */
-        if (isfinite(f1) && f1 <= f0 && ls > 30)
-            break;
         step *= 0.5;
+    }
+    if (!measurable) {
+        gsl_vector_memcpy(s->ntheta, s->theta);
+        gsl_blas_daxpy(1.0, s->nd, s->ntheta);
     }
     gsl_vector_memcpy(s->theta, s->ntheta);
     return 0;
@@ -833,6 +837,17 @@ int ihg_session_resume(ihg_session *s)
     s->msg[0] = '\0';
     if (!vector_finite(s->theta))
         return ihg_session_reset(s);
+    begin_outer(s);
+    return IHG_OK;
+}
+
+int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda)
+{
+    if (lambda->size != s->Hn)
+        return ihg_error_set(IHG_EINVAL, "lambda has %zu entries, model has %zu",
+                             lambda->size, s->Hn);
+    gsl_vector_memcpy(s->lambda, lambda);
+    s->msg[0] = '\0';
     begin_outer(s);
     return IHG_OK;
 }

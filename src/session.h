@@ -103,6 +103,10 @@ void ihg_session_progress(const ihg_session *s, long *done, long *total);
 /* Last message (divergence reason, fallback notice, error); "" if none. */
 const char *ihg_session_message(const ihg_session *s);
 
+/* Set lambda and restart the current outer step from its inner loop (for
+ * checks by finite differences and for scripted lessons). */
+int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda);
+
 /* Live settings (take effect at the next solve). */
 int ihg_session_set_method(ihg_session *s, ihg_method m);
 int ihg_session_set_terms(ihg_session *s, long K);   /* neumann terms / cg iters */

@@ -1,0 +1,318 @@
+/* test_session.c - the IFT hypergradient against finite differences of the
+ * outer objective, and the session's step machine.
+ *
+ * With the inner problem solved to ||grad L_T|| <= 1e-12 (Newton-CG), the
+ * exact hypergradient must equal d/dlambda L_V(theta*(lambda)) along random
+ * directions, computed by central differences
+ *     (F(lambda + h r) - F(lambda - h r)) / 2h,  F = L_V(theta*(.)).
+ * Error budget: truncation O(h^2 F''') ~ 1e-8 relative for h = 1e-4, plus
+ * the inner solve's error: ||theta - theta*|| <= tol / mu_min ~ 1e-11,
+ * entering F at first order divided by 2h -> ~1e-7 absolute at worst.  So
+ * rtol 1e-5 with a small absolute floor is tight but safe.
+ */
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "compare.h"
+#include "config.h"
+#include "error.h"
+#include "session.h"
+
+static int load(ihg_config *cfg, const char *yaml)
+{
+    int st = ihg_config_load_string(cfg, "test.yaml", yaml, strlen(yaml), NULL);
+    if (st != IHG_OK)
+        printf("config error: %s\n", ihg_error_message());
+    return st;
+}
+
+/* Run the session until the hypergradient is known (phase UPDATE). */
+static int to_update(ihg_session *s)
+{
+    int st = IHG_OK;
+    while (st == IHG_OK && ihg_session_phase(s) != IHG_PHASE_UPDATE &&
+           !ihg_session_finished(s))
+        st = ihg_session_step(s, 1, NULL);
+    return st;
+}
+
+/* F(lambda) = L_V(theta*(lambda)): inner loop to tolerance, then L_V. */
+static double outer_objective(ihg_session *s, const gsl_vector *lambda)
+{
+    ihg_session_set_lambda(s, lambda);
+    while (ihg_session_phase(s) == IHG_PHASE_INNER)
+        if (ihg_session_step(s, 1, NULL) != IHG_OK)
+            return NAN;
+    if (getenv("IHG_DEBUG"))
+        printf("  inner: ||grad|| = %.3g after %ld steps\n", ihg_session_grad_norm(s),
+               ihg_session_inner_total(s));
+    return ihg_session_val_loss(s);
+}
+
+static void check_fd(const char *what, const char *yaml, int ndirs)
+{
+    ihg_config cfg;
+    if (load(&cfg, yaml) != IHG_OK) {
+        CHECK(0, "%s: config loads", what);
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *s = ihg_session_alloc(&cfg);
+    CHECK(s != NULL, "%s: session allocates (%s)", what, s ? "" : ihg_error_message());
+    if (!s) {
+        ihg_config_free(&cfg);
+        return;
+    }
+    size_t Hn = ihg_session_model(s)->Hn;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    gsl_vector *lam = gsl_vector_alloc(Hn), *lp = gsl_vector_alloc(Hn),
+               *g = gsl_vector_alloc(Hn), *dir = gsl_vector_alloc(Hn);
+    /* a random lambda so per-weight decays differ */
+    for (size_t i = 0; i < Hn; i++)
+        gsl_vector_set(lam, i, gsl_vector_get(ihg_session_lambda(s), i) +
+                                   gsl_ran_flat(r, -1.0, 1.0));
+    ihg_session_set_lambda(s, lam);
+    int st = to_update(s);
+    CHECK(st == IHG_OK, "%s: reaches the hypergradient (%s)", what,
+          ihg_session_message(s));
+    gsl_vector_memcpy(g, ihg_session_hypergrad(s));
+    CHECK(ihg_session_grad_norm(s) <= 1e-11, "%s: inner solved to ||grad|| = %.2g",
+          what, ihg_session_grad_norm(s));
+
+    const double h = 1e-4;
+    for (int k = 0; k < ndirs; k++) {
+        double nrm = 0;
+        for (size_t i = 0; i < Hn; i++) {
+            gsl_vector_set(dir, i, gsl_ran_gaussian(r, 1.0));
+            nrm += gsl_vector_get(dir, i) * gsl_vector_get(dir, i);
+        }
+        gsl_vector_scale(dir, 1.0 / sqrt(nrm));
+        gsl_vector_memcpy(lp, lam);
+        gsl_blas_daxpy(h, dir, lp);
+        double fp = outer_objective(s, lp);
+        gsl_vector_memcpy(lp, lam);
+        gsl_blas_daxpy(-h, dir, lp);
+        double fm = outer_objective(s, lp);
+        double fd = (fp - fm) / (2 * h), an;
+        gsl_blas_ddot(g, dir, &an);
+        double scale = fmax(fabs(fd), 1e-3 * gsl_blas_dnrm2(g));
+        CHECK(fabs(an - fd) <= 1e-5 * scale + 1e-10,
+              "%s: exact hypergradient along direction %d: %.10g vs FD %.10g", what, k,
+              an, fd);
+    }
+    gsl_vector_free(lam);
+    gsl_vector_free(lp);
+    gsl_vector_free(g);
+    gsl_vector_free(dir);
+    gsl_rng_free(r);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
+static const char *quad_yaml =
+    "model: {kind: quadratic, A: [[3, 1], [1, 2]], c: [1, -2], t: [0.5, 0.2]}\n"
+    "inner: {tol: 1e-13, max_steps: 100}\n"
+    "outer: {steps: 3}\n"
+    "hypergrad: {method: exact}\n";
+
+static const char *ridge_yaml =
+    "seed: 3\n"
+    "data: {synthetic: {n: 60, n_val: 40, d: 6, noise: 0.3}}\n"
+    "model: {kind: ridge, init_log_decay: -1}\n"
+    "inner: {tol: 1e-12, max_steps: 200}\n"
+    "outer: {steps: 3}\n"
+    "hypergrad: {method: exact}\n";
+
+static const char *logistic_yaml =
+    "seed: 4\n"
+    "data: {synthetic: {n: 80, n_val: 50, d: 5}}\n"
+    "model: {kind: logistic, init_log_decay: -2}\n"
+    "inner: {tol: 1e-12, max_steps: 200}\n"
+    "outer: {steps: 3}\n"
+    "hypergrad: {method: exact}\n";
+
+static const char *softmax_yaml =
+    "seed: 5\n"
+    "data: {synthetic: {n: 90, n_val: 60, d: 4, k: 3}}\n"
+    "model: {kind: softmax, init_log_decay: -2}\n"
+    "inner: {tol: 1e-12, max_steps: 200}\n"
+    "outer: {steps: 3}\n"
+    "hypergrad: {method: exact}\n";
+
+static void test_quadratic_closed_form(void)
+{
+    /* theta*(lambda) = (A + diag e^lambda)^{-1} A c, so the exact
+     * hypergradient must match central differences of L_V(theta*) done
+     * entirely through the model's closed form. */
+    ihg_config cfg;
+    if (load(&cfg, quad_yaml) != IHG_OK) {
+        CHECK(0, "quadratic config");
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *s = ihg_session_alloc(&cfg);
+    const ihg_model *m = ihg_session_model(s);
+    gsl_vector *th = gsl_vector_alloc(2), *lam = gsl_vector_alloc(2),
+               *g = gsl_vector_alloc(2);
+    gsl_vector_set(lam, 0, 0.3);
+    gsl_vector_set(lam, 1, -0.7);
+    ihg_session_set_lambda(s, lam);
+    to_update(s);
+    gsl_vector_memcpy(g, ihg_session_hypergrad(s));
+    for (size_t i = 0; i < 2; i++) {
+        double h = 1e-5, f[2];
+        for (int sgn = 0; sgn < 2; sgn++) {
+            gsl_vector_set(lam, i, gsl_vector_get(lam, i) + (sgn ? -h : h));
+            m->type->solve_inner((ihg_model *)m, lam, th);
+            f[sgn] = m->type->val_loss((ihg_model *)m, th, lam, NULL, NULL, NULL);
+            gsl_vector_set(lam, i, gsl_vector_get(lam, i) - (sgn ? -h : h));
+        }
+        double fd = (f[0] - f[1]) / (2 * h);
+        /* closed-form theta*: only truncation (~h^2) and rounding
+         * (~eps/h = 2e-11) errors */
+        CHECK(fabs(gsl_vector_get(g, i) - fd) <= 1e-8 * fabs(fd) + 1e-10,
+              "quadratic: hypergradient[%zu] %.12g vs closed-form FD %.12g", i,
+              gsl_vector_get(g, i), fd);
+    }
+    gsl_vector_free(th);
+    gsl_vector_free(lam);
+    gsl_vector_free(g);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
+static void test_methods_agree(void)
+{
+    /* CG with P iterations and Neumann with many terms at a safe alpha reach
+     * the exact hypergradient; the comparison reports it. */
+    ihg_config cfg;
+    const char *yaml = "seed: 3\n"
+                       "data: {synthetic: {n: 60, n_val: 40, d: 6, noise: 0.3}}\n"
+                       "model: {kind: ridge, init_log_decay: -1}\n"
+                       "inner: {tol: 1e-12, max_steps: 200}\n"
+                       "outer: {steps: 2}\n"
+                       "hypergrad: {method: cg, iters: 7, terms: 7, alpha: 0.1, "
+                       "compare_max: 400}\n";
+    if (load(&cfg, yaml) != IHG_OK) {
+        CHECK(0, "compare config");
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *s = ihg_session_alloc(&cfg);
+    to_update(s);
+    ihg_comparison *c = ihg_comparison_alloc(ihg_session_model(s)->Hn, 400);
+    CHECK(ihg_compare_run(s, c) == IHG_OK, "comparison runs");
+    CHECK(c->reference_exact, "reference is the exact solve");
+    CHECK(c->cg_rel_err[7] < 1e-9, "cg with P = 7 iterations matches exact (%.2g)",
+          c->cg_rel_err[7]);
+    CHECK(c->rho < 1, "rho(I - alpha H) = %.4f < 1 at alpha 0.1", c->rho);
+    /* hypergradient error of K-term Neumann is bounded by rho^(K+1) times
+     * ||J^T|| ||H^-1 v|| / ||g||; check the ratio decays at rate rho */
+    double r1 = c->neumann_rel_err[200], r2 = c->neumann_rel_err[400];
+    CHECK(r2 <= r1 * pow(c->rho, 200) * 1.01 + 1e-12,
+          "neumann error decays at least at rate rho^K: %.3g -> %.3g (rho^200 = %.3g)",
+          r1, r2, pow(c->rho, 200));
+    ihg_comparison_free(c);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
+static void test_determinism_and_reset(void)
+{
+    ihg_config cfg;
+    const char *yaml = "seed: 11\n"
+                       "data: {synthetic: {n: 100, n_val: 50, d: 8, k: 3}}\n"
+                       "model: {kind: softmax}\n"
+                       "inner: {optimizer: adam, lr: 0.05, steps: 15, batch: 16}\n"
+                       "outer: {steps: 4}\n"
+                       "hypergrad: {method: neumann, terms: 5}\n";
+    if (load(&cfg, yaml) != IHG_OK) {
+        CHECK(0, "determinism config");
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *a = ihg_session_alloc(&cfg), *b = ihg_session_alloc(&cfg);
+    while (!ihg_session_finished(a))
+        ihg_session_step(a, 7, NULL);
+    while (!ihg_session_finished(b))
+        ihg_session_step(b, 1000, NULL);
+    const ihg_record *ha = ihg_session_history(a), *hb = ihg_session_history(b);
+    int same = ihg_session_history_len(a) == 4 && ihg_session_history_len(b) == 4;
+    for (size_t i = 0; same && i < 4; i++)
+        same = ha[i].val_loss == hb[i].val_loss && ha[i].train_loss == hb[i].train_loss &&
+               ha[i].hypergrad_norm == hb[i].hypergrad_norm;
+    CHECK(same, "same seed, different step budgets: identical histories (bit for bit)");
+    double last = ha[3].val_loss;
+    ihg_session_reset(a);
+    CHECK(ihg_session_outer(a) == 0 && ihg_session_history_len(a) == 0,
+          "reset empties the history");
+    while (!ihg_session_finished(a))
+        ihg_session_step(a, 3, NULL);
+    CHECK(ihg_session_history(a)[3].val_loss == last, "reset replays the same run");
+    ihg_session_free(a);
+    ihg_session_free(b);
+    ihg_config_free(&cfg);
+}
+
+static void test_divergence_stops(void)
+{
+    ihg_config cfg;
+    /* alpha = 1 with A's eigenvalues ~2.4..3.6 plus decay: alpha*lambda > 2 */
+    const char *yaml = "model: {kind: quadratic, A: [[3, 1], [1, 2]]}\n"
+                       "inner: {lr: 0.1, steps: 50}\n"
+                       "outer: {steps: 5}\n"
+                       "hypergrad: {method: neumann, terms: 20, alpha: 1.0}\n";
+    load(&cfg, yaml);
+    ihg_session *s = ihg_session_alloc(&cfg);
+    int st = IHG_OK;
+    while (st == IHG_OK && !ihg_session_finished(s))
+        st = ihg_session_step(s, 5, NULL);
+    CHECK(st == IHG_EDIVERGE && ihg_session_phase(s) == IHG_PHASE_STOPPED,
+          "a diverging Neumann series stops the run: %s", ihg_session_message(s));
+    CHECK(strstr(ihg_session_message(s), "diverges") != NULL,
+          "the message says why");
+    ihg_session_set_alpha(s, 0.1);
+    ihg_session_resume(s);
+    st = IHG_OK;
+    while (st == IHG_OK && !ihg_session_finished(s))
+        st = ihg_session_step(s, 5, NULL);
+    CHECK(st == IHG_OK && ihg_session_phase(s) == IHG_PHASE_DONE,
+          "after lowering alpha the run resumes and finishes");
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+
+    /* an inner learning rate far too large gives a NaN/inf loss: stopped */
+    const char *yaml2 = "seed: 2\n"
+                        "data: {synthetic: {n: 50, n_val: 20, d: 5}}\n"
+                        "model: {kind: ridge}\n"
+                        "inner: {lr: 50, steps: 400}\n"
+                        "outer: {steps: 2}\n";
+    load(&cfg, yaml2);
+    s = ihg_session_alloc(&cfg);
+    st = IHG_OK;
+    while (st == IHG_OK && !ihg_session_finished(s))
+        st = ihg_session_step(s, 50, NULL);
+    CHECK(st == IHG_EDIVERGE, "inner lr 50 on ridge stops with a message: %s",
+          ihg_session_message(s));
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
+int main(void)
+{
+    ihg_error_install_gsl_handler();
+    test_quadratic_closed_form();
+    check_fd("quadratic", quad_yaml, 4);
+    check_fd("ridge", ridge_yaml, 4);
+    check_fd("logistic", logistic_yaml, 4);
+    check_fd("softmax", softmax_yaml, 4);
+    test_methods_agree();
+    test_determinism_and_reset();
+    test_divergence_stops();
+    return check_summary();
+}
