@@ -1,0 +1,904 @@
+/* test_models.c - every model family against finite differences and naive
+ * reference formulas (DESIGN §2).
+ *
+ * The data sets are built here directly (no src/data.c).  For each family
+ * and hyper mode (per-weight, global), at a random theta and lambda ~
+ * U(-3, 1), along random unit directions:
+ *   - the losses equal a naive re-implementation of the formula;
+ *   - r . grad L_T, H u, s . J^T u, r . dL_V/dtheta, s . dL_V/dlambda equal
+ *     central differences;
+ *   - train_hessian equals H e_j column by column and is symmetric;
+ *   - minibatches (row views), strided vectors and a workspace smaller than
+ *     the data (max_rows < n) give the same answers;
+ * plus the quadratic's closed-form inner solution, logistic/softmax at huge
+ * logits, accuracy, initialisation and the registry.
+ *
+ * Tolerances.  A central difference (f(x+h) - f(x-h)) / 2h has truncation
+ * error h^2/6 |f'''| and rounding error about eps |f| / h.  With h = 1e-5
+ * and O(1) data that is ~1e-11 + ~2e-11 relative to the size of f and its
+ * derivatives, so comparing with rtol 1e-6 (relative to the natural scale
+ * of the quantity, e.g. ||grad|| ||r|| for r . grad, which also covers the
+ * cancellation in a dot product) leaves five orders of margin and still
+ * catches any wrong term (an error in a formula is O(1) relative).
+ * Comparisons of two exact computations that only differ in summation order
+ * (BLAS blocks, chunks, naive loops over <= 100 rows) use rtol 1e-12:
+ * rounding is ~n eps ~ 1e-14 relative.
+ */
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "model.h"
+
+#define H_FD 1e-5
+#define RTOL_FD 1e-6
+#define RTOL_EXACT 1e-12
+#define N_DIRS 3
+
+/* ---------- tiny local data sets ---------- */
+
+static ihg_data *data_new(size_t n, size_t d)
+{
+    ihg_data *D = calloc(1, sizeof *D);
+    D->n = n;
+    D->d = d;
+    D->X = gsl_matrix_alloc(n, d);
+    D->y = gsl_vector_alloc(n);
+    return D;
+}
+
+static void data_del(ihg_data *D)
+{
+    if (!D)
+        return;
+    gsl_matrix_free(D->X);
+    gsl_vector_free(D->y);
+    free(D);
+}
+
+/* Fill X ~ N(0,1) and labels from a random "true" model. */
+static void data_fill(ihg_data *D, ihg_task task, size_t k, const double *wt,
+                      gsl_rng *rng)
+{
+    size_t d = D->d;
+    for (size_t i = 0; i < D->n; i++) {
+        for (size_t j = 0; j < d; j++)
+            gsl_matrix_set(D->X, i, j, gsl_ran_gaussian(rng, 1.0));
+        const double *x = D->X->data + i * D->X->tda;
+        double y = 0.0;
+        if (task == IHG_TASK_MULTICLASS) {
+            double best = -HUGE_VAL;
+            for (size_t c = 0; c < k; c++) {
+                double z = gsl_ran_gaussian(rng, 0.5);
+                for (size_t j = 0; j < d; j++)
+                    z += wt[c * d + j] * x[j];
+                if (z > best) {
+                    best = z;
+                    y = (double)c;
+                }
+            }
+        } else {
+            double z = gsl_ran_gaussian(rng, 0.5);
+            for (size_t j = 0; j < d; j++)
+                z += wt[j] * x[j];
+            y = task == IHG_TASK_BINARY ? (z > 0 ? 1.0 : 0.0) : z;
+        }
+        gsl_vector_set(D->y, i, y);
+    }
+}
+
+static void dataset_make(ihg_dataset *ds, ihg_task task, size_t n, size_t nv,
+                         size_t d, size_t k, gsl_rng *rng)
+{
+    memset(ds, 0, sizeof *ds);
+    double wt[64];
+    for (size_t j = 0; j < sizeof wt / sizeof wt[0]; j++)
+        wt[j] = gsl_ran_gaussian(rng, 1.0);
+    ds->train = data_new(n, d);
+    ds->val = data_new(nv, d);
+    data_fill(ds->train, task, k, wt, rng);
+    data_fill(ds->val, task, k, wt, rng);
+    ds->d = d;
+    ds->k = task == IHG_TASK_MULTICLASS ? k : task == IHG_TASK_BINARY ? 2 : 0;
+    ds->task = task;
+}
+
+static void dataset_del(ihg_dataset *ds)
+{
+    data_del(ds->train);
+    data_del(ds->val);
+}
+
+static void cfg_make(ihg_config *cfg, ihg_hyper_mode mode)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model.hyper = mode;
+    cfg->model.init_log_decay = -2.5;
+    cfg->model.init_scale = 0.1;
+    double A[4] = {3.0, 1.0, 1.0, 2.0};
+    memcpy(cfg->model.A, A, sizeof A);
+    cfg->model.c[0] = 1.0;
+    cfg->model.c[1] = -2.0;
+    cfg->model.t[0] = 0.5;
+    cfg->model.t[1] = 0.25;
+    cfg->model.theta0[0] = -1.0;
+    cfg->model.theta0[1] = 1.5;
+}
+
+/* ---------- vector helpers ---------- */
+
+static void rand_unit(gsl_vector *v, gsl_rng *rng)
+{
+    for (size_t i = 0; i < v->size; i++)
+        gsl_vector_set(v, i, gsl_ran_gaussian(rng, 1.0));
+    gsl_vector_scale(v, 1.0 / gsl_blas_dnrm2(v));
+}
+
+static double dot(const gsl_vector *a, const gsl_vector *b)
+{
+    double s;
+    gsl_blas_ddot(a, b, &s);
+    return s;
+}
+
+/* ||a - b|| / max(||b||, floor) */
+static double rel_diff(const gsl_vector *a, const gsl_vector *b, double floor_)
+{
+    double s = 0.0, nb = gsl_blas_dnrm2(b);
+    for (size_t i = 0; i < a->size; i++) {
+        double e = gsl_vector_get(a, i) - gsl_vector_get(b, i);
+        s += e * e;
+    }
+    if (!isfinite(s))
+        return HUGE_VAL;
+    return sqrt(s) / (nb > floor_ ? nb : floor_);
+}
+
+static int all_finite(const gsl_vector *v)
+{
+    for (size_t i = 0; i < v->size; i++)
+        if (!isfinite(gsl_vector_get(v, i)))
+            return 0;
+    return 1;
+}
+
+/* |got - want| <= rtol * max(|want|, scale) */
+static void check_close(double got, double want, double rtol, double scale,
+                        const char *what, const char *tag)
+{
+    check_report(check_rel(got, want, rtol, scale),
+                 "%s: %s: got %.15g want %.15g (rtol %g, scale %.3g)", tag,
+                 what, got, want, rtol, scale);
+}
+
+/* ---------- naive reference formulas ---------- */
+
+static double ref_decay(const ihg_model *m, const gsl_vector *theta,
+                        const gsl_vector *lambda)
+{
+    /* The decayed weights come first in theta: both coordinates of the
+     * quadratic, w for ridge/logistic, W (k x d) for softmax. */
+    const char *name = m->type->name;
+    size_t nw = strcmp(name, "quadratic") == 0 ? 2
+                : strcmp(name, "softmax") == 0 ? m->k * m->d
+                                               : m->d;
+    double s = 0.0;
+    for (size_t j = 0; j < nw; j++) {
+        double l = gsl_vector_get(lambda, m->hyper == IHG_HYPER_GLOBAL ? 0 : j);
+        double t = gsl_vector_get(theta, j);
+        s += 0.5 * exp(l) * t * t;
+    }
+    return s;
+}
+
+/* Mean data loss of the formula in DESIGN §2, row by row. */
+static double ref_data_loss(const ihg_model *m, const gsl_vector *theta,
+                            const ihg_data *D, const ihg_config *cfg)
+{
+    const char *name = m->type->name;
+    size_t d = m->d, k = m->k;
+    if (strcmp(name, "quadratic") == 0) {
+        double r0 = gsl_vector_get(theta, 0) - cfg->model.c[0];
+        double r1 = gsl_vector_get(theta, 1) - cfg->model.c[1];
+        const double *A = cfg->model.A;
+        return 0.5 * (r0 * (A[0] * r0 + A[1] * r1) + r1 * (A[2] * r0 + A[3] * r1));
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < D->n; i++) {
+        double y = gsl_vector_get(D->y, i);
+        if (strcmp(name, "softmax") == 0) {
+            double z[16], se = 0.0;
+            for (size_t c = 0; c < k; c++) {
+                z[c] = gsl_vector_get(theta, k * d + c);
+                for (size_t j = 0; j < d; j++)
+                    z[c] += gsl_vector_get(theta, c * d + j) *
+                            gsl_matrix_get(D->X, i, j);
+                se += exp(z[c]);
+            }
+            s += log(se) - z[(size_t)y];
+            continue;
+        }
+        double z = gsl_vector_get(theta, d);
+        for (size_t j = 0; j < d; j++)
+            z += gsl_vector_get(theta, j) * gsl_matrix_get(D->X, i, j);
+        if (strcmp(name, "ridge") == 0)
+            s += 0.5 * (z - y) * (z - y);
+        else
+            s += log(1.0 + exp(-(2.0 * y - 1.0) * z));
+    }
+    return s / (double)D->n;
+}
+
+static double ref_val_loss(const ihg_model *m, const gsl_vector *theta,
+                           const ihg_data *D, const ihg_config *cfg)
+{
+    if (strcmp(m->type->name, "quadratic") == 0) {
+        double r0 = gsl_vector_get(theta, 0) - cfg->model.t[0];
+        double r1 = gsl_vector_get(theta, 1) - cfg->model.t[1];
+        return 0.5 * (r0 * r0 + r1 * r1);
+    }
+    return ref_data_loss(m, theta, D, cfg);
+}
+
+static double ref_accuracy(const ihg_model *m, const gsl_vector *theta,
+                           const ihg_data *D)
+{
+    size_t d = m->d, k = m->k, right = 0;
+    for (size_t i = 0; i < D->n; i++) {
+        size_t y = (size_t)gsl_vector_get(D->y, i), pred = 0;
+        if (k == 2) {
+            double z = gsl_vector_get(theta, d);
+            for (size_t j = 0; j < d; j++)
+                z += gsl_vector_get(theta, j) * gsl_matrix_get(D->X, i, j);
+            pred = z > 0;
+        } else {
+            double best = -HUGE_VAL;
+            for (size_t c = 0; c < k; c++) {
+                double z = gsl_vector_get(theta, k * d + c);
+                for (size_t j = 0; j < d; j++)
+                    z += gsl_vector_get(theta, c * d + j) *
+                         gsl_matrix_get(D->X, i, j);
+                if (z > best) {
+                    best = z;
+                    pred = c;
+                }
+            }
+        }
+        right += pred == y;
+    }
+    return (double)right / (double)D->n;
+}
+
+/* ---------- the generic checks ---------- */
+
+typedef struct {
+    ihg_model *m;
+    const ihg_config *cfg;
+    const ihg_data *train, *val;
+    gsl_vector *theta, *lambda;
+    const char *tag; /* "family/mode" */
+    gsl_rng *rng;
+} ctx;
+
+static double LT(ctx *c, const gsl_vector *th, const gsl_vector *la,
+                 const ihg_data *D, gsl_vector *g)
+{
+    return c->m->type->train_loss(c->m, th, la, D, g);
+}
+
+static void check_losses(ctx *c)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P;
+    gsl_vector *g = gsl_vector_alloc(P);
+    double lt = LT(c, c->theta, c->lambda, c->train, g);
+    double want = ref_data_loss(m, c->theta, c->train, c->cfg) +
+                  ref_decay(m, c->theta, c->lambda);
+    check_close(lt, want, RTOL_EXACT, 0.0, "L_T equals the formula", c->tag);
+    double lt2 = LT(c, c->theta, c->lambda, c->train, NULL);
+    check_close(lt2, lt, RTOL_EXACT, 0.0, "L_T without gradient", c->tag);
+    double lv = m->type->val_loss(m, c->theta, c->lambda, c->val, NULL, NULL);
+    check_close(lv, ref_val_loss(m, c->theta, c->val, c->cfg), RTOL_EXACT, 0.0,
+                "L_V equals the formula", c->tag);
+    gsl_vector_free(g);
+}
+
+static void check_gradient(ctx *c, const ihg_data *D, const char *where)
+{
+    size_t P = c->m->P;
+    gsl_vector *g = gsl_vector_alloc(P), *r = gsl_vector_alloc(P),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P);
+    char what[96];
+    LT(c, c->theta, c->lambda, D, g);
+    double gn = gsl_blas_dnrm2(g);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(r, c->rng);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, r, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, r, tm);
+        double fd = (LT(c, tp, c->lambda, D, NULL) -
+                     LT(c, tm, c->lambda, D, NULL)) / (2 * H_FD);
+        snprintf(what, sizeof what, "%s r.grad L_T vs central difference #%d",
+                 where, dir);
+        check_close(dot(r, g), fd, RTOL_FD, gn, what, c->tag);
+    }
+    gsl_vector_free(g);
+    gsl_vector_free(r);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+}
+
+static void check_hvp(ctx *c, const ihg_data *D, const char *where)
+{
+    size_t P = c->m->P;
+    gsl_vector *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P),
+               *gp = gsl_vector_alloc(P), *gm = gsl_vector_alloc(P);
+    char what[96];
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(u, c->rng);
+        c->m->type->train_hvp(c->m, c->theta, c->lambda, D, u, Hu);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, u, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, u, tm);
+        LT(c, tp, c->lambda, D, gp);
+        LT(c, tm, c->lambda, D, gm);
+        gsl_vector_sub(gp, gm);
+        gsl_vector_scale(gp, 1.0 / (2 * H_FD));
+        double e = rel_diff(Hu, gp, 1e-300);
+        snprintf(what, sizeof what,
+                 "%s H u vs central difference of grad #%d: rel err %.2e",
+                 where, dir, e);
+        CHECK(e <= RTOL_FD, "%s: %s", c->tag, what);
+    }
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+    gsl_vector_free(gp);
+    gsl_vector_free(gm);
+}
+
+static void check_jtvp(ctx *c)
+{
+    size_t P = c->m->P, Hn = c->m->Hn;
+    gsl_vector *u = gsl_vector_alloc(P), *s = gsl_vector_alloc(Hn),
+               *out = gsl_vector_alloc(Hn), *lp = gsl_vector_alloc(Hn),
+               *lm = gsl_vector_alloc(Hn), *g = gsl_vector_alloc(P);
+    char what[96];
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(u, c->rng);
+        rand_unit(s, c->rng);
+        c->m->type->train_jtvp(c->m, c->theta, c->lambda, c->train, u, out);
+        gsl_vector_memcpy(lp, c->lambda);
+        gsl_blas_daxpy(H_FD, s, lp);
+        gsl_vector_memcpy(lm, c->lambda);
+        gsl_blas_daxpy(-H_FD, s, lm);
+        LT(c, c->theta, lp, c->train, g);
+        double fp = dot(g, u);
+        LT(c, c->theta, lm, c->train, g);
+        double fm = dot(g, u);
+        double fd = (fp - fm) / (2 * H_FD);
+        snprintf(what, sizeof what, "s.(J^T u) vs d/de <grad L_T(lambda+e s), u> #%d",
+                 dir);
+        check_close(dot(s, out), fd, RTOL_FD, gsl_blas_dnrm2(out), what,
+                    c->tag);
+    }
+    gsl_vector_free(u);
+    gsl_vector_free(s);
+    gsl_vector_free(out);
+    gsl_vector_free(lp);
+    gsl_vector_free(lm);
+    gsl_vector_free(g);
+}
+
+static void check_val(ctx *c)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P, Hn = m->Hn;
+    gsl_vector *gt = gsl_vector_alloc(P), *gl = gsl_vector_alloc(Hn),
+               *r = gsl_vector_alloc(P), *s = gsl_vector_alloc(Hn),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P),
+               *lp = gsl_vector_alloc(Hn), *lm = gsl_vector_alloc(Hn);
+    char what[96];
+    double lv = m->type->val_loss(m, c->theta, c->lambda, c->val, gt, gl);
+    double lv0 = m->type->val_loss(m, c->theta, c->lambda, c->val, NULL, NULL);
+    check_close(lv, lv0, RTOL_EXACT, 0.0, "L_V with and without gradients",
+                c->tag);
+    double gn = gsl_blas_dnrm2(gt);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(r, c->rng);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, r, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, r, tm);
+        double fd = (m->type->val_loss(m, tp, c->lambda, c->val, NULL, NULL) -
+                     m->type->val_loss(m, tm, c->lambda, c->val, NULL, NULL)) /
+                    (2 * H_FD);
+        snprintf(what, sizeof what, "r.dL_V/dtheta vs central difference #%d",
+                 dir);
+        check_close(dot(r, gt), fd, RTOL_FD, gn, what, c->tag);
+
+        rand_unit(s, c->rng);
+        gsl_vector_memcpy(lp, c->lambda);
+        gsl_blas_daxpy(H_FD, s, lp);
+        gsl_vector_memcpy(lm, c->lambda);
+        gsl_blas_daxpy(-H_FD, s, lm);
+        fd = (m->type->val_loss(m, c->theta, lp, c->val, NULL, NULL) -
+              m->type->val_loss(m, c->theta, lm, c->val, NULL, NULL)) /
+             (2 * H_FD);
+        /* L_V does not depend on lambda here: both sides are 0; the scale is
+         * that of dL_V/dtheta. */
+        snprintf(what, sizeof what, "s.dL_V/dlambda vs central difference #%d",
+                 dir);
+        check_close(dot(s, gl), fd, RTOL_FD, gn, what, c->tag);
+    }
+    gsl_vector_free(gt);
+    gsl_vector_free(gl);
+    gsl_vector_free(r);
+    gsl_vector_free(s);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+    gsl_vector_free(lp);
+    gsl_vector_free(lm);
+}
+
+static void check_hessian(ctx *c, const ihg_data *D, const char *where)
+{
+    ihg_model *m = c->m;
+    if (!m->type->train_hessian)
+        return;
+    size_t P = m->P;
+    gsl_matrix *H = gsl_matrix_alloc(P, P);
+    gsl_vector *e = gsl_vector_alloc(P), *He = gsl_vector_alloc(P);
+    m->type->train_hessian(m, c->theta, c->lambda, D, H);
+    double hmax = 0.0, asym = 0.0, err = 0.0;
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++) {
+            double h = gsl_matrix_get(H, i, j);
+            hmax = fmax(hmax, fabs(h));
+            asym = fmax(asym, fabs(h - gsl_matrix_get(H, j, i)));
+        }
+    for (size_t j = 0; j < P; j++) {
+        gsl_vector_set_basis(e, j);
+        m->type->train_hvp(m, c->theta, c->lambda, D, e, He);
+        for (size_t i = 0; i < P; i++)
+            err = fmax(err, fabs(gsl_vector_get(He, i) - gsl_matrix_get(H, i, j)));
+    }
+    CHECK(isfinite(hmax) && err <= RTOL_EXACT * hmax,
+          "%s: %s train_hessian equals H e_j (max err %.2e, max |H| %.3g)",
+          c->tag, where, err, hmax);
+    CHECK(isfinite(hmax) && asym <= RTOL_EXACT * hmax,
+          "%s: %s train_hessian symmetric (max |H - H^T| %.2e)", c->tag, where,
+          asym);
+    gsl_matrix_free(H);
+    gsl_vector_free(e);
+    gsl_vector_free(He);
+}
+
+/* Rows [i0, i0 + nb) of D as a view. */
+typedef struct {
+    ihg_data data;
+    gsl_matrix_view X;
+    gsl_vector_view y;
+} rows_view;
+
+static void rows_of(rows_view *v, const ihg_data *D, size_t i0, size_t nb)
+{
+    v->X = gsl_matrix_submatrix(D->X, i0, 0, nb, D->d);
+    v->y = gsl_vector_subvector(D->y, i0, nb);
+    v->data.n = nb;
+    v->data.d = D->d;
+    v->data.X = &v->X.matrix;
+    v->data.y = &v->y.vector;
+}
+
+static void check_minibatch(ctx *c)
+{
+    if (!c->train)
+        return;
+    rows_view mb;
+    rows_of(&mb, c->train, 7, 13);
+    double lt = LT(c, c->theta, c->lambda, &mb.data, NULL);
+    double want = ref_data_loss(c->m, c->theta, &mb.data, c->cfg) +
+                  ref_decay(c->m, c->theta, c->lambda);
+    check_close(lt, want, RTOL_EXACT, 0.0, "minibatch L_T equals the formula",
+                c->tag);
+    check_gradient(c, &mb.data, "minibatch");
+    check_hvp(c, &mb.data, "minibatch");
+    check_hessian(c, &mb.data, "minibatch");
+}
+
+/* Same answers from a model whose workspace holds fewer rows than the data
+ * (processed in blocks), and with strided theta/u/output vectors. */
+static void check_blocks_and_strides(ctx *c, const ihg_dataset *ds)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P;
+    ihg_model *m7 = ihg_model_alloc(m->type, c->cfg, ds, 7);
+    CHECK(m7 != NULL, "%s: alloc with max_rows 7 < n", c->tag);
+    if (!m7)
+        return;
+    gsl_vector *g = gsl_vector_alloc(P), *g7 = gsl_vector_alloc(P),
+               *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
+               *Hu7 = gsl_vector_alloc(P);
+    gsl_matrix *H = gsl_matrix_alloc(P, P), *H7 = gsl_matrix_alloc(P, P);
+    rand_unit(u, c->rng);
+    double l = m->type->train_loss(m, c->theta, c->lambda, c->train, g);
+    double l7 = m7->type->train_loss(m7, c->theta, c->lambda, c->train, g7);
+    check_close(l7, l, RTOL_EXACT, 0.0, "blocked L_T", c->tag);
+    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked grad L_T",
+          c->tag);
+    m->type->train_hvp(m, c->theta, c->lambda, c->train, u, Hu);
+    m7->type->train_hvp(m7, c->theta, c->lambda, c->train, u, Hu7);
+    CHECK(rel_diff(Hu7, Hu, 1e-300) <= RTOL_EXACT, "%s: blocked H u", c->tag);
+    m->type->train_hessian(m, c->theta, c->lambda, c->train, H);
+    m7->type->train_hessian(m7, c->theta, c->lambda, c->train, H7);
+    gsl_vector_view hv = gsl_vector_view_array(H->data, P * P);
+    gsl_vector_view hv7 = gsl_vector_view_array(H7->data, P * P);
+    CHECK(rel_diff(&hv7.vector, &hv.vector, 1e-300) <= RTOL_EXACT,
+          "%s: blocked train_hessian", c->tag);
+    double v = m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
+    double v7 = m7->type->val_loss(m7, c->theta, c->lambda, c->val, g7, NULL);
+    check_close(v7, v, RTOL_EXACT, 0.0, "blocked L_V", c->tag);
+    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked dL_V/dtheta",
+          c->tag);
+    if (m->type->accuracy)
+        CHECK(m7->type->accuracy(m7, c->theta, c->val) ==
+                  m->type->accuracy(m, c->theta, c->val),
+              "%s: blocked accuracy", c->tag);
+
+    /* Strided: theta, u, grad, Hu as columns of P x 3 matrices. */
+    gsl_matrix *S = gsl_matrix_alloc(P, 3), *O = gsl_matrix_alloc(P, 3);
+    gsl_vector_view st = gsl_matrix_column(S, 0), su = gsl_matrix_column(S, 2);
+    gsl_vector_view og = gsl_matrix_column(O, 1), oh = gsl_matrix_column(O, 2);
+    gsl_vector_memcpy(&st.vector, c->theta);
+    gsl_vector_memcpy(&su.vector, u);
+    double ls = m->type->train_loss(m, &st.vector, c->lambda, c->train,
+                                    &og.vector);
+    m->type->train_loss(m, c->theta, c->lambda, c->train, g);
+    check_close(ls, l, RTOL_EXACT, 0.0, "strided theta L_T", c->tag);
+    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT,
+          "%s: strided grad L_T", c->tag);
+    m->type->train_hvp(m, &st.vector, c->lambda, c->train, &su.vector,
+                       &oh.vector);
+    CHECK(rel_diff(&oh.vector, Hu, 1e-300) <= RTOL_EXACT, "%s: strided H u",
+          c->tag);
+    gsl_matrix_free(S);
+    gsl_matrix_free(O);
+
+    ihg_model_free(m7);
+    gsl_vector_free(g);
+    gsl_vector_free(g7);
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(Hu7);
+    gsl_matrix_free(H);
+    gsl_matrix_free(H7);
+}
+
+static void check_init(ctx *c)
+{
+    ihg_model *m = c->m;
+    gsl_vector *t = gsl_vector_alloc(m->P), *l = gsl_vector_alloc(m->Hn);
+    m->type->init_theta(m, t, c->rng);
+    m->type->init_lambda(m, l, c->rng);
+    int lam_ok = 1;
+    for (size_t i = 0; i < m->Hn; i++)
+        lam_ok &= gsl_vector_get(l, i) == c->cfg->model.init_log_decay;
+    CHECK(lam_ok, "%s: init_lambda is init_log_decay everywhere", c->tag);
+    if (strcmp(m->type->name, "quadratic") == 0) {
+        CHECK(gsl_vector_get(t, 0) == c->cfg->model.theta0[0] &&
+                  gsl_vector_get(t, 1) == c->cfg->model.theta0[1],
+              "%s: init_theta is theta0", c->tag);
+    } else {
+        size_t nw = m->P - (m->k == 2 || m->k == 1 ? 1 : m->k);
+        int bias0 = 1;
+        double ss = 0.0;
+        for (size_t i = nw; i < m->P; i++)
+            bias0 &= gsl_vector_get(t, i) == 0.0;
+        for (size_t i = 0; i < nw; i++)
+            ss += gsl_vector_get(t, i) * gsl_vector_get(t, i);
+        double sd = sqrt(ss / (double)nw);
+        CHECK(bias0, "%s: init_theta biases are 0", c->tag);
+        /* The sample std of nw >= 6 normals is within a factor 3 of the
+         * truth with overwhelming probability (seeded, deterministic). */
+        CHECK(sd > c->cfg->model.init_scale / 3 &&
+                  sd < c->cfg->model.init_scale * 3,
+              "%s: init_theta weights have std %.3g ~ init_scale %.3g",
+              c->tag, sd, c->cfg->model.init_scale);
+    }
+    gsl_vector_free(t);
+    gsl_vector_free(l);
+}
+
+static void check_family(const char *name, ihg_hyper_mode mode,
+                         const ihg_dataset *ds, size_t want_P,
+                         size_t want_Hn_pw, gsl_rng *rng)
+{
+    ihg_config cfg;
+    cfg_make(&cfg, mode);
+    char tag[64];
+    snprintf(tag, sizeof tag, "%s/%s", name,
+             mode == IHG_HYPER_GLOBAL ? "global" : "per-weight");
+    const ihg_model_type *type = ihg_model_lookup(name);
+    CHECK(type != NULL, "%s: lookup", tag);
+    if (!type)
+        return;
+    ihg_model *m = ihg_model_alloc(type, &cfg, ds, ds ? ds->train->n : 0);
+    CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
+    if (!m)
+        return;
+    size_t want_Hn = mode == IHG_HYPER_GLOBAL ? 1 : want_Hn_pw;
+    CHECK(m->P == want_P && m->Hn == want_Hn && m->hyper == mode,
+          "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P, want_P,
+          m->Hn, want_Hn);
+
+    ctx c = {m, &cfg, ds ? ds->train : NULL, ds ? ds->val : NULL,
+             gsl_vector_alloc(m->P), gsl_vector_alloc(m->Hn), tag, rng};
+    for (size_t i = 0; i < m->P; i++)
+        gsl_vector_set(c.theta, i, gsl_ran_gaussian(rng, 0.7));
+    for (size_t i = 0; i < m->Hn; i++)
+        gsl_vector_set(c.lambda, i, gsl_ran_flat(rng, -3.0, 1.0));
+
+    check_init(&c);
+    check_losses(&c);
+    check_gradient(&c, c.train, "full batch");
+    check_hvp(&c, c.train, "full batch");
+    check_jtvp(&c);
+    check_val(&c);
+    check_hessian(&c, c.train, "full batch");
+    if (ds) {
+        check_minibatch(&c);
+        check_blocks_and_strides(&c, ds);
+    }
+    if (type->accuracy)
+        check_close(type->accuracy(m, c.theta, c.val),
+                    ref_accuracy(m, c.theta, c.val), 0.0, 1.0,
+                    "accuracy equals the naive count", tag);
+
+    gsl_vector_free(c.theta);
+    gsl_vector_free(c.lambda);
+    ihg_model_free(m);
+}
+
+/* ---------- family-specific checks ---------- */
+
+static void check_quadratic_solve(ihg_hyper_mode mode, gsl_rng *rng)
+{
+    ihg_config cfg;
+    cfg_make(&cfg, mode);
+    const char *tag = mode == IHG_HYPER_GLOBAL ? "quadratic/global"
+                                               : "quadratic/per-weight";
+    ihg_model *m = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
+    gsl_vector *t = gsl_vector_alloc(2), *l = gsl_vector_alloc(m->Hn),
+               *g = gsl_vector_alloc(2);
+    for (int trial = 0; trial < 3; trial++) {
+        for (size_t i = 0; i < m->Hn; i++)
+            gsl_vector_set(l, i, gsl_ran_flat(rng, -3.0, 1.0));
+        int st = m->type->solve_inner(m, l, t);
+        m->type->train_loss(m, t, l, NULL, g);
+        /* grad = (A + D) theta* - A c: rounding ~ eps ||A|| ||c||. */
+        CHECK(st == IHG_OK && gsl_blas_dnrm2(g) <= 1e-12 * 4.0 * 2.3,
+              "%s: solve_inner gives grad L_T = 0 (||grad|| %.2e) #%d", tag,
+              gsl_blas_dnrm2(g), trial);
+    }
+    /* A = I, lambda = 0: theta* = c / 2 exactly. */
+    double I[4] = {1, 0, 0, 1};
+    memcpy(cfg.model.A, I, sizeof I);
+    ihg_model *mi = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
+    gsl_vector_set_zero(l);
+    mi->type->solve_inner(mi, l, t);
+    CHECK(gsl_vector_get(t, 0) == 0.5 && gsl_vector_get(t, 1) == -1.0,
+          "%s: A = I, lambda = 0 gives theta* = c/2 (%g, %g)", tag,
+          gsl_vector_get(t, 0), gsl_vector_get(t, 1));
+    ihg_model_free(mi);
+    /* Indefinite A + D: refused. */
+    double N[4] = {-5, 0, 0, 1};
+    memcpy(cfg.model.A, N, sizeof N);
+    ihg_model *mn = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
+    ihg_error_clear();
+    int st = mn->type->solve_inner(mn, l, t);
+    CHECK(st == IHG_ENOTPD && ihg_error_message()[0] != '\0',
+          "%s: indefinite A + diag(e^lambda) refused (%s)", tag,
+          ihg_error_message());
+    ihg_model_free(mn);
+    gsl_vector_free(t);
+    gsl_vector_free(l);
+    gsl_vector_free(g);
+    ihg_model_free(m);
+}
+
+/* Logits of size ~1e4..1e5: every exp() would overflow in a naive form. */
+static void check_huge_logits(const char *name, const ihg_dataset *ds,
+                              gsl_rng *rng)
+{
+    ihg_config cfg;
+    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    ihg_model *m = ihg_model_alloc(ihg_model_lookup(name), &cfg, ds,
+                                   ds->train->n);
+    size_t P = m->P, d = m->d, k = m->k;
+    gsl_vector *t = gsl_vector_alloc(P), *l = gsl_vector_alloc(m->Hn),
+               *g = gsl_vector_alloc(P), *u = gsl_vector_alloc(P),
+               *Hu = gsl_vector_alloc(P), *gl = gsl_vector_alloc(m->Hn);
+    gsl_matrix *H = gsl_matrix_alloc(P, P);
+    for (size_t i = 0; i < P; i++)
+        gsl_vector_set(t, i, gsl_ran_gaussian(rng, 2e4));
+    gsl_vector_set_all(l, -30.0); /* decay ~1e-13: the data term dominates */
+    rand_unit(u, rng);
+    double lt = m->type->train_loss(m, t, l, ds->train, g);
+    m->type->train_hvp(m, t, l, ds->train, u, Hu);
+    m->type->train_hessian(m, t, l, ds->train, H);
+    double lv = m->type->val_loss(m, t, l, ds->val, g, gl);
+    gsl_vector_view hv = gsl_vector_view_array(H->data, P * P);
+    CHECK(isfinite(lt) && isfinite(lv) && all_finite(g) && all_finite(Hu) &&
+              all_finite(&hv.vector),
+          "%s: finite loss (%.4g), gradient, H u, Hessian at |z| ~ 1e5", name,
+          lt);
+    /* For gaps of hundreds the loss is exactly max(0, -s z) (logistic) or
+     * max_c z_c - z_y (softmax), up to exp(-gap) ~ 0. */
+    double want = 0.0;
+    const ihg_data *D = ds->val;
+    for (size_t i = 0; i < D->n; i++) {
+        double y = gsl_vector_get(D->y, i);
+        if (k == 2) {
+            double z = gsl_vector_get(t, d);
+            for (size_t j = 0; j < d; j++)
+                z += gsl_vector_get(t, j) * gsl_matrix_get(D->X, i, j);
+            double a = -(2 * y - 1) * z;
+            want += a > 0 ? a : 0;
+        } else {
+            double mx = -HUGE_VAL, zy = 0;
+            for (size_t c = 0; c < k; c++) {
+                double z = gsl_vector_get(t, k * d + c);
+                for (size_t j = 0; j < d; j++)
+                    z += gsl_vector_get(t, c * d + j) * gsl_matrix_get(D->X, i, j);
+                mx = fmax(mx, z);
+                if (c == (size_t)y)
+                    zy = z;
+            }
+            want += mx - zy;
+        }
+    }
+    want /= (double)D->n;
+    /* Rounding of z ~ 1e5 is ~1e-11 absolute; relative 1e-9 is ample. */
+    check_close(lv, want, 1e-9, 1.0, "L_V at huge logits equals the limit",
+                name);
+    gsl_vector_free(t);
+    gsl_vector_free(l);
+    gsl_vector_free(g);
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(gl);
+    gsl_matrix_free(H);
+    ihg_model_free(m);
+}
+
+static void check_registry(const ihg_dataset *dreg, const ihg_dataset *dbin,
+                           const ihg_dataset *dmul)
+{
+    const char *names[] = {"quadratic", "ridge", "logistic", "softmax"};
+    const ihg_model_type *ptrs[] = {ihg_model_quadratic, ihg_model_ridge,
+                                    ihg_model_logistic, ihg_model_softmax};
+    size_t n = 0;
+    while (ihg_model_types[n])
+        n++;
+    CHECK(n >= 4, "registry: %zu families listed, NULL-terminated", n);
+    for (size_t i = 0; i < 4; i++) {
+        int listed = 0;
+        for (size_t j = 0; j < n; j++)
+            listed |= ihg_model_types[j] == ptrs[i];
+        CHECK(ihg_model_lookup(names[i]) == ptrs[i] && listed &&
+                  strcmp(ptrs[i]->name, names[i]) == 0,
+              "registry: lookup(\"%s\") and the list agree", names[i]);
+    }
+    CHECK(ihg_model_lookup("nonesuch") == NULL && ihg_model_lookup(NULL) == NULL,
+          "registry: unknown kind gives NULL");
+    ihg_model_free(NULL);
+    CHECK(1, "registry: ihg_model_free(NULL) is harmless");
+
+    ihg_config cfg;
+    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    ihg_error_clear();
+    ihg_model *m = ihg_model_alloc(ihg_model_ridge, &cfg, NULL, 10);
+    CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
+          "registry: ridge without data refused (%s)", ihg_error_message());
+
+    ihg_error_clear();
+    m = ihg_model_alloc(ihg_model_logistic, &cfg, dmul, 10);
+    CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
+          "registry: logistic on %zu-class labels refused (%s)", dmul->k,
+          ihg_error_message());
+    ihg_error_clear();
+    m = ihg_model_alloc(ihg_model_softmax, &cfg, dreg, 10);
+    CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
+          "registry: softmax on regression targets refused (%s)",
+          ihg_error_message());
+    m = ihg_model_alloc(ihg_model_softmax, &cfg, dbin, 10);
+    CHECK(m != NULL && m->k == 2 && m->P == 2 * (dbin->d + 1),
+          "registry: softmax on binary labels has k = 2");
+    ihg_model_free(m);
+
+    /* Absurd sizes: refused before allocating anything. */
+    ihg_dataset big = *dmul;
+    const char *fam[] = {"ridge", "logistic", "softmax"};
+    size_t ds_d[] = {SIZE_MAX, SIZE_MAX / 2, (size_t)1 << 20};
+    size_t ds_k[] = {0, 2, (size_t)1 << 20};
+    for (size_t i = 0; i < 3; i++) {
+        big.d = ds_d[i];
+        big.k = ds_k[i];
+        big.task = i == 0 ? IHG_TASK_REGRESSION
+                   : i == 1 ? IHG_TASK_BINARY : IHG_TASK_MULTICLASS;
+        ihg_error_clear();
+        m = ihg_model_alloc(ihg_model_lookup(fam[i]), &cfg, &big, 1000);
+        CHECK(m == NULL && ihg_error_status() == IHG_ENOMEM &&
+                  strstr(ihg_error_message(), fam[i]) != NULL,
+              "registry: %s with d = %zu, k = %zu refused (%s)", fam[i],
+              big.d, big.k, ihg_error_message());
+    }
+}
+
+static void check_bad_label(const ihg_dataset *ds)
+{
+    ihg_config cfg;
+    cfg_make(&cfg, IHG_HYPER_GLOBAL);
+    ihg_model *m = ihg_model_alloc(ihg_model_softmax, &cfg, ds, ds->val->n);
+    gsl_vector *t = gsl_vector_calloc(m->P), *l = gsl_vector_calloc(1);
+    double keep = gsl_vector_get(ds->val->y, 3);
+    gsl_vector_set(ds->val->y, 3, (double)ds->k); /* out of range */
+    double lv = m->type->val_loss(m, t, l, ds->val, NULL, NULL);
+    CHECK(isnan(lv), "softmax: a label outside 0..k-1 makes L_V NaN");
+    gsl_vector_set(ds->val->y, 3, keep);
+    /* A data set with other features than the model: error, NaN. */
+    ihg_data *wrong = data_new(4, ds->d + 1);
+    gsl_matrix_set_zero(wrong->X);
+    gsl_vector_set_zero(wrong->y);
+    ihg_error_clear();
+    lv = m->type->val_loss(m, t, l, wrong, NULL, NULL);
+    CHECK(isnan(lv) && ihg_error_status() == IHG_EINTERNAL,
+          "softmax: mismatched data refused (%s)", ihg_error_message());
+    data_del(wrong);
+    gsl_vector_free(t);
+    gsl_vector_free(l);
+    ihg_model_free(m);
+}
+
+int main(void)
+{
+    gsl_rng_env_setup();
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20200826);
+
+    ihg_dataset dreg, dbin, dmul;
+    const size_t n = 60, nv = 40, d = 6, dm = 5, k = 4;
+    dataset_make(&dreg, IHG_TASK_REGRESSION, n, nv, d, 0, rng);
+    dataset_make(&dbin, IHG_TASK_BINARY, n, nv, d, 2, rng);
+    dataset_make(&dmul, IHG_TASK_MULTICLASS, n, nv, dm, k, rng);
+
+    for (int mode = 0; mode < 2; mode++) {
+        ihg_hyper_mode hm = mode ? IHG_HYPER_GLOBAL : IHG_HYPER_PER_WEIGHT;
+        check_family("quadratic", hm, NULL, 2, 2, rng);
+        check_quadratic_solve(hm, rng);
+        check_family("ridge", hm, &dreg, d + 1, d, rng);
+        check_family("logistic", hm, &dbin, d + 1, d, rng);
+        check_family("softmax", hm, &dmul, k * (dm + 1), k * dm, rng);
+    }
+    check_huge_logits("logistic", &dbin, rng);
+    check_huge_logits("softmax", &dmul, rng);
+    check_bad_label(&dmul);
+    check_registry(&dreg, &dbin, &dmul);
+
+    dataset_del(&dreg);
+    dataset_del(&dbin);
+    dataset_del(&dmul);
+    gsl_rng_free(rng);
+    return check_summary();
+}
