@@ -208,6 +208,14 @@ static int parser_fail(const loadctx *cx, const char *origin,
     }
     line = (unsigned long)p->problem_mark.line + 1;
     col = (unsigned long)p->problem_mark.column + 1;
+    if (p->problem_mark.index >= len) {
+        /* At the end of the input libyaml counts one line past the last:
+         * point at the end of the last line instead. */
+        size_t end = len;
+        while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
+            end--;
+        mark_of_offset(text, len, end, &line, &col);
+    }
     if (p->context && (p->context_mark.line != p->problem_mark.line ||
                        p->context_mark.column != p->problem_mark.column))
         snprintf(where, sizeof where, " at %lu:%lu",
@@ -602,7 +610,7 @@ static void suggest_key(const char *sec, size_t seclen, const char *s,
     for (i = 0; i < NKEYS; i++) {
         const char *p = keys[i].path;
         if (strlen(leaf(p)) == len && strncmp(leaf(p), s, len) == 0 &&
-            strncmp(p, sec, seclen) != 0) {
+            !(section_len(p) == seclen && strncmp(p, sec, seclen) == 0)) {
             if (!best)
                 best = p;
             else if (!other)
