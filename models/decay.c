@@ -145,3 +145,17 @@ void ihg_vector_fill_nan(gsl_vector *v)
     if (v)
         gsl_vector_set_all(v, NAN);
 }
+
+size_t ihg_model_chunk_rows(const ihg_dataset *ds, size_t max_rows, size_t cap)
+{
+    size_t rows = max_rows;
+    if (rows == 0 && ds) {
+        const ihg_data *sets[] = {ds->train, ds->val, ds->test};
+        for (size_t i = 0; i < 3; i++)
+            if (sets[i] && sets[i]->n > rows)
+                rows = sets[i]->n;
+    }
+    if (rows == 0)
+        rows = 1;
+    return rows > cap ? cap : rows;
+}

@@ -76,6 +76,11 @@ void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
  * naming `model`) and 0 returned, and the caller returns NaN instead of
  * reading out of bounds. */
 int ihg_model_data_ok(const char *model, size_t d, const ihg_data *data);
+/* Rows per block for a workspace: max_rows, or when it is 0 the largest of
+ * the data set's train/val/test sizes; at least 1, at most cap.  Data sets
+ * longer than this are processed block by block. */
+size_t ihg_model_chunk_rows(const ihg_dataset *ds, size_t max_rows,
+                            size_t cap);
 /* Set every element to NaN (v may be NULL). */
 void ihg_vector_fill_nan(gsl_vector *v);
 

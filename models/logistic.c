@@ -74,9 +74,7 @@ static int logistic_init(ihg_model *m, const ihg_config *cfg,
         return ihg_error_set(IHG_EINVAL,
                              "logistic: needs binary labels 0/1 (the data set "
                              "has %zu classes)", ds->k);
-    size_t chunk = max_rows == 0 ? 1
-                   : max_rows > LOGISTIC_MAX_CHUNK ? LOGISTIC_MAX_CHUNK
-                                                   : max_rows;
+    size_t chunk = ihg_model_chunk_rows(ds, max_rows, LOGISTIC_MAX_CHUNK);
     if (!ihg_size_add(ds->d, 1, &P) || !ihg_size_mul(chunk, ds->d, &cells))
         return ihg_error_set(IHG_ENOMEM,
                              "logistic: %zu features is too many parameters",
@@ -300,9 +298,10 @@ static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
                 gsl_vector_view row = gsl_matrix_row(&Xs.matrix, i);
                 gsl_vector_scale(&row.vector, sqrt(h));
             }
-            /* H_ww += Xs^T Xs / n = X^T diag(h) X / n */
-            gsl_blas_dsyrk(CblasUpper, CblasTrans, inv_n, &Xs.matrix, 1.0,
-                           &Hww.matrix);
+            /* H_ww += Xs^T Xs / n = X^T diag(h) X / n (dgemm: see
+             * ridge.c) */
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Xs.matrix,
+                           &Xs.matrix, 1.0, &Hww.matrix);
             gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &zb.vector, 1.0,
                            &hwb.vector);
         }

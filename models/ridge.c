@@ -65,8 +65,7 @@ static int ridge_init(ihg_model *m, const ihg_config *cfg,
     if (!w)
         return ihg_error_set(IHG_ENOMEM, "out of memory (ridge model)");
     m->work = w;
-    w->chunk = max_rows == 0 ? 1
-               : max_rows > RIDGE_MAX_CHUNK ? RIDGE_MAX_CHUNK : max_rows;
+    w->chunk = ihg_model_chunk_rows(ds, max_rows, RIDGE_MAX_CHUNK);
     w->r = gsl_vector_alloc(w->chunk);
     w->ones = gsl_vector_alloc(w->chunk);
     if (!w->r || !w->ones) {
@@ -227,8 +226,11 @@ static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
             gsl_matrix_const_view Xb =
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
             gsl_vector_view ob = gsl_vector_subvector(w->ones, 0, nb);
-            gsl_blas_dsyrk(CblasUpper, CblasTrans, inv_n, &Xb.matrix, 1.0,
-                           &Hww.matrix);
+            /* dgemm rather than dsyrk: several times faster with GSL's
+             * own CBLAS, the same with OpenBLAS; the lower triangle is
+             * overwritten by the mirror below. */
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Xb.matrix,
+                           &Xb.matrix, 1.0, &Hww.matrix);
             gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &ob.vector, 1.0,
                            &hwb.vector);
         }

@@ -77,9 +77,7 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
         return ihg_error_set(IHG_EINVAL,
                              "softmax: needs at least 2 classes (the data set "
                              "has %zu)", ds->k);
-    size_t chunk = max_rows == 0 ? 1
-                   : max_rows > SOFTMAX_MAX_CHUNK ? SOFTMAX_MAX_CHUNK
-                                                  : max_rows;
+    size_t chunk = ihg_model_chunk_rows(ds, max_rows, SOFTMAX_MAX_CHUNK);
     if (!ihg_size_mul(ds->k, ds->d, &kd) || !ihg_size_add(kd, ds->k, &P) ||
         !ihg_size_mul(chunk, ds->d, &cells_d) ||
         !ihg_size_mul(chunk, ds->k, &cells_k))
