@@ -43,6 +43,8 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
     ihg_json_number(j, c->eig_min);
     ihg_json_key(j, "eig_max");
     ihg_json_number(j, c->eig_max);
+    ihg_json_key(j, "n_null");
+    ihg_json_integer(j, c->n_null);
     ihg_json_key(j, "n_unstable");
     ihg_json_integer(j, c->n_unstable);
     ihg_json_key(j, "neumann_converges");

@@ -9,6 +9,11 @@
  * Cosine           g_K . g_ref / (||g_K|| ||g_ref||)
  * Predicted        rho^(K+1), rho = max_i |1 - alpha lambda_i(H)|: the
  *                  bound on ||q_K - q|| / ||q|| in the eigenbasis of H.
+ *
+ * Null directions: when H is singular (softmax biases are shift-invariant)
+ * v = dL_V/dtheta has no component along the null space either, so those
+ * eigenvalues (|lambda| <= 1e-10 max|lambda|) never enter the Neumann error;
+ * they are counted in n_null and left out of rho.
  */
 #include "compare.h"
 
@@ -107,6 +112,7 @@ int ihg_compare_run(ihg_session *s, ihg_comparison *c)
     gsl_vector *q = gsl_vector_alloc(P), *jtq = gsl_vector_alloc(Hn);
     gsl_vector *g = gsl_vector_alloc(Hn), *tmp = gsl_vector_alloc(Hn);
     ihg_solver *sv = NULL;
+    gsl_vector *eig_from_solve = NULL;
     if (!v || !direct || !q || !jtq || !g || !tmp) {
         st = ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
         goto done;
@@ -130,6 +136,11 @@ int ihg_compare_run(ihg_session *s, ihg_comparison *c)
         c->reference_iters = 0;
         c->exact_fallback = ihg_solver_used_fallback(sv);
         hypergrad_of(s, direct, ihg_solver_q(sv), jtq, c->hg_reference);
+        if (ihg_solver_eigenvalues(sv)) {
+            eig_from_solve = gsl_vector_alloc(P);
+            if (eig_from_solve)
+                gsl_vector_memcpy(eig_from_solve, ihg_solver_eigenvalues(sv));
+        }
         ihg_solver_free(sv);
         sv = NULL;
     } else {
@@ -160,15 +171,29 @@ int ihg_compare_run(ihg_session *s, ihg_comparison *c)
     }
     c->rho = c->eig_min = c->eig_max = NAN;
     c->n_unstable = 0;
+    c->n_null = 0;
     if (exact_ok) {
         c->eigenvalues = gsl_vector_alloc(P);
-        if (c->eigenvalues &&
-            ihg_linop_eigenvalues(&H, cfg->hypergrad.exact_max, c->eigenvalues) == IHG_OK) {
+        int have = 0;
+        if (c->eigenvalues && eig_from_solve) {
+            gsl_vector_memcpy(c->eigenvalues, eig_from_solve);
+            have = 1;
+        } else if (c->eigenvalues &&
+                   ihg_linop_eigenvalues(&H, cfg->hypergrad.exact_max, c->eigenvalues) ==
+                       IHG_OK) {
+            have = 1;
+        }
+        if (have) {
             c->eig_min = gsl_vector_get(c->eigenvalues, 0);
             c->eig_max = gsl_vector_get(c->eigenvalues, P - 1);
+            double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
             c->rho = 0;
             for (size_t i = 0; i < P; i++) {
                 double e = gsl_vector_get(c->eigenvalues, i);
+                if (fabs(e) <= 1e-10 * emax) {
+                    c->n_null++;
+                    continue;
+                }
                 double r = fabs(1 - alpha * e);
                 if (r > c->rho)
                     c->rho = r;
@@ -239,7 +264,7 @@ int ihg_compare_run(ihg_session *s, ihg_comparison *c)
 
 done:
     ihg_solver_free(sv);
-    gsl_vector *vs[] = {v, direct, q, jtq, g, tmp};
+    gsl_vector *vs[] = {v, direct, q, jtq, g, tmp, eig_from_solve};
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (vs[i])
             gsl_vector_free(vs[i]);

@@ -26,8 +26,12 @@ typedef struct {
     double identity_rel_err, identity_cos;
     /* spectrum (when P <= exact_max; NULL otherwise) */
     gsl_vector *eigenvalues;  /* ascending                              */
-    double eig_min, eig_max, rho; /* rho = max_i |1 - alpha lambda_i|   */
-    long n_unstable;          /* eigenvalues with alpha lambda outside (0, 2) */
+    double eig_min, eig_max;
+    double rho;               /* max |1 - alpha lambda_i| over the non-null
+                                 eigenvalues (v has no component along a
+                                 null direction of H, see compare.c)       */
+    long n_null;              /* |lambda_i| <= 1e-10 max |lambda|          */
+    long n_unstable;          /* non-null with alpha lambda outside (0, 2)  */
     /* timings (seconds) */
     double t_exact, t_neumann, t_cg, t_identity, t_eigen;
     /* hypergradients (Hn) for --vectors */

@@ -254,6 +254,8 @@ static int exact_solve(ihg_solver *s)
                 gsl_set_error_handler(old);
                 return ihg_error_set(IHG_EINTERNAL, "exact: eigendecomposition failed");
             }
+            gsl_eigen_symmv_sort(s->eval, evec, GSL_EIGEN_SORT_VAL_ASC);
+            s->have_eval = 1;
             double emax = 0;
             for (size_t i = 0; i < n; i++)
                 if (fabs(gsl_vector_get(s->eval, i)) > emax)

@@ -653,6 +653,9 @@ static int hypergrad_unit(ihg_session *s, unsigned *ev)
         return stop(s, ev);
     }
     *ev |= IHG_EV_HYPERGRAD;
+    /* the outer step's cost: inner loop plus hypergradient (not the time a
+     * caller spends between units, e.g. on a comparison) */
+    s->cur.seconds = ihg_now() - s->t_start;
     s->phase = IHG_PHASE_UPDATE;
     return IHG_OK;
 }
@@ -663,7 +666,6 @@ static int update_unit(ihg_session *s, unsigned *ev)
     ihg_optimizer_step(s->outer_opt, s->lambda, s->hg);
     s->outer++;
     s->cur.outer = s->outer;
-    s->cur.seconds = ihg_now() - s->t_start;
     if (s->hist_len == s->hist_cap) {
         /* history grows by doubling: one allocation per doubling, outside
          * the numerical work */
