@@ -937,7 +937,7 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
 {
     char *base = (char *)cfg;
     double v;
-    int st, e;
+    int st, e = 0;
 
     if (is_null(nd))
         return fail_at(cx, keynd, IHG_EINVAL, "%s has no value", k->path);

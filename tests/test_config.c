@@ -10,8 +10,8 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
-#include "config.h"
-#include "error.h"
+#include "../src/config.h" /* not the autoconf config.h */
+#include "../src/error.h"
 
 #include <dirent.h>
 #include <errno.h>
