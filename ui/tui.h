@@ -2,7 +2,7 @@
 #ifndef IHG_TUI_H
 #define IHG_TUI_H
 
-#include "config.h"
+#include "../src/config.h"
 
 typedef struct {
     int no_color;        /* --no-color or NO_COLOR set                   */
@@ -12,8 +12,10 @@ typedef struct {
 } ihg_tui_options;
 
 /* Run the explorer on a loaded experiment until the user quits.  Restores
- * the terminal on every exit path.  Returns 0, or 1 after a fatal error
- * (message printed to stderr once the terminal is restored). */
+ * the terminal on every exit path (q, SIGINT, SIGTERM, SIGHUP, fatal
+ * errors).  Returns 0; 2 when the experiment's data or model cannot be set
+ * up (message on stderr, the terminal untouched); 1 after any other fatal
+ * error (message printed once the terminal is restored). */
 int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt);
 
 #endif

@@ -1,0 +1,124 @@
+/* pane_theory.c - the IFT hypergradient and the Neumann series written
+ * out, with the live quantities of the last outer step substituted. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chart.h"
+#include "view.h"
+
+#define U(cv, u, a) IHG_TXT(cv, u, a)
+#define LAM "\xce\xbb"
+#define THE "\xce\xb8"
+#define ALP "\xce\xb1"
+#define RHO "\xcf\x81"
+#define NRM "\xe2\x80\x96"
+#define PAR "\xe2\x88\x82"
+#define SUM "\xce\xa3"
+#define INV "\xe2\x81\xbb\xc2\xb9"
+#define TRN "\xe1\xb5\x80"
+#define APX "\xe2\x89\x88"
+#define MIN "\xe2\x88\x92"
+
+typedef struct {
+    ihg_canvas *cv;
+    ihg_rect in;
+    int y, skip;
+} writer;
+
+static void line(writer *w, int role, const char *text)
+{
+    if (w->skip > 0) {
+        w->skip--;
+        return;
+    }
+    if (w->y < w->in.y + w->in.h)
+        ihg_canvas_text(w->cv, w->in.x, w->y, w->in.w, role, text);
+    w->y++;
+}
+
+static const char *num(char *buf, size_t size, double x)
+{
+    ihg_format_short(buf, size, x, 9);
+    return buf;
+}
+
+void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
+{
+    char t[320], a[16], b[16], c[16], d[16];
+    const ihg_record *rec = v->nhist ? &v->hist[v->nhist - 1] : NULL;
+    const ihg_comparison *cmp = v->cmp;
+    writer w;
+    char extra[48];
+    long K;
+
+    if (rec)
+        snprintf(extra, sizeof extra, "(numbers of outer step %ld)", rec->outer);
+    else
+        snprintf(extra, sizeof extra, "(numbers after the first outer step)");
+    w.cv = cv;
+    w.in = ihg_pane_frame(cv, r, v, IHG_PANE_THEORY, extra);
+    w.y = w.in.y;
+    w.skip = v->scroll_y[IHG_PANE_THEORY];
+    if (w.in.w < 10 || w.in.h < 1)
+        return;
+
+    line(&w, IHG_ROLE_TITLE, "Implicit function theorem, at theta ~ theta*(lambda):");
+    snprintf(t, sizeof t, "  %s", U(cv, "dL_V/d" LAM " = " PAR "L_V/" PAR LAM " " MIN " J" TRN " H" INV " " PAR "L_V/" PAR THE,
+                                     "dL_V/dlambda = dL_V/dlambda(direct) - J^T H^-1 dL_V/dtheta"));
+    line(&w, IHG_ROLE_NORMAL, t);
+    snprintf(t, sizeof t, "  %s", U(cv, "H = " PAR "\xc2\xb2L_T/" PAR THE "\xc2\xb2,  J = " PAR "\xc2\xb2L_T/" PAR THE PAR LAM ",  v = " PAR "L_V/" PAR THE ",  q " APX " H" INV "v",
+                                     "H = d2L_T/dtheta2, J = d2L_T/dtheta dlambda, v = dL_V/dtheta, q ~ H^-1 v"));
+    line(&w, IHG_ROLE_DIM, t);
+    if (rec) {
+        snprintf(t, sizeof t, U(cv, "  " NRM "v" NRM " = %s   " NRM "q" NRM " = %s   " NRM "J" TRN "q" NRM " = %s",
+                                "  |v| = %s   |q| = %s   |J^T q| = %s"),
+                 num(a, sizeof a, rec->v_norm), num(b, sizeof b, rec->q_norm),
+                 num(c, sizeof c, rec->jtq_norm));
+        line(&w, IHG_ROLE_NUMBER, t);
+        snprintf(t, sizeof t, U(cv, "  " NRM PAR "L_V/" PAR LAM NRM " = %s   " NRM "dL_V/d" LAM NRM " = %s   " NRM PAR "L_T/" PAR THE NRM " = %s",
+                                "  |direct| = %s   |dL_V/dlambda| = %s   |grad L_T| = %s"),
+                 num(a, sizeof a, rec->direct_norm), num(b, sizeof b, rec->hypergrad_norm),
+                 num(c, sizeof c, rec->grad_norm));
+        line(&w, IHG_ROLE_NUMBER, t);
+        snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs, %.3g ms%s",
+                 v->method_name ? v->method_name : "?", rec->terms, rec->hvps,
+                 rec->seconds * 1e3, rec->fallback ? " (H not PD: LU)" : "");
+        line(&w, IHG_ROLE_DIM, t);
+    } else {
+        line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
+    }
+    line(&w, IHG_ROLE_NORMAL, "");
+    line(&w, IHG_ROLE_TITLE, "Neumann series (Lorraine et al. 2020, Algorithm 3):");
+    snprintf(t, sizeof t, "  %s", U(cv, "H" INV "v " APX " " ALP " " SUM "_{j=0..K} (I " MIN " " ALP "H)^j v",
+                                     "H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v"));
+    line(&w, IHG_ROLE_NORMAL, t);
+    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s   (p = v; K times: v " MIN "= " ALP "Hv, p += v; q = " ALP "p)",
+                            "  K = %ld, alpha = %s   (p = v; K times: v -= alpha Hv, p += v; q = alpha p)"),
+             v->terms, num(a, sizeof a, v->alpha));
+    line(&w, IHG_ROLE_NUMBER, t);
+    snprintf(t, sizeof t, "  %s", U(cv, "converges iff " RHO "(I " MIN " " ALP "H) < 1, i.e. 0 < " ALP LAM "_i < 2 for all eigenvalues " LAM "_i",
+                                     "converges iff rho(I - alpha H) < 1: 0 < alpha lambda_i < 2 for all i"));
+    line(&w, IHG_ROLE_DIM, t);
+    if (cmp) {
+        K = v->terms < cmp->kmax ? v->terms : cmp->kmax;
+        if (K < 0)
+            K = 0;
+        snprintf(t, sizeof t, U(cv, "  " RHO "(I " MIN " " ALP "H) = %s  \xe2\x86\x92  error " APX " " RHO "^(K+1) = %s;  measured %s",
+                                "  rho(I - alpha H) = %s  ->  error ~ rho^(K+1) = %s;  measured %s"),
+                 num(a, sizeof a, cmp->rho), num(b, sizeof b, cmp->predicted[K]),
+                 num(c, sizeof c, cmp->neumann_rel_err[K]));
+        line(&w, isfinite(cmp->rho) && cmp->rho >= 1 ? IHG_ROLE_BAD : IHG_ROLE_NUMBER, t);
+        snprintf(t, sizeof t, U(cv, "  eig(H) in [%s, %s];  stable band: 0 < " LAM " < 2/" ALP " = %s",
+                                "  eig(H) in [%s, %s];  stable band: 0 < lambda < 2/alpha = %s"),
+                 num(a, sizeof a, cmp->eig_min), num(b, sizeof b, cmp->eig_max),
+                 num(d, sizeof d, 2.0 / cmp->alpha));
+        line(&w, IHG_ROLE_NUMBER, t);
+        snprintf(t, sizeof t, "  identity (q = v): error %s;  CG after K: %s",
+                 num(a, sizeof a, cmp->identity_rel_err),
+                 num(b, sizeof b, K >= 1 ? cmp->cg_rel_err[K] : NAN));
+        line(&w, IHG_ROLE_DIM, t);
+    } else {
+        line(&w, IHG_ROLE_DIM, "  (press c to compare with the exact solve)");
+    }
+}

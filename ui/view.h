@@ -1,0 +1,94 @@
+/* view.h - what the panes draw: a snapshot of the session plus the
+ * explorer's own display state.
+ *
+ * tui.c fills it from the session between units of work; the panes only
+ * read it.  Keeping the panes off the session lets tests and the frame
+ * benchmark render a full screen from a made-up view, without a terminal
+ * or an engine.  Every number in it comes from the engine.
+ */
+#ifndef IHG_VIEW_H
+#define IHG_VIEW_H
+
+#include <gsl/gsl_vector.h>
+
+#include "../models/model.h"
+#include "../src/compare.h"
+#include "../src/session.h"
+#include "canvas.h"
+#include "layout.h"
+
+typedef struct {
+    /* the experiment */
+    const char *name;
+    unsigned long seed;
+    const char *model_kind;
+    size_t P, Hn;
+    long exact_max;
+
+    /* progress */
+    long outer_done, outer_total;  /* records so far, outer.steps       */
+    long inner_all;                /* inner steps in all                */
+    ihg_phase phase;
+    const char *phase_name;
+    long prog_done, prog_total;    /* ihg_session_progress               */
+
+    /* settings */
+    const char *method_name;
+    ihg_method method;
+    long terms;
+    double alpha;
+    int running;                   /* playing                           */
+    const char *message;           /* last message, "" when none        */
+    int message_role;              /* ihg_role                          */
+
+    /* history */
+    const ihg_record *hist;
+    size_t nhist;
+
+    /* the current point */
+    const gsl_vector *lambda, *hypergrad, *theta;
+
+    /* the comparison at the point before outer step cmp_outer's update */
+    const ihg_comparison *cmp;     /* NULL: none yet                    */
+    long cmp_outer;
+    int cmp_stale;                 /* settings or point changed since   */
+    double cmp_ms;                 /* how long it took                  */
+    int cmp_auto;                  /* recomputed after each outer step  */
+
+    /* the 2-D view (quadratic model only; model NULL otherwise) */
+    ihg_model *model;
+    const ihg_dataset *ds;
+    const double *lambda_path;     /* Hn values per outer step, oldest first */
+    size_t n_lambda_path;
+    const double *theta_path;      /* 2 values per outer step            */
+    size_t n_theta_path;
+    const double *target;          /* validation optimum t (2 values)   */
+
+    /* display state */
+    int log_y;                     /* losses chart on a log axis        */
+    int focus, zoom;               /* pane ids; zoom -1: none           */
+    int scroll_x[IHG_PANE_COUNT], scroll_y[IHG_PANE_COUNT];
+    int help;                      /* help overlay shown                */
+    int theme_contrast;            /* for the legend text only          */
+} ihg_view;
+
+/* Panes: each draws its frame (title, focus) and its content in r. */
+void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_hints(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
+
+/* The frame of pane id in r; returns the inner rectangle. */
+ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
+                        ihg_pane_id id, const char *extra);
+
+/* Render a whole frame for a w x h screen into cv (resized as needed).
+ * available: which panes exist (layout.h). */
+void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available);
+
+#endif
