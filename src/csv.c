@@ -17,7 +17,9 @@
  * exactly len bytes of text (no NUL terminator is needed), checks sizes
  * before allocating and never trusts the input: it is run under libFuzzer.
  */
-#define _GNU_SOURCE /* strtod_l, newlocale */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* newlocale, uselocale, fileno */
+#endif
 #include "data.h"
 
 #include <errno.h>
@@ -231,8 +233,12 @@ static int parse_number(const char *s, size_t n, double *out)
     char buf[CSV_NUMBER_MAX + 1];
     memcpy(buf, s, n);
     buf[n] = '\0';
-    locale_t loc = c_locale();
-    double v = loc ? strtod_l(buf, NULL, loc) : strtod(buf, NULL);
+    /* strtod in the C locale: "1.5" must not depend on LC_NUMERIC (the
+     * program may have called setlocale for the terminal). */
+    locale_t loc = c_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    double v = strtod(buf, NULL);
+    if (loc)
+        uselocale(old);
     if (!isfinite(v))
         return NUM_NONFINITE;
     *out = v;

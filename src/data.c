@@ -20,6 +20,9 @@
  * and population standard deviation (divide by n), applied to every part; a
  * column constant on the training set is only centred.
  */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* strdup, fileno */
+#endif
 #include "data.h"
 
 #include <errno.h>

@@ -5,6 +5,7 @@
  * files for the loader tests are written to a fresh temporary directory.
  */
 #include <gsl/gsl_rng.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,26 @@ static void test_csv_errors(void)
                      "most 100000000 cells)");
         free(big);
     }
+}
+
+/* Numbers are read in the C locale whatever LC_NUMERIC says. */
+static void test_csv_locale(void)
+{
+    const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
+                           "fr_FR.utf8", "ru_RU.UTF-8"};
+    const char *got = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof *names && !got; i++)
+        got = setlocale(LC_NUMERIC, names[i]);
+    if (!got) {
+        printf("# no comma-decimal locale installed: locale check skipped\n");
+        return;
+    }
+    ihg_data *d = NULL;
+    int st = parse_s("a,y\n1.5,2\n", NULL, IHG_TASK_REGRESSION, &d, NULL);
+    CHECK(st == IHG_OK && d && gsl_matrix_get(d->X, 0, 0) == 1.5,
+          "'1.5' read as 1.5 under LC_NUMERIC=%s", got);
+    ihg_data_free(d);
+    setlocale(LC_NUMERIC, "C");
 }
 
 /* Every prefix of a good file, and random bytes, must parse or fail
@@ -840,6 +861,7 @@ int main(void)
 
     test_csv_good();
     test_csv_errors();
+    test_csv_locale();
     test_csv_robust();
     test_files();
     test_split();
