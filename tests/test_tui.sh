@@ -1,2 +1,279 @@
 #!/bin/sh
-exit 77
+# test_tui.sh - drive the explorer in a real terminal (tmux) and read the
+# screen back: start on the built-in lesson and on every shipped experiment,
+# press every key in the help, resize 200x60 -> 80x24 -> 60x20 (too small)
+# -> 120x40, NO_COLOR, and check that q, SIGTERM and Ctrl-C all leave a
+# usable terminal.  One "PASS: ..." / "FAIL: ..." line per check; exit 77
+# (skip) when tmux is missing.
+#
+# Environment: IHGTUI (the binary), top_srcdir (the source tree),
+# TMUX_BIN (tmux; default `tmux`).
+
+TMUX_BIN=${TMUX_BIN:-tmux}
+if ! command -v "$TMUX_BIN" >/dev/null 2>&1; then
+    echo "SKIP: tmux not found (set TMUX_BIN)"
+    exit 77
+fi
+top_srcdir=${top_srcdir:-.}
+IHGTUI=${IHGTUI:-./ihgtui}
+case $IHGTUI in /*) ;; *) IHGTUI=$(pwd)/$IHGTUI ;; esac
+case $top_srcdir in /*) ;; *) top_srcdir=$(pwd)/$top_srcdir ;; esac
+if [ ! -x "$IHGTUI" ]; then
+    echo "FAIL: no ihgtui binary at $IHGTUI"
+    exit 1
+fi
+
+sock=ihgtui-test-$$
+tmp=${TMPDIR:-/tmp}/ihgtui-test-$$
+mkdir -p "$tmp" || exit 1
+T() { "$TMUX_BIN" -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+    T kill-server >/dev/null 2>&1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+passed=0
+failed=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+fail() {
+    echo "FAIL: $*"
+    failed=$((failed + 1))
+    echo "---- screen ----"
+    T capture-pane -p -t main 2>/dev/null | sed 's/^/| /'
+    echo "----------------"
+}
+check() { # check WHAT COMMAND...
+    what=$1
+    shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+screen() { T capture-pane -p -t main; }
+# wait_for ERE [tenths of a second]: until the screen matches
+wait_for() {
+    n=${2:-50}
+    while [ "$n" -gt 0 ]; do
+        if screen | grep -Eq -- "$1"; then
+            return 0
+        fi
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+on_screen() { screen | grep -Eq -- "$1"; }
+keys() { T send-keys -t main "$@"; }
+size() { T resize-window -t main -x "$1" -y "$2"; sleep 0.4; }
+
+# The terminal: a plain sh with a known prompt, UTF-8 locale, 120x40.
+T new-session -d -s main -x 120 -y 40 \
+    "env -u NO_COLOR LANG=C.UTF-8 LC_ALL=C.UTF-8 PS1='PROMPT> ' TERM=screen-256color sh" ||
+    {
+        echo "FAIL: cannot start tmux"
+        exit 1
+    }
+T set-option -t main -g status off >/dev/null
+wait_for 'PROMPT>' 50 || { fail "shell prompt"; exit 1; }
+
+# run ARGS...: start the explorer from the shell through a small script
+# that then prints EXIT=status and whether the terminal modes are as
+# before.  The script catches SIGINT (a handler, reset for the child by
+# exec) so that it lives on to report after a Ctrl-C.
+cat > "$tmp/run.sh" <<EOS
+stty -g > "$tmp/before"
+trap : INT
+sh -c 'echo \$\$ > "$tmp/pid"; exec "\$0" "\$@"' "$IHGTUI" "\$@"
+echo EXIT=\$?
+stty -g > "$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && echo STTY=same || echo STTY=changed
+EOS
+run() {
+    rm -f "$tmp/pid"
+    keys "clear; sh $tmp/run.sh $*" Enter
+}
+# finished NAME STATUS: the program ended with STATUS and the terminal is sane
+finished() {
+    if wait_for '^EXIT=[0-9]' 50; then
+        st=$(screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
+        check "$1: exit status $st (want $2)" test "$st" = "$2"
+        check "$1: terminal modes restored" wait_for '^STTY=same' 20
+        keys "echo alive-\$((40 + 2))" Enter
+        check "$1: the shell echoes and runs commands" wait_for '^alive-42' 20
+    else
+        fail "$1: the program did not end"
+        keys q
+    fi
+}
+
+status_re='seed [0-9]+ . outer [0-9]+/[0-9]+'
+
+# ---- every shipped experiment starts and quits ----------------------------
+for f in "$top_srcdir"/experiments/*.yaml; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f")
+    run "$f"
+    check "$name: explorer starts (status bar shown)" wait_for "$status_re" 100
+    check "$name: all panes drawn" on_screen '5 Theory'
+    keys o
+    check "$name: o completes an outer step" wait_for 'outer 1/' 150
+    keys q
+    finished "$name" 0
+done
+
+# ---- the built-in lesson: every key in the help ------------------------------
+run
+check "default: built-in lesson starts" wait_for "quadratic-lesson . $status_re" 100
+check "default: 2-D view shown for the quadratic" on_screen '6 2-D view'
+check "default: comparison shown at start" on_screen 'Neumann & CG vs exact'
+keys ' '
+check "key space: runs" wait_for 'RUNNING|outer [1-9]' 30
+keys ' '
+check "key space again: pauses" wait_for 'PAUSED' 30
+keys r
+check "key r: reset to the start" wait_for 'reset to the start' 30
+check "key r: outer counter back to 0" wait_for 'outer 0/' 30
+keys i
+check "key i: one inner step" wait_for 'inner step 1/' 30
+keys o
+check "key o: one outer step" wait_for 'outer 1/' 100
+check "key o: pauses after the step" wait_for 'PAUSED' 50
+keys n
+check "key n: fewer terms (K=9)" wait_for 'K=9 ' 20
+keys N
+check "key N: more terms (K=10)" wait_for 'K=10 ' 20
+keys a
+check "key a: smaller alpha" wait_for 'smaller alpha' 20
+keys A
+check "key A: larger alpha" wait_for 'larger alpha' 20
+keys m
+check "key m: next method (cg)" wait_for ' cg K=' 20
+keys m
+check "key m: next method (identity)" wait_for 'identity K=' 20
+keys m
+check "key m: wraps to exact" wait_for 'exact K=' 20
+keys m
+check "key m: back to neumann" wait_for 'neumann K=' 20
+keys c
+check "key c: comparison recomputed" wait_for 'compared at the current point' 50
+keys l
+check "key l: linear axis" wait_for '\[lin\]' 20
+keys l
+check "key l again: log axis" wait_for '\[log\]' 20
+keys Tab
+check "key Tab: focus moves (no zoom yet)" on_screen '1 Losses'
+keys 3 3
+check "key 3 3: Neumann pane zoomed" wait_for '3 Neumann & CG.*\[zoom\]' 20
+check "zoom: other panes hidden" sh -c "! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '1 Losses'"
+keys Tab
+check "key Tab while zoomed: next pane zoomed" wait_for '4 Spectrum of H.*\[zoom\]' 20
+keys z
+check "key z: unzoom" wait_for '1 Losses' 20
+for k in 1 2 3 4 5 6; do
+    keys "$k"
+    check "key $k: focus pane $k" wait_for "PAUSED" 20
+done
+keys 1 6 6
+check "key 6 6: 2-D view zoomed" wait_for '6 2-D view.*\[zoom\]' 20
+keys Escape
+sleep 0.2
+keys Left Right Up Down h j k L
+check "arrows and h j k L: still drawing" wait_for "$status_re" 20
+keys 2 j k
+check "j/k in the hyperparameter pane" wait_for "$status_re" 20
+keys t
+check "key t: next theme" wait_for 'theme: ' 20
+keys t t
+keys C-l
+check "Ctrl-L: redraw" wait_for "$status_re" 20
+keys '?'
+check "key ?: help overlay" wait_for 'press any key to close' 20
+check "help lists every key" sh -c "$TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'one outer step' && $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'log / linear'"
+keys x
+check "any key closes the help" sh -c "sleep 0.3; ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'press any key to close'"
+
+# divergence: alpha far too large stops the run with the reason
+keys r A A A A A
+sleep 0.3
+keys o
+check "divergence: the run stops" wait_for 'STOPPED' 100
+check "divergence: the reason is shown" wait_for 'diverge' 20
+keys a a a a a r
+check "divergence: a and r recover" wait_for 'reset to the start' 30
+
+# ---- resizing ----------------------------------------------------------------
+size 200 60
+check "resize 200x60: redrawn" wait_for "$status_re" 20
+check "resize 200x60: uses the width (3 columns)" sh -c "$TMUX_BIN -L $sock capture-pane -p -t main | grep -q '1 Losses.*2 Hyperparameters.*3 Neumann'"
+size 80 24
+check "resize 80x24: redrawn" wait_for "outer [0-9]+/" 20
+check "resize 80x24: panes shown" on_screen '1 Losses'
+size 60 20
+check "resize 60x20: terminal too small" wait_for 'terminal too small: need 80.24, have 60.20' 20
+size 120 40
+check "resize 120x40: recovers" wait_for "$status_re" 20
+check "resize 120x40: panes back" on_screen '5 Theory'
+i=0
+while [ $i -lt 12 ]; do
+    T resize-window -t main -x $((70 + i * 9)) -y $((20 + i * 3))
+    i=$((i + 1))
+done
+size 120 40
+check "resize storm: redrawn correctly" wait_for "$status_re" 30
+check "resize storm: no stale 'too small'" sh -c "! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'terminal too small'"
+keys q
+finished "q" 0
+
+# ---- NO_COLOR and the record file --------------------------------------------
+run --record "$tmp/rec.jsonl"
+wait_for "$status_re" 100
+keys o
+wait_for 'outer 1/' 100
+keys o
+wait_for 'outer 2/' 100
+check "colours used by default" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '\[([0-9;]*;)?3[0-7](;[0-9;]*)?m'"
+keys q
+finished "--record" 0
+check "--record: one JSON line per outer step" test "$(grep -c '"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
+
+keys "export NO_COLOR=1" Enter
+run
+check "NO_COLOR: starts" wait_for "$status_re" 100
+check "NO_COLOR: no colour escapes on screen" sh -c "! $TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5;[0-9]+)(;[0-9;]*)?m'"
+check "NO_COLOR: attributes still mark the status bar" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '\[([0-9;]*;)?7(;[0-9;]*)?m'"
+keys q
+finished "NO_COLOR" 0
+keys "unset NO_COLOR" Enter
+
+# ---- ASCII fallback -----------------------------------------------------------
+keys "export LC_ALL=C LANG=C" Enter
+run
+check "C locale: starts" wait_for "$status_re" 100
+check "C locale: ASCII only on screen" sh -c "! $TMUX_BIN -L $sock capture-pane -p -t main | LC_ALL=C grep -q '[^ -~]'"
+keys q
+finished "C locale" 0
+keys "export LC_ALL=C.UTF-8 LANG=C.UTF-8" Enter
+
+# ---- signals ------------------------------------------------------------------
+run
+wait_for "$status_re" 100
+keys ' '
+sleep 0.3
+kill -TERM "$(cat "$tmp/pid")" 2>/dev/null
+finished "SIGTERM" 143
+
+run
+wait_for "$status_re" 100
+keys ' '
+sleep 0.3
+keys C-c
+finished "Ctrl-C" 130
+
+run
+wait_for "$status_re" 100
+kill -HUP "$(cat "$tmp/pid")" 2>/dev/null
+finished "SIGHUP" 129
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -7,7 +7,7 @@
 const char *ihg_pane_name(ihg_pane_id id)
 {
     static const char *const names[IHG_PANE_COUNT] = {
-        "Losses", "Hyperparameters", "Neumann vs exact", "Spectrum of H",
+        "Losses", "Hyperparameters", "Neumann & CG", "Spectrum of H",
         "Theory", "2-D view"};
     return (unsigned)id < IHG_PANE_COUNT ? names[id] : "?";
 }

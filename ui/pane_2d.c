@@ -16,7 +16,7 @@
 #include "chart.h"
 #include "view.h"
 
-#define NLEVELS 9
+#define NLEVELS 6
 
 typedef struct {
     double x0, y0, scale; /* data = x0 + dot * scale; y grows upwards */
@@ -132,7 +132,7 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (in.w < 20 || in.h < 5)
         return;
     ihg_canvas_text(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
-                    IHG_TXT(cv, "\xce\xb8 iterate  * \xce\xb8*(\xce\xbb)  t target  c argmin of the data term  \xe2\xa3\xbf path",
+                    IHG_TXT(cv, "\xce\xb8 iterate  * \xce\xb8*(\xce\xbb)  t target  c data optimum",
                             "@ theta  * theta*(lambda)  t target  c data optimum  . path"));
     plot = (ihg_rect){in.x, in.y + 1, in.w, in.h - 1};
     data = v->ds ? v->ds->train : NULL;

@@ -171,9 +171,8 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         ihg_vbar(cv, in.x + x, base, hh,
                  maxc ? fmax((double)count[x] / maxc, 1.0 / hh) : 0,
                  stable ? IHG_ROLE_GOOD : IHG_ROLE_BAD);
-        if (!stable && base - hh >= in.y + 2)
-            ihg_canvas_set(cv, in.x + x, base - hh + 1 > in.y + 2 ? in.y + 2 : base, L'!',
-                           IHG_ROLE_BAD);
+        if (!stable)
+            ihg_canvas_set(cv, in.x + x, in.y + 2, L'!', IHG_ROLE_BAD);
     }
     /* the band row: stable part drawn with '=' , the rest dim */
     {

@@ -63,6 +63,28 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (w.in.w < 10 || w.in.h < 1)
         return;
 
+    if (v->phase == IHG_PHASE_STOPPED && v->stop_reason && *v->stop_reason) {
+        /* the whole reason, wrapped: the status line may be too short */
+        const char *p = v->stop_reason;
+        int width = w.in.w > 8 ? w.in.w - 2 : w.in.w;
+        line(&w, IHG_ROLE_BAD, "The run stopped:");
+        while (*p && w.y < w.in.y + w.in.h) {
+            int n = (int)strlen(p), cut = n;
+            if (n > width) {
+                cut = width;
+                while (cut > width / 2 && p[cut] != ' ')
+                    cut--;
+                if (p[cut] != ' ')
+                    cut = width;
+            }
+            snprintf(t, sizeof t, "  %.*s", cut, p);
+            line(&w, IHG_ROLE_BAD, t);
+            p += cut;
+            while (*p == ' ')
+                p++;
+        }
+        line(&w, IHG_ROLE_NORMAL, "");
+    }
     line(&w, IHG_ROLE_TITLE, "Implicit function theorem, at theta ~ theta*(lambda):");
     snprintf(t, sizeof t, "  %s", U(cv, "dL_V/d" LAM " = " PAR "L_V/" PAR LAM " " MIN " J" TRN " H" INV " " PAR "L_V/" PAR THE,
                                      "dL_V/dlambda = dL_V/dlambda(direct) - J^T H^-1 dL_V/dtheta"));
@@ -81,9 +103,9 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                  num(a, sizeof a, rec->direct_norm), num(b, sizeof b, rec->hypergrad_norm),
                  num(c, sizeof c, rec->grad_norm));
         line(&w, IHG_ROLE_NUMBER, t);
-        snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs, %.3g ms%s",
-                 v->method_name ? v->method_name : "?", rec->terms, rec->hvps,
-                 rec->seconds * 1e3, rec->fallback ? " (H not PD: LU)" : "");
+        snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs%s",
+                 ihg_method_name(rec->method), rec->terms, rec->hvps,
+                 rec->fallback ? " (H not PD: LU)" : "");
         line(&w, IHG_ROLE_DIM, t);
     } else {
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
@@ -93,10 +115,11 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     snprintf(t, sizeof t, "  %s", U(cv, "H" INV "v " APX " " ALP " " SUM "_{j=0..K} (I " MIN " " ALP "H)^j v",
                                      "H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v"));
     line(&w, IHG_ROLE_NORMAL, t);
-    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s   (p = v; K times: v " MIN "= " ALP "Hv, p += v; q = " ALP "p)",
-                            "  K = %ld, alpha = %s   (p = v; K times: v -= alpha Hv, p += v; q = alpha p)"),
+    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s", "  K = %ld, alpha = %s"),
              v->terms, num(a, sizeof a, v->alpha));
     line(&w, IHG_ROLE_NUMBER, t);
+    line(&w, IHG_ROLE_DIM, U(cv, "  p = v; K times { v " MIN "= " ALP "Hv; p += v }; q = " ALP "p",
+                             "  p = v; K times { v -= alpha Hv; p += v }; q = alpha p"));
     snprintf(t, sizeof t, "  %s", U(cv, "converges iff " RHO "(I " MIN " " ALP "H) < 1, i.e. 0 < " ALP LAM "_i < 2 for all eigenvalues " LAM "_i",
                                      "converges iff rho(I - alpha H) < 1: 0 < alpha lambda_i < 2 for all i"));
     line(&w, IHG_ROLE_DIM, t);

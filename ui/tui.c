@@ -195,7 +195,6 @@ static unsigned step_one(tui *t)
         return IHG_EV_FINISHED;
     st = ihg_session_step(t->s, 1, &ev);
     t->dirty = 1;
-    t->v.cmp_stale = t->cmp_valid;
     if (ev & IHG_EV_OUTER_DONE) {
         record_last(t);
         path_push(t);
@@ -261,6 +260,7 @@ static void fill_view(tui *t)
     v->running = t->running || t->outer_pending;
     v->message = t->msg;
     v->message_role = t->msg_role;
+    v->stop_reason = ihg_session_message(t->s);
     v->hist = ihg_session_history(t->s);
     v->nhist = ihg_session_history_len(t->s);
     v->lambda = ihg_session_lambda(t->s);

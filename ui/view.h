@@ -40,6 +40,7 @@ typedef struct {
     int running;                   /* playing                           */
     const char *message;           /* last message, "" when none        */
     int message_role;              /* ihg_role                          */
+    const char *stop_reason;       /* ihg_session_message when stopped  */
 
     /* history */
     const ihg_record *hist;
