@@ -32,6 +32,7 @@
 /* Limits                                                              */
 
 #define MAX_DEPTH 32                 /* nesting of mappings/sequences  */
+#define MAX_NODES 100000             /* scalars + collections per file */
 #define MAX_FILE_BYTES (16L << 20)   /* an experiment file is small    */
 #define MAX_STEPS 1e9
 #define MAX_SIZE 1e8                 /* examples, features, products   */
@@ -244,6 +245,7 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
     ynode *stack[MAX_DEPTH + 1];
     size_t depth = 0;
     int docs = 0, done = 0, st = IHG_OK;
+    size_t nodes = 0;
     ynode *top = NULL;
 
     *root = NULL;
@@ -336,6 +338,11 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
             if (!nd) {
                 st = ihg_error_at(IHG_ENOMEM, cx->name, 0, 0,
                                   "out of memory while parsing YAML");
+            } else if (++nodes > MAX_NODES) {
+                node_free(nd);
+                st = fail_at(cx, &tmp, IHG_EINVAL,
+                             "too many YAML nodes (more than %d): this is "
+                             "not an experiment file", MAX_NODES);
             } else {
                 nd->origin = origin;
                 if (depth == 0) {

@@ -503,6 +503,23 @@ static void test_strings(void)
     CHECK(st != 0 && strstr(ihg_error_message(), "t.yaml:1:"),
           "string: escaped NUL in a value (%s)", ihg_error_message());
     ihg_config_free(&c);
+    {
+        /* A huge document is refused before it is walked. */
+        size_t n = 120000, i, len = 3 + 4 * n;
+        char *big = malloc(len + 1);
+        if (big) {
+            memcpy(big, "x:\n", 3);
+            for (i = 0; i < n; i++)
+                memcpy(big + 3 + 4 * i, "- 1\n", 4);
+            big[len] = '\0';
+            st = ihg_config_load_string(&c, "big.yaml", big, len, NULL);
+            CHECK(st == IHG_EINVAL &&
+                      strstr(ihg_error_message(), "too many YAML nodes"),
+                  "string: node limit (%s)", ihg_error_message());
+            ihg_config_free(&c);
+            free(big);
+        }
+    }
     st = load_str(&c, "model: {kind: ridge}\ndata: {train: \"a\\0b\"}\n", NULL);
     CHECK(st != 0 && strstr(ihg_error_message(), "NUL"),
           "string: NUL in a path (%s)", ihg_error_message());
