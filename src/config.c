@@ -1094,6 +1094,10 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                        "data.file and data.train cannot both be given "
                        "(one file with split fractions, or separate files)");
     }
+    if (cfg->data.train && !cfg->data.val)
+        return fail_at(cx, SEEN("data.train"), IHG_EINVAL,
+                       "data.train needs data.val (the validation set of "
+                       "the outer loss)");
     if (cfg->data.val && !cfg->data.train)
         return fail_at(cx, SEEN("data.val"), IHG_EINVAL,
                        "data.val needs data.train");
