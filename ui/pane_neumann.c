@@ -42,9 +42,12 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     ihg_rect in, plot;
     long K;
 
-    if (c)
+    if (c && v->cmp_outer >= 0)
         snprintf(extra, sizeof extra, "vs %s @ outer %ld%s", ref_name(c, rb, sizeof rb),
                  v->cmp_outer, v->cmp_stale ? " (stale: c)" : "");
+    else if (c)
+        snprintf(extra, sizeof extra, "vs %s @ current point%s", ref_name(c, rb, sizeof rb),
+                 v->cmp_stale ? " (stale: c)" : "");
     else
         snprintf(extra, sizeof extra, "(press c)");
     in = ihg_pane_frame(cv, r, v, IHG_PANE_NEUMANN, extra);

@@ -38,7 +38,9 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char phase[64], alpha[16], buf[400];
-    const char *sep = IHG_TXT(cv, " \xe2\x94\x82 ", " | ");
+    /* narrow screens: tighter separators so K and alpha stay visible */
+    const char *sep = r.w < 110 ? IHG_TXT(cv, "\xe2\x94\x82", "|")
+                                : IHG_TXT(cv, " \xe2\x94\x82 ", " | ");
     int x, n, state_role;
     const char *state;
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_STATUS);

@@ -144,9 +144,10 @@ static void compare_now(tui *t, int from_key)
     t->cmp_valid = 1;
     t->v.cmp_stale = 0;
     t->v.cmp_ms = ms;
+    /* -1: "the current point" (not where --batch --compare looks) */
     t->v.cmp_outer = ihg_session_phase(t->s) == IHG_PHASE_UPDATE
                          ? ihg_session_outer(t->s) + 1
-                         : ihg_session_outer(t->s);
+                         : -1;
     if (ms > AUTO_COMPARE_MAX_MS && t->cmp_auto) {
         t->cmp_auto = 0;
         say(t, IHG_ROLE_WARN, 0,

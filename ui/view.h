@@ -51,7 +51,7 @@ typedef struct {
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
-    long cmp_outer;
+    long cmp_outer;                /* -1: at the current point           */
     int cmp_stale;                 /* settings or point changed since   */
     double cmp_ms;                 /* how long it took                  */
     int cmp_auto;                  /* recomputed after each outer step  */
