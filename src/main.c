@@ -1,4 +1,6 @@
 /* main.c - command line: the explorer, or a headless run. */
+#include "ihg_autoconf.h"
+
 #include "config.h"
 
 #include <getopt.h>

@@ -1,0 +1,148 @@
+/* config.h - an experiment, as read from its YAML file.
+ *
+ * ihg_config_load() reads the file with libyaml, applies command-line
+ * overrides ("key.path=value"), checks every key, type and range, and fills
+ * an ihg_config.  Every error is reported as "FILE:LINE:COLUMN: message"
+ * through error.h.  The key names and their defaults are documented in
+ * man/ihgtui-experiment.5; keep the two in step.
+ */
+#ifndef IHG_CONFIG_H
+#define IHG_CONFIG_H
+
+#include <stddef.h>
+
+#define IHG_MAX_HIDDEN 8
+
+/* A position in the experiment file, kept for errors found after parsing
+ * (a data file that cannot be read is reported at its key). */
+typedef struct {
+    unsigned long line, column; /* 1-based; 0 when not from the file */
+} ihg_mark;
+
+typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
+
+typedef enum {
+    IHG_INNER_SGD = 0,
+    IHG_INNER_MOMENTUM,
+    IHG_INNER_ADAM,
+    IHG_INNER_NEWTON, /* Newton-CG with backtracking: solve to tolerance */
+    IHG_INNER_BFGS    /* GSL multimin vector_bfgs2                     */
+} ihg_inner_optimizer;
+
+typedef enum { IHG_OUTER_SGD = 0, IHG_OUTER_ADAM, IHG_OUTER_RMSPROP } ihg_outer_optimizer;
+
+typedef enum {
+    IHG_METHOD_EXACT = 0,
+    IHG_METHOD_NEUMANN,
+    IHG_METHOD_CG,
+    IHG_METHOD_IDENTITY,
+    IHG_METHOD_COUNT
+} ihg_method;
+
+typedef enum {
+    IHG_ACT_TANH = 0,
+    IHG_ACT_SOFTPLUS
+} ihg_activation;
+
+typedef struct {
+    char *path; /* the experiment file as given (NULL for the built-in one) */
+    char *dir;  /* its directory: data paths are relative to it ("." default) */
+
+    char *name;          /* name: default = file name without .yaml      */
+    unsigned long seed;  /* seed: default 0                               */
+
+    struct {
+        /* Files (NULL when absent); paths as written in the YAML.  Either
+         * train (+ val, optional test) or file + split fractions, or
+         * neither: then the synthetic generator is used. */
+        char *train, *val, *test, *file;
+        ihg_mark train_mark, val_mark, test_mark, file_mark;
+        char *target;          /* column name; NULL = last column          */
+        ihg_mark target_mark;
+        int standardize;       /* 0/1, default 0                           */
+        double split_val;      /* fractions of `file` (default 0.25, 0)    */
+        double split_test;
+        /* data.synthetic.* (used when no file is given) */
+        long syn_n, syn_n_val, syn_n_test, syn_d, syn_k;
+        double syn_noise;
+        /* data.images.* (IDX reader, image experiments) */
+        char *images_dir;      /* NULL = /usr/share/datasets/fashion-mnist */
+        ihg_mark images_mark;
+        long images_n_train, images_n_val, images_n_test;
+    } data;
+
+    struct {
+        char *kind;            /* quadratic | ridge | logistic | softmax | mlp | distill */
+        ihg_mark kind_mark;
+        ihg_hyper_mode hyper;  /* default per-weight                       */
+        double init_log_decay; /* default -4 (quadratic: 0)               */
+        double init_scale;     /* std of the random initial weights, 0.01 */
+        /* quadratic */
+        double A[4];           /* row-major 2x2, symmetric positive definite */
+        double c[2], t[2], theta0[2];
+        /* mlp */
+        long hidden[IHG_MAX_HIDDEN];
+        size_t n_hidden;
+        ihg_activation activation;
+        /* distill */
+        double distill_log_decay; /* fixed decay of the distilled model */
+    } model;
+
+    struct {
+        ihg_inner_optimizer optimizer; /* default sgd (newton when tol > 0) */
+        double lr;          /* default 0.1                                */
+        double momentum;    /* default 0.9                                */
+        double beta1, beta2, eps; /* adam: 0.9, 0.999, 1e-8               */
+        long steps;         /* per outer step, default 100                */
+        double tol;         /* 0 = off; else run until ||grad|| <= tol    */
+        long max_steps;     /* cap in tol mode, default 10000             */
+        long batch;         /* 0 = full batch                             */
+        int warm_start;     /* default 1                                  */
+    } inner;
+
+    struct {
+        ihg_outer_optimizer optimizer; /* default adam                    */
+        double lr;          /* default 0.05                               */
+        double beta1, beta2, eps;      /* 0.9, 0.999, 1e-8                */
+        double decay;       /* rmsprop: 0.9                               */
+        long steps;         /* default 20                                 */
+        double clip_min, clip_max; /* -inf, +inf unless given             */
+    } outer;
+
+    struct {
+        ihg_method method;  /* default neumann                            */
+        long terms;         /* neumann K, default 20                      */
+        long iters;         /* cg, default 20                             */
+        double alpha;       /* neumann alpha; <= 0 means inner.lr         */
+        double tol;         /* cg relative residual tolerance, 1e-10      */
+        long exact_max;     /* largest P for exact, default 2000          */
+        long compare_max;   /* Kmax for --compare, default = terms        */
+    } hypergrad;
+} ihg_config;
+
+/* Fill every field with its default (no file). */
+void ihg_config_defaults(ihg_config *cfg);
+
+/* Load path; overrides is a NULL-terminated list of "key.path=value"
+ * strings (may be NULL).  On failure returns IHG_EINVAL/IHG_EIO with the
+ * message "FILE:LINE:COLUMN: ..." recorded and cfg left freeable. */
+int ihg_config_load(ihg_config *cfg, const char *path, char *const *overrides);
+
+/* Load from a string held in memory (the built-in default lesson, fuzzing);
+ * `name` is used in messages in place of a file name. */
+int ihg_config_load_string(ihg_config *cfg, const char *name, const char *text,
+                           size_t len, char *const *overrides);
+
+/* Resolve a data path relative to the experiment's directory; returns a
+ * malloc'd string (caller frees) or NULL on allocation failure. */
+char *ihg_config_resolve(const ihg_config *cfg, const char *relpath);
+
+void ihg_config_free(ihg_config *cfg);
+
+const char *ihg_method_name(ihg_method m);
+int ihg_method_from_name(const char *name, ihg_method *out);
+
+/* The built-in default lesson (YAML text) used when no file is given. */
+extern const char ihg_default_experiment[];
+
+#endif
