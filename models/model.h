@@ -100,5 +100,7 @@ extern const ihg_model_type *const ihg_model_quadratic;
 extern const ihg_model_type *const ihg_model_ridge;
 extern const ihg_model_type *const ihg_model_logistic;
 extern const ihg_model_type *const ihg_model_softmax;
+extern const ihg_model_type *const ihg_model_mlp;
+extern const ihg_model_type *const ihg_model_distill;
 
 #endif

@@ -1,0 +1,885 @@
+/* test_mlp.c - the mlp and distill families against finite differences and
+ * naive reference formulas (DESIGN §2, models/mlp.c, models/distill.c).
+ *
+ * mlp: every combination of activation (tanh, softplus), head
+ * (multiclass k = 3, binary k = 2, regression), hyper mode (per-weight,
+ * global) and one or two small hidden layers.  distill: k = 3 classes of
+ * d = 6 "pixels", per the paper's §5.3 set-up in miniature.  At a random
+ * theta and lambda, along random unit directions:
+ *   - L_T and L_V equal a naive row-by-row re-implementation;
+ *   - r . grad L_T, H u, s . J^T u, r . dL_V/dtheta, s . dL_V/dlambda equal
+ *     central differences (J^T u against d/de <grad_theta L_T(lambda + e s), u>);
+ *   - H is symmetric: a . H b = b . H a;
+ *   - minibatches (row sub-views), a workspace smaller than the data
+ *     (max_rows < n: blocks), strided vectors give the same answers;
+ *   - huge inputs give finite losses, gradients and H u;
+ * plus initialisation, accuracy and, for distill, that the training data
+ * argument is ignored and init_lambda is the per-class mean.
+ *
+ * Tolerances.  A central difference (f(x+h) - f(x-h)) / 2h has truncation
+ * error h^2/6 |f'''| and rounding error about eps |f| / h.  With h = 1e-5,
+ * O(1) data and weights ~N(0, 0.7^2) (tanh/softplus derivatives up to
+ * third order are O(1); the product of a few layers keeps them within
+ * ~1e2), that is below ~2e-9 + ~2e-11 relative to the scale of f and its
+ * derivatives, so rtol 1e-6 (relative to the natural scale, e.g.
+ * ||grad|| ||r|| for r . grad, which covers cancellation in a dot product)
+ * leaves over two orders of margin and still catches a wrong term (a wrong
+ * formula is off by O(1) relative).  Two exact computations that differ only
+ * in summation order (blocks, BLAS, naive loops over <= 40 rows and <= 10
+ * units) agree to ~n eps ~ 1e-14: rtol 1e-12.  The symmetry a.Hb = b.Ha
+ * is an identity of the exact R-op up to rounding: rtol 1e-12 relative to
+ * ||a|| ||H b||.
+ */
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "model.h"
+
+#define H_FD 1e-5
+#define RTOL_FD 1e-6
+#define RTOL_EXACT 1e-12
+#define N_DIRS 3
+#define N_TRAIN 40
+#define N_VAL 23
+
+/* ---------- tiny data sets ---------- */
+
+static ihg_data *data_new(size_t n, size_t d)
+{
+    ihg_data *D = calloc(1, sizeof *D);
+    D->n = n;
+    D->d = d;
+    D->X = gsl_matrix_alloc(n, d);
+    D->y = gsl_vector_alloc(n);
+    return D;
+}
+
+static void data_del(ihg_data *D)
+{
+    if (!D)
+        return;
+    gsl_matrix_free(D->X);
+    gsl_vector_free(D->y);
+    free(D);
+}
+
+static void data_fill(ihg_data *D, ihg_task task, size_t k, gsl_rng *rng)
+{
+    for (size_t i = 0; i < D->n; i++) {
+        double s = 0.0;
+        for (size_t j = 0; j < D->d; j++) {
+            double x = gsl_ran_gaussian(rng, 1.0);
+            gsl_matrix_set(D->X, i, j, x);
+            s += (j % 2 ? -1.0 : 1.0) * x;
+        }
+        double y;
+        if (task == IHG_TASK_REGRESSION)
+            y = sin(s) + gsl_ran_gaussian(rng, 0.3);
+        else
+            y = (double)gsl_rng_uniform_int(rng, k);
+        gsl_vector_set(D->y, i, y);
+    }
+}
+
+static void dataset_make(ihg_dataset *ds, ihg_task task, size_t d, size_t k,
+                         gsl_rng *rng)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->train = data_new(N_TRAIN, d);
+    ds->val = data_new(N_VAL, d);
+    data_fill(ds->train, task, k, rng);
+    data_fill(ds->val, task, k, rng);
+    /* every class present in the training set */
+    if (task != IHG_TASK_REGRESSION)
+        for (size_t c = 0; c < k; c++)
+            gsl_vector_set(ds->train->y, c, (double)c);
+    ds->d = d;
+    ds->k = task == IHG_TASK_REGRESSION ? 0 : k;
+    ds->task = task;
+}
+
+static void dataset_del(ihg_dataset *ds)
+{
+    data_del(ds->train);
+    data_del(ds->val);
+}
+
+/* Rows [i0, i0 + nb) of D as a view. */
+typedef struct {
+    ihg_data data;
+    gsl_matrix_view X;
+    gsl_vector_view y;
+} rows_view;
+
+static void rows_of(rows_view *v, const ihg_data *D, size_t i0, size_t nb)
+{
+    v->X = gsl_matrix_submatrix(D->X, i0, 0, nb, D->d);
+    v->y = gsl_vector_subvector(D->y, i0, nb);
+    v->data.n = nb;
+    v->data.d = D->d;
+    v->data.X = &v->X.matrix;
+    v->data.y = &v->y.vector;
+}
+
+/* ---------- vector helpers ---------- */
+
+static void rand_unit(gsl_vector *v, gsl_rng *rng)
+{
+    for (size_t i = 0; i < v->size; i++)
+        gsl_vector_set(v, i, gsl_ran_gaussian(rng, 1.0));
+    gsl_vector_scale(v, 1.0 / gsl_blas_dnrm2(v));
+}
+
+static double dot(const gsl_vector *a, const gsl_vector *b)
+{
+    double s;
+    gsl_blas_ddot(a, b, &s);
+    return s;
+}
+
+static double rel_diff(const gsl_vector *a, const gsl_vector *b)
+{
+    double s = 0.0, nb = gsl_blas_dnrm2(b);
+    for (size_t i = 0; i < a->size; i++) {
+        double e = gsl_vector_get(a, i) - gsl_vector_get(b, i);
+        s += e * e;
+    }
+    if (!isfinite(s))
+        return HUGE_VAL;
+    return sqrt(s) / (nb > 1e-300 ? nb : 1e-300);
+}
+
+static int all_finite(const gsl_vector *v)
+{
+    for (size_t i = 0; i < v->size; i++)
+        if (!isfinite(gsl_vector_get(v, i)))
+            return 0;
+    return 1;
+}
+
+static void check_close(double got, double want, double rtol, double scale,
+                        const char *what, const char *tag)
+{
+    check_report(check_rel(got, want, rtol, scale),
+                 "%s: %s: got %.15g want %.15g (rtol %g, scale %.3g)", tag,
+                 what, got, want, rtol, scale);
+}
+
+/* ---------- naive references ---------- */
+
+typedef struct {
+    size_t L, width[IHG_MAX_HIDDEN + 2];
+    int regression, softplus;
+} mlp_shape;
+
+static double act(int softplus, double z)
+{
+    if (!softplus)
+        return tanh(z);
+    return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+}
+
+/* Mean data loss of the MLP on D, row by row, and the prediction of row
+ * `want_row` (argmax) through *pred when not NULL. */
+static double ref_mlp_loss(const mlp_shape *sh, const gsl_vector *theta,
+                           const ihg_data *D, size_t *correct)
+{
+    double a[2][64], s = 0.0;
+    size_t right = 0;
+    for (size_t i = 0; i < D->n; i++) {
+        for (size_t j = 0; j < D->d; j++)
+            a[0][j] = gsl_matrix_get(D->X, i, j);
+        size_t off = 0, cur = 0;
+        for (size_t l = 1; l <= sh->L; l++) {
+            size_t n = sh->width[l], np = sh->width[l - 1];
+            for (size_t o = 0; o < n; o++) {
+                double z = gsl_vector_get(theta, off + n * np + o);
+                for (size_t j = 0; j < np; j++)
+                    z += gsl_vector_get(theta, off + o * np + j) * a[cur][j];
+                a[1 - cur][o] = l < sh->L ? act(sh->softplus, z) : z;
+            }
+            off += n * np + n;
+            cur = 1 - cur;
+        }
+        const double *z = a[cur];
+        double y = gsl_vector_get(D->y, i);
+        if (sh->regression) {
+            s += 0.5 * (z[0] - y) * (z[0] - y);
+            continue;
+        }
+        size_t k = sh->width[sh->L], best = 0;
+        double se = 0.0;
+        for (size_t c = 0; c < k; c++) {
+            se += exp(z[c]);
+            if (z[c] > z[best])
+                best = c;
+        }
+        s += log(se) - z[(size_t)y];
+        right += best == (size_t)y;
+    }
+    if (correct)
+        *correct = right;
+    return s / (double)D->n;
+}
+
+static double ref_mlp_decay(const mlp_shape *sh, const gsl_vector *theta,
+                            const gsl_vector *lambda, int global)
+{
+    double s = 0.0;
+    size_t off = 0, h = 0;
+    for (size_t l = 1; l <= sh->L; l++) {
+        size_t n = sh->width[l], np = sh->width[l - 1];
+        for (size_t j = 0; j < n * np; j++) {
+            double t = gsl_vector_get(theta, off + j);
+            s += 0.5 * exp(gsl_vector_get(lambda, global ? 0 : h++)) * t * t;
+        }
+        off += n * np + n;
+    }
+    return s;
+}
+
+/* ---------- generic derivative checks (any family) ---------- */
+
+typedef struct {
+    ihg_model *m;
+    const ihg_data *train, *val;
+    gsl_vector *theta, *lambda;
+    const char *tag;
+    gsl_rng *rng;
+} ctx;
+
+static double LT(ctx *c, const gsl_vector *th, const gsl_vector *la,
+                 const ihg_data *D, gsl_vector *g)
+{
+    return c->m->type->train_loss(c->m, th, la, D, g);
+}
+
+static void check_gradient(ctx *c, const ihg_data *D, const char *where)
+{
+    size_t P = c->m->P;
+    gsl_vector *g = gsl_vector_alloc(P), *r = gsl_vector_alloc(P),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P);
+    char what[128];
+    LT(c, c->theta, c->lambda, D, g);
+    double gn = gsl_blas_dnrm2(g);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(r, c->rng);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, r, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, r, tm);
+        double fd = (LT(c, tp, c->lambda, D, NULL) -
+                     LT(c, tm, c->lambda, D, NULL)) / (2 * H_FD);
+        snprintf(what, sizeof what, "%s r.grad L_T vs central difference #%d",
+                 where, dir);
+        check_close(dot(r, g), fd, RTOL_FD, gn, what, c->tag);
+    }
+    gsl_vector_free(g);
+    gsl_vector_free(r);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+}
+
+static void check_hvp(ctx *c, const ihg_data *D, const char *where)
+{
+    size_t P = c->m->P;
+    gsl_vector *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P),
+               *gp = gsl_vector_alloc(P), *gm = gsl_vector_alloc(P),
+               *a = gsl_vector_alloc(P), *Ha = gsl_vector_alloc(P);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(u, c->rng);
+        c->m->type->train_hvp(c->m, c->theta, c->lambda, D, u, Hu);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, u, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, u, tm);
+        LT(c, tp, c->lambda, D, gp);
+        LT(c, tm, c->lambda, D, gm);
+        gsl_vector_sub(gp, gm);
+        gsl_vector_scale(gp, 1.0 / (2 * H_FD));
+        double e = rel_diff(Hu, gp);
+        CHECK(e <= RTOL_FD,
+              "%s: %s H u vs central difference of grad #%d: rel err %.2e",
+              c->tag, where, dir, e);
+        /* symmetry: a . H u = u . H a */
+        rand_unit(a, c->rng);
+        c->m->type->train_hvp(c->m, c->theta, c->lambda, D, a, Ha);
+        double s1 = dot(a, Hu), s2 = dot(u, Ha);
+        double scale = fmax(gsl_blas_dnrm2(Hu), gsl_blas_dnrm2(Ha));
+        check_close(s1, s2, RTOL_EXACT, scale, "a.(H u) = u.(H a)", c->tag);
+    }
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+    gsl_vector_free(gp);
+    gsl_vector_free(gm);
+    gsl_vector_free(a);
+    gsl_vector_free(Ha);
+}
+
+static void check_jtvp(ctx *c)
+{
+    size_t P = c->m->P, Hn = c->m->Hn;
+    gsl_vector *u = gsl_vector_alloc(P), *s = gsl_vector_alloc(Hn),
+               *out = gsl_vector_alloc(Hn), *lp = gsl_vector_alloc(Hn),
+               *lm = gsl_vector_alloc(Hn), *g = gsl_vector_alloc(P);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(u, c->rng);
+        rand_unit(s, c->rng);
+        c->m->type->train_jtvp(c->m, c->theta, c->lambda, c->train, u, out);
+        gsl_vector_memcpy(lp, c->lambda);
+        gsl_blas_daxpy(H_FD, s, lp);
+        gsl_vector_memcpy(lm, c->lambda);
+        gsl_blas_daxpy(-H_FD, s, lm);
+        LT(c, c->theta, lp, c->train, g);
+        double fp = dot(g, u);
+        LT(c, c->theta, lm, c->train, g);
+        double fm = dot(g, u);
+        double fd = (fp - fm) / (2 * H_FD);
+        char what[128];
+        snprintf(what, sizeof what,
+                 "s.(J^T u) vs d/de <grad L_T(lambda + e s), u> #%d", dir);
+        check_close(dot(s, out), fd, RTOL_FD, gsl_blas_dnrm2(out), what,
+                    c->tag);
+    }
+    gsl_vector_free(u);
+    gsl_vector_free(s);
+    gsl_vector_free(out);
+    gsl_vector_free(lp);
+    gsl_vector_free(lm);
+    gsl_vector_free(g);
+}
+
+static void check_val(ctx *c)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P, Hn = m->Hn;
+    gsl_vector *gt = gsl_vector_alloc(P), *gl = gsl_vector_alloc(Hn),
+               *r = gsl_vector_alloc(P), *s = gsl_vector_alloc(Hn),
+               *tp = gsl_vector_alloc(P), *tm = gsl_vector_alloc(P),
+               *lp = gsl_vector_alloc(Hn), *lm = gsl_vector_alloc(Hn);
+    double lv = m->type->val_loss(m, c->theta, c->lambda, c->val, gt, gl);
+    double lv0 = m->type->val_loss(m, c->theta, c->lambda, c->val, NULL, NULL);
+    check_close(lv, lv0, RTOL_EXACT, 0.0, "L_V with and without gradients",
+                c->tag);
+    double gn = gsl_blas_dnrm2(gt);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        char what[128];
+        rand_unit(r, c->rng);
+        gsl_vector_memcpy(tp, c->theta);
+        gsl_blas_daxpy(H_FD, r, tp);
+        gsl_vector_memcpy(tm, c->theta);
+        gsl_blas_daxpy(-H_FD, r, tm);
+        double fd = (m->type->val_loss(m, tp, c->lambda, c->val, NULL, NULL) -
+                     m->type->val_loss(m, tm, c->lambda, c->val, NULL, NULL)) /
+                    (2 * H_FD);
+        snprintf(what, sizeof what, "r.dL_V/dtheta vs central difference #%d",
+                 dir);
+        check_close(dot(r, gt), fd, RTOL_FD, gn, what, c->tag);
+        rand_unit(s, c->rng);
+        gsl_vector_memcpy(lp, c->lambda);
+        gsl_blas_daxpy(H_FD, s, lp);
+        gsl_vector_memcpy(lm, c->lambda);
+        gsl_blas_daxpy(-H_FD, s, lm);
+        fd = (m->type->val_loss(m, c->theta, lp, c->val, NULL, NULL) -
+              m->type->val_loss(m, c->theta, lm, c->val, NULL, NULL)) /
+             (2 * H_FD);
+        /* L_V does not depend on lambda directly: both sides are 0. */
+        snprintf(what, sizeof what, "s.dL_V/dlambda vs central difference #%d",
+                 dir);
+        check_close(dot(s, gl), fd, RTOL_FD, gn, what, c->tag);
+    }
+    gsl_vector_free(gt);
+    gsl_vector_free(gl);
+    gsl_vector_free(r);
+    gsl_vector_free(s);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+    gsl_vector_free(lp);
+    gsl_vector_free(lm);
+}
+
+/* Same answers from a workspace of 7 rows (blocks) and from strided
+ * theta / u / output vectors (columns of P x 3 matrices). */
+static void check_blocks_and_strides(ctx *c, const ihg_config *cfg,
+                                     const ihg_dataset *ds)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P, Hn = m->Hn;
+    ihg_model *m7 = ihg_model_alloc(m->type, cfg, ds, 7);
+    CHECK(m7 != NULL, "%s: alloc with max_rows 7 < n", c->tag);
+    if (!m7)
+        return;
+    gsl_vector *g = gsl_vector_alloc(P), *g7 = gsl_vector_alloc(P),
+               *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
+               *Hu7 = gsl_vector_alloc(P), *J = gsl_vector_alloc(Hn);
+    rand_unit(u, c->rng);
+    double l = LT(c, c->theta, c->lambda, c->train, g);
+    double l7 = m7->type->train_loss(m7, c->theta, c->lambda, c->train, g7);
+    check_close(l7, l, RTOL_EXACT, 0.0, "blocked L_T", c->tag);
+    CHECK(rel_diff(g7, g) <= RTOL_EXACT, "%s: blocked grad L_T", c->tag);
+    m->type->train_hvp(m, c->theta, c->lambda, c->train, u, Hu);
+    m7->type->train_hvp(m7, c->theta, c->lambda, c->train, u, Hu7);
+    CHECK(rel_diff(Hu7, Hu) <= RTOL_EXACT, "%s: blocked H u", c->tag);
+    double v = m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
+    double v7 = m7->type->val_loss(m7, c->theta, c->lambda, c->val, g7, NULL);
+    check_close(v7, v, RTOL_EXACT, 0.0, "blocked L_V", c->tag);
+    CHECK(rel_diff(g7, g) <= RTOL_EXACT, "%s: blocked dL_V/dtheta", c->tag);
+    CHECK(m7->type->accuracy(m7, c->theta, c->val) ==
+              m->type->accuracy(m, c->theta, c->val) ||
+              (isnan(m7->type->accuracy(m7, c->theta, c->val)) &&
+               isnan(m->type->accuracy(m, c->theta, c->val))),
+          "%s: blocked accuracy", c->tag);
+
+    gsl_matrix *S = gsl_matrix_alloc(P, 3), *O = gsl_matrix_alloc(P, 3);
+    gsl_matrix *SL = gsl_matrix_alloc(Hn, 2), *OL = gsl_matrix_alloc(Hn, 2);
+    gsl_vector_view st = gsl_matrix_column(S, 0), su = gsl_matrix_column(S, 2);
+    gsl_vector_view og = gsl_matrix_column(O, 1), oh = gsl_matrix_column(O, 2);
+    gsl_vector_view sl = gsl_matrix_column(SL, 1), oj = gsl_matrix_column(OL, 0);
+    gsl_vector_memcpy(&st.vector, c->theta);
+    gsl_vector_memcpy(&su.vector, u);
+    gsl_vector_memcpy(&sl.vector, c->lambda);
+    double ls = LT(c, &st.vector, &sl.vector, c->train, &og.vector);
+    LT(c, c->theta, c->lambda, c->train, g);
+    check_close(ls, l, RTOL_EXACT, 0.0, "strided L_T", c->tag);
+    CHECK(rel_diff(&og.vector, g) <= RTOL_EXACT, "%s: strided grad L_T",
+          c->tag);
+    m->type->train_hvp(m, &st.vector, &sl.vector, c->train, &su.vector,
+                       &oh.vector);
+    CHECK(rel_diff(&oh.vector, Hu) <= RTOL_EXACT, "%s: strided H u", c->tag);
+    m->type->train_jtvp(m, c->theta, c->lambda, c->train, u, J);
+    m->type->train_jtvp(m, &st.vector, &sl.vector, c->train, &su.vector,
+                        &oj.vector);
+    CHECK(rel_diff(&oj.vector, J) <= RTOL_EXACT, "%s: strided J^T u", c->tag);
+    double vs = m->type->val_loss(m, &st.vector, &sl.vector, c->val,
+                                  &og.vector, NULL);
+    m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
+    check_close(vs, v, RTOL_EXACT, 0.0, "strided L_V", c->tag);
+    CHECK(rel_diff(&og.vector, g) <= RTOL_EXACT, "%s: strided dL_V/dtheta",
+          c->tag);
+    gsl_matrix_free(S);
+    gsl_matrix_free(O);
+    gsl_matrix_free(SL);
+    gsl_matrix_free(OL);
+    ihg_model_free(m7);
+    gsl_vector_free(g);
+    gsl_vector_free(g7);
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(Hu7);
+    gsl_vector_free(J);
+}
+
+/* ---------- mlp ---------- */
+
+static void cfg_make(ihg_config *cfg, ihg_hyper_mode mode)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model.hyper = mode;
+    cfg->model.init_log_decay = -2.5;
+    cfg->model.init_scale = 0.01;
+    cfg->model.distill_log_decay = -1.5;
+}
+
+static const char *task_name(ihg_task t)
+{
+    return t == IHG_TASK_REGRESSION ? "regression"
+           : t == IHG_TASK_BINARY   ? "binary"
+                                    : "multiclass";
+}
+
+static void check_mlp_init(ctx *c, const mlp_shape *sh,
+                           const ihg_config *cfg)
+{
+    ihg_model *m = c->m;
+    gsl_vector *t = gsl_vector_alloc(m->P), *l = gsl_vector_alloc(m->Hn);
+    m->type->init_theta(m, t, c->rng);
+    m->type->init_lambda(m, l, c->rng);
+    int lam_ok = 1;
+    for (size_t i = 0; i < m->Hn; i++)
+        lam_ok &= gsl_vector_get(l, i) == cfg->model.init_log_decay;
+    CHECK(lam_ok, "%s: init_lambda is init_log_decay everywhere", c->tag);
+    int bias0 = 1;
+    size_t off = 0;
+    double ratio_min = HUGE_VAL, ratio_max = 0.0;
+    for (size_t k = 1; k <= sh->L; k++) {
+        size_t n = sh->width[k], np = sh->width[k - 1];
+        double ss = 0.0;
+        for (size_t j = 0; j < n * np; j++)
+            ss += gsl_vector_get(t, off + j) * gsl_vector_get(t, off + j);
+        for (size_t j = 0; j < n; j++)
+            bias0 &= gsl_vector_get(t, off + n * np + j) == 0.0;
+        /* sample std relative to LeCun's 1/sqrt(fan_in) (gain 1 at the
+         * default init_scale 0.01) */
+        double r = sqrt(ss / (double)(n * np)) * sqrt((double)np);
+        ratio_min = fmin(ratio_min, r);
+        ratio_max = fmax(ratio_max, r);
+        off += n * np + n;
+    }
+    CHECK(bias0, "%s: init_theta biases are 0", c->tag);
+    /* >= 3 normals per layer: the sample std is within a factor 4 of the
+     * truth with overwhelming probability (seeded, deterministic). */
+    CHECK(ratio_min > 0.25 && ratio_max < 4.0,
+          "%s: init_theta weight std * sqrt(fan_in) in [%.3g, %.3g] ~ 1",
+          c->tag, ratio_min, ratio_max);
+    gsl_vector_free(t);
+    gsl_vector_free(l);
+}
+
+static void check_mlp_huge(ctx *c, const ihg_dataset *ds)
+{
+    ihg_model *m = c->m;
+    ihg_data *D = data_new(ds->train->n, ds->d);
+    gsl_matrix_memcpy(D->X, ds->train->X);
+    gsl_vector_memcpy(D->y, ds->train->y);
+    gsl_matrix_scale(D->X, 1e4);
+    gsl_vector *t = gsl_vector_alloc(m->P), *g = gsl_vector_alloc(m->P),
+               *u = gsl_vector_alloc(m->P), *Hu = gsl_vector_alloc(m->P),
+               *gl = gsl_vector_alloc(m->Hn);
+    for (size_t i = 0; i < m->P; i++)
+        gsl_vector_set(t, i, gsl_ran_gaussian(c->rng, 30.0));
+    rand_unit(u, c->rng);
+    double lt = m->type->train_loss(m, t, c->lambda, D, g);
+    m->type->train_hvp(m, t, c->lambda, D, u, Hu);
+    double lv = m->type->val_loss(m, t, c->lambda, D, g, gl);
+    CHECK(isfinite(lt) && isfinite(lv) && all_finite(g) && all_finite(Hu),
+          "%s: finite L_T (%.4g), L_V, gradient and H u at inputs ~1e4 and "
+          "weights ~30", c->tag, lt);
+    gsl_vector_free(t);
+    gsl_vector_free(g);
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(gl);
+    data_del(D);
+}
+
+static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
+                      size_t n_hidden, gsl_rng *rng)
+{
+    size_t d = 4, k = task == IHG_TASK_MULTICLASS ? 3 : 2;
+    ihg_config cfg;
+    cfg_make(&cfg, mode);
+    cfg.model.activation = actv;
+    cfg.model.n_hidden = n_hidden;
+    cfg.model.hidden[0] = 5;
+    cfg.model.hidden[1] = 3;
+    char tag[96];
+    snprintf(tag, sizeof tag, "mlp/%s/%s/%s/%zu hidden",
+             actv == IHG_ACT_TANH ? "tanh" : "softplus", task_name(task),
+             mode == IHG_HYPER_GLOBAL ? "global" : "per-weight", n_hidden);
+
+    ihg_dataset ds;
+    dataset_make(&ds, task, d, k, rng);
+    mlp_shape sh = {0};
+    sh.L = n_hidden + 1;
+    sh.width[0] = d;
+    for (size_t l = 1; l < sh.L; l++)
+        sh.width[l] = (size_t)cfg.model.hidden[l - 1];
+    sh.width[sh.L] = task == IHG_TASK_REGRESSION ? 1 : k;
+    sh.regression = task == IHG_TASK_REGRESSION;
+    sh.softplus = actv == IHG_ACT_SOFTPLUS;
+    size_t want_P = 0, want_W = 0;
+    for (size_t l = 1; l <= sh.L; l++) {
+        want_W += sh.width[l] * sh.width[l - 1];
+        want_P += sh.width[l] * sh.width[l - 1] + sh.width[l];
+    }
+
+    ihg_model *m = ihg_model_alloc(ihg_model_mlp, &cfg, &ds, N_TRAIN);
+    CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
+    if (!m) {
+        dataset_del(&ds);
+        return;
+    }
+    size_t want_Hn = mode == IHG_HYPER_GLOBAL ? 1 : want_W;
+    CHECK(m->P == want_P && m->Hn == want_Hn,
+          "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P, want_P,
+          m->Hn, want_Hn);
+    ctx c = {m, ds.train, ds.val, gsl_vector_alloc(m->P),
+             gsl_vector_alloc(m->Hn), tag, rng};
+    for (size_t i = 0; i < m->P; i++)
+        gsl_vector_set(c.theta, i, gsl_ran_gaussian(rng, 0.7));
+    for (size_t i = 0; i < m->Hn; i++)
+        gsl_vector_set(c.lambda, i, gsl_ran_flat(rng, -3.0, 1.0));
+
+    check_mlp_init(&c, &sh, &cfg);
+    int global = mode == IHG_HYPER_GLOBAL;
+    double lt = LT(&c, c.theta, c.lambda, ds.train, NULL);
+    check_close(lt,
+                ref_mlp_loss(&sh, c.theta, ds.train, NULL) +
+                    ref_mlp_decay(&sh, c.theta, c.lambda, global),
+                RTOL_EXACT, 0.0, "L_T equals the naive formula", tag);
+    size_t right;
+    double lv = m->type->val_loss(m, c.theta, c.lambda, ds.val, NULL, NULL);
+    check_close(lv, ref_mlp_loss(&sh, c.theta, ds.val, &right), RTOL_EXACT,
+                0.0, "L_V equals the naive formula", tag);
+    double acc = m->type->accuracy(m, c.theta, ds.val);
+    if (sh.regression)
+        CHECK(isnan(acc), "%s: accuracy is NaN for regression", tag);
+    else
+        check_close(acc, (double)right / N_VAL, 0.0, 1.0,
+                    "accuracy equals the naive count", tag);
+
+    check_gradient(&c, ds.train, "full batch");
+    check_hvp(&c, ds.train, "full batch");
+    check_jtvp(&c);
+    check_val(&c);
+    rows_view mb;
+    rows_of(&mb, ds.train, 7, 13);
+    check_close(LT(&c, c.theta, c.lambda, &mb.data, NULL),
+                ref_mlp_loss(&sh, c.theta, &mb.data, NULL) +
+                    ref_mlp_decay(&sh, c.theta, c.lambda, global),
+                RTOL_EXACT, 0.0, "minibatch L_T equals the naive formula", tag);
+    check_gradient(&c, &mb.data, "minibatch");
+    check_hvp(&c, &mb.data, "minibatch");
+    check_blocks_and_strides(&c, &cfg, &ds);
+    check_mlp_huge(&c, &ds);
+
+    gsl_vector_free(c.theta);
+    gsl_vector_free(c.lambda);
+    ihg_model_free(m);
+    dataset_del(&ds);
+}
+
+/* Sizes that cannot be allocated are refused before allocating. */
+static void check_mlp_limits(gsl_rng *rng)
+{
+    ihg_config cfg;
+    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    cfg.model.n_hidden = 3;
+    cfg.model.hidden[0] = cfg.model.hidden[1] = cfg.model.hidden[2] = 100000;
+    ihg_dataset ds;
+    dataset_make(&ds, IHG_TASK_MULTICLASS, 4, 3, rng);
+    ihg_error_clear();
+    ihg_model *m = ihg_model_alloc(ihg_model_mlp, &cfg, &ds, 10);
+    CHECK(m == NULL && ihg_error_status() == IHG_ENOMEM &&
+              strstr(ihg_error_message(), "too many parameters"),
+          "mlp: 3 x 100000 hidden units refused: %s", ihg_error_message());
+    ihg_model_free(m);
+    dataset_del(&ds);
+}
+
+/* ---------- distill ---------- */
+
+/* 1/k sum_c CE(W x_c + b, c) + 1/2 e ||W||^2, x_c = lambda row c. */
+static double ref_distill_train(size_t k, size_t d, const gsl_vector *theta,
+                                const gsl_vector *lambda, double log_decay)
+{
+    double s = 0.0, ww = 0.0;
+    for (size_t c = 0; c < k; c++) {
+        double z[16], se = 0.0;
+        for (size_t a = 0; a < k; a++) {
+            z[a] = gsl_vector_get(theta, k * d + a);
+            for (size_t j = 0; j < d; j++)
+                z[a] += gsl_vector_get(theta, a * d + j) *
+                        gsl_vector_get(lambda, c * d + j);
+            se += exp(z[a]);
+        }
+        s += log(se) - z[c];
+    }
+    for (size_t j = 0; j < k * d; j++)
+        ww += gsl_vector_get(theta, j) * gsl_vector_get(theta, j);
+    return s / (double)k + 0.5 * exp(log_decay) * ww;
+}
+
+static double ref_distill_val(size_t k, size_t d, const gsl_vector *theta,
+                              const ihg_data *D)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < D->n; i++) {
+        double z[16], se = 0.0;
+        for (size_t a = 0; a < k; a++) {
+            z[a] = gsl_vector_get(theta, k * d + a);
+            for (size_t j = 0; j < d; j++)
+                z[a] += gsl_vector_get(theta, a * d + j) *
+                        gsl_matrix_get(D->X, i, j);
+            se += exp(z[a]);
+        }
+        s += log(se) - z[(size_t)gsl_vector_get(D->y, i)];
+    }
+    return s / (double)D->n;
+}
+
+static void check_distill(gsl_rng *rng)
+{
+    const char *tag = "distill";
+    size_t d = 6, k = 3;
+    ihg_config cfg;
+    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    ihg_dataset ds;
+    dataset_make(&ds, IHG_TASK_MULTICLASS, d, k, rng);
+    ihg_model *m = ihg_model_alloc(ihg_model_distill, &cfg, &ds, N_TRAIN);
+    CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
+    if (!m) {
+        dataset_del(&ds);
+        return;
+    }
+    CHECK(m->P == k * (d + 1) && m->Hn == k * d,
+          "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P,
+          k * (d + 1), m->Hn, k * d);
+    ctx c = {m, ds.train, ds.val, gsl_vector_alloc(m->P),
+             gsl_vector_alloc(m->Hn), tag, rng};
+
+    /* init_lambda: the per-class means of the training images */
+    m->type->init_lambda(m, c.lambda, rng);
+    double err = 0.0;
+    for (size_t cl = 0; cl < k; cl++) {
+        double mean[16] = {0};
+        size_t cnt = 0;
+        for (size_t i = 0; i < ds.train->n; i++)
+            if ((size_t)gsl_vector_get(ds.train->y, i) == cl) {
+                cnt++;
+                for (size_t j = 0; j < d; j++)
+                    mean[j] += gsl_matrix_get(ds.train->X, i, j);
+            }
+        for (size_t j = 0; j < d; j++)
+            err = fmax(err, fabs(mean[j] / (double)cnt -
+                                 gsl_vector_get(c.lambda, cl * d + j)));
+    }
+    CHECK(err <= 1e-14, "%s: init_lambda is the per-class mean (max err %.2e)",
+          tag, err);
+    m->type->init_theta(m, c.theta, rng);
+    int bias0 = 1;
+    for (size_t a = 0; a < k; a++)
+        bias0 &= gsl_vector_get(c.theta, k * d + a) == 0.0;
+    CHECK(bias0, "%s: init_theta biases are 0", tag);
+
+    for (size_t i = 0; i < m->P; i++)
+        gsl_vector_set(c.theta, i, gsl_ran_gaussian(rng, 0.7));
+    for (size_t i = 0; i < m->Hn; i++)
+        gsl_vector_set(c.lambda, i, gsl_ran_gaussian(rng, 1.0));
+
+    double lt = LT(&c, c.theta, c.lambda, ds.train, NULL);
+    check_close(lt,
+                ref_distill_train(k, d, c.theta, c.lambda,
+                                  cfg.model.distill_log_decay),
+                RTOL_EXACT, 0.0, "L_T equals the naive formula", tag);
+    double lv = m->type->val_loss(m, c.theta, c.lambda, ds.val, NULL, NULL);
+    check_close(lv, ref_distill_val(k, d, c.theta, ds.val), RTOL_EXACT, 0.0,
+                "L_V equals the naive formula", tag);
+
+    /* The data argument of train_* is ignored. */
+    rows_view mb;
+    rows_of(&mb, ds.train, 7, 13);
+    gsl_vector *g1 = gsl_vector_alloc(m->P), *g2 = gsl_vector_alloc(m->P);
+    double l1 = LT(&c, c.theta, c.lambda, ds.train, g1);
+    double l2 = LT(&c, c.theta, c.lambda, &mb.data, g2);
+    CHECK(l1 == l2 && rel_diff(g1, g2) == 0.0,
+          "%s: train_loss ignores the data argument", tag);
+    double l3 = LT(&c, c.theta, c.lambda, NULL, g2);
+    CHECK(l1 == l3 && rel_diff(g1, g2) == 0.0,
+          "%s: train_loss works with data = NULL", tag);
+    gsl_vector_free(g1);
+    gsl_vector_free(g2);
+
+    check_gradient(&c, ds.train, "synthetic set");
+    check_hvp(&c, ds.train, "synthetic set");
+    check_jtvp(&c);
+    check_val(&c);
+    check_blocks_and_strides(&c, &cfg, &ds);
+
+    /* J^T u against finite differences pixel by pixel (every entry). */
+    {
+        gsl_vector *u = gsl_vector_alloc(m->P), *out = gsl_vector_alloc(m->Hn),
+                   *g = gsl_vector_alloc(m->P), *la = gsl_vector_alloc(m->Hn);
+        rand_unit(u, rng);
+        m->type->train_jtvp(m, c.theta, c.lambda, NULL, u, out);
+        double maxerr = 0.0, scale = gsl_blas_dnrm2(out);
+        for (size_t i = 0; i < m->Hn; i++) {
+            gsl_vector_memcpy(la, c.lambda);
+            *gsl_vector_ptr(la, i) += H_FD;
+            LT(&c, c.theta, la, NULL, g);
+            double fp = dot(g, u);
+            *gsl_vector_ptr(la, i) -= 2 * H_FD;
+            LT(&c, c.theta, la, NULL, g);
+            double fm = dot(g, u);
+            maxerr = fmax(maxerr, fabs((fp - fm) / (2 * H_FD) -
+                                       gsl_vector_get(out, i)));
+        }
+        CHECK(maxerr <= RTOL_FD * scale,
+              "%s: every (J^T u)_i vs central difference (max err %.2e, "
+              "||J^T u|| %.3g)", tag, maxerr, scale);
+        gsl_vector_free(u);
+        gsl_vector_free(out);
+        gsl_vector_free(g);
+        gsl_vector_free(la);
+    }
+
+    /* Huge pixels and weights: finite everything. */
+    {
+        gsl_vector *t = gsl_vector_alloc(m->P), *l = gsl_vector_alloc(m->Hn),
+                   *g = gsl_vector_alloc(m->P), *u = gsl_vector_alloc(m->P),
+                   *Hu = gsl_vector_alloc(m->P), *J = gsl_vector_alloc(m->Hn);
+        for (size_t i = 0; i < m->P; i++)
+            gsl_vector_set(t, i, gsl_ran_gaussian(rng, 100.0));
+        for (size_t i = 0; i < m->Hn; i++)
+            gsl_vector_set(l, i, gsl_ran_gaussian(rng, 1e4));
+        rand_unit(u, rng);
+        double a = LT(&c, t, l, NULL, g);
+        m->type->train_hvp(m, t, l, NULL, u, Hu);
+        m->type->train_jtvp(m, t, l, NULL, u, J);
+        double b = m->type->val_loss(m, t, l, ds.val, g, NULL);
+        CHECK(isfinite(a) && isfinite(b) && all_finite(g) && all_finite(Hu) &&
+                  all_finite(J),
+              "%s: finite L_T (%.4g), L_V, gradient, H u, J^T u at pixels "
+              "~1e4", tag, a);
+        gsl_vector_free(t);
+        gsl_vector_free(l);
+        gsl_vector_free(g);
+        gsl_vector_free(u);
+        gsl_vector_free(Hu);
+        gsl_vector_free(J);
+    }
+
+    gsl_vector_free(c.theta);
+    gsl_vector_free(c.lambda);
+    ihg_model_free(m);
+
+    /* Without training data: init_lambda is small noise. */
+    ihg_dataset nods = ds;
+    nods.train = NULL;
+    ihg_model *m2 = ihg_model_alloc(ihg_model_distill, &cfg, &nods, 4);
+    if (m2) {
+        gsl_vector *l = gsl_vector_alloc(m2->Hn);
+        m2->type->init_lambda(m2, l, rng);
+        double mx = 0.0;
+        for (size_t i = 0; i < l->size; i++)
+            mx = fmax(mx, fabs(gsl_vector_get(l, i)));
+        CHECK(mx > 0.0 && mx < 0.1,
+              "%s: without training data init_lambda is small noise "
+              "(max |lambda| %.3g)", tag, mx);
+        gsl_vector_free(l);
+        ihg_model_free(m2);
+    } else {
+        CHECK(0, "%s: alloc without training data (%s)", tag,
+              ihg_error_message());
+    }
+    dataset_del(&ds);
+}
+
+int main(void)
+{
+    ihg_error_install_gsl_handler();
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20200);
+    const ihg_activation acts[] = {IHG_ACT_TANH, IHG_ACT_SOFTPLUS};
+    const ihg_task tasks[] = {IHG_TASK_MULTICLASS, IHG_TASK_BINARY,
+                              IHG_TASK_REGRESSION};
+    const ihg_hyper_mode modes[] = {IHG_HYPER_PER_WEIGHT, IHG_HYPER_GLOBAL};
+    for (size_t a = 0; a < 2; a++)
+        for (size_t t = 0; t < 3; t++)
+            for (size_t h = 0; h < 2; h++)
+                check_mlp(acts[a], tasks[t], modes[h], 1 + (a + t + h) % 2,
+                          rng);
+    check_mlp_limits(rng);
+    check_distill(rng);
+    gsl_rng_free(rng);
+    return check_summary();
+}
