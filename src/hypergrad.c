@@ -200,79 +200,102 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
     return IHG_OK;
 }
 
-static int exact_solve(ihg_solver *s)
+/* A posteriori check of a direct solve: for a numerically singular H the
+ * factorization may succeed (pivots just above zero) while q picks up a
+ * huge null-space component, so that ||H||_max ||q|| / ||v|| ~ 1/eps.  An
+ * effective condition above 1e12 is treated as singular. */
+static int solve_suspect(const gsl_matrix *H, const gsl_vector *v, const gsl_vector *q)
+{
+    double hmax = 0;
+    for (size_t i = 0; i < H->size1; i++)
+        for (size_t j = 0; j < H->size2; j++)
+            hmax = fmax(hmax, fabs(gsl_matrix_get(H, i, j)));
+    double vn = gsl_blas_dnrm2(v), qn = gsl_blas_dnrm2(q);
+    return !isfinite(qn) || (vn > 0 && hmax * qn / vn > 1e12);
+}
+
+/* q = V diag(1/e for |e| > 1e-12 max|e|, else 0) V^T v */
+static int pseudo_inverse_solve(ihg_solver *s)
 {
     size_t n = s->n;
+    gsl_matrix *evec = s->work;
+    gsl_matrix *A = gsl_matrix_alloc(n, n);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+    if (!A || !w) {
+        if (A)
+            gsl_matrix_free(A);
+        if (w)
+            gsl_eigen_symmv_free(w);
+        return ihg_error_set(IHG_ENOMEM, "exact: out of memory");
+    }
+    gsl_matrix_memcpy(A, s->Hm);
+    int st = gsl_eigen_symmv(A, s->eval, evec, w);
+    gsl_eigen_symmv_free(w);
+    gsl_matrix_free(A);
+    if (st != GSL_SUCCESS)
+        return ihg_error_set(IHG_EINTERNAL, "exact: eigendecomposition failed");
+    gsl_eigen_symmv_sort(s->eval, evec, GSL_EIGEN_SORT_VAL_ASC);
+    s->have_eval = 1;
+    double emax = 0;
+    for (size_t i = 0; i < n; i++)
+        emax = fmax(emax, fabs(gsl_vector_get(s->eval, i)));
+    gsl_blas_dgemv(CblasTrans, 1.0, evec, s->r, 0.0, s->Hv);
+    for (size_t i = 0; i < n; i++) {
+        double e = gsl_vector_get(s->eval, i);
+        double c = fabs(e) > 1e-12 * emax ? gsl_vector_get(s->Hv, i) / e : 0.0;
+        gsl_vector_set(s->Hv, i, c);
+    }
+    gsl_blas_dgemv(CblasNoTrans, 1.0, evec, s->Hv, 0.0, s->q);
+    return IHG_OK;
+}
+
+static int exact_solve(ihg_solver *s)
+{
     linop_form(s->H, s->Hm, s->term, s->Hv, &s->hvps);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int st;
+    int singular = 0;
     gsl_matrix_memcpy(s->work, s->Hm);
-    st = gsl_linalg_cholesky_decomp1(s->work);
+    int st = gsl_linalg_cholesky_decomp1(s->work);
     if (st == GSL_SUCCESS)
         st = gsl_linalg_cholesky_solve(s->work, s->r, s->q);
-    int finite = 1;
-    if (st == GSL_SUCCESS)
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(gsl_vector_get(s->q, i)))
-                finite = 0;
-    if (st != GSL_SUCCESS || !finite) {
+    if (st == GSL_SUCCESS) {
+        /* Cholesky can run through a singular positive semi-definite H on
+         * pivots of rounding size: a pivot ratio min/max L_ii^2 below 1e-13
+         * means H is numerically singular. */
+        double pmin = INFINITY, pmax = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            double l = gsl_matrix_get(s->work, i, i);
+            pmin = fmin(pmin, l * l);
+            pmax = fmax(pmax, l * l);
+        }
+        singular = !(pmin > 1e-13 * pmax) || solve_suspect(s->Hm, s->r, s->q);
+    } else {
         /* not positive definite: LU */
         int signum;
         s->fallback = 1;
         gsl_matrix_memcpy(s->work, s->Hm);
         st = gsl_linalg_LU_decomp(s->work, s->perm, &signum);
         double maxabs = 0, mindiag = INFINITY;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < s->n; i++) {
             double a = fabs(gsl_matrix_get(s->work, i, i));
-            if (a > maxabs)
-                maxabs = a;
-            if (a < mindiag)
-                mindiag = a;
+            maxabs = fmax(maxabs, a);
+            mindiag = fmin(mindiag, a);
         }
-        int singular = st != GSL_SUCCESS || !(mindiag > 1e-13 * maxabs);
-        if (!singular)
+        singular = st != GSL_SUCCESS || !(mindiag > 1e-13 * maxabs);
+        if (!singular) {
             st = gsl_linalg_LU_solve(s->work, s->perm, s->r, s->q);
-        if (singular || st != GSL_SUCCESS) {
-            /* singular: pseudo-inverse through the eigendecomposition */
-            s->fallback = 2;
-            gsl_matrix *evec = s->work;
-            gsl_matrix *A = gsl_matrix_alloc(n, n);
-            gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
-            if (!A || !w) {
-                if (A)
-                    gsl_matrix_free(A);
-                if (w)
-                    gsl_eigen_symmv_free(w);
-                gsl_set_error_handler(old);
-                return ihg_error_set(IHG_ENOMEM, "exact: out of memory");
-            }
-            gsl_matrix_memcpy(A, s->Hm);
-            st = gsl_eigen_symmv(A, s->eval, evec, w);
-            gsl_eigen_symmv_free(w);
-            gsl_matrix_free(A);
-            if (st != GSL_SUCCESS) {
-                gsl_set_error_handler(old);
-                return ihg_error_set(IHG_EINTERNAL, "exact: eigendecomposition failed");
-            }
-            gsl_eigen_symmv_sort(s->eval, evec, GSL_EIGEN_SORT_VAL_ASC);
-            s->have_eval = 1;
-            double emax = 0;
-            for (size_t i = 0; i < n; i++)
-                if (fabs(gsl_vector_get(s->eval, i)) > emax)
-                    emax = fabs(gsl_vector_get(s->eval, i));
-            /* q = V diag(1/e, |e| > cut) V^T v */
-            gsl_blas_dgemv(CblasTrans, 1.0, evec, s->r, 0.0, s->Hv);
-            for (size_t i = 0; i < n; i++) {
-                double e = gsl_vector_get(s->eval, i);
-                double c = fabs(e) > 1e-12 * emax ? gsl_vector_get(s->Hv, i) / e : 0.0;
-                gsl_vector_set(s->Hv, i, c);
-            }
-            gsl_blas_dgemv(CblasNoTrans, 1.0, evec, s->Hv, 0.0, s->q);
+            singular = st != GSL_SUCCESS || solve_suspect(s->Hm, s->r, s->q);
         }
+    }
+    st = IHG_OK;
+    if (singular) {
+        /* singular: pseudo-inverse through the eigendecomposition */
+        s->fallback = 2;
+        st = pseudo_inverse_solve(s);
     }
     gsl_set_error_handler(old);
     s->residual = 0.0;
-    return IHG_OK;
+    return st;
 }
 
 int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)

@@ -5,8 +5,14 @@
 passed=0
 failed=0
 for t in "$@"; do
+    # automake names a script's log test.log or test.sh.log depending on
+    # TEST_EXTENSIONS
     log="${t%.sh}.log"
     trs="${t%.sh}.trs"
+    if [ ! -f "$log" ] && [ -f "$t.log" ]; then
+        log="$t.log"
+        trs="$t.trs"
+    fi
     if [ ! -f "$log" ]; then
         echo "missing log: $t" >&2
         failed=$((failed + 1))
