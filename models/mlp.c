@@ -56,9 +56,11 @@
  * 0.01, so the default init_scale 0.01 gives exactly LeCun's 1/fan_in
  * variance and init_scale 0 gives all-zero weights.
  *
- * Memory: theta-sized copies only when a vector is strided (3 P), plus
- * O(chunk * width) activations; never P x P (train_hessian is NULL: the
- * exact solver forms H column by column with train_hvp for small P only).
+ * Memory, all allocated by init: three theta-sized buffers (contiguous
+ * copies of strided vectors), in per-weight mode two Hn-sized ones (a
+ * cache of exp(lambda), see decay_factors), and O(chunk * width)
+ * activations: O(P + chunk * width), never P x P (train_hessian is NULL:
+ * the exact solver forms H column by column with train_hvp, small P only).
  * A label that is not an integer in 0..k-1 makes the loss NaN.
  */
 #include "model.h"
@@ -94,6 +96,10 @@ typedef struct {
     gsl_matrix *Qv[MLP_MAX_LAYERS + 1];
     gsl_matrix *T1, *T2; /* 2 chunk x wmax: backward [R{G}; G]           */
     gsl_vector *tbuf, *ubuf, *obuf; /* P: contiguous copies (strided)    */
+    /* Per-weight mode: e = exp(lambda) cached for the lambda in lcopy
+     * (Hn each; NULL in global mode).  See decay_factors(). */
+    gsl_vector *lcopy, *ecache;
+    int e_valid;
 } mlp_work;
 
 static void mlp_free(ihg_model *m)
@@ -119,6 +125,10 @@ static void mlp_free(ihg_model *m)
         gsl_vector_free(w->ubuf);
     if (w->obuf)
         gsl_vector_free(w->obuf);
+    if (w->lcopy)
+        gsl_vector_free(w->lcopy);
+    if (w->ecache)
+        gsl_vector_free(w->ecache);
     free(w);
     m->work = NULL;
 }
@@ -171,14 +181,14 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
         if (width[l] > wmax)
             wmax = width[l];
     /* Workspace: S (2 chunk n_l), D and Q (chunk n_l each, hidden), T1, T2
-     * (2 chunk wmax each), 3 P-vectors. */
+     * (2 chunk wmax each), 3 P-vectors, 2 Hn-vectors (Hn < P). */
     for (size_t l = 1; l <= L; l++) {
         if (!ihg_size_mul(4 * chunk, width[l], &tmp) ||
             !ihg_size_add(cells, tmp, &cells))
             goto too_big;
     }
     if (!ihg_size_mul(4 * chunk, wmax, &tmp) ||
-        !ihg_size_add(cells, tmp, &cells) || !ihg_size_mul(3, P, &tmp) ||
+        !ihg_size_add(cells, tmp, &cells) || !ihg_size_mul(5, P, &tmp) ||
         !ihg_size_add(cells, tmp, &cells))
         goto too_big;
 
@@ -207,6 +217,13 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
     ok = ok && (w->tbuf = gsl_vector_alloc(P)) != NULL;
     ok = ok && (w->ubuf = gsl_vector_alloc(P)) != NULL;
     ok = ok && (w->obuf = gsl_vector_alloc(P)) != NULL;
+    if (m->hyper == IHG_HYPER_PER_WEIGHT) {
+        size_t nw = P;
+        for (size_t l = 1; l <= L; l++)
+            nw -= width[l];
+        ok = ok && (w->lcopy = gsl_vector_alloc(nw)) != NULL;
+        ok = ok && (w->ecache = gsl_vector_alloc(nw)) != NULL;
+    }
     if (!ok) {
         mlp_free(m);
         return ihg_error_set(IHG_ENOMEM,
@@ -299,9 +316,12 @@ static void add_row(gsl_matrix *M, const double *b)
     }
 }
 
-/* out[j] += sum_i M[i][j] */
-static void add_colsums(const gsl_matrix *M, double *out)
+/* out[j] = beta out[j] + sum_i M[i][j]  (beta 0 or 1) */
+static void add_colsums(const gsl_matrix *M, double beta, double *out)
 {
+    if (beta == 0.0)
+        for (size_t j = 0; j < M->size2; j++)
+            out[j] = 0.0;
     for (size_t i = 0; i < M->size1; i++) {
         const double *r = M->data + i * M->tda;
         for (size_t j = 0; j < M->size2; j++)
@@ -463,10 +483,11 @@ static double head(mlp_work *w, const ihg_data *data, size_t i0, size_t nb,
     return sl;
 }
 
-/* Backward pass for the gradient: G_L in rows [0, nb) of T1; accumulates
- * into out (contiguous, theta-shaped). */
+/* Backward pass for the gradient: G_L in rows [0, nb) of T1;
+ * out = beta out + the block's gradient (out contiguous, theta-shaped;
+ * beta 0 for the first block, so out need not be cleared, else 1). */
 static void backward(mlp_work *w, const gsl_vector *th, const gsl_matrix *Xb,
-                     gsl_vector *out)
+                     gsl_vector *out, double beta)
 {
     size_t nb = Xb->size1;
     gsl_matrix *T = w->T1, *Tn = w->T2;
@@ -475,14 +496,14 @@ static void backward(mlp_work *w, const gsl_vector *th, const gsl_matrix *Xb,
         gsl_matrix_view G = rows(T, 0, nb, n);
         gsl_matrix_view gW = layer_W_out(w, out, l);
         if (l == 1) {
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &G.matrix, Xb, 1.0,
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &G.matrix, Xb, beta,
                            &gW.matrix);
         } else {
             gsl_matrix_view A = rows(w->S[l - 1], 0, nb, np);
             gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &G.matrix, &A.matrix,
-                           1.0, &gW.matrix);
+                           beta, &gW.matrix);
         }
-        add_colsums(&G.matrix, out->data + w->boff[l]);
+        add_colsums(&G.matrix, beta, out->data + w->boff[l]);
         if (l == 1)
             break;
         gsl_matrix W = layer_W(w, th, l);
@@ -503,9 +524,9 @@ static void backward(mlp_work *w, const gsl_vector *th, const gsl_matrix *Xb,
 }
 
 /* Backward R-pass: R{G_L} in rows [0, nb) of T1, G_L in rows [nb, 2nb);
- * accumulates R{grad} into out (contiguous, theta-shaped). */
+ * out = beta out + the block's R{grad} (as backward()). */
 static void backward_r(mlp_work *w, const gsl_vector *th, const gsl_vector *U,
-                       const gsl_matrix *Xb, gsl_vector *out)
+                       const gsl_matrix *Xb, gsl_vector *out, double beta)
 {
     size_t nb = Xb->size1;
     gsl_matrix *T = w->T1, *Tn = w->T2;
@@ -517,14 +538,14 @@ static void backward_r(mlp_work *w, const gsl_vector *th, const gsl_vector *U,
         gsl_matrix_view hW = layer_W_out(w, out, l);
         if (l == 1) {
             /* R{A_0} = 0: R{dW_1} = R{G_1}^T X. */
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &RG.matrix, Xb, 1.0,
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &RG.matrix, Xb, beta,
                            &hW.matrix);
         } else {
             gsl_matrix_view AA = rows(w->S[l - 1], 0, 2 * nb, np);
             gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &TT.matrix,
-                           &AA.matrix, 1.0, &hW.matrix);
+                           &AA.matrix, beta, &hW.matrix);
         }
-        add_colsums(&RG.matrix, out->data + w->boff[l]);
+        add_colsums(&RG.matrix, beta, out->data + w->boff[l]);
         if (l == 1)
             break;
         gsl_matrix W = layer_W(w, th, l);
@@ -553,6 +574,96 @@ static void backward_r(mlp_work *w, const gsl_vector *th, const gsl_vector *U,
     }
 }
 
+/* ---------- the decay term ----------
+ *
+ * Global mode goes straight through decay.h.  In per-weight mode decay.h
+ * would take exp() of every lambda_j in every call: for 1.8M weights that
+ * is ~10 ms, more than the matrix products of an HVP (~12 ms at n = 50).
+ * So exp(lambda) is cached here, keyed on the contents of lambda (compared
+ * with a copy, ~1 ms), and the same formulas as decay.h are applied with
+ * the cached factors, over the same ranges (w->decay) in the same order:
+ * the results are bitwise those of decay.h. */
+
+/* e = exp(lambda), one per decayed weight (per-weight mode only). */
+static const double *decay_factors(mlp_work *w, const gsl_vector *lambda)
+{
+    size_t nh = w->ecache->size;
+    int same = w->e_valid;
+    if (same && lambda->stride == 1)
+        same = memcmp(lambda->data, w->lcopy->data, nh * sizeof(double)) == 0;
+    else if (same)
+        for (size_t i = 0; i < nh && same; i++)
+            same = gsl_vector_get(lambda, i) == w->lcopy->data[i];
+    if (!same) {
+        gsl_vector_memcpy(w->lcopy, lambda);
+        for (size_t i = 0; i < nh; i++)
+            w->ecache->data[i] = exp(w->lcopy->data[i]);
+        w->e_valid = 1;
+    }
+    return w->ecache->data;
+}
+
+#define VAT(v, i) ((v)->data[(i) * (v)->stride])
+
+/* R(theta, lambda); grad += dR/dtheta when grad != NULL. */
+static double decay_loss_grad(mlp_work *w, const gsl_vector *theta,
+                              const gsl_vector *lambda, gsl_vector *grad)
+{
+    if (w->decay.mode == IHG_HYPER_GLOBAL) {
+        if (grad)
+            ihg_decay_add_grad(&w->decay, theta, lambda, grad);
+        return ihg_decay_loss(&w->decay, theta, lambda);
+    }
+    const double *e = decay_factors(w, lambda);
+    const ihg_decay *dc = &w->decay;
+    double total = 0.0;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
+            double t = VAT(theta, j);
+            total += e[h] * t * t;
+            if (grad)
+                VAT(grad, j) += e[h] * t;
+            h++;
+        }
+    return 0.5 * total;
+}
+
+/* Hu += (d2R/dtheta2) u */
+static void decay_hvp(mlp_work *w, const gsl_vector *lambda,
+                      const gsl_vector *u, gsl_vector *Hu)
+{
+    if (w->decay.mode == IHG_HYPER_GLOBAL) {
+        ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+        return;
+    }
+    const double *e = decay_factors(w, lambda);
+    const ihg_decay *dc = &w->decay;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++)
+            VAT(Hu, j) += e[h++] * VAT(u, j);
+}
+
+/* out = J^T u */
+static void decay_jtvp(mlp_work *w, const gsl_vector *theta,
+                       const gsl_vector *lambda, const gsl_vector *u,
+                       gsl_vector *out)
+{
+    if (w->decay.mode == IHG_HYPER_GLOBAL) {
+        ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+        return;
+    }
+    const double *e = decay_factors(w, lambda);
+    const ihg_decay *dc = &w->decay;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
+            VAT(out, h) = e[h] * VAT(theta, j) * VAT(u, j);
+            h++;
+        }
+}
+
 /* ---------- the table's functions ---------- */
 
 /* Data loss (mean over data); grad (if not NULL) overwritten with its
@@ -562,14 +673,13 @@ static double mlp_data_loss(ihg_model *m, const gsl_vector *theta,
 {
     mlp_work *w = m->work;
     size_t n = data->n;
-    if (grad)
-        gsl_vector_set_zero(grad);
-    if (n == 0)
+    if (n == 0) {
+        if (grad)
+            gsl_vector_set_zero(grad);
         return 0.0;
+    }
     const gsl_vector *th = contiguous(theta, w->tbuf);
     gsl_vector *out = grad && grad->stride != 1 ? w->obuf : grad;
-    if (out)
-        gsl_vector_set_zero(out);
     double inv_n = 1.0 / (double)n, sl = 0.0;
     for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
         size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
@@ -578,7 +688,7 @@ static double mlp_data_loss(ihg_model *m, const gsl_vector *theta,
         forward(w, th, NULL, &Xb.matrix);
         sl += head(w, data, i0, nb, inv_n, 0, 0);
         if (out)
-            backward(w, th, &Xb.matrix, out);
+            backward(w, th, &Xb.matrix, out, i0 == 0 ? 0.0 : 1.0);
     }
     if (out && out != grad)
         gsl_vector_memcpy(grad, out);
@@ -595,9 +705,7 @@ static double mlp_train_loss(ihg_model *m, const gsl_vector *theta,
         return NAN;
     }
     double loss = mlp_data_loss(m, theta, data, grad);
-    if (grad)
-        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
-    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+    return loss + decay_loss_grad(w, theta, lambda, grad);
 }
 
 static void mlp_train_hvp(ihg_model *m, const gsl_vector *theta,
@@ -610,12 +718,12 @@ static void mlp_train_hvp(ihg_model *m, const gsl_vector *theta,
         return;
     }
     size_t n = data->n;
-    gsl_vector_set_zero(Hu);
-    if (n > 0) {
+    if (n == 0) {
+        gsl_vector_set_zero(Hu);
+    } else {
         const gsl_vector *th = contiguous(theta, w->tbuf);
         const gsl_vector *U = contiguous(u, w->ubuf);
         gsl_vector *out = Hu->stride != 1 ? w->obuf : Hu;
-        gsl_vector_set_zero(out);
         double inv_n = 1.0 / (double)n;
         for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
             size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
@@ -623,12 +731,12 @@ static void mlp_train_hvp(ihg_model *m, const gsl_vector *theta,
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, m->d);
             forward(w, th, U, &Xb.matrix);
             head(w, data, i0, nb, inv_n, 1, nb);
-            backward_r(w, th, U, &Xb.matrix, out);
+            backward_r(w, th, U, &Xb.matrix, out, i0 == 0 ? 0.0 : 1.0);
         }
         if (out != Hu)
             gsl_vector_memcpy(Hu, out);
     }
-    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+    decay_hvp(w, lambda, u, Hu);
 }
 
 static void mlp_train_jtvp(ihg_model *m, const gsl_vector *theta,
@@ -637,7 +745,7 @@ static void mlp_train_jtvp(ihg_model *m, const gsl_vector *theta,
 {
     (void)data;
     mlp_work *w = m->work;
-    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+    decay_jtvp(w, theta, lambda, u, out);
 }
 
 static double mlp_val_loss(ihg_model *m, const gsl_vector *theta,

@@ -642,6 +642,15 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
     check_blocks_and_strides(&c, &cfg, &ds);
     check_mlp_huge(&c, &ds);
 
+    /* mlp caches exp(lambda) (per-weight): changing lambda in place, by one
+     * entry, must be seen by the next call. */
+    LT(&c, c.theta, c.lambda, ds.train, NULL);
+    *gsl_vector_ptr(c.lambda, m->Hn - 1) += 0.5;
+    check_close(LT(&c, c.theta, c.lambda, ds.train, NULL),
+                ref_mlp_loss(&sh, c.theta, ds.train, NULL) +
+                    ref_mlp_decay(&sh, c.theta, c.lambda, global),
+                RTOL_EXACT, 0.0, "L_T after changing lambda in place", tag);
+
     gsl_vector_free(c.theta);
     gsl_vector_free(c.lambda);
     ihg_model_free(m);
