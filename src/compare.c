@@ -96,177 +96,245 @@ static void rel_and_cos(const gsl_vector *g, const gsl_vector *ref, gsl_vector *
         *cosine = NAN;
 }
 
-int ihg_compare_run(ihg_session *s, ihg_comparison *c)
-{
-    const ihg_config *cfg = ihg_session_config(s);
-    const ihg_model *m = ihg_session_model(s);
-    size_t P = m->P, Hn = m->Hn;
-    long K = c->kmax;
-    double alpha = ihg_session_alpha(s);
+/* The stages of a comparison; each ihg_compare_job_step does one unit. */
+enum {
+    STAGE_SETUP = 0,  /* v, direct                                  */
+    STAGE_REFERENCE,  /* exact solve (1 unit) or CG reference (1/HVP) */
+    STAGE_SPECTRUM,   /* eigenvalues of H (1 unit)                   */
+    STAGE_IDENTITY,
+    STAGE_NEUMANN,    /* one term per unit                           */
+    STAGE_CG,         /* one iteration per unit                      */
+    STAGE_DONE
+};
+
+struct ihg_compare_job {
+    ihg_session *s;
+    ihg_comparison *c;
     ihg_linop H;
-    ihg_session_hessian_op(s, &H);
-    c->alpha = alpha;
+    size_t P, Hn;
+    long exact_max;
+    int exact_ok, stage;
+    long k;
+    double t0;
+    gsl_vector *v, *direct, *jtq, *g, *tmp, *eig;
+    ihg_solver *exact, *cgref, *neumann, *cg;
+};
 
-    int st = IHG_OK;
-    gsl_vector *v = gsl_vector_alloc(P), *direct = gsl_vector_alloc(Hn);
-    gsl_vector *q = gsl_vector_alloc(P), *jtq = gsl_vector_alloc(Hn);
-    gsl_vector *g = gsl_vector_alloc(Hn), *tmp = gsl_vector_alloc(Hn);
-    ihg_solver *sv = NULL;
-    gsl_vector *eig_from_solve = NULL;
-    if (!v || !direct || !q || !jtq || !g || !tmp) {
-        st = ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
-        goto done;
-    }
-    ihg_session_val_grads(s, v, direct);
-
-    /* reference */
-    int exact_ok = cfg->hypergrad.exact_max >= 0 && P <= (size_t)cfg->hypergrad.exact_max;
-    double t0 = ihg_now();
-    if (exact_ok) {
-        sv = ihg_solver_alloc(IHG_METHOD_EXACT, P, cfg->hypergrad.exact_max);
-        if (!sv) {
-            st = ihg_error_status();
-            goto done;
-        }
-        ihg_solve_state state;
-        ihg_solver_start(sv, &H, v, 1, alpha, 0);
-        if ((st = ihg_solver_iterate(sv, &state)) != IHG_OK)
-            goto done;
-        c->reference_exact = 1;
-        c->reference_iters = 0;
-        c->exact_fallback = ihg_solver_used_fallback(sv);
-        hypergrad_of(s, direct, ihg_solver_q(sv), jtq, c->hg_reference);
-        if (ihg_solver_eigenvalues(sv)) {
-            eig_from_solve = gsl_vector_alloc(P);
-            if (eig_from_solve)
-                gsl_vector_memcpy(eig_from_solve, ihg_solver_eigenvalues(sv));
-        }
-        ihg_solver_free(sv);
-        sv = NULL;
-    } else {
-        long iters = 10 * K > 1000 ? 10 * K : 1000;
-        sv = ihg_solver_alloc(IHG_METHOD_CG, P, 0);
-        if (!sv) {
-            st = ihg_error_status();
-            goto done;
-        }
-        ihg_solve_state state = IHG_SOLVE_RUNNING;
-        ihg_solver_start(sv, &H, v, iters, alpha, 1e-12);
-        while (state == IHG_SOLVE_RUNNING)
-            ihg_solver_iterate(sv, &state);
-        c->reference_exact = 0;
-        c->reference_iters = ihg_solver_done_terms(sv);
-        c->exact_fallback = ihg_solver_used_fallback(sv);
-        hypergrad_of(s, direct, ihg_solver_q(sv), jtq, c->hg_reference);
-        ihg_solver_free(sv);
-        sv = NULL;
-    }
-    c->t_exact = ihg_now() - t0;
-
-    /* spectrum */
-    t0 = ihg_now();
-    if (c->eigenvalues) {
-        gsl_vector_free(c->eigenvalues);
-        c->eigenvalues = NULL;
-    }
-    c->rho = c->eig_min = c->eig_max = NAN;
-    c->n_unstable = 0;
-    c->n_null = 0;
-    if (exact_ok) {
-        c->eigenvalues = gsl_vector_alloc(P);
-        int have = 0;
-        if (c->eigenvalues && eig_from_solve) {
-            gsl_vector_memcpy(c->eigenvalues, eig_from_solve);
-            have = 1;
-        } else if (c->eigenvalues &&
-                   ihg_linop_eigenvalues(&H, cfg->hypergrad.exact_max, c->eigenvalues) ==
-                       IHG_OK) {
-            have = 1;
-        }
-        if (have) {
-            c->eig_min = gsl_vector_get(c->eigenvalues, 0);
-            c->eig_max = gsl_vector_get(c->eigenvalues, P - 1);
-            double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
-            c->rho = 0;
-            for (size_t i = 0; i < P; i++) {
-                double e = gsl_vector_get(c->eigenvalues, i);
-                if (fabs(e) <= 1e-10 * emax) {
-                    c->n_null++;
-                    continue;
-                }
-                double r = fabs(1 - alpha * e);
-                if (r > c->rho)
-                    c->rho = r;
-                if (!(alpha * e > 0 && alpha * e < 2))
-                    c->n_unstable++;
-            }
-        } else if (c->eigenvalues) {
-            gsl_vector_free(c->eigenvalues);
-            c->eigenvalues = NULL;
-        }
-    }
-    c->t_eigen = ihg_now() - t0;
-    for (long k = 0; k <= K; k++)
-        c->predicted[k] = isfinite(c->rho) ? pow(c->rho, (double)(k + 1)) : NAN;
-
-    /* identity */
-    t0 = ihg_now();
-    hypergrad_of(s, direct, v, jtq, c->hg_identity);
-    c->t_identity = ihg_now() - t0;
-    rel_and_cos(c->hg_identity, c->hg_reference, tmp, &c->identity_rel_err,
-                &c->identity_cos);
-
-    /* Neumann K = 0..Kmax from one run */
-    t0 = ihg_now();
-    sv = ihg_solver_alloc(IHG_METHOD_NEUMANN, P, 0);
-    if (!sv) {
-        st = ihg_error_status();
-        goto done;
-    }
-    ihg_solver_start(sv, &H, v, K, alpha, 0);
-    for (long k = 0;; k++) {
-        hypergrad_of(s, direct, ihg_solver_q(sv), jtq, g);
-        rel_and_cos(g, c->hg_reference, tmp, &c->neumann_rel_err[k], &c->neumann_cos[k]);
-        if (k == K) {
-            gsl_vector_memcpy(c->hg_neumann, g);
-            break;
-        }
-        ihg_solve_state state;
-        ihg_solver_iterate(sv, &state);
-    }
-    ihg_solver_free(sv);
-    sv = NULL;
-    c->t_neumann = ihg_now() - t0;
-
-    /* CG K = 1..Kmax */
-    t0 = ihg_now();
-    c->cg_rel_err[0] = c->cg_cos[0] = NAN;
-    sv = ihg_solver_alloc(IHG_METHOD_CG, P, 0);
-    if (!sv) {
-        st = ihg_error_status();
-        goto done;
-    }
-    ihg_solver_start(sv, &H, v, K, alpha, 0.0);
-    gsl_vector_set_zero(c->hg_cg);
-    gsl_vector_memcpy(c->hg_cg, direct);
-    for (long k = 1; k <= K; k++) {
-        ihg_solve_state state;
-        long before = ihg_solver_done_terms(sv);
-        ihg_solver_iterate(sv, &state);
-        if (ihg_solver_done_terms(sv) != before || k == 1)
-            hypergrad_of(s, direct, ihg_solver_q(sv), jtq, g);
-        /* once CG has converged (or broken down) later K repeat the result */
-        rel_and_cos(g, c->hg_reference, tmp, &c->cg_rel_err[k], &c->cg_cos[k]);
-        if (k == K)
-            gsl_vector_memcpy(c->hg_cg, g);
-    }
-    c->t_cg = ihg_now() - t0;
-
-done:
-    ihg_solver_free(sv);
-    gsl_vector *vs[] = {v, direct, q, jtq, g, tmp, eig_from_solve};
+void ihg_compare_job_free(ihg_compare_job *j)
+{
+    if (!j)
+        return;
+    gsl_vector *vs[] = {j->v, j->direct, j->jtq, j->g, j->tmp, j->eig};
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (vs[i])
             gsl_vector_free(vs[i]);
+    ihg_solver_free(j->exact);
+    ihg_solver_free(j->cgref);
+    ihg_solver_free(j->neumann);
+    ihg_solver_free(j->cg);
+    free(j);
+}
+
+ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
+{
+    const ihg_config *cfg = ihg_session_config(s);
+    const ihg_model *m = ihg_session_model(s);
+    ihg_compare_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
+        return NULL;
+    }
+    j->s = s;
+    j->c = c;
+    j->P = m->P;
+    j->Hn = m->Hn;
+    j->exact_max = cfg->hypergrad.exact_max;
+    j->exact_ok = j->exact_max >= 0 && j->P <= (size_t)j->exact_max;
+    j->v = gsl_vector_alloc(j->P);
+    j->direct = gsl_vector_alloc(j->Hn);
+    j->jtq = gsl_vector_alloc(j->Hn);
+    j->g = gsl_vector_alloc(j->Hn);
+    j->tmp = gsl_vector_alloc(j->Hn);
+    if (j->exact_ok) {
+        j->eig = gsl_vector_alloc(j->P);
+        j->exact = ihg_solver_alloc(IHG_METHOD_EXACT, j->P, j->exact_max);
+    } else {
+        j->cgref = ihg_solver_alloc(IHG_METHOD_CG, j->P, 0);
+    }
+    j->neumann = ihg_solver_alloc(IHG_METHOD_NEUMANN, j->P, 0);
+    j->cg = ihg_solver_alloc(IHG_METHOD_CG, j->P, 0);
+    if (!j->v || !j->direct || !j->jtq || !j->g || !j->tmp || !j->neumann || !j->cg ||
+        (j->exact_ok && (!j->eig || !j->exact)) || (!j->exact_ok && !j->cgref)) {
+        ihg_compare_job_free(j);
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", m->P);
+        return NULL;
+    }
+    j->stage = STAGE_SETUP;
+    return j;
+}
+
+int ihg_compare_job_stage(const ihg_compare_job *j, long *k)
+{
+    if (k)
+        *k = j->k;
+    return j->stage;
+}
+
+static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alpha)
+{
+    size_t P = eval->size;
+    if (!c->eigenvalues)
+        c->eigenvalues = gsl_vector_alloc(P);
+    if (!c->eigenvalues)
+        return;
+    gsl_vector_memcpy(c->eigenvalues, eval);
+    c->eig_min = gsl_vector_get(eval, 0);
+    c->eig_max = gsl_vector_get(eval, P - 1);
+    double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
+    c->rho = 0;
+    for (size_t i = 0; i < P; i++) {
+        double e = gsl_vector_get(eval, i);
+        if (fabs(e) <= 1e-10 * emax) {
+            c->n_null++;
+            continue;
+        }
+        double r = fabs(1 - alpha * e);
+        if (r > c->rho)
+            c->rho = r;
+        if (!(alpha * e > 0 && alpha * e < 2))
+            c->n_unstable++;
+    }
+}
+
+int ihg_compare_job_step(ihg_compare_job *j, int *done)
+{
+    ihg_comparison *c = j->c;
+    ihg_session *s = j->s;
+    long K = c->kmax;
+    int st = IHG_OK;
+    ihg_solve_state state;
+    *done = 0;
+    switch (j->stage) {
+    case STAGE_SETUP:
+        ihg_session_hessian_op(s, &j->H);
+        c->alpha = ihg_session_alpha(s);
+        c->rho = c->eig_min = c->eig_max = NAN;
+        c->n_unstable = c->n_null = 0;
+        c->exact_fallback = 0;
+        if (c->eigenvalues && c->eigenvalues->size != j->P) {
+            gsl_vector_free(c->eigenvalues);
+            c->eigenvalues = NULL;
+        }
+        ihg_session_val_grads(s, j->v, j->direct);
+        j->t0 = ihg_now();
+        if (j->exact_ok) {
+            ihg_solver_start(j->exact, &j->H, j->v, 1, c->alpha, 0);
+        } else {
+            long iters = 10 * K > 1000 ? 10 * K : 1000;
+            ihg_solver_start(j->cgref, &j->H, j->v, iters, c->alpha, 1e-12);
+        }
+        j->stage = STAGE_REFERENCE;
+        break;
+    case STAGE_REFERENCE: {
+        ihg_solver *sv = j->exact_ok ? j->exact : j->cgref;
+        if ((st = ihg_solver_iterate(sv, &state)) != IHG_OK)
+            return st;
+        if (state == IHG_SOLVE_RUNNING)
+            break;
+        c->reference_exact = j->exact_ok;
+        c->reference_iters = j->exact_ok ? 0 : ihg_solver_done_terms(sv);
+        c->exact_fallback = ihg_solver_used_fallback(sv);
+        hypergrad_of(s, j->direct, ihg_solver_q(sv), j->jtq, c->hg_reference);
+        c->t_exact = ihg_now() - j->t0;
+        j->t0 = ihg_now();
+        if (j->exact_ok && ihg_solver_eigenvalues(sv)) {
+            /* the singular fallback already has the spectrum */
+            spectrum_from(c, ihg_solver_eigenvalues(sv), c->alpha);
+            c->t_eigen = 0;
+            j->stage = STAGE_IDENTITY;
+        } else {
+            j->stage = j->exact_ok ? STAGE_SPECTRUM : STAGE_IDENTITY;
+            if (!j->exact_ok && c->eigenvalues) {
+                gsl_vector_free(c->eigenvalues);
+                c->eigenvalues = NULL;
+            }
+        }
+        break;
+    }
+    case STAGE_SPECTRUM:
+        if (ihg_linop_eigenvalues(&j->H, j->exact_max, j->eig) == IHG_OK)
+            spectrum_from(c, j->eig, c->alpha);
+        c->t_eigen = ihg_now() - j->t0;
+        j->stage = STAGE_IDENTITY;
+        break;
+    case STAGE_IDENTITY:
+        for (long k = 0; k <= K; k++)
+            c->predicted[k] = isfinite(c->rho) ? pow(c->rho, (double)(k + 1)) : NAN;
+        j->t0 = ihg_now();
+        hypergrad_of(s, j->direct, j->v, j->jtq, c->hg_identity);
+        c->t_identity = ihg_now() - j->t0;
+        rel_and_cos(c->hg_identity, c->hg_reference, j->tmp, &c->identity_rel_err,
+                    &c->identity_cos);
+        ihg_solver_start(j->neumann, &j->H, j->v, K, c->alpha, 0);
+        j->k = 0;
+        c->t_neumann = 0;
+        j->stage = STAGE_NEUMANN;
+        break;
+    case STAGE_NEUMANN: {
+        /* K-term hypergradient from the running partial sum */
+        double t0 = ihg_now();
+        if (j->k > 0)
+            ihg_solver_iterate(j->neumann, &state);
+        hypergrad_of(s, j->direct, ihg_solver_q(j->neumann), j->jtq, j->g);
+        rel_and_cos(j->g, c->hg_reference, j->tmp, &c->neumann_rel_err[j->k],
+                    &c->neumann_cos[j->k]);
+        c->t_neumann += ihg_now() - t0;
+        if (j->k == K) {
+            gsl_vector_memcpy(c->hg_neumann, j->g);
+            c->cg_rel_err[0] = c->cg_cos[0] = NAN;
+            gsl_vector_memcpy(c->hg_cg, j->direct);
+            ihg_solver_start(j->cg, &j->H, j->v, K, c->alpha, 0.0);
+            j->k = 1;
+            c->t_cg = 0;
+            j->stage = K >= 1 ? STAGE_CG : STAGE_DONE;
+        } else {
+            j->k++;
+        }
+        break;
+    }
+    case STAGE_CG: {
+        double t0 = ihg_now();
+        long before = ihg_solver_done_terms(j->cg);
+        ihg_solver_iterate(j->cg, &state);
+        /* once CG has converged (or broken down) later K repeat the result */
+        if (ihg_solver_done_terms(j->cg) != before || j->k == 1)
+            hypergrad_of(s, j->direct, ihg_solver_q(j->cg), j->jtq, j->g);
+        rel_and_cos(j->g, c->hg_reference, j->tmp, &c->cg_rel_err[j->k],
+                    &c->cg_cos[j->k]);
+        c->t_cg += ihg_now() - t0;
+        if (j->k == K) {
+            gsl_vector_memcpy(c->hg_cg, j->g);
+            j->stage = STAGE_DONE;
+        } else {
+            j->k++;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    *done = j->stage == STAGE_DONE;
+    return IHG_OK;
+}
+
+int ihg_compare_run(ihg_session *s, ihg_comparison *c)
+{
+    ihg_compare_job *j = ihg_compare_job_alloc(s, c);
+    if (!j)
+        return ihg_error_status();
+    int done = 0, st = IHG_OK;
+    while (!done && st == IHG_OK)
+        st = ihg_compare_job_step(j, &done);
+    ihg_compare_job_free(j);
     return st;
 }

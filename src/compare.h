@@ -43,4 +43,17 @@ void ihg_comparison_free(ihg_comparison *c);
 /* Fill c at the session's current point with the session's alpha. */
 int ihg_compare_run(ihg_session *s, ihg_comparison *c);
 
+/* The same in small units, so an interactive caller can redraw between
+ * them: one unit is one Hessian-vector product (a Neumann term, a CG
+ * iteration, a step of the CG reference), the exact solve or the
+ * eigenvalues.  Everything is allocated by _alloc.  The session must not
+ * be stepped while a job is running (it reads the current point). */
+typedef struct ihg_compare_job ihg_compare_job;
+ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c);
+int ihg_compare_job_step(ihg_compare_job *j, int *done);
+/* Stage (0 setup, 1 reference, 2 spectrum, 3 identity, 4 Neumann, 5 CG,
+ * 6 done) and, in stages 4 and 5, the current K. */
+int ihg_compare_job_stage(const ihg_compare_job *j, long *k);
+void ihg_compare_job_free(ihg_compare_job *j);
+
 #endif

@@ -866,6 +866,18 @@ const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s) { return s->hg; }
+
+const gsl_vector *ihg_session_partial_q(const ihg_session *s)
+{
+    if (s->phase != IHG_PHASE_SOLVE && s->phase != IHG_PHASE_HYPERGRAD)
+        return NULL;
+    return ihg_solver_q(s->solver);
+}
+
+const gsl_vector *ihg_session_v(const ihg_session *s)
+{
+    return s->phase == IHG_PHASE_SOLVE || s->phase == IHG_PHASE_HYPERGRAD ? s->v : NULL;
+}
 long ihg_session_outer(const ihg_session *s) { return s->outer; }
 long ihg_session_inner_total(const ihg_session *s) { return s->inner_total; }
 size_t ihg_session_history_len(const ihg_session *s) { return s->hist_len; }

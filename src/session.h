@@ -121,6 +121,10 @@ const ihg_model *ihg_session_model(const ihg_session *s);
 const ihg_dataset *ihg_session_dataset(const ihg_session *s);
 const gsl_vector *ihg_session_theta(const ihg_session *s);
 const gsl_vector *ihg_session_lambda(const ihg_session *s);
+/* During SOLVE and HYPERGRAD: the current approximation q of H^{-1} v
+ * (the partial Neumann sum or CG iterate), and v itself; NULL otherwise. */
+const gsl_vector *ihg_session_partial_q(const ihg_session *s);
+const gsl_vector *ihg_session_v(const ihg_session *s);
 /* The last hypergradient (zeros before the first). */
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s);
 long ihg_session_outer(const ihg_session *s);       /* records so far */
