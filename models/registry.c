@@ -17,6 +17,8 @@ extern const ihg_model_type ihg_model_quadratic_type;
 extern const ihg_model_type ihg_model_ridge_type;
 extern const ihg_model_type ihg_model_logistic_type;
 extern const ihg_model_type ihg_model_softmax_type;
+extern const ihg_model_type ihg_model_mlp_type;
+extern const ihg_model_type ihg_model_distill_type;
 
 /* Every family, in the order --help lists them, NULL-terminated. */
 const ihg_model_type *const ihg_model_types[] = {
@@ -24,8 +26,8 @@ const ihg_model_type *const ihg_model_types[] = {
     &ihg_model_ridge_type,
     &ihg_model_logistic_type,
     &ihg_model_softmax_type,
-    /* &ihg_model_mlp_type, */
-    /* &ihg_model_distill_type, */
+    &ihg_model_mlp_type,
+    &ihg_model_distill_type,
     NULL,
 };
 
