@@ -1089,6 +1089,14 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                        "missing required key model.kind (one of quadratic, "
                        "ridge, logistic, softmax, mlp, distill)");
     }
+    if (SEEN("data.images")) {
+        /* image data: the section's presence selects it, even without dir */
+        cfg->data.images = 1;
+        if (!cfg->data.images_mark.line) {
+            cfg->data.images_mark.line = SEEN("data.images")->line;
+            cfg->data.images_mark.column = SEEN("data.images")->col;
+        }
+    }
     if (cfg->data.file && cfg->data.train) {
         return fail_at(cx, SEEN("data.file"), IHG_EINVAL,
                        "data.file and data.train cannot both be given "

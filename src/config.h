@@ -65,7 +65,9 @@ typedef struct {
         /* data.synthetic.* (used when no file is given) */
         long syn_n, syn_n_val, syn_n_test, syn_d, syn_k;
         double syn_noise;
-        /* data.images.* (IDX reader, image experiments) */
+        /* data.images.* (IDX reader, image experiments); images = 1 when
+         * the section is given (the distill model also implies it) */
+        int images;
         char *images_dir;      /* NULL = /usr/share/datasets/fashion-mnist */
         ihg_mark images_mark;
         long images_n_train, images_n_val, images_n_test;

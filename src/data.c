@@ -37,6 +37,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "error.h"
+#include "idx.h"
 
 #define DATA_MAX_CELLS 100000000UL
 
@@ -429,10 +430,17 @@ int ihg_dataset_load(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
                              (int)task);
     file = cfg_file(cfg);
 
-    if (cfg->data.images_dir || cfg->data.images_mark.line) {
+    if (cfg->data.images || cfg->data.images_dir ||
+        (cfg->model.kind && strcmp(cfg->model.kind, "distill") == 0 &&
+         !cfg->data.train && !cfg->data.file)) {
+        /* IDX images (Fashion-MNIST by default); pixels scaled to [0, 1],
+         * no standardization */
         ihg_mark m = cfg->data.images_mark;
-        return ihg_error_at(IHG_EINVAL, file, m.line, m.column,
-                            "image data (IDX files) is not supported yet");
+        if (task != IHG_TASK_MULTICLASS)
+            return ihg_error_at(IHG_EINVAL, file, m.line, m.column,
+                                "image data (data.images) needs a classifier "
+                                "(softmax, mlp or distill)");
+        return ihg_idx_load_dataset(ds, cfg, rng);
     }
 
     if (cfg->data.train || cfg->data.val || cfg->data.test) {

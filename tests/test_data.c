@@ -483,7 +483,8 @@ static void test_files(void)
           "too few rows to split: %s", ihg_error_message());
     gsl_rng_free(r);
 
-    /* No data for the quadratic toy; images not yet. */
+    /* No data for the quadratic toy; images from a missing directory are
+     * a clear error (the IDX reader itself is tested in test_idx). */
     cfg_init(&cfg, tmpdir);
     st = ihg_dataset_load(&ds, &cfg, IHG_TASK_NONE, NULL);
     CHECK(st == IHG_OK && !ds.train && !ds.val && !ds.test && !ds.source,
@@ -492,10 +493,19 @@ static void test_files(void)
     cfg.data.images_dir = (char *)"fashion";
     cfg.data.images_mark.line = 5;
     cfg.data.images_mark.column = 3;
-    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_MULTICLASS, NULL);
-    CHECK(st != IHG_OK && strncmp(ihg_error_message(), "exp.yaml:5:3: ", 14) ==
-                              0,
-          "images: clear error: %s", ihg_error_message());
+    cfg.data.images = 1;
+    cfg.data.images_n_train = 10;
+    cfg.data.images_n_val = 5;
+    gsl_rng *ri = gsl_rng_alloc(gsl_rng_mt19937);
+    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_MULTICLASS, ri);
+    CHECK(st != IHG_OK && strstr(ihg_error_message(), "fashion") != NULL,
+          "images from a missing directory: clear error: %s", ihg_error_message());
+    ihg_dataset_free(&ds);
+    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_REGRESSION, ri);
+    CHECK(st != IHG_OK && strncmp(ihg_error_message(), "exp.yaml:5:3: ", 14) == 0,
+          "images for a regression model: error at the key: %s", ihg_error_message());
+    ihg_dataset_free(&ds);
+    gsl_rng_free(ri);
 }
 
 static void test_split(void)
