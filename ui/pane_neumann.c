@@ -26,6 +26,13 @@ static int no_comparison(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 {
     if (v->cmp)
         return 0;
+    if (v->cmp_progress) {
+        ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2 - 1, in.w - 2, IHG_ROLE_DIM,
+                        "comparing every method at this point:");
+        ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2, in.w - 2, IHG_ROLE_WARN,
+                        v->cmp_progress);
+        return 1;
+    }
     ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2 - 1, in.w - 2, IHG_ROLE_DIM,
                     "no comparison yet:");
     ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2, in.w - 2, IHG_ROLE_KEY,
@@ -35,14 +42,17 @@ static int no_comparison(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 
 void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char extra[96], rb[48], e1[16], e2[16], e3[16], e4[16];
+    char extra[128], rb[48], e1[16], e2[16], e3[16], e4[16];
     const ihg_comparison *c = v->cmp;
     ihg_series s[3];
     ihg_chart ch;
     ihg_rect in, plot;
     long K;
 
-    if (c && v->cmp_outer >= 0)
+    if (v->cmp_progress)
+        snprintf(extra, sizeof extra, "comparing: %s%s", v->cmp_progress,
+                 c ? " (showing the last)" : "");
+    else if (c && v->cmp_outer >= 0)
         snprintf(extra, sizeof extra, "vs %s @ outer %ld%s", ref_name(c, rb, sizeof rb),
                  v->cmp_outer, v->cmp_stale ? " (stale: c)" : "");
     else if (c)

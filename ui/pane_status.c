@@ -10,6 +10,10 @@
 
 static void phase_text(char *buf, size_t size, const ihg_view *v)
 {
+    if (v->cmp_progress) { /* the session waits for the comparison */
+        snprintf(buf, size, "comparing: %s", v->cmp_progress);
+        return;
+    }
     switch (v->phase) {
     case IHG_PHASE_INNER:
         if (v->prog_total > 0)
@@ -37,7 +41,7 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
 
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char phase[64], alpha[16], buf[400];
+    char phase[96], alpha[16], buf[400];
     /* narrow screens: tighter separators so K and alpha stay visible */
     const char *sep = r.w < 110 ? IHG_TXT(cv, "\xe2\x94\x82", "|")
                                 : IHG_TXT(cv, " \xe2\x94\x82 ", " | ");

@@ -85,6 +85,33 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         }
         line(&w, IHG_ROLE_NORMAL, "");
     }
+    if (v->n_qnorm > 0 && v->qnorm) {
+        /* the solve under way: each term's partial sum as it arrives */
+        long i, first;
+        int x, room;
+        snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %ld/%ld:",
+                 v->outer_done + 1,
+                 v->method == IHG_METHOD_CG ? "CG iteration" : "Neumann term",
+                 v->prog_done, v->prog_total);
+        line(&w, IHG_ROLE_TITLE, t);
+        snprintf(t, sizeof t, U(cv, "  " NRM "v" NRM " = %s   " NRM "q_%ld" NRM " = %s",
+                                "  |v| = %s   |q_%ld| = %s"),
+                 num(a, sizeof a, v->vnorm), v->n_qnorm,
+                 num(b, sizeof b, v->qnorm[v->n_qnorm - 1]));
+        line(&w, IHG_ROLE_NUMBER, t);
+        /* as many of the latest ||q_j|| as fit, oldest first */
+        room = w.in.w - 12;
+        first = v->n_qnorm - (room > 0 ? room / 10 : 1);
+        if (first < 0)
+            first = 0;
+        x = snprintf(t, sizeof t, U(cv, "  " NRM "q_j" NRM ": %s", "  |q_j|: %s"),
+                     first > 0 ? "... " : "");
+        for (i = first; i < v->n_qnorm && x > 0 && (size_t)x + 12 < sizeof t; i++)
+            x += snprintf(t + x, sizeof t - (size_t)x, "%s ",
+                          num(c, sizeof c, v->qnorm[i]));
+        line(&w, IHG_ROLE_NUMBER, t);
+        line(&w, IHG_ROLE_NORMAL, "");
+    }
     line(&w, IHG_ROLE_TITLE, "Implicit function theorem, at theta ~ theta*(lambda):");
     snprintf(t, sizeof t, "  %s", U(cv, "dL_V/d" LAM " = " PAR "L_V/" PAR LAM " " MIN " J" TRN " H" INV " " PAR "L_V/" PAR THE,
                                      "dL_V/dlambda = dL_V/dlambda(direct) - J^T H^-1 dL_V/dtheta"));
@@ -107,6 +134,12 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                  ihg_method_name(rec->method), rec->terms, rec->hvps,
                  rec->fallback ? " (H not PD: LU)" : "");
         line(&w, IHG_ROLE_DIM, t);
+        if (isfinite(v->last_compute_s)) {
+            /* the record's wall time includes the explorer's pauses */
+            snprintf(t, sizeof t, "  computed in %.2f ms (%.0f ms with the explorer's pauses)",
+                     v->last_compute_s * 1e3, rec->seconds * 1e3);
+            line(&w, IHG_ROLE_DIM, t);
+        }
     } else {
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
     }

@@ -6,6 +6,42 @@
 #include "layout.h"
 #include "view.h"
 
+void ihg_view_from_session(ihg_view *v, const ihg_session *s)
+{
+    const ihg_config *cfg = ihg_session_config(s);
+    const ihg_model *m = ihg_session_model(s);
+    v->name = cfg->name ? cfg->name : "experiment";
+    v->seed = cfg->seed;
+    v->model_kind = m->type->name;
+    v->P = m->P;
+    v->Hn = m->Hn;
+    v->exact_max = cfg->hypergrad.exact_max;
+    v->outer_done = ihg_session_outer(s);
+    v->outer_total = cfg->outer.steps;
+    v->inner_all = ihg_session_inner_total(s);
+    v->phase = ihg_session_phase(s);
+    v->phase_name = ihg_phase_name(v->phase);
+    ihg_session_progress(s, &v->prog_done, &v->prog_total);
+    v->method = ihg_session_method(s);
+    v->method_name = ihg_method_name(v->method);
+    v->terms = ihg_session_terms(s);
+    v->alpha = ihg_session_alpha(s);
+    v->stop_reason = ihg_session_message(s);
+    v->hist = ihg_session_history(s);
+    v->nhist = ihg_session_history_len(s);
+    v->lambda = ihg_session_lambda(s);
+    v->hypergrad = ihg_session_hypergrad(s);
+    v->theta = ihg_session_theta(s);
+}
+
+void ihg_view_available(const ihg_model *m, int *available)
+{
+    int i;
+    for (i = 0; i < IHG_PANE_COUNT; i++)
+        available[i] = 1;
+    available[IHG_PANE_2D] = m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL;
+}
+
 ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
                         ihg_pane_id id, const char *extra)
 {

@@ -1,16 +1,29 @@
 /* tui.c - the explorer's main loop.
  *
  * One thread, no blocking: keys are read with a short timeout, and between
- * reads the session is advanced one unit of work at a time (one inner
- * step, one Hessian-vector product, ...) for at most a few milliseconds, so
- * a key reaches the screen within one slice.  The screen is rendered into
- * a canvas and copied out only when something changed.
+ * reads either the session or a comparison job is advanced one unit of
+ * work at a time (one inner step, one Hessian-vector product, ...) for at
+ * most a slice of ~30 ms, so a key reaches the screen within one slice
+ * (plus the one unit under way).  The screen is rendered into a canvas and
+ * copied out only when something changed.
+ *
+ * A comparison (key c, and automatically after each hypergradient) is an
+ * ihg_compare_job.  It reads the session's current point, so the session
+ * is not stepped while one runs; it fills a second ihg_comparison, and the
+ * panes keep showing the previous one until the new one is complete.
+ *
+ * Time: the session's record.seconds is wall time from the start of the
+ * outer step to its hypergradient, which includes the explorer's pauses
+ * (pacing each Neumann term, drawing, a paused run).  The explorer times
+ * its own calls into the session and shows (and records) that compute
+ * time instead.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
 #include "tui.h"
 
 #include <curses.h>
+#include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +44,13 @@
 
 #define SLICE_SECONDS 0.030     /* work between key reads while running  */
 #define TERM_PACE_MS 30         /* pause after each Neumann/CG term shown */
-#define AUTO_COMPARE_MAX_MS 50.0 /* slower comparisons run on `c` only   */
+/* The automatic comparison after each hypergradient: only where the
+ * reference is the exact solve (P <= exact_max, at most 2000) and as long
+ * as no single unit of it (the exact solve, the eigenvalues) holds the
+ * screen longer than the key-to-screen budget; the total time does not
+ * matter any more, it no longer blocks. */
+#define AUTO_COMPARE_MAX_P 2000
+#define AUTO_COMPARE_UNIT_MS 100.0
 #define ALPHA_FACTOR 1.4142135623730951
 
 typedef struct {
@@ -50,9 +69,27 @@ typedef struct {
     char msg[600];
     int msg_role, msg_sticky;
 
-    ihg_comparison *cmp;
-    long cmp_kmax;
+    ihg_comparison *cmp;     /* shown (when cmp_valid)                  */
     int cmp_auto, cmp_valid;
+
+    /* the comparison under way (job NULL: none) */
+    ihg_compare_job *job;
+    ihg_comparison *job_cmp; /* being filled; swapped with cmp when done */
+    int job_from_key;
+    long job_outer;          /* where: outer step, or -1 current point  */
+    long job_units, job_ref_units;
+    double job_compute;      /* seconds inside ihg_compare_job_step     */
+    double job_longest;      /* the longest single unit, seconds        */
+    int job_longest_stage;
+    char job_text[64];
+
+    /* compute time of the outer step under way (seconds in the engine) */
+    double step_compute, hg_compute, last_compute;
+
+    /* ||q_j|| of the solve under way */
+    double *qnorm;
+    long n_qnorm, cap_qnorm;
+    double vnorm;
 
     double *lambda_path, *theta_path;
     size_t n_path, cap_path;
@@ -114,48 +151,137 @@ static void path_push(tui *t)
     t->n_path++;
 }
 
-/* ---- the comparison --------------------------------------------------- */
+/* ---- the comparison, one unit at a time ------------------------------ */
 
-static void compare_now(tui *t, int from_key)
+static const char *stage_text(tui *t, char *buf, size_t size)
+{
+    long k = 0;
+    long kmax = t->job_cmp ? t->job_cmp->kmax : 0;
+    int exact = t->cfg->hypergrad.exact_max >= 0 &&
+                t->model->P <= (size_t)t->cfg->hypergrad.exact_max;
+    switch (ihg_compare_job_stage(t->job, &k)) {
+    case 0: snprintf(buf, size, "v and the direct term"); break;
+    case 1:
+        if (exact)
+            snprintf(buf, size, "exact solve (P = %zu)", t->model->P);
+        else
+            snprintf(buf, size, "CG reference, %ld HVPs", t->job_ref_units);
+        break;
+    case 2: snprintf(buf, size, "eigenvalues of H"); break;
+    case 3: snprintf(buf, size, "identity"); break;
+    case 4: snprintf(buf, size, "Neumann K %ld/%ld", k, kmax); break;
+    case 5: snprintf(buf, size, "CG K %ld/%ld", k, kmax); break;
+    default: snprintf(buf, size, "done"); break;
+    }
+    return buf;
+}
+
+static const char *stage_name(int stage)
+{
+    static const char *const names[] = {"setup", "reference", "eigenvalues",
+                                        "identity", "Neumann term", "CG iteration",
+                                        "done"};
+    return stage >= 0 && stage <= 6 ? names[stage] : "?";
+}
+
+static void compare_cancel(tui *t)
+{
+    ihg_compare_job_free(t->job);
+    t->job = NULL;
+    t->dirty = 1;
+}
+
+/* Start a comparison at the session's current point (cancelling one under
+ * way).  It runs in compare_work's slices. */
+static void compare_start(tui *t, int from_key)
 {
     long kmax = t->cfg->hypergrad.compare_max;
-    double t0, ms;
     if (ihg_session_terms(t->s) > kmax)
         kmax = ihg_session_terms(t->s);
     if (kmax < 1)
         kmax = 1;
-    if (!t->cmp || t->cmp_kmax != kmax) {
-        ihg_comparison_free(t->cmp);
-        t->cmp = ihg_comparison_alloc(t->model->Hn, kmax);
-        t->cmp_kmax = kmax;
-        t->cmp_valid = 0;
-        if (!t->cmp) {
+    compare_cancel(t);
+    if (!t->job_cmp || t->job_cmp->kmax != kmax) {
+        ihg_comparison_free(t->job_cmp);
+        t->job_cmp = ihg_comparison_alloc(t->model->Hn, kmax);
+        if (!t->job_cmp) {
             say(t, IHG_ROLE_BAD, 0, "comparison: %s", ihg_error_message());
             return;
         }
     }
-    t0 = now();
-    if (ihg_compare_run(t->s, t->cmp) != IHG_OK) {
-        t->cmp_valid = 0;
-        say(t, IHG_ROLE_BAD, 0, "comparison failed: %s", ihg_error_message());
+    t->job = ihg_compare_job_alloc(t->s, t->job_cmp);
+    if (!t->job) {
+        say(t, IHG_ROLE_BAD, 0, "comparison: %s", ihg_error_message());
         return;
     }
-    ms = (now() - t0) * 1e3;
+    t->job_from_key = from_key;
+    t->job_units = t->job_ref_units = 0;
+    t->job_compute = t->job_longest = 0;
+    t->job_longest_stage = 0;
+    /* -1: "the current point" (not where --batch --compare looks) */
+    t->job_outer = ihg_session_phase(t->s) == IHG_PHASE_UPDATE
+                       ? ihg_session_outer(t->s) + 1
+                       : -1;
+    t->dirty = 1;
+}
+
+static void compare_finish(tui *t)
+{
+    ihg_comparison *shown = t->cmp;
+    double ms = t->job_compute * 1e3, longest = t->job_longest * 1e3;
+    int stage = t->job_longest_stage;
+    t->cmp = t->job_cmp;
+    t->job_cmp = shown; /* the next job reuses the old one */
     t->cmp_valid = 1;
     t->v.cmp_stale = 0;
     t->v.cmp_ms = ms;
-    /* -1: "the current point" (not where --batch --compare looks) */
-    t->v.cmp_outer = ihg_session_phase(t->s) == IHG_PHASE_UPDATE
-                         ? ihg_session_outer(t->s) + 1
-                         : -1;
-    if (ms > AUTO_COMPARE_MAX_MS && t->cmp_auto) {
+    t->v.cmp_outer = t->job_outer;
+    compare_cancel(t);
+    if (t->cmp_auto && longest > AUTO_COMPARE_UNIT_MS) {
         t->cmp_auto = 0;
         say(t, IHG_ROLE_WARN, 0,
-            "the comparison took %.0f ms: it now runs only when you press c", ms);
-    } else if (from_key) {
-        say(t, IHG_ROLE_GOOD, 0, "compared at the current point in %.1f ms", ms);
+            "the comparison's %s took %.0f ms in one piece: it now runs only when you "
+            "press c", stage_name(stage), longest);
+    } else if (t->job_from_key) {
+        say(t, IHG_ROLE_GOOD, 0,
+            "compared at the current point in %.1f ms (%ld units, longest %.1f ms)", ms,
+            t->job_units, longest);
     }
+}
+
+/* One slice of the comparison.  A slice also ends where the stage changes,
+ * so that the screen names a long unit (the exact solve) before it runs. */
+static void compare_work(tui *t)
+{
+    double t0 = now();
     t->dirty = 1;
+    while (t->job) {
+        long k;
+        int done = 0, st, stage = ihg_compare_job_stage(t->job, &k), next;
+        double u0 = now(), dt;
+        st = ihg_compare_job_step(t->job, &done);
+        dt = now() - u0;
+        t->job_compute += dt;
+        t->job_units++;
+        if (stage == 1)
+            t->job_ref_units++;
+        if (dt > t->job_longest) {
+            t->job_longest = dt;
+            t->job_longest_stage = stage;
+        }
+        if (st != IHG_OK) {
+            compare_cancel(t);
+            say(t, IHG_ROLE_BAD, 0, "comparison failed: %s", ihg_error_message());
+            return;
+        }
+        if (done) {
+            compare_finish(t);
+            return;
+        }
+        next = ihg_compare_job_stage(t->job, &k);
+        if (next != stage || now() - t0 >= SLICE_SECONDS)
+            return;
+    }
 }
 
 /* ---- the record file --------------------------------------------------- */
@@ -163,11 +289,16 @@ static void compare_now(tui *t, int from_key)
 static void record_last(tui *t)
 {
     size_t n = ihg_session_history_len(t->s);
+    ihg_record r;
     if (!t->rec || n == 0)
         return;
+    /* the engine's wall time includes the explorer's pauses: record the
+     * time spent in the engine instead */
+    r = ihg_session_history(t->s)[n - 1];
+    if (isfinite(t->last_compute))
+        r.seconds = t->last_compute;
     ihg_json_begin_object(&t->json);
-    ihg_json_record(&t->json, &ihg_session_history(t->s)[n - 1], t->classifier,
-                    t->has_test);
+    ihg_json_record(&t->json, &r, t->classifier, t->has_test);
     ihg_json_end_object(&t->json);
     if (ihg_json_write_line(&t->json, t->rec) != 0) {
         say(t, IHG_ROLE_BAD, 1, "cannot write the --record file: recording stopped");
@@ -186,28 +317,66 @@ static void stopped(tui *t)
         ihg_session_message(t->s));
 }
 
+static void qnorm_push(tui *t)
+{
+    const gsl_vector *q = ihg_session_partial_q(t->s), *v = ihg_session_v(t->s);
+    if (!q)
+        return;
+    if (t->n_qnorm == t->cap_qnorm) {
+        long cap = t->cap_qnorm ? 2 * t->cap_qnorm : 64;
+        double *a = realloc(t->qnorm, (size_t)cap * sizeof *a);
+        if (!a)
+            return;
+        t->qnorm = a;
+        t->cap_qnorm = cap;
+    }
+    if (t->n_qnorm == 0)
+        t->vnorm = v ? gsl_blas_dnrm2(v) : NAN;
+    t->qnorm[t->n_qnorm++] = gsl_blas_dnrm2(q);
+}
+
+/* Book-keeping after any call into the session that took dt seconds:
+ * compute time, the record file, the 2-D path, the live ||q_j||. */
+static void after_step(tui *t, unsigned ev, double dt)
+{
+    t->step_compute += dt;
+    if (ev & IHG_EV_INNER_DONE)
+        t->n_qnorm = 0;
+    if (ev & IHG_EV_SOLVE_TERM)
+        qnorm_push(t);
+    if (ev & IHG_EV_HYPERGRAD)
+        t->hg_compute = t->step_compute;
+    if (ev & IHG_EV_OUTER_DONE) {
+        t->last_compute = t->hg_compute;
+        t->step_compute = 0;
+        t->n_qnorm = 0;
+        record_last(t);
+        path_push(t);
+    }
+}
+
 /* One unit of work; returns the events.  Handles records, comparison
  * points, divergence and the end of the run. */
 static unsigned step_one(tui *t)
 {
     unsigned ev = 0;
     int st;
+    double t0;
     if (ihg_session_finished(t->s))
         return IHG_EV_FINISHED;
+    t0 = now();
     st = ihg_session_step(t->s, 1, &ev);
+    after_step(t, ev, now() - t0);
     t->dirty = 1;
-    if (ev & IHG_EV_OUTER_DONE) {
-        record_last(t);
-        path_push(t);
-    }
     if (st != IHG_OK || ihg_session_phase(t->s) == IHG_PHASE_STOPPED) {
         stopped(t);
         return ev | IHG_EV_STOPPED;
     }
     /* compare where --batch --compare does: hypergradient known, lambda
-     * not yet updated */
-    if (ihg_session_phase(t->s) == IHG_PHASE_UPDATE && t->cmp_auto)
-        compare_now(t, 0);
+     * not yet updated; the session waits until the job is done */
+    if ((ev & IHG_EV_HYPERGRAD) && ihg_session_phase(t->s) == IHG_PHASE_UPDATE &&
+        t->cmp_auto)
+        compare_start(t, 0);
     if (ihg_session_phase(t->s) == IHG_PHASE_DONE) {
         t->running = 0;
         t->outer_pending = 0;
@@ -222,7 +391,7 @@ static unsigned step_one(tui *t)
 static int work(tui *t)
 {
     double t0 = now();
-    while ((t->running || t->outer_pending) && now() - t0 < SLICE_SECONDS) {
+    while ((t->running || t->outer_pending) && !t->job && now() - t0 < SLICE_SECONDS) {
         unsigned ev = step_one(t);
         if (ev & (IHG_EV_STOPPED | IHG_EV_FINISHED))
             return 0;
@@ -242,33 +411,19 @@ static void fill_view(tui *t)
 {
     ihg_view *v = &t->v;
     const ihg_config *cfg = t->cfg;
-    v->name = cfg->name ? cfg->name : "experiment";
-    v->seed = cfg->seed;
-    v->model_kind = t->model->type->name;
-    v->P = t->model->P;
-    v->Hn = t->model->Hn;
-    v->exact_max = cfg->hypergrad.exact_max;
-    v->outer_done = ihg_session_outer(t->s);
-    v->outer_total = cfg->outer.steps;
-    v->inner_all = ihg_session_inner_total(t->s);
-    v->phase = ihg_session_phase(t->s);
-    v->phase_name = ihg_phase_name(v->phase);
-    ihg_session_progress(t->s, &v->prog_done, &v->prog_total);
-    v->method = ihg_session_method(t->s);
-    v->method_name = ihg_method_name(v->method);
-    v->terms = ihg_session_terms(t->s);
-    v->alpha = ihg_session_alpha(t->s);
+    ihg_view_from_session(v, t->s);
     v->running = t->running || t->outer_pending;
     v->message = t->msg;
     v->message_role = t->msg_role;
-    v->stop_reason = ihg_session_message(t->s);
-    v->hist = ihg_session_history(t->s);
-    v->nhist = ihg_session_history_len(t->s);
-    v->lambda = ihg_session_lambda(t->s);
-    v->hypergrad = ihg_session_hypergrad(t->s);
-    v->theta = ihg_session_theta(t->s);
     v->cmp = t->cmp_valid ? t->cmp : NULL;
     v->cmp_auto = t->cmp_auto;
+    v->cmp_progress = t->job ? stage_text(t, t->job_text, sizeof t->job_text) : NULL;
+    v->qnorm = t->qnorm;
+    v->n_qnorm = v->phase == IHG_PHASE_SOLVE || v->phase == IHG_PHASE_HYPERGRAD
+                     ? t->n_qnorm
+                     : 0;
+    v->vnorm = t->vnorm;
+    v->last_compute_s = t->last_compute;
     if (t->avail[IHG_PANE_2D]) {
         v->model = (ihg_model *)t->model; /* its workspace is scratch */
         v->ds = ihg_session_dataset(t->s);
@@ -299,6 +454,10 @@ static void draw(tui *t)
 
 static void reset(tui *t)
 {
+    compare_cancel(t);
+    t->step_compute = t->hg_compute = 0;
+    t->last_compute = NAN;
+    t->n_qnorm = 0;
     if (ihg_session_reset(t->s) != IHG_OK) {
         say(t, IHG_ROLE_BAD, 1, "reset failed: %s", ihg_error_message());
         return;
@@ -309,7 +468,7 @@ static void reset(tui *t)
     path_push(t);
     say(t, IHG_ROLE_GOOD, 0, "reset to the start (seed %lu)", t->cfg->seed);
     if (t->cmp_auto)
-        compare_now(t, 0);
+        compare_start(t, 0);
 }
 
 static long terms_step(long K, int up)
@@ -320,19 +479,19 @@ static long terms_step(long K, int up)
     return up ? K + d : K - d;
 }
 
-static void settings_changed(tui *t, const char *what)
+static void settings_changed(tui *t, const char *what, int was_comparing_for_key)
 {
     if (t->msg_sticky && ihg_session_phase(t->s) != IHG_PHASE_STOPPED)
         t->msg_sticky = 0;
     say(t, IHG_ROLE_GOOD, 0, "%s: method %s, K = %ld, alpha = %.4g", what,
         ihg_method_name(ihg_session_method(t->s)), ihg_session_terms(t->s),
         ihg_session_alpha(t->s));
-    if (t->cmp_valid || t->cmp_auto) {
-        if (t->cmp_auto)
-            compare_now(t, 0);
-        else
-            t->v.cmp_stale = 1;
-    }
+    /* a comparison under way was cancelled (it read the old settings):
+     * start again with the new ones when it is wanted */
+    if (t->cmp_auto || was_comparing_for_key)
+        compare_start(t, was_comparing_for_key);
+    else if (t->cmp_valid)
+        t->v.cmp_stale = 1;
 }
 
 static void focus_pane(tui *t, int id)
@@ -369,6 +528,7 @@ static void cycle_focus(tui *t, int dir)
 static void handle(tui *t, ihg_key k)
 {
     ihg_session *s = t->s;
+    int for_key = t->job && t->job_from_key;
     t->dirty = 1;
     if (k.action == IHG_ACT_RESIZE || k.action == IHG_ACT_REDRAW) {
         clearok(curscr, TRUE);
@@ -401,14 +561,16 @@ static void handle(tui *t, ihg_key k)
             break;
         }
         t->running = 0;
+        if (t->job) { /* the point moves: the comparison would be stale */
+            compare_cancel(t);
+            say(t, IHG_ROLE_WARN, 0, "comparison cancelled: the inner step moved theta");
+        }
         {
             unsigned ev = 0;
+            double t0 = now();
             int st = ihg_session_inner_step(s, &ev);
+            after_step(t, ev, now() - t0);
             t->v.cmp_stale = t->cmp_valid;
-            if (ev & IHG_EV_OUTER_DONE) {
-                record_last(t);
-                path_push(t);
-            }
             if (st != IHG_OK || ihg_session_phase(s) == IHG_PHASE_STOPPED)
                 stopped(t);
         }
@@ -424,39 +586,50 @@ static void handle(tui *t, ihg_key k)
     case IHG_ACT_TERMS_DOWN:
     case IHG_ACT_TERMS_UP: {
         long K = terms_step(ihg_session_terms(s), k.action == IHG_ACT_TERMS_UP);
+        compare_cancel(t);
         if (K < 0 || ihg_session_set_terms(s, K) != IHG_OK)
             say(t, IHG_ROLE_WARN, 0, "K stays %ld: %s", ihg_session_terms(s),
                 K < 0 ? "it cannot be negative" : ihg_error_message());
         else
-            settings_changed(t, k.action == IHG_ACT_TERMS_UP ? "more terms" : "fewer terms");
+            settings_changed(t, k.action == IHG_ACT_TERMS_UP ? "more terms" : "fewer terms",
+                             for_key);
         break;
     }
     case IHG_ACT_ALPHA_DOWN:
     case IHG_ACT_ALPHA_UP: {
         double a = ihg_session_alpha(s);
+        compare_cancel(t);
         a = k.action == IHG_ACT_ALPHA_UP ? a * ALPHA_FACTOR : a / ALPHA_FACTOR;
         if (ihg_session_set_alpha(s, a) != IHG_OK)
             say(t, IHG_ROLE_WARN, 0, "alpha stays %.4g: %s", ihg_session_alpha(s),
                 ihg_error_message());
         else
-            settings_changed(t, k.action == IHG_ACT_ALPHA_UP ? "larger alpha" : "smaller alpha");
+            settings_changed(t, k.action == IHG_ACT_ALPHA_UP ? "larger alpha" : "smaller alpha",
+                             for_key);
         break;
     }
     case IHG_ACT_METHOD: {
         int i;
         ihg_method m = ihg_session_method(s);
+        compare_cancel(t);
         for (i = 0; i < IHG_METHOD_COUNT; i++) {
             m = (ihg_method)((m + 1) % IHG_METHOD_COUNT);
             if (ihg_session_set_method(s, m) == IHG_OK)
                 break;
         }
-        settings_changed(t, "method");
+        settings_changed(t, "method", for_key);
         break;
     }
     case IHG_ACT_COMPARE:
-        say(t, IHG_ROLE_WARN, 0, "comparing every method at the current point ...");
-        draw(t);
-        compare_now(t, 1);
+        if (t->job && t->job_from_key) {
+            say(t, IHG_ROLE_WARN, 0, "already comparing (%s): keys stay live, q quits",
+                stage_text(t, t->job_text, sizeof t->job_text));
+            break;
+        }
+        compare_start(t, 1); /* also takes over an automatic one */
+        if (t->job)
+            say(t, IHG_ROLE_WARN, 0,
+                "comparing every method at the current point ... (keys stay live)");
         break;
     case IHG_ACT_LOG: t->v.log_y = !t->v.log_y; break;
     case IHG_ACT_RESET: reset(t); break;
@@ -490,7 +663,7 @@ static void handle(tui *t, ihg_key k)
 int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
 {
     tui t;
-    int ascii = opt && opt->ascii, theme, i, paced = 0;
+    int ascii = opt && opt->ascii, theme, paced = 0;
 
     memset(&t, 0, sizeof t);
     t.cfg = cfg;
@@ -521,14 +694,13 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         }
     }
     ihg_json_init(&t.json);
-    for (i = 0; i < IHG_PANE_COUNT; i++)
-        t.avail[i] = 1;
-    t.avail[IHG_PANE_2D] = t.model->P == 2 && t.model->Hn <= 2 &&
-                           t.model->type->solve_inner != NULL;
+    ihg_view_available(t.model, t.avail);
     t.v.zoom = -1;
     t.v.focus = IHG_PANE_LOSS;
     t.v.log_y = 1;
-    t.cmp_auto = t.model->P <= 200;
+    t.cmp_auto = t.model->P <= AUTO_COMPARE_MAX_P && cfg->hypergrad.exact_max >= 0 &&
+                 t.model->P <= (size_t)cfg->hypergrad.exact_max;
+    t.last_compute = NAN;
     path_push(&t);
 
     if (ihg_crt_init(t.theme, opt && opt->no_color, &ascii) != 0) {
@@ -545,7 +717,7 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
             ihg_crt_fatal("out of memory for a %dx%d screen", w, h);
     }
     if (t.cmp_auto)
-        compare_now(&t, 0);
+        compare_start(&t, 0);
     say(&t, IHG_ROLE_DIM, 0,
         "%s: P = %zu parameters, %zu hyperparameters.  space plays, o steps, ? helps",
         t.model->type->name, t.model->P, t.model->Hn);
@@ -556,7 +728,8 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         if (t.dirty || paced)
             draw(&t);
         /* wait for a key: briefly when busy (or pacing a solve) */
-        wtimeout(stdscr, paced ? TERM_PACE_MS : (t.running || t.outer_pending) ? 0 : 100);
+        wtimeout(stdscr, paced ? TERM_PACE_MS
+                               : (t.running || t.outer_pending || t.job) ? 0 : 100);
         r = wget_wch(stdscr, &wch);
         paced = 0;
         while (r != ERR && !t.quit) {
@@ -566,7 +739,9 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         }
         if (t.quit)
             break;
-        if (t.running || t.outer_pending)
+        if (t.job)
+            compare_work(&t);
+        else if (t.running || t.outer_pending)
             paced = work(&t);
     }
 
@@ -574,7 +749,10 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     if (t.rec && fclose(t.rec) != 0)
         perror(opt->record);
     ihg_json_free(&t.json);
+    ihg_compare_job_free(t.job);
+    ihg_comparison_free(t.job_cmp);
     ihg_comparison_free(t.cmp);
+    free(t.qnorm);
     ihg_canvas_free(t.cv);
     free(t.lambda_path);
     free(t.theta_path);

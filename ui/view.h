@@ -55,6 +55,18 @@ typedef struct {
     int cmp_stale;                 /* settings or point changed since   */
     double cmp_ms;                 /* how long it took                  */
     int cmp_auto;                  /* recomputed after each outer step  */
+    const char *cmp_progress;      /* a comparison is running: "Neumann K
+                                      12/30" etc.; NULL otherwise        */
+
+    /* the solve in progress (SOLVE and HYPERGRAD phases; n_qnorm 0 else):
+     * ||q_j|| of the partial sums so far, oldest first, j = 1..n_qnorm */
+    const double *qnorm;
+    long n_qnorm;
+    double vnorm;                  /* ||v|| = ||dL_V/dtheta|| of that solve */
+
+    /* compute time of the last outer step without the explorer's pauses
+     * (NaN: unknown); the record's own `seconds` is wall time */
+    double last_compute_s;
 
     /* the 2-D view (quadratic model only; model NULL otherwise) */
     ihg_model *model;
@@ -72,6 +84,13 @@ typedef struct {
     int help;                      /* help overlay shown                */
     int theme_contrast;            /* for the legend text only          */
 } ihg_view;
+
+/* Fill the fields that come straight from the session (experiment,
+ * progress, settings, history, the current point).  Display state, the
+ * message, the comparison and the 2-D paths are the caller's. */
+void ihg_view_from_session(ihg_view *v, const ihg_session *s);
+/* Which panes exist for this model (the 2-D view: quadratic only). */
+void ihg_view_available(const ihg_model *m, int *available);
 
 /* Panes: each draws its frame (title, focus) and its content in r. */
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
