@@ -213,6 +213,12 @@ int ihg_crt_init(ihg_theme theme, int no_color, int *ascii)
 
     if (nc && *nc)
         no_color = 1;
+    ihg_crt_styles(theme, no_color);
+    return 0;
+}
+
+void ihg_crt_styles(ihg_theme theme, int no_color)
+{
     crt_colors = !no_color && has_colors();
     if (crt_colors) {
         start_color();
@@ -221,7 +227,6 @@ int ihg_crt_init(ihg_theme theme, int no_color, int *ascii)
             crt_colors = 0;
     }
     ihg_crt_set_theme(no_color ? IHG_THEME_MONO : theme);
-    return 0;
 }
 
 void ihg_crt_size(int *w, int *h)

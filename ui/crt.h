@@ -35,6 +35,11 @@ void ihg_crt_done(void);
 void ihg_crt_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/* Colours and attributes for the current curses screen (part of
+ * ihg_crt_init; on its own for a screen made elsewhere, e.g. the frame
+ * benchmark's newterm() on /dev/null). */
+void ihg_crt_styles(ihg_theme theme, int no_color);
+
 /* Switch theme at run time (mono when colours are unavailable). */
 void ihg_crt_set_theme(ihg_theme theme);
 ihg_theme ihg_crt_theme(void);

@@ -1,0 +1,479 @@
+/* bench_ui.c - `make bench` figures for the explorer (a program that prints
+ * figures, not a test: the machine may be shared).
+ *
+ * (a) Frames: the time to render a whole 200x60 frame into the in-memory
+ *     canvas, and separately to paint that canvas through ncurses into a
+ *     newterm() screen writing to /dev/null (a full repaint, and an
+ *     incremental one between two frames that differ), median over at least
+ *     50 frames.  Goal: render <= 5 ms median.  The views are real: each
+ *     experiment after a few outer steps and a comparison.
+ * (b) Units: each experiment (the experiments directory, or the FILEs given) and
+ *     the built-in lesson is run to the end through ihg_session_step(s, 1)
+ *     one unit at a time, and after every hypergradient (where the explorer
+ *     starts its automatic comparison) the comparison job one unit at a
+ *     time.  Printed: the number of units, the median and the longest single
+ *     unit, with the phase or stage it was in, for the session and the
+ *     comparison separately.  Goal: no unit over 50 ms.
+ *
+ * Usage: ihgtui-bench-ui [--frames-only] [--outer N] [FILE.yaml]...
+ * Without FILEs: every .yaml file in $top_srcdir/experiments (default ".").
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define _POSIX_C_SOURCE 200809L
+#include "ihg_autoconf.h"
+
+#include <curses.h>
+#include <glob.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "config.h"
+#include "error.h"
+#include "session.h"
+#include "timer.h"
+
+#include "canvas.h"
+#include "crt.h"
+#include "layout.h"
+#include "view.h"
+
+#define FRAMES 60
+#define FRAME_W 200
+#define FRAME_H 60
+#define FRAME_GOAL_MS 5.0
+#define UNIT_GOAL_MS 50.0
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(t, n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static int load(ihg_config *cfg, const char *path, long outer)
+{
+    char set[64];
+    char *overrides[2] = {NULL, NULL};
+    int st;
+    if (outer > 0) {
+        snprintf(set, sizeof set, "outer.steps=%ld", outer);
+        overrides[0] = set;
+    }
+    st = path ? ihg_config_load(cfg, path, overrides)
+              : ihg_config_load_string(cfg, "<built-in>", ihg_default_experiment,
+                                       strlen(ihg_default_experiment), overrides);
+    if (st != IHG_OK) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_config_free(cfg);
+    }
+    return st;
+}
+
+static const char *short_name(const char *path)
+{
+    const char *b;
+    if (!path)
+        return "(built-in lesson)";
+    b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static long compare_kmax(ihg_session *s, const ihg_config *cfg)
+{
+    long kmax = cfg->hypergrad.compare_max;
+    if (ihg_session_terms(s) > kmax)
+        kmax = ihg_session_terms(s);
+    return kmax < 1 ? 1 : kmax;
+}
+
+/* ---- (a) frames ---------------------------------------------------------- */
+
+typedef struct {
+    ihg_view v;
+    int avail[IHG_PANE_COUNT];
+    double *lpath, *tpath;
+    ihg_comparison *cmp;
+    ihg_session *s;
+    ihg_config cfg;
+} frame_src;
+
+static void frame_src_free(frame_src *f)
+{
+    free(f->lpath);
+    free(f->tpath);
+    ihg_comparison_free(f->cmp);
+    ihg_session_free(f->s);
+    ihg_config_free(&f->cfg);
+}
+
+/* A view as the explorer would show it after a few outer steps, with a
+ * comparison (when P allows the exact reference) and, for the quadratic,
+ * the 2-D paths. */
+static int frame_src_init(frame_src *f, const char *path)
+{
+    const ihg_model *m;
+    size_t n = 0, hn;
+    long steps = 5, i;
+    memset(f, 0, sizeof *f);
+    if (load(&f->cfg, path, 0) != IHG_OK)
+        return -1;
+    f->s = ihg_session_alloc(&f->cfg);
+    if (!f->s) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_config_free(&f->cfg);
+        return -1;
+    }
+    m = ihg_session_model(f->s);
+    hn = m->Hn;
+    f->lpath = calloc((size_t)(steps + 1) * hn, sizeof *f->lpath);
+    f->tpath = calloc((size_t)(steps + 1) * 2, sizeof *f->tpath);
+    for (i = 0; i < steps && !ihg_session_finished(f->s); i++) {
+        if (m->P == 2 && hn <= 2 && f->lpath && f->tpath) {
+            size_t j;
+            for (j = 0; j < hn; j++)
+                f->lpath[n * hn + j] = gsl_vector_get(ihg_session_lambda(f->s), j);
+            f->tpath[2 * n] = gsl_vector_get(ihg_session_theta(f->s), 0);
+            f->tpath[2 * n + 1] = gsl_vector_get(ihg_session_theta(f->s), 1);
+            n++;
+        }
+        ihg_session_outer_step(f->s, NULL);
+    }
+    if (f->cfg.hypergrad.exact_max >= 0 && m->P <= (size_t)f->cfg.hypergrad.exact_max) {
+        f->cmp = ihg_comparison_alloc(hn, compare_kmax(f->s, &f->cfg));
+        if (f->cmp && ihg_compare_run(f->s, f->cmp) != IHG_OK) {
+            ihg_comparison_free(f->cmp);
+            f->cmp = NULL;
+        }
+    }
+    ihg_view_available(m, f->avail);
+    ihg_view_from_session(&f->v, f->s);
+    f->v.message = "";
+    f->v.cmp = f->cmp;
+    f->v.cmp_outer = -1;
+    f->v.cmp_auto = 1;
+    f->v.last_compute_s = NAN;
+    f->v.log_y = 1;
+    f->v.zoom = -1;
+    f->v.focus = IHG_PANE_LOSS;
+    if (f->avail[IHG_PANE_2D]) {
+        f->v.model = (ihg_model *)m;
+        f->v.ds = ihg_session_dataset(f->s);
+        f->v.lambda_path = f->lpath;
+        f->v.n_lambda_path = n;
+        f->v.theta_path = f->tpath;
+        f->v.n_theta_path = n;
+        f->v.target = f->cfg.model.t;
+    }
+    return 0;
+}
+
+/* median render time (ms) over FRAMES frames */
+static double time_render(ihg_canvas *cv, frame_src *f)
+{
+    double t[FRAMES];
+    int i;
+    ihg_render(cv, &f->v, f->avail); /* warm up */
+    for (i = 0; i < FRAMES; i++) {
+        double t0 = ihg_now();
+        f->v.focus = i % 2 ? IHG_PANE_HYPER : IHG_PANE_LOSS;
+        ihg_render(cv, &f->v, f->avail);
+        t[i] = (ihg_now() - t0) * 1e3;
+    }
+    return median(t, FRAMES);
+}
+
+/* ncurses on /dev/null: SCREEN or NULL */
+static SCREEN *paint_screen(FILE **out, FILE **in)
+{
+    SCREEN *sc;
+    char cols[16], lines[16];
+    *out = fopen("/dev/null", "w");
+    *in = fopen("/dev/null", "r");
+    if (!*out || !*in)
+        return NULL;
+    snprintf(cols, sizeof cols, "%d", FRAME_W);
+    snprintf(lines, sizeof lines, "%d", FRAME_H);
+    setenv("COLUMNS", cols, 1);
+    setenv("LINES", lines, 1);
+    sc = newterm("xterm-256color", *out, *in);
+    if (!sc)
+        sc = newterm("xterm", *out, *in);
+    if (!sc)
+        return NULL;
+    set_term(sc);
+    ihg_crt_styles(IHG_THEME_DEFAULT, 0);
+    return sc;
+}
+
+/* median ms of painting: full repaints (clearok), then incremental ones
+ * alternating between two different frames */
+static void time_paint(ihg_canvas *a, ihg_canvas *b, double *full, double *incr)
+{
+    double t[FRAMES];
+    int i;
+    for (i = 0; i < FRAMES; i++) {
+        double t0 = ihg_now();
+        clearok(curscr, TRUE);
+        ihg_crt_blit(i % 2 ? b : a);
+        t[i] = (ihg_now() - t0) * 1e3;
+    }
+    *full = median(t, FRAMES);
+    for (i = 0; i < FRAMES; i++) {
+        double t0 = ihg_now();
+        ihg_crt_blit(i % 2 ? b : a);
+        t[i] = (ihg_now() - t0) * 1e3;
+    }
+    *incr = median(t, FRAMES);
+}
+
+static int bench_frames(char **files, int nfiles)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    ihg_canvas *cv2 = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    FILE *out = NULL, *in = NULL;
+    SCREEN *sc;
+    int i, worst_ok = 1;
+    if (!cv || !cv2)
+        return 1;
+    sc = paint_screen(&out, &in);
+    printf("Frames at %dx%d, median of %d (goal: render <= %.0f ms)\n", FRAME_W, FRAME_H,
+           FRAMES, FRAME_GOAL_MS);
+    printf("  %-28s %10s %12s %12s\n", "experiment", "render ms", "paint full", "paint diff");
+    for (i = -1; i < nfiles; i++) {
+        frame_src f;
+        double r, full = NAN, incr = NAN;
+        const char *path = i < 0 ? NULL : files[i];
+        if (frame_src_init(&f, path) != 0)
+            continue;
+        r = time_render(cv, &f);
+        if (sc) {
+            ihg_render(cv, &f.v, f.avail);
+            f.v.focus = IHG_PANE_THEORY;
+            f.v.outer_done++; /* a frame that differs a little */
+            ihg_render(cv2, &f.v, f.avail);
+            time_paint(cv, cv2, &full, &incr);
+        }
+        printf("  %-28s %10.3f %12.3f %12.3f%s\n", short_name(path), r, full, incr,
+               r <= FRAME_GOAL_MS ? "" : "  over the goal");
+        if (!(r <= FRAME_GOAL_MS))
+            worst_ok = 0;
+        frame_src_free(&f);
+    }
+    if (sc) {
+        endwin();
+        delscreen(sc);
+    } else {
+        printf("  (ncurses paint skipped: no terminfo for xterm)\n");
+    }
+    if (out)
+        fclose(out);
+    if (in)
+        fclose(in);
+    printf("  paint: ncurses into newterm() on /dev/null (terminal time not included);\n"
+           "  full = clearok repaint of every cell, diff = two frames that differ\n");
+    printf("  render goal %s\n\n", worst_ok ? "met" : "NOT met");
+    ihg_canvas_free(cv);
+    ihg_canvas_free(cv2);
+    return 0;
+}
+
+/* ---- (b) units ----------------------------------------------------------- */
+
+typedef struct {
+    double *t;
+    size_t n, cap;
+    double longest;
+    char where[48];
+} unit_times;
+
+static void ut_add(unit_times *u, double dt, const char *where)
+{
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 1024;
+        double *a = realloc(u->t, cap * sizeof *a);
+        if (!a)
+            return;
+        u->t = a;
+        u->cap = cap;
+    }
+    u->t[u->n++] = dt;
+    if (dt > u->longest) {
+        u->longest = dt;
+        snprintf(u->where, sizeof u->where, "%s", where);
+    }
+}
+
+static const char *stage_name(int stage, int exact)
+{
+    switch (stage) {
+    case 0: return "setup";
+    case 1: return exact ? "exact solve" : "CG reference";
+    case 2: return "eigenvalues";
+    case 3: return "identity";
+    case 4: return "Neumann term";
+    case 5: return "CG iteration";
+    default: return "done";
+    }
+}
+
+static void phase_where(char *buf, size_t size, ihg_session *s, long outer)
+{
+    ihg_phase p = ihg_session_phase(s);
+    if (p == IHG_PHASE_SOLVE)
+        snprintf(buf, size, "solve (%s), outer %ld", ihg_method_name(ihg_session_method(s)),
+                 outer);
+    else
+        snprintf(buf, size, "%s, outer %ld", ihg_phase_name(p), outer);
+}
+
+static int bench_units(const char *path, long outer_cap, int *all_ok)
+{
+    ihg_config cfg;
+    ihg_session *s;
+    ihg_comparison *cmp = NULL;
+    unit_times su, cu;
+    double total_s = 0, total_c = 0, ms_s, ms_c, med_s, med_c;
+    long comparisons = 0;
+    int exact, stopped = 0;
+    char where[48];
+
+    if (load(&cfg, path, outer_cap) != IHG_OK)
+        return 1;
+    s = ihg_session_alloc(&cfg);
+    if (!s) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    memset(&su, 0, sizeof su);
+    memset(&cu, 0, sizeof cu);
+    exact = cfg.hypergrad.exact_max >= 0 &&
+            ihg_session_model(s)->P <= (size_t)cfg.hypergrad.exact_max;
+    cmp = ihg_comparison_alloc(ihg_session_model(s)->Hn, compare_kmax(s, &cfg));
+    while (!ihg_session_finished(s)) {
+        unsigned ev = 0;
+        int st;
+        double t0, dt;
+        phase_where(where, sizeof where, s, ihg_session_outer(s) + 1);
+        t0 = ihg_now();
+        st = ihg_session_step(s, 1, &ev);
+        dt = ihg_now() - t0;
+        total_s += dt;
+        ut_add(&su, dt, where);
+        if (st != IHG_OK || ihg_session_phase(s) == IHG_PHASE_STOPPED) {
+            stopped = 1; /* marked session* in the table */
+            break;
+        }
+        if ((ev & IHG_EV_HYPERGRAD) && cmp) {
+            /* the explorer's automatic comparison point */
+            ihg_compare_job *j = ihg_compare_job_alloc(s, cmp);
+            int done = 0;
+            comparisons++;
+            while (j && !done) {
+                long k;
+                int stage = ihg_compare_job_stage(j, &k);
+                snprintf(where, sizeof where, "%s, outer %ld", stage_name(stage, exact),
+                         ihg_session_outer(s) + 1);
+                t0 = ihg_now();
+                st = ihg_compare_job_step(j, &done);
+                dt = ihg_now() - t0;
+                total_c += dt;
+                ut_add(&cu, dt, where);
+                if (st != IHG_OK)
+                    break;
+            }
+            ihg_compare_job_free(j);
+        }
+    }
+    ms_s = su.longest * 1e3;
+    ms_c = cu.longest * 1e3;
+    med_s = median(su.t, su.n) * 1e3;
+    med_c = median(cu.t, cu.n) * 1e3;
+    printf("  %-28s %5zu %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", short_name(path),
+           ihg_session_model(s)->P, stopped ? "session*" : "session", su.n, med_s, ms_s,
+           total_s, su.where, ms_s <= UNIT_GOAL_MS ? "ok" : "OVER");
+    if (cu.n)
+        printf("  %-28s %5s %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", "", "", "comparison",
+               cu.n, med_c, ms_c, total_c, cu.where, ms_c <= UNIT_GOAL_MS ? "ok" : "OVER");
+    if (comparisons)
+        printf("  %-28s %5s %-11s %ld comparisons, %.1f ms each on average\n", "", "", "",
+               comparisons, total_c * 1e3 / comparisons);
+    if (!(ms_s <= UNIT_GOAL_MS && ms_c <= UNIT_GOAL_MS))
+        *all_ok = 0;
+    free(su.t);
+    free(cu.t);
+    ihg_comparison_free(cmp);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    glob_t g;
+    char **files;
+    int nfiles, i, frames_only = 0, have_glob = 0, all_ok = 1;
+    long outer_cap = 0;
+    char pattern[4096];
+
+    if (!setlocale(LC_ALL, "C.UTF-8"))
+        setlocale(LC_ALL, "");
+    ihg_error_install_gsl_handler();
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--frames-only") == 0)
+            frames_only = 1;
+        else if (strcmp(argv[i], "--outer") == 0 && i + 1 < argc)
+            outer_cap = strtol(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: %s [--frames-only] [--outer N] [FILE.yaml]...\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (i < argc) {
+        files = argv + i;
+        nfiles = argc - i;
+    } else {
+        const char *top = getenv("top_srcdir");
+        snprintf(pattern, sizeof pattern, "%s/experiments/*.yaml", top && *top ? top : ".");
+        memset(&g, 0, sizeof g);
+        if (glob(pattern, 0, NULL, &g) == 0) {
+            have_glob = 1;
+            files = g.gl_pathv;
+            nfiles = (int)g.gl_pathc;
+        } else {
+            fprintf(stderr, "bench_ui: no experiments at %s (set top_srcdir)\n", pattern);
+            files = NULL;
+            nfiles = 0;
+        }
+    }
+
+    bench_frames(files, nfiles);
+    if (!frames_only) {
+        printf("Longest single unit of work, each experiment run to the end one unit at a "
+               "time\n(goal: <= %.0f ms; comparison = the explorer's automatic one after "
+               "every hypergradient)\n", UNIT_GOAL_MS);
+        printf("  %-28s %5s %-11s %6s %7s %8s %8s  %-26s %s\n", "experiment", "P", "part",
+               "units", "med ms", "max ms", "total s", "longest unit", "goal");
+        bench_units(NULL, outer_cap, &all_ok);
+        for (i = 0; i < nfiles; i++)
+            bench_units(files[i], outer_cap, &all_ok);
+        printf("  unit goal %s\n", all_ok ? "met" : "NOT met");
+    }
+    if (have_glob)
+        globfree(&g);
+    return 0;
+}
