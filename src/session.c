@@ -28,6 +28,8 @@
 
 /* Newton-CG: at most this many CG iterations for one Newton direction. */
 #define NEWTON_CG_MAX 250
+/* Metrics of large sets are evaluated this many rows per unit of work. */
+#define EVAL_CHUNK 512
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -59,6 +61,14 @@ struct ihg_session {
     long K;
     double alpha; /* 0: inner lr */
 
+    /* chunked evaluation of the record's accuracies and test metrics */
+    int eval_stage;
+    size_t eval_row;
+    double eval_loss, eval_hits;
+    ihg_data chunk;
+    gsl_matrix_view chunk_X;
+    gsl_vector_view chunk_y;
+
     ihg_record cur;
     ihg_record *hist;
     size_t hist_len, hist_cap;
@@ -67,7 +77,7 @@ struct ihg_session {
 };
 
 static const char *phase_names[] = {"inner", "solve", "hypergrad", "update",
-                                    "done", "stopped"};
+                                    "done", "stopped", "eval"};
 
 const char *ihg_phase_name(ihg_phase p)
 {
@@ -205,8 +215,12 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         max_rows = s->ds.train->n;
     if (s->ds.val && s->ds.val->n > max_rows)
         max_rows = s->ds.val->n;
-    if (s->ds.test && s->ds.test->n > max_rows)
-        max_rows = s->ds.test->n;
+    /* the test set is only ever evaluated in chunks (eval_unit) */
+    if (s->ds.test) {
+        size_t tn = s->ds.test->n < EVAL_CHUNK ? s->ds.test->n : EVAL_CHUNK;
+        if (tn > max_rows)
+            max_rows = tn;
+    }
     s->model = ihg_model_alloc(type, cfg, &s->ds, max_rows);
     if (!s->model)
         goto fail;
@@ -546,15 +560,11 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     return 0;
 }
 
-static double accuracy_on(ihg_session *s, const ihg_data *d)
-{
-    if (!d || !s->model->type->accuracy)
-        return NAN;
-    return s->model->type->accuracy(s->model, s->theta, d);
-}
+/* After the inner loop: the pieces of the hypergradient at (theta,
+ * lambda) and the record's losses; then EVAL measures accuracies and the
+ * test set in chunks, and the solver starts. */
+static int start_solve(ihg_session *s, unsigned *ev);
 
-/* After the inner loop: the pieces at (theta, lambda) and the record's
- * losses, then start the solver. */
 static int setup_hypergrad(ihg_session *s, unsigned *ev)
 {
     const ihg_model_type *t = s->model->type;
@@ -563,12 +573,7 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
     r->train_loss = train_loss_full(s, s->grad);
     r->grad_norm = gsl_blas_dnrm2(s->grad);
     r->val_loss = t->val_loss(s->model, s->theta, s->lambda, s->ds.val, s->v, s->direct);
-    r->test_loss = s->ds.test ? t->val_loss(s->model, s->theta, s->lambda, s->ds.test,
-                                            NULL, NULL)
-                              : NAN;
-    r->train_acc = accuracy_on(s, s->ds.train);
-    r->val_acc = accuracy_on(s, s->ds.val);
-    r->test_acc = accuracy_on(s, s->ds.test);
+    r->test_loss = r->train_acc = r->val_acc = r->test_acc = NAN;
     r->v_norm = gsl_blas_dnrm2(s->v);
     r->direct_norm = gsl_blas_dnrm2(s->direct);
     r->lambda_norm = gsl_blas_dnrm2(s->lambda);
@@ -577,6 +582,64 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
                 s->outer + 1, r->train_loss, r->val_loss);
         return stop(s, ev);
     }
+    s->eval_stage = 0;
+    s->eval_row = 0;
+    s->eval_loss = s->eval_hits = 0;
+    s->phase = IHG_PHASE_EVAL;
+    return IHG_OK;
+}
+
+/* One chunk of at most EVAL_CHUNK rows of the set being measured:
+ * stage 0 training accuracy, 1 validation accuracy, 2 test loss and
+ * accuracy.  Means are combined weighted by rows. */
+static int eval_unit(ihg_session *s, unsigned *ev)
+{
+    const ihg_model_type *t = s->model->type;
+    ihg_record *r = &s->cur;
+    const ihg_data *sets[3] = {s->ds.train, s->ds.val, s->ds.test};
+    while (s->eval_stage < 3) {
+        const ihg_data *d = sets[s->eval_stage];
+        int want = d && (t->accuracy || s->eval_stage == 2);
+        if (!want || s->eval_row >= d->n) {
+            if (want) {
+                double acc = t->accuracy ? s->eval_hits / (double)d->n : NAN;
+                if (s->eval_stage == 0)
+                    r->train_acc = acc;
+                else if (s->eval_stage == 1)
+                    r->val_acc = acc;
+                else {
+                    r->test_acc = acc;
+                    r->test_loss = s->eval_loss / (double)d->n;
+                }
+            }
+            s->eval_stage++;
+            s->eval_row = 0;
+            s->eval_loss = s->eval_hits = 0;
+            continue;
+        }
+        size_t rows = d->n - s->eval_row;
+        if (rows > EVAL_CHUNK)
+            rows = EVAL_CHUNK;
+        s->chunk_X = gsl_matrix_submatrix(d->X, s->eval_row, 0, rows, d->d);
+        s->chunk_y = gsl_vector_subvector(d->y, s->eval_row, rows);
+        s->chunk.n = rows;
+        s->chunk.d = d->d;
+        s->chunk.X = &s->chunk_X.matrix;
+        s->chunk.y = &s->chunk_y.vector;
+        if (t->accuracy)
+            s->eval_hits += (double)rows * t->accuracy(s->model, s->theta, &s->chunk);
+        if (s->eval_stage == 2)
+            s->eval_loss += (double)rows * t->val_loss(s->model, s->theta, s->lambda,
+                                                       &s->chunk, NULL, NULL);
+        s->eval_row += rows;
+        return IHG_OK;
+    }
+    return start_solve(s, ev);
+}
+
+static int start_solve(ihg_session *s, unsigned *ev)
+{
+    ihg_record *r = &s->cur;
     if (s->solver_method != s->method) {
         if (make_solver(s, s->method) != IHG_OK) {
             set_msg(s, "%s", ihg_error_message());
@@ -700,6 +763,8 @@ static int one_unit(ihg_session *s, unsigned *ev)
             return setup_hypergrad(s, ev);
         return IHG_OK;
     }
+    case IHG_PHASE_EVAL:
+        return eval_unit(s, ev);
     case IHG_PHASE_SOLVE:
         return solve_unit(s, ev);
     case IHG_PHASE_HYPERGRAD:
@@ -805,10 +870,8 @@ int ihg_session_set_method(ihg_session *s, ihg_method m)
         if (make_solver(s, m) != IHG_OK)
             return ihg_error_status();
         s->method = m;
-        s->phase = IHG_PHASE_INNER;
-        s->inner_k = s->cfg->inner.tol > 0 ? s->inner_k : s->cfg->inner.steps;
         unsigned ev = 0;
-        return setup_hypergrad(s, &ev);
+        return start_solve(s, &ev);
     }
     s->method = m;
     return IHG_OK;

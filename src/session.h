@@ -12,7 +12,8 @@
  * the hyperparameter update.  The caller can redraw and read keys between
  * units.  Phases of one outer step:
  *
- *   INNER -> SOLVE (terms 1..K) -> HYPERGRAD -> UPDATE -> (record) INNER ...
+ *   INNER -> EVAL (chunks) -> SOLVE (terms 1..K) -> HYPERGRAD -> UPDATE
+ *         -> (record) INNER ...
  */
 #ifndef IHG_SESSION_H
 #define IHG_SESSION_H
@@ -31,7 +32,9 @@ typedef enum {
     IHG_PHASE_HYPERGRAD, /* J^T q and the hypergradient            */
     IHG_PHASE_UPDATE,    /* outer optimizer step on lambda         */
     IHG_PHASE_DONE,      /* outer.steps reached                    */
-    IHG_PHASE_STOPPED    /* diverged or failed: see last_message   */
+    IHG_PHASE_STOPPED,   /* diverged or failed: see last_message   */
+    IHG_PHASE_EVAL       /* after INNER: accuracies and test metrics,
+                            a chunk of rows per unit                */
 } ihg_phase;
 
 /* Event bits reported by ihg_session_step. */
