@@ -122,6 +122,55 @@ for f in "$top_srcdir"/experiments/*.yaml; do
     finished "$name" 0
 done
 
+# ---- a long comparison does not block (softmax_digits, P = 650) ----------
+# The comparison runs in slices between key reads: a key pressed while it
+# runs is answered within a second, a resize redraws, q quits at once.
+ms_now() { date +%s%N | cut -c1-13; }
+# answered KEY ERE: press KEY, print the milliseconds until ERE is on screen
+answered() {
+    t0=$(ms_now)
+    keys "$1"
+    n=100
+    while [ $n -gt 0 ] && ! on_screen "$2"; do
+        sleep 0.02
+        n=$((n - 1))
+    done
+    echo $(($(ms_now) - t0))
+}
+sm="$top_srcdir/experiments/softmax_digits.yaml"
+if [ -f "$sm" ]; then
+    run "$sm"
+    check "softmax: explorer starts" wait_for "$status_re" 100
+    # the automatic comparison at the start ends (and may switch itself off)
+    check "softmax: the start-up comparison ends" sh -c "sleep 0.3; n=300; while [ \$n -gt 0 ]; do $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'comparing:' || exit 0; sleep 0.1; n=\$((n - 1)); done; exit 1"
+    keys c
+    check "softmax c: progress shown while comparing" wait_for 'comparing: ' 30
+    ms=$(answered l '\[lin\]')
+    check "softmax c: a key during the comparison is answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    check "softmax c: the comparison completes" wait_for 'compared at the current point' 300
+    check "softmax c: pane 3 shows the result" on_screen '3 Neumann & CG vs exact'
+    # SIGWINCH during a comparison
+    keys c
+    wait_for 'comparing: ' 30
+    T resize-window -t main -x 200 -y 60
+    T resize-window -t main -x 90 -y 30
+    T resize-window -t main -x 200 -y 60
+    check "softmax resize while comparing: redrawn at 200x60" wait_for '1 Losses.*2 Hyperparameters.*3 Neumann' 30
+    check "softmax resize while comparing: the comparison still completes" wait_for 'compared at the current point' 300
+    size 120 40
+    check "softmax resize while comparing: back at 120x40" wait_for "$status_re" 30
+    # q during a comparison quits at once
+    keys c
+    wait_for 'comparing: ' 30
+    t0=$(ms_now)
+    keys q
+    if wait_for '^EXIT=[0-9]' 30; then
+        ms=$(($(ms_now) - t0))
+        check "softmax q while comparing: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
+    fi
+    finished "softmax q while comparing" 0
+fi
+
 # ---- the built-in lesson: every key in the help ------------------------------
 run
 check "default: built-in lesson starts" wait_for "quadratic-lesson . $status_re" 100

@@ -89,10 +89,15 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         /* the solve under way: each term's partial sum as it arrives */
         long i, first;
         int x, room;
-        snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %ld/%ld:",
-                 v->outer_done + 1,
-                 v->method == IHG_METHOD_CG ? "CG iteration" : "Neumann term",
-                 v->prog_done, v->prog_total);
+        if (v->phase == IHG_PHASE_SOLVE && v->prog_total > 0)
+            snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %ld/%ld:",
+                     v->outer_done + 1,
+                     v->method == IHG_METHOD_CG ? "CG iteration" : "Neumann term",
+                     v->prog_done, v->prog_total);
+        else
+            snprintf(t, sizeof t, "q solved (outer step %ld, %s); J%sq next:",
+                     v->outer_done + 1, v->method_name ? v->method_name : "?",
+                     U(cv, TRN, "^T"));
         line(&w, IHG_ROLE_TITLE, t);
         snprintf(t, sizeof t, U(cv, "  " NRM "v" NRM " = %s   " NRM "q_%ld" NRM " = %s",
                                 "  |v| = %s   |q_%ld| = %s"),
