@@ -12,6 +12,7 @@
 #include "chart.h"
 #include "check.h"
 #include "layout.h"
+#include "view.h"
 
 static int is_braille(wchar_t c) { return c >= 0x2800 && c <= 0x28FF; }
 
@@ -335,6 +336,74 @@ static void test_layout(void)
     CHECK(lo.too_small, "layout: 1x1 too small, no crash");
 }
 
+static int screen_contains(const ihg_canvas *cv, const char *s)
+{
+    int y;
+    for (y = 0; y < cv->h; y++)
+        if (row_contains(cv, y, s))
+            return 1;
+    return 0;
+}
+
+/* A whole frame from a made-up view (no engine): a comparison under way
+ * and a Neumann solve with three terms in. */
+static void test_frame_live(void)
+{
+    int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 0};
+    double qn[3] = {0.1, 0.2, 0.3};
+    gsl_vector *lam = gsl_vector_calloc(2), *hg = gsl_vector_calloc(2),
+               *th = gsl_vector_calloc(3);
+    ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+    ihg_view v;
+    memset(&v, 0, sizeof v);
+    v.name = "made-up";
+    v.model_kind = "ridge";
+    v.P = 3;
+    v.Hn = 2;
+    v.outer_total = 10;
+    v.phase = IHG_PHASE_SOLVE;
+    v.phase_name = "solve";
+    v.prog_done = 3;
+    v.prog_total = 10;
+    v.method = IHG_METHOD_NEUMANN;
+    v.method_name = "neumann";
+    v.terms = 10;
+    v.alpha = 0.1;
+    v.message = "";
+    v.lambda = lam;
+    v.hypergrad = hg;
+    v.theta = th;
+    v.cmp_outer = -1;
+    v.focus = IHG_PANE_LOSS;
+    v.zoom = -1;
+    v.qnorm = qn;
+    v.n_qnorm = 3;
+    v.vnorm = 0.5;
+    v.last_compute_s = NAN;
+    ihg_render(cv, &v, avail);
+    CHECK(row_contains(cv, 0, "outer 0/10") && row_contains(cv, 0, "Neumann term 3/10"),
+          "frame: status bar shows the solve under way");
+    CHECK(screen_contains(cv, "Solving for q now (outer step 1), Neumann term 3/10") &&
+              screen_contains(cv, "\xe2\x80\x96q_3\xe2\x80\x96 = 0.3") &&
+              screen_contains(cv, "0.1 0.2 0.3"),
+          "frame: theory pane shows each ||q_j|| as it arrives");
+    v.cmp_progress = "Neumann K 12/30";
+    ihg_render(cv, &v, avail);
+    CHECK(row_contains(cv, 0, "comparing: Neumann K 12/30"),
+          "frame: status bar shows the comparison's progress");
+    CHECK(screen_contains(cv, "3 Neumann & CG comparing: Neumann K 12/30"),
+          "frame: pane 3 title shows the comparison's progress");
+    ihg_canvas_resize(cv, 200, 60);
+    cv->ascii = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "|q_3| = 0.3") && row_contains(cv, 0, "comparing:"),
+          "frame: 200x60 ASCII shows the same");
+    ihg_canvas_free(cv);
+    gsl_vector_free(lam);
+    gsl_vector_free(hg);
+    gsl_vector_free(th);
+}
+
 int main(void)
 {
     test_braille_bits();
@@ -344,5 +413,6 @@ int main(void)
     test_small_and_empty();
     test_helpers();
     test_layout();
+    test_frame_live();
     return check_summary();
 }

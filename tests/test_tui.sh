@@ -285,6 +285,11 @@ check "colours used by default" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t 
 keys q
 finished "--record" 0
 check "--record: one JSON line per outer step" test "$(grep -c '"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
+# each step was shown term by term (>= 10 x 30 ms of pauses); the recorded
+# seconds are the engine's compute time only (well under 0.1 s here)
+slow=$(sed -n 's/.*"seconds": *\([0-9.eE+-]*\).*/\1/p' "$tmp/rec.jsonl" |
+    awk '$1 >= 0.1 || $1 < 0 { n++ } END { print n + 0 }')
+check "--record: seconds exclude the explorer's pauses" test "$slow" = 0 -a -s "$tmp/rec.jsonl"
 
 keys "export NO_COLOR=1" Enter
 run
