@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "linalg.h"
 
 struct ihg_solver {
     ihg_method method;
@@ -45,6 +46,7 @@ struct ihg_solver {
     gsl_permutation *perm;
     gsl_vector *eval;
     int have_eval;
+    ihg_eigen_work *eigw;    /* made on first need (singular H)         */
 };
 
 ihg_method ihg_solver_method(const ihg_solver *s) { return s->method; }
@@ -117,6 +119,7 @@ void ihg_solver_free(ihg_solver *s)
         gsl_matrix_free(s->work);
     if (s->perm)
         gsl_permutation_free(s->perm);
+    ihg_eigen_work_free(s->eigw);
     free(s);
 }
 
@@ -219,22 +222,13 @@ static int pseudo_inverse_solve(ihg_solver *s)
 {
     size_t n = s->n;
     gsl_matrix *evec = s->work;
-    gsl_matrix *A = gsl_matrix_alloc(n, n);
-    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
-    if (!A || !w) {
-        if (A)
-            gsl_matrix_free(A);
-        if (w)
-            gsl_eigen_symmv_free(w);
-        return ihg_error_set(IHG_ENOMEM, "exact: out of memory");
-    }
-    gsl_matrix_memcpy(A, s->Hm);
-    int st = gsl_eigen_symmv(A, s->eval, evec, w);
-    gsl_eigen_symmv_free(w);
-    gsl_matrix_free(A);
-    if (st != GSL_SUCCESS)
-        return ihg_error_set(IHG_EINTERNAL, "exact: eigendecomposition failed");
-    gsl_eigen_symmv_sort(s->eval, evec, GSL_EIGEN_SORT_VAL_ASC);
+    if (!s->eigw && !(s->eigw = ihg_eigen_work_alloc(n, 1)))
+        return ihg_error_status();
+    /* the last use of Hm in this solve: it may be overwritten (it is
+     * formed anew at the next start) */
+    int st = ihg_eigen_symm(s->Hm, s->eval, evec, s->eigw);
+    if (st != IHG_OK)
+        return st;
     s->have_eval = 1;
     double emax = 0;
     for (size_t i = 0; i < n; i++)
@@ -401,16 +395,13 @@ int ihg_linop_eigenvalues(const ihg_linop *H, long exact_max, gsl_vector *eval)
                              exact_max);
     gsl_matrix *M = gsl_matrix_alloc(n, n);
     gsl_vector *e = gsl_vector_alloc(n), *col = gsl_vector_alloc(n);
-    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
+    ihg_eigen_work *w = ihg_eigen_work_alloc(n, 0);
     int st = IHG_OK;
     if (!M || !e || !col || !w) {
         st = ihg_error_set(IHG_ENOMEM, "eigenvalues: out of memory");
     } else {
         linop_form(H, M, e, col, NULL);
-        if (gsl_eigen_symm(M, eval, w) != GSL_SUCCESS)
-            st = ihg_error_set(IHG_EINTERNAL, "eigenvalues: GSL failed");
-        else
-            gsl_sort_vector(eval);
+        st = ihg_eigen_symm(M, eval, NULL, w);
     }
     if (M)
         gsl_matrix_free(M);
@@ -418,7 +409,6 @@ int ihg_linop_eigenvalues(const ihg_linop *H, long exact_max, gsl_vector *eval)
         gsl_vector_free(e);
     if (col)
         gsl_vector_free(col);
-    if (w)
-        gsl_eigen_symm_free(w);
+    ihg_eigen_work_free(w);
     return st;
 }
