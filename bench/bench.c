@@ -10,6 +10,41 @@
  * Medians over repeats (at least 7, and at least 0.2 s of work) because the
  * machine may be shared.  Output: one table row per model and size, and
  * with --json one JSON object per row.
+ *
+ * Then the MLP figures of issue 4, on experiments/fashion_overfit.yaml
+ * (784-1000-1000-10 tanh MLP, 1,796,000 per-weight decays, 50 training and
+ * 50 validation Fashion-MNIST images; skipped with a message when the data
+ * set is not installed):
+ *   dgemm      the machine's own rate: a square 1000 x 1000 x 1000
+ *              gsl_blas_dgemm (2 n^3 flops), median, in GFLOP/s;
+ *   HVP        one Hessian-vector product of L_T (Pearlmutter R-op) in
+ *              GFLOP/s, counting the flops of its dgemms (2 m n k each) as
+ *              models/mlp.c issues them, with n the training rows:
+ *                first layer   Z = X W^T, R{Z} = X V^T, R{dW} = R{G}^T X:
+ *                              3 dgemms, 6 n n_0 n_1 flops;
+ *                layer l >= 2  [Z; R{Z}] = [A; R{A}] W^T (inner size n_{l-1},
+ *                              2n rows), R{Z} += A V^T, R{dW} =
+ *                              [R{G}; G]^T [A; R{A}] (inner 2n),
+ *                              [R{G}; G] W, R{dA} += G V:
+ *                              16 n n_{l-1} n_l flops;
+ *              the element-wise work (activations, softmax, biases, the
+ *              decay term e .* u over P entries) is not counted: it is
+ *              the price of the HVP, not flops of the BLAS;
+ *   hypergradient  v = dL_V/dtheta, 5 Neumann terms (alpha 0.02, as the
+ *              experiment), J^T q: the work bench/torch_bench.py repeats
+ *              in PyTorch; also for a small MLP (hidden [10], 7,940
+ *              hyperparameters) on the same images;
+ *   outer step the experiment as shipped, ihg_session_outer_step (5 inner
+ *              SGD steps, the losses and accuracies of the record
+ *              including the test subset, 5 Neumann HVPs, J^T q, the Adam
+ *              update), median of 5 after one warm-up;
+ *   peak RSS   of `ihgtui --batch fashion_overfit.yaml --outer 2` run as a
+ *              child: getrusage(RUSAGE_CHILDREN).ru_maxrss, the figure
+ *              /usr/bin/time -v prints as "Maximum resident set size".
+ *
+ * Options: --json; --experiment FILE (default: experiments/
+ * fashion_overfit.yaml beside this source file); --no-mlp; --mlp-only;
+ * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it).
  */
 #include "ihg_autoconf.h"
 
@@ -18,11 +53,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "config.h"
 #include "error.h"
 #include "hypergrad.h"
+#include "idx.h"
 #include "session.h"
 #include "timer.h"
 
@@ -158,21 +198,354 @@ static int bench_one(const char *kind, long P, int json)
     return 0;
 }
 
+/* ---------------------------------------------------------------- MLP */
+
+typedef struct {
+    gsl_matrix *A, *B, *C;
+} dgemm_ctx;
+
+static void run_dgemm(void *p)
+{
+    dgemm_ctx *c = p;
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, c->A, c->B, 0.0, c->C);
+}
+
+/* GFLOP/s of a square n x n x n dgemm (median time), or 0 on failure. */
+static double bench_dgemm(size_t n, int json)
+{
+    dgemm_ctx c = {gsl_matrix_alloc(n, n), gsl_matrix_alloc(n, n),
+                   gsl_matrix_alloc(n, n)};
+    if (!c.A || !c.B || !c.C) {
+        fprintf(stderr, "bench: out of memory (dgemm %zu)\n", n);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            gsl_matrix_set(c.A, i, j, sin((double)(i * n + j)));
+            gsl_matrix_set(c.B, i, j, cos((double)(i + 3 * j)));
+        }
+    double t = median_time(run_dgemm, &c);
+    double gf = 2.0 * (double)n * (double)n * (double)n / t * 1e-9;
+    if (json)
+        printf("{\"bench\":\"dgemm\",\"n\":%zu,\"seconds\":%.6g,\"gflops\":%.4g}\n",
+               n, t, gf);
+    else
+        printf("dgemm %zu x %zu x %zu (gsl_blas_dgemm, %s): %.1f ms, %.1f GFLOP/s\n",
+               n, n, n, IHG_BLAS_NAME, t * 1e3, gf);
+    gsl_matrix_free(c.A);
+    gsl_matrix_free(c.B);
+    gsl_matrix_free(c.C);
+    return gf;
+}
+
+/* The flops of the dgemms of one MLP HVP on n rows (see the file comment):
+ * 6 n n_0 n_1 for the first weight layer, 16 n n_{l-1} n_l for each
+ * further one. */
+static double mlp_hvp_flops(const ihg_session *s, double n)
+{
+    const ihg_config *cfg = ihg_session_config(s);
+    const ihg_model *m = ihg_session_model(s);
+    double w[IHG_MAX_HIDDEN + 2];
+    size_t L = cfg->model.n_hidden + 1;
+    w[0] = (double)m->d;
+    for (size_t l = 1; l < L; l++)
+        w[l] = (double)cfg->model.hidden[l - 1];
+    w[L] = (double)m->k;
+    double f = 6.0 * n * w[0] * w[1];
+    for (size_t l = 2; l <= L; l++)
+        f += 16.0 * n * w[l - 1] * w[l];
+    return f;
+}
+
+/* Is the IDX training-image file of the experiment present? */
+static int images_present(const ihg_config *cfg)
+{
+    char *dir = cfg->data.images_dir ? ihg_config_resolve(cfg, cfg->data.images_dir)
+                                     : strdup(IHG_IDX_DEFAULT_DIR);
+    if (!dir)
+        return 0;
+    char path[4096];
+    int ok = 0;
+    const char *names[] = {"train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"};
+    for (size_t i = 0; i < 2 && !ok; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        ok = access(path, R_OK) == 0;
+    }
+    free(dir);
+    return ok;
+}
+
+/* Load the experiment with overrides and build its session; NULL (with a
+ * message) on failure. */
+static ihg_session *mlp_session(const char *path, char *const *overrides,
+                                ihg_config *cfg)
+{
+    if (ihg_config_load(cfg, path, overrides) != IHG_OK) {
+        fprintf(stderr, "bench: %s\n", ihg_error_message());
+        return NULL;
+    }
+    ihg_session *s = ihg_session_alloc(cfg);
+    if (!s)
+        fprintf(stderr, "bench: %s\n", ihg_error_message());
+    return s;
+}
+
+/* HVP throughput and the 5-term Neumann hypergradient of one MLP. */
+static int bench_mlp_hypergrad(const char *path, const char *tag,
+                               char *const *overrides, double dgemm_gf, int json)
+{
+    ihg_config cfg;
+    bench_ctx c;
+    memset(&c, 0, sizeof c);
+    c.s = mlp_session(path, overrides, &cfg);
+    if (!c.s) {
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    /* the inner loop of the first outer step: a realistic theta */
+    for (long i = 0; i < cfg.inner.steps; i++)
+        ihg_session_inner_step(c.s, NULL);
+    c.m = ihg_session_model(c.s);
+    c.exact_max = cfg.hypergrad.exact_max;
+    size_t Pn = c.m->P, Hn = c.m->Hn;
+    double n = (double)ihg_session_dataset(c.s)->train->n;
+    c.u = gsl_vector_alloc(Pn);
+    c.Hu = gsl_vector_alloc(Pn);
+    c.v = gsl_vector_alloc(Pn);
+    c.q = gsl_vector_alloc(Pn);
+    c.direct = gsl_vector_alloc(Hn);
+    c.jtq = gsl_vector_alloc(Hn);
+    c.hg = gsl_vector_alloc(Hn);
+    for (size_t i = 0; i < Pn; i++)
+        gsl_vector_set(c.u, i, 1e-2 * sin(1.0 + (double)i));
+    ihg_session_hessian_op(c.s, &c.H);
+    double alpha = ihg_session_alpha(c.s);
+    long K = cfg.hypergrad.terms;
+
+    double th = median_time(run_hvp, &c);
+    double flops = mlp_hvp_flops(c.s, n);
+    double gf = flops / th * 1e-9;
+    /* the whole hypergradient as the session computes it */
+    double tn;
+    {
+        double t[200], total = 0;
+        int cnt = 0;
+        for (int warm = 1; cnt < 200 && (cnt < 7 || total < 0.2); warm = 0) {
+            double t0 = ihg_now();
+            ihg_session_val_grads(c.s, c.v, c.direct);
+            ihg_solve(IHG_METHOD_NEUMANN, &c.H, c.v, K, alpha, 0.0, c.exact_max, c.q);
+            ihg_session_jtvp(c.s, c.q, c.jtq);
+            gsl_vector_memcpy(c.hg, c.direct);
+            gsl_vector_sub(c.hg, c.jtq);
+            double dt = ihg_now() - t0;
+            if (warm)
+                continue;
+            t[cnt++] = dt;
+            total += dt;
+        }
+        qsort(t, (size_t)cnt, sizeof t[0], cmp_double);
+        tn = t[cnt / 2];
+    }
+    char widths[256];
+    int off = snprintf(widths, sizeof widths, "[%zu", c.m->d);
+    for (size_t l = 0; l < cfg.model.n_hidden; l++)
+        off += snprintf(widths + off, sizeof widths - (size_t)off, ",%ld",
+                        cfg.model.hidden[l]);
+    snprintf(widths + off, sizeof widths - (size_t)off, ",%zu]", c.m->k);
+    if (json)
+        printf("{\"bench\":\"mlp\",\"tag\":\"%s\",\"widths\":%s,\"activation\":\"%s\","
+               "\"P\":%zu,\"Hn\":%zu,\"n_train\":%zu,\"n_val\":%zu,\"terms\":%ld,"
+               "\"alpha\":%.6g,\"hvp_s\":%.6g,\"hvp_flops\":%.6g,\"hvp_gflops\":%.4g,"
+               "\"dgemm_gflops\":%.4g,\"neumann_s\":%.6g}\n",
+               tag, widths, cfg.model.activation == IHG_ACT_TANH ? "tanh" : "softplus",
+               Pn, Hn, ihg_session_dataset(c.s)->train->n,
+               ihg_session_dataset(c.s)->val->n, K, alpha, th, flops, gf, dgemm_gf, tn);
+    else
+        printf("%-8s %-16s %9zu %9zu %4.0f  %9.3f %8.1f %7.1f%%  %12.3f\n", tag,
+               widths, Pn, Hn, n, th * 1e3, gf,
+               dgemm_gf > 0 ? 100.0 * gf / dgemm_gf : 0.0, tn * 1e3);
+    gsl_vector *vs[] = {c.u, c.Hu, c.v, c.q, c.direct, c.jtq, c.hg};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        gsl_vector_free(vs[i]);
+    ihg_session_free(c.s);
+    ihg_config_free(&cfg);
+    return 0;
+}
+
+/* Seconds per outer step of the experiment as shipped. */
+static int bench_mlp_outer(const char *path, int json)
+{
+    ihg_config cfg;
+    char *ov[] = {"outer.steps=100", NULL};
+    ihg_session *s = mlp_session(path, ov, &cfg);
+    if (!s) {
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    enum { N_OUTER = 5 };
+    double t[N_OUTER], rec[N_OUTER];
+    int rc = 0;
+    for (int i = -1; i < N_OUTER && rc == 0; i++) {
+        double t0 = ihg_now();
+        if (ihg_session_outer_step(s, NULL) != IHG_OK) {
+            fprintf(stderr, "bench: outer step stopped: %s\n", ihg_session_message(s));
+            rc = 1;
+            break;
+        }
+        if (i >= 0) {
+            t[i] = ihg_now() - t0;
+            rec[i] = ihg_session_history(s)[ihg_session_history_len(s) - 1].seconds;
+        }
+    }
+    if (rc == 0) {
+        qsort(t, N_OUTER, sizeof t[0], cmp_double);
+        qsort(rec, N_OUTER, sizeof rec[0], cmp_double);
+        const ihg_record *r = &ihg_session_history(s)[ihg_session_history_len(s) - 1];
+        if (json)
+            printf("{\"bench\":\"mlp_outer\",\"Hn\":%zu,\"inner_steps\":%ld,\"terms\":%ld,"
+                   "\"n_test\":%zu,\"outer_s\":%.6g,\"record_s\":%.6g,\"min_s\":%.6g,"
+                   "\"max_s\":%.6g}\n",
+                   ihg_session_model(s)->Hn, r->inner_steps, r->terms,
+                   ihg_session_dataset(s)->test ? ihg_session_dataset(s)->test->n : 0,
+                   t[N_OUTER / 2], rec[N_OUTER / 2], t[0], t[N_OUTER - 1]);
+        else
+            printf("outer step (%ld inner steps + %ld Neumann terms, %zu hyperparameters,"
+                   " metrics on %zu test images): median %.3f s of %d (min %.3f, max"
+                   " %.3f); goal < 1 s\n",
+                   r->inner_steps, r->terms, ihg_session_model(s)->Hn,
+                   ihg_session_dataset(s)->test ? ihg_session_dataset(s)->test->n : 0,
+                   t[N_OUTER / 2], N_OUTER, t[0], t[N_OUTER - 1]);
+    }
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+    return rc;
+}
+
+/* Peak resident memory of `ihgtui --batch path --outer 2`, ihgtui being the
+ * program beside this one. */
+static int bench_mlp_rss(const char *argv0, const char *path, int json)
+{
+    char prog[4096];
+    const char *slash = strrchr(argv0, '/');
+    if (slash)
+        snprintf(prog, sizeof prog, "%.*s/ihgtui", (int)(slash - argv0), argv0);
+    else
+        snprintf(prog, sizeof prog, "./ihgtui");
+    if (access(prog, X_OK) != 0) {
+        printf("peak RSS: skipped (%s not built)\n", prog);
+        return 0;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(126);
+        execl(prog, prog, "--batch", path, "--outer", "2", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    double t0 = ihg_now();
+    if (wait4(pid, &status, 0, &ru) < 0) {
+        perror("bench: wait4");
+        return 1;
+    }
+    double wall = ihg_now() - t0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: %s --batch %s failed (status %d)\n", prog, path, status);
+        return 1;
+    }
+    double mib = (double)ru.ru_maxrss / 1024.0; /* ru_maxrss is in KiB */
+    if (json)
+        printf("{\"bench\":\"mlp_rss\",\"max_rss_mib\":%.1f,\"wall_s\":%.3f}\n", mib, wall);
+    else
+        printf("peak RSS of ihgtui --batch %s --outer 2: %.0f MiB (%.2f GiB; goal < 1 GiB)"
+               ", %.1f s\n", path, mib, mib / 1024.0, wall);
+    return 0;
+}
+
+static int bench_mlp(const char *argv0, const char *path, int json, int outer)
+{
+    ihg_config cfg;
+    if (ihg_config_load(&cfg, path, NULL) != IHG_OK) {
+        fprintf(stderr, "bench: %s\n", ihg_error_message());
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    int present = images_present(&cfg);
+    ihg_config_free(&cfg);
+    if (!present) {
+        printf("MLP figures skipped: Fashion-MNIST not installed (Debian package "
+               "dataset-fashion-mnist, or data.images.dir in %s)\n", path);
+        return 0;
+    }
+    if (!json)
+        printf("\nMLP on Fashion-MNIST (%s), medians; CBLAS %s\n", path, IHG_BLAS_NAME);
+    double gf = bench_dgemm(1000, json);
+    if (!json)
+        printf("%-8s %-16s %9s %9s %4s  %9s %8s %8s  %12s\n", "mlp", "widths", "P",
+               "hypers", "n", "HVP ms", "GFLOP/s", "of dgemm", "hypergrad ms");
+    int rc = bench_mlp_hypergrad(path, "large", NULL, gf, json);
+    char *small[] = {"model.hidden=[10]", NULL};
+    rc |= bench_mlp_hypergrad(path, "small", small, gf, json);
+    if (!json)
+        printf("(HVP GFLOP/s: flops of the R-op's dgemms, 6 n n0 n1 + 16 n n_l-1 n_l "
+               "per further layer; hypergrad: dL_V/dtheta + Neumann %s + J^T q)\n",
+               "K=5");
+    if (outer) {
+        rc |= bench_mlp_outer(path, json);
+        rc |= bench_mlp_rss(argv0, path, json);
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
-    ihg_error_install_gsl_handler();
-    if (!json) {
-        printf("Hypergradient cost, n = 1000 rows, median wall time in microseconds "
-               "(CBLAS: %s)\n", IHG_BLAS_NAME);
-        printf("%-9s %5s  %10s %10s %11s %12s %10s\n", "model", "P", "gradient", "HVP",
-               "exact", "neumann K=20", "cg K=20");
+    int json = 0, mlp = 1, linear = 1, outer = 1;
+    /* experiments/fashion_overfit.yaml beside this source file, so that
+     * in-tree and VPATH builds find it (the compiler is given the path) */
+    char defpath[4096];
+    const char *src = __FILE__, *cut = strstr(src, "bench/bench.c");
+    snprintf(defpath, sizeof defpath, "%.*sexperiments/fashion_overfit.yaml",
+             cut ? (int)(cut - src) : 0, src);
+    const char *path = defpath;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "--no-mlp") == 0)
+            mlp = 0;
+        else if (strcmp(argv[i], "--mlp-only") == 0)
+            linear = 0;
+        else if (strcmp(argv[i], "--no-outer") == 0)
+            outer = 0;
+        else if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--json] [--no-mlp | --mlp-only] [--no-outer] "
+                            "[--experiment FILE]\n", argv[0]);
+            return 2;
+        }
     }
-    const char *kinds[] = {"ridge", "logistic"};
-    const long sizes[] = {10, 100, 1000};
+    ihg_error_install_gsl_handler();
     int rc = 0;
-    for (size_t k = 0; k < 2; k++)
-        for (size_t i = 0; i < 3; i++)
-            rc |= bench_one(kinds[k], sizes[i], json);
+    if (linear) {
+        if (!json) {
+            printf("Hypergradient cost, n = 1000 rows, median wall time in microseconds "
+                   "(CBLAS: %s)\n", IHG_BLAS_NAME);
+            printf("%-9s %5s  %10s %10s %11s %12s %10s\n", "model", "P", "gradient",
+                   "HVP", "exact", "neumann K=20", "cg K=20");
+        }
+        const char *kinds[] = {"ridge", "logistic"};
+        const long sizes[] = {10, 100, 1000};
+        for (size_t k = 0; k < 2; k++)
+            for (size_t i = 0; i < 3; i++)
+                rc |= bench_one(kinds[k], sizes[i], json);
+    }
+    if (mlp)
+        rc |= bench_mlp(argv[0], path, json, outer);
     return rc;
 }
