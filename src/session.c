@@ -222,8 +222,14 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
             max_rows = tn;
     }
     s->model = ihg_model_alloc(type, cfg, &s->ds, max_rows);
-    if (!s->model)
+    if (!s->model) {
+        /* point at the experiment's model.kind */
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s", ihg_error_message());
+        ihg_error_at(ihg_error_status(), cfg->path ? cfg->path : "<built-in>",
+                     cfg->model.kind_mark.line, cfg->model.kind_mark.column, "%s", msg);
         goto fail;
+    }
     s->P = s->model->P;
     s->Hn = s->model->Hn;
     if (s->P == 0 || s->Hn == 0) {
@@ -295,8 +301,14 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     s->method = cfg->hypergrad.method;
     s->K = s->method == IHG_METHOD_CG ? cfg->hypergrad.iters : cfg->hypergrad.terms;
     s->alpha = cfg->hypergrad.alpha > 0 ? cfg->hypergrad.alpha : 0.0;
-    if (make_solver(s, s->method) != IHG_OK)
+    if (make_solver(s, s->method) != IHG_OK) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s", ihg_error_message());
+        ihg_error_at(ihg_error_status() == IHG_ELIMIT ? IHG_EINVAL : ihg_error_status(),
+                     cfg->path ? cfg->path : "<built-in>", 0, 0, "hypergrad.method: %s",
+                     msg);
         goto fail;
+    }
 
     gsl_rng_memcpy(s->rng_start, s->rng);
     s->model->type->init_theta(s->model, s->theta_init, s->rng);
