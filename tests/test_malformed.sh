@@ -19,7 +19,7 @@ case $IHGTUI in
     *) IHGTUI=$(pwd)/$IHGTUI ;;
 esac
 
-dir=$top_srcdir/tests/malformed
+dir=$top_srcdir/tests/${1:-malformed}
 if ! cd "$dir"; then
     echo "FAIL: cannot enter $dir"
     exit 1
