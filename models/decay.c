@@ -4,6 +4,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../src/error.h"
 
@@ -35,79 +37,195 @@ size_t ihg_decay_n_hyper(const ihg_decay *dc)
 /* Element access with any stride. */
 #define AT(v, i) ((v)->data[(i) * (v)->stride])
 
-double ihg_decay_loss(const ihg_decay *dc, const gsl_vector *theta,
-                      const gsl_vector *lambda)
+/* One body per formula.  The factor of hyperparameter h is e[h] when the
+ * factors are given, else exp(lambda_h): the same double either way, so the
+ * plain and the _e entry points agree bitwise. */
+#define FAC(h) (e ? e[h] : exp(AT(lambda, h)))
+
+/* R, and grad += dR/dtheta when grad != NULL. */
+static double loss_grad(const ihg_decay *dc, const double *e,
+                        const gsl_vector *lambda, const gsl_vector *theta,
+                        gsl_vector *grad)
 {
+    if (dc->mode == IHG_HYPER_GLOBAL) {
+        double eg = FAC(0), ss = 0.0;
+        for (size_t r = 0; r < dc->n_ranges; r++)
+            for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r];
+                 j++) {
+                double t = AT(theta, j);
+                ss += t * t;
+                if (grad)
+                    AT(grad, j) += eg * t;
+            }
+        return 0.5 * eg * ss;
+    }
     double total = 0.0;
     size_t h = 0;
-    if (dc->mode == IHG_HYPER_GLOBAL) {
-        double ss = 0.0;
-        for (size_t r = 0; r < dc->n_ranges; r++)
-            for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++)
-                ss += AT(theta, j) * AT(theta, j);
-        return 0.5 * exp(AT(lambda, 0)) * ss;
-    }
     for (size_t r = 0; r < dc->n_ranges; r++)
         for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            double t = AT(theta, j);
-            total += exp(AT(lambda, h)) * t * t;
+            double t = AT(theta, j), f = FAC(h);
+            total += f * t * t;
+            if (grad)
+                AT(grad, j) += f * t;
             h++;
         }
     return 0.5 * total;
 }
 
-void ihg_decay_add_grad(const ihg_decay *dc, const gsl_vector *theta,
-                        const gsl_vector *lambda, gsl_vector *grad)
-{
-    ihg_decay_add_hvp(dc, lambda, theta, grad);
-}
-
-void ihg_decay_add_hvp(const ihg_decay *dc, const gsl_vector *lambda,
-                       const gsl_vector *u, gsl_vector *Hu)
-{
-    int global = dc->mode == IHG_HYPER_GLOBAL;
-    double eg = global ? exp(AT(lambda, 0)) : 0.0;
-    size_t h = 0;
-    for (size_t r = 0; r < dc->n_ranges; r++)
-        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            double e = global ? eg : exp(AT(lambda, h));
-            AT(Hu, j) += e * AT(u, j);
-            h++;
-        }
-}
-
-void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
-                           gsl_matrix *H)
-{
-    int global = dc->mode == IHG_HYPER_GLOBAL;
-    double eg = global ? exp(AT(lambda, 0)) : 0.0;
-    size_t h = 0;
-    for (size_t r = 0; r < dc->n_ranges; r++)
-        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            double e = global ? eg : exp(AT(lambda, h));
-            H->data[j * H->tda + j] += e;
-            h++;
-        }
-}
-
-void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
+static void add_hvp(const ihg_decay *dc, const double *e,
                     const gsl_vector *lambda, const gsl_vector *u,
-                    gsl_vector *out)
+                    gsl_vector *Hu)
+{
+    int global = dc->mode == IHG_HYPER_GLOBAL;
+    double eg = global ? FAC(0) : 0.0;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
+            double f = global ? eg : FAC(h);
+            AT(Hu, j) += f * AT(u, j);
+            h++;
+        }
+}
+
+static void add_hessian(const ihg_decay *dc, const double *e,
+                        const gsl_vector *lambda, gsl_matrix *H)
+{
+    int global = dc->mode == IHG_HYPER_GLOBAL;
+    double eg = global ? FAC(0) : 0.0;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
+            double f = global ? eg : FAC(h);
+            H->data[j * H->tda + j] += f;
+            h++;
+        }
+}
+
+static void jtvp(const ihg_decay *dc, const double *e,
+                 const gsl_vector *lambda, const gsl_vector *theta,
+                 const gsl_vector *u, gsl_vector *out)
 {
     if (dc->mode == IHG_HYPER_GLOBAL) {
         double s = 0.0;
         for (size_t r = 0; r < dc->n_ranges; r++)
             for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++)
                 s += AT(theta, j) * AT(u, j);
-        AT(out, 0) = exp(AT(lambda, 0)) * s;
+        AT(out, 0) = FAC(0) * s;
         return;
     }
     size_t h = 0;
     for (size_t r = 0; r < dc->n_ranges; r++)
         for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            AT(out, h) = exp(AT(lambda, h)) * AT(theta, j) * AT(u, j);
+            AT(out, h) = FAC(h) * AT(theta, j) * AT(u, j);
             h++;
         }
+}
+
+#undef FAC
+
+double ihg_decay_loss(const ihg_decay *dc, const gsl_vector *theta,
+                      const gsl_vector *lambda)
+{
+    return loss_grad(dc, NULL, lambda, theta, NULL);
+}
+
+void ihg_decay_add_grad(const ihg_decay *dc, const gsl_vector *theta,
+                        const gsl_vector *lambda, gsl_vector *grad)
+{
+    add_hvp(dc, NULL, lambda, theta, grad);
+}
+
+void ihg_decay_add_hvp(const ihg_decay *dc, const gsl_vector *lambda,
+                       const gsl_vector *u, gsl_vector *Hu)
+{
+    add_hvp(dc, NULL, lambda, u, Hu);
+}
+
+void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
+                           gsl_matrix *H)
+{
+    add_hessian(dc, NULL, lambda, H);
+}
+
+void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
+                    const gsl_vector *lambda, const gsl_vector *u,
+                    gsl_vector *out)
+{
+    jtvp(dc, NULL, lambda, theta, u, out);
+}
+
+double ihg_decay_loss_e(const ihg_decay *dc, const double *e,
+                        const gsl_vector *theta)
+{
+    return loss_grad(dc, e, NULL, theta, NULL);
+}
+
+double ihg_decay_loss_grad_e(const ihg_decay *dc, const double *e,
+                             const gsl_vector *theta, gsl_vector *grad)
+{
+    return loss_grad(dc, e, NULL, theta, grad);
+}
+
+void ihg_decay_add_hvp_e(const ihg_decay *dc, const double *e,
+                         const gsl_vector *u, gsl_vector *Hu)
+{
+    add_hvp(dc, e, NULL, u, Hu);
+}
+
+void ihg_decay_add_hessian_e(const ihg_decay *dc, const double *e,
+                             gsl_matrix *H)
+{
+    add_hessian(dc, e, NULL, H);
+}
+
+void ihg_decay_jtvp_e(const ihg_decay *dc, const double *e,
+                      const gsl_vector *theta, const gsl_vector *u,
+                      gsl_vector *out)
+{
+    jtvp(dc, e, NULL, theta, u, out);
+}
+
+int ihg_decay_cache_init(ihg_decay_cache *c, const ihg_decay *dc)
+{
+    c->n = ihg_decay_n_hyper(dc);
+    c->valid = 0;
+    size_t n = c->n ? c->n : 1;
+    c->lambda = malloc(n * sizeof *c->lambda);
+    c->e = malloc(n * sizeof *c->e);
+    if (!c->lambda || !c->e) {
+        ihg_decay_cache_free(c);
+        return ihg_error_set(IHG_ENOMEM,
+                             "out of memory (exp(lambda) cache, %zu values)",
+                             c->n);
+    }
+    return IHG_OK;
+}
+
+void ihg_decay_cache_free(ihg_decay_cache *c)
+{
+    free(c->lambda);
+    free(c->e);
+    c->lambda = c->e = NULL;
+    c->valid = 0;
+}
+
+const double *ihg_decay_factors(ihg_decay_cache *c, const gsl_vector *lambda)
+{
+    size_t n = c->n;
+    int same = c->valid;
+    if (same && lambda->stride == 1)
+        same = memcmp(lambda->data, c->lambda, n * sizeof(double)) == 0;
+    else if (same)
+        for (size_t i = 0; i < n && same; i++)
+            same = memcmp(&AT(lambda, i), &c->lambda[i], sizeof(double)) == 0;
+    if (!same) {
+        for (size_t i = 0; i < n; i++) {
+            c->lambda[i] = AT(lambda, i);
+            c->e[i] = exp(c->lambda[i]);
+        }
+        c->valid = 1;
+    }
+    return c->e;
 }
 
 int ihg_size_mul(size_t a, size_t b, size_t *out)

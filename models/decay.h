@@ -19,7 +19,16 @@
  *   (J^T u)_i            = sum_{j in D, h(j) = i} e_j theta_j u_j
  *                          where J_ji = d2R / dtheta_j dlambda_i
  *
- * Nothing here allocates.  theta, lambda, u may have any stride.
+ * Nothing here allocates (except ihg_decay_cache_init, from a family's
+ * init()).  theta, lambda, u may have any stride.
+ *
+ * The factors e = exp(lambda) cost one exp() per hyperparameter and call
+ * (~10 ms for 1.8M per-weight lambdas).  The *_e variants take them
+ * precomputed, as an array of ihg_decay_n_hyper() values (e[0] for every
+ * weight in global mode), usually from an ihg_decay_cache, which keeps a
+ * copy of the lambda it last saw and recomputes only when lambda's contents
+ * change (a comparison of Hn doubles).  Both variants run the same loops in
+ * the same order, so they return bitwise the same numbers.
  */
 #ifndef IHG_DECAY_H
 #define IHG_DECAY_H
@@ -66,6 +75,36 @@ void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
 void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
                     const gsl_vector *lambda, const gsl_vector *u,
                     gsl_vector *out);
+
+/* The same with the factors e = exp(lambda) precomputed (Hn entries). */
+double ihg_decay_loss_e(const ihg_decay *dc, const double *e,
+                        const gsl_vector *theta);
+/* R(theta, lambda), and grad += dR/dtheta when grad != NULL: one pass. */
+double ihg_decay_loss_grad_e(const ihg_decay *dc, const double *e,
+                             const gsl_vector *theta, gsl_vector *grad);
+void ihg_decay_add_hvp_e(const ihg_decay *dc, const double *e,
+                         const gsl_vector *u, gsl_vector *Hu);
+void ihg_decay_add_hessian_e(const ihg_decay *dc, const double *e,
+                             gsl_matrix *H);
+void ihg_decay_jtvp_e(const ihg_decay *dc, const double *e,
+                      const gsl_vector *theta, const gsl_vector *u,
+                      gsl_vector *out);
+
+/* exp(lambda), cached on lambda's contents. */
+typedef struct {
+    size_t n;       /* Hn                                        */
+    double *lambda; /* the lambda the factors belong to (copy)   */
+    double *e;      /* exp(lambda)                               */
+    int valid;
+} ihg_decay_cache;
+
+/* Allocate for dc's Hn (call after the ranges are added; from init()).
+ * IHG_ENOMEM on failure (then ihg_decay_cache_free is still safe). */
+int ihg_decay_cache_init(ihg_decay_cache *c, const ihg_decay *dc);
+void ihg_decay_cache_free(ihg_decay_cache *c);
+/* e = exp(lambda) (c->n entries), recomputed only when lambda differs from
+ * the last call's (bitwise; any stride). */
+const double *ihg_decay_factors(ihg_decay_cache *c, const gsl_vector *lambda);
 
 /* Helpers for the families, beside the decay term. */
 

@@ -57,8 +57,8 @@
  * variance and init_scale 0 gives all-zero weights.
  *
  * Memory, all allocated by init: three theta-sized buffers (contiguous
- * copies of strided vectors), in per-weight mode two Hn-sized ones (a
- * cache of exp(lambda), see decay_factors), and O(chunk * width)
+ * copies of strided vectors), two Hn-sized ones (the exp(lambda) cache of
+ * decay.h's ihg_decay_cache; Hn = 1 in global mode), and O(chunk * width)
  * activations: O(P + chunk * width), never P x P (train_hessian is NULL:
  * the exact solver forms H column by column with train_hvp, small P only).
  * A label that is not an integer in 0..k-1 makes the loss NaN.
@@ -96,10 +96,7 @@ typedef struct {
     gsl_matrix *Qv[MLP_MAX_LAYERS + 1];
     gsl_matrix *T1, *T2; /* 2 chunk x wmax: backward [R{G}; G]           */
     gsl_vector *tbuf, *ubuf, *obuf; /* P: contiguous copies (strided)    */
-    /* Per-weight mode: e = exp(lambda) cached for the lambda in lcopy
-     * (Hn each; NULL in global mode).  See decay_factors(). */
-    gsl_vector *lcopy, *ecache;
-    int e_valid;
+    ihg_decay_cache ecache; /* exp(lambda), Hn values (see the decay term) */
 } mlp_work;
 
 static void mlp_free(ihg_model *m)
@@ -125,10 +122,7 @@ static void mlp_free(ihg_model *m)
         gsl_vector_free(w->ubuf);
     if (w->obuf)
         gsl_vector_free(w->obuf);
-    if (w->lcopy)
-        gsl_vector_free(w->lcopy);
-    if (w->ecache)
-        gsl_vector_free(w->ecache);
+    ihg_decay_cache_free(&w->ecache);
     free(w);
     m->work = NULL;
 }
@@ -217,13 +211,6 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
     ok = ok && (w->tbuf = gsl_vector_alloc(P)) != NULL;
     ok = ok && (w->ubuf = gsl_vector_alloc(P)) != NULL;
     ok = ok && (w->obuf = gsl_vector_alloc(P)) != NULL;
-    if (m->hyper == IHG_HYPER_PER_WEIGHT) {
-        size_t nw = P;
-        for (size_t l = 1; l <= L; l++)
-            nw -= width[l];
-        ok = ok && (w->lcopy = gsl_vector_alloc(nw)) != NULL;
-        ok = ok && (w->ecache = gsl_vector_alloc(nw)) != NULL;
-    }
     if (!ok) {
         mlp_free(m);
         return ihg_error_set(IHG_ENOMEM,
@@ -238,6 +225,10 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
             mlp_free(m);
             return IHG_EINVAL;
         }
+    if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
+        mlp_free(m);
+        return IHG_ENOMEM;
+    }
     m->d = ds->d;
     m->k = width[L];
     m->P = P;
@@ -576,92 +567,19 @@ static void backward_r(mlp_work *w, const gsl_vector *th, const gsl_vector *U,
 
 /* ---------- the decay term ----------
  *
- * Global mode goes straight through decay.h.  In per-weight mode decay.h
- * would take exp() of every lambda_j in every call: for 1.8M weights that
- * is ~10 ms, more than the matrix products of an HVP (~12 ms at n = 50).
- * So exp(lambda) is cached here, keyed on the contents of lambda (compared
- * with a copy, ~1 ms), and the same formulas as decay.h are applied with
- * the cached factors, over the same ranges (w->decay) in the same order:
- * the results are bitwise those of decay.h. */
-
-/* e = exp(lambda), one per decayed weight (per-weight mode only). */
-static const double *decay_factors(mlp_work *w, const gsl_vector *lambda)
-{
-    size_t nh = w->ecache->size;
-    int same = w->e_valid;
-    if (same && lambda->stride == 1)
-        same = memcmp(lambda->data, w->lcopy->data, nh * sizeof(double)) == 0;
-    else if (same)
-        for (size_t i = 0; i < nh && same; i++)
-            same = gsl_vector_get(lambda, i) == w->lcopy->data[i];
-    if (!same) {
-        gsl_vector_memcpy(w->lcopy, lambda);
-        for (size_t i = 0; i < nh; i++)
-            w->ecache->data[i] = exp(w->lcopy->data[i]);
-        w->e_valid = 1;
-    }
-    return w->ecache->data;
-}
-
-#define VAT(v, i) ((v)->data[(i) * (v)->stride])
+ * Through decay.h's _e variants with exp(lambda) from an ihg_decay_cache:
+ * in per-weight mode decay.h's plain functions would take exp() of every
+ * lambda_j in every call (~10 ms for 1.8M weights, more than the matrix
+ * products of an HVP at n = 50); the cache recomputes only when lambda's
+ * contents change (a comparison, ~1 ms).  Bitwise the plain functions'
+ * results. */
 
 /* R(theta, lambda); grad += dR/dtheta when grad != NULL. */
 static double decay_loss_grad(mlp_work *w, const gsl_vector *theta,
                               const gsl_vector *lambda, gsl_vector *grad)
 {
-    if (w->decay.mode == IHG_HYPER_GLOBAL) {
-        if (grad)
-            ihg_decay_add_grad(&w->decay, theta, lambda, grad);
-        return ihg_decay_loss(&w->decay, theta, lambda);
-    }
-    const double *e = decay_factors(w, lambda);
-    const ihg_decay *dc = &w->decay;
-    double total = 0.0;
-    size_t h = 0;
-    for (size_t r = 0; r < dc->n_ranges; r++)
-        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            double t = VAT(theta, j);
-            total += e[h] * t * t;
-            if (grad)
-                VAT(grad, j) += e[h] * t;
-            h++;
-        }
-    return 0.5 * total;
-}
-
-/* Hu += (d2R/dtheta2) u */
-static void decay_hvp(mlp_work *w, const gsl_vector *lambda,
-                      const gsl_vector *u, gsl_vector *Hu)
-{
-    if (w->decay.mode == IHG_HYPER_GLOBAL) {
-        ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
-        return;
-    }
-    const double *e = decay_factors(w, lambda);
-    const ihg_decay *dc = &w->decay;
-    size_t h = 0;
-    for (size_t r = 0; r < dc->n_ranges; r++)
-        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++)
-            VAT(Hu, j) += e[h++] * VAT(u, j);
-}
-
-/* out = J^T u */
-static void decay_jtvp(mlp_work *w, const gsl_vector *theta,
-                       const gsl_vector *lambda, const gsl_vector *u,
-                       gsl_vector *out)
-{
-    if (w->decay.mode == IHG_HYPER_GLOBAL) {
-        ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
-        return;
-    }
-    const double *e = decay_factors(w, lambda);
-    const ihg_decay *dc = &w->decay;
-    size_t h = 0;
-    for (size_t r = 0; r < dc->n_ranges; r++)
-        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
-            VAT(out, h) = e[h] * VAT(theta, j) * VAT(u, j);
-            h++;
-        }
+    const double *e = ihg_decay_factors(&w->ecache, lambda);
+    return ihg_decay_loss_grad_e(&w->decay, e, theta, grad);
 }
 
 /* ---------- the table's functions ---------- */
@@ -736,7 +654,8 @@ static void mlp_train_hvp(ihg_model *m, const gsl_vector *theta,
         if (out != Hu)
             gsl_vector_memcpy(Hu, out);
     }
-    decay_hvp(w, lambda, u, Hu);
+    ihg_decay_add_hvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), u,
+                        Hu);
 }
 
 static void mlp_train_jtvp(ihg_model *m, const gsl_vector *theta,
@@ -745,7 +664,8 @@ static void mlp_train_jtvp(ihg_model *m, const gsl_vector *theta,
 {
     (void)data;
     mlp_work *w = m->work;
-    decay_jtvp(w, theta, lambda, u, out);
+    ihg_decay_jtvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), theta,
+                     u, out);
 }
 
 static double mlp_val_loss(ihg_model *m, const gsl_vector *theta,

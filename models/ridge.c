@@ -17,6 +17,32 @@
  * H does not depend on theta.  The rows are processed in blocks of at most
  * `chunk` rows (the workspace size, from max_rows), so nothing allocates
  * and a data set of any length works.
+ *
+ * The Gram cache.  Neither H nor its data part
+ *
+ *   G = [ X^T X / n   X^T 1 / n ]     (P x P, the augmented Gram matrix)
+ *       [ 1^T X / n   1         ]
+ *
+ * depends on theta or lambda, so for the training set the model is bound to
+ * (ds->train) G is formed once, by the very code train_hessian used, and
+ * then  H u = G u + e .* u_w  (one dsymv/dgemv, P^2 multiply-adds, instead of two
+ * dgemv passes over X, 2 n P) and train_hessian = G + diag(e) (a copy
+ * instead of n P^2).  Rule: G is kept when P <= RIDGE_GRAM_MAX_P (2000:
+ * 32 MB) and P <= n.  The flop break-even of the HVP is P = 2 n; P <= n
+ * leaves a factor 2 for dsymv running slower per flop than dgemv, and the
+ * one-off n P^2 / 2 of forming G (a level-3 product) costs a few dozen
+ * HVPs, paid once per run since H never changes.  train_hessian's result is
+ * bitwise the uncached one; the cached H u differs from the two-pass one
+ * by rounding only (~1e-16 relative, tests/test_models.c checks 1e-14).
+ *
+ * Cache key and assumption: G is served only for data == m->ds->train,
+ * with the same n, X->data and X->tda as when it was formed.  Any other
+ * data set (the validation set, a caller's own, a minibatch, which the
+ * session refills in place under one pointer) goes the uncached way.  The
+ * training set's contents are assumed not to change during the model's
+ * life: the session loads its data set once and allocates the model after
+ * it; a reset or reload builds a new session, data set and model (so a new,
+ * empty cache).  Memory: G is allocated by init when the rule holds.
  */
 #include "model.h"
 
@@ -29,12 +55,24 @@
 #include "decay.h"
 
 #define RIDGE_MAX_CHUNK 4096
+#define RIDGE_GRAM_MAX_P 2000
+/* G u by dsymv (half of G read) from this P up, by dgemv below it: with
+ * OpenBLAS dsymv always starts its threads (~3 us), dgemv only for larger
+ * matrices; measured crossover between P = 100 and 200. */
+#define RIDGE_SYMV_MIN_P 150
 
 typedef struct {
     ihg_decay decay;
+    ihg_decay_cache ecache; /* exp(lambda)                            */
     size_t chunk;     /* rows per block                           */
     gsl_vector *r;    /* chunk: residuals / directional outputs  */
     gsl_vector *ones; /* chunk                                    */
+    /* The Gram cache (NULL when the rule does not hold) and its key. */
+    gsl_matrix *G;    /* P x P                                    */
+    const ihg_data *g_data;
+    const double *g_X;
+    size_t g_n, g_tda;
+    int g_valid;
 } ridge_work;
 
 static void ridge_free(ihg_model *m)
@@ -46,6 +84,9 @@ static void ridge_free(ihg_model *m)
         gsl_vector_free(w->r);
     if (w->ones)
         gsl_vector_free(w->ones);
+    if (w->G)
+        gsl_matrix_free(w->G);
+    ihg_decay_cache_free(&w->ecache);
     free(w);
     m->work = NULL;
 }
@@ -73,8 +114,21 @@ static int ridge_init(ihg_model *m, const ihg_config *cfg,
         return ihg_error_set(IHG_ENOMEM, "out of memory (ridge workspace)");
     }
     gsl_vector_set_all(w->ones, 1.0);
+    if (ds->train && P <= RIDGE_GRAM_MAX_P && P <= ds->train->n) {
+        w->G = gsl_matrix_alloc(P, P);
+        if (!w->G) {
+            ridge_free(m);
+            return ihg_error_set(IHG_ENOMEM,
+                                 "out of memory (ridge Gram matrix, %zu x %zu)",
+                                 P, P);
+        }
+    }
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, ds->d);
+    if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
+        ridge_free(m);
+        return IHG_ENOMEM;
+    }
     m->d = ds->d;
     m->k = 1;
     m->P = P;
@@ -149,9 +203,59 @@ static double ridge_train_loss(ihg_model *m, const gsl_vector *theta,
         return NAN;
     }
     double loss = ridge_data_loss(m, theta, data, grad);
+    const double *e = ihg_decay_factors(&w->ecache, lambda);
     if (grad)
-        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
-    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+        ihg_decay_add_hvp_e(&w->decay, e, theta, grad);
+    return loss + ihg_decay_loss_e(&w->decay, e, theta);
+}
+
+/* H = G (the data part of the Hessian, see the file comment) from the n > 0
+ * rows of data, in blocks.  Exactly symmetric. */
+static void gram_fill(ridge_work *w, size_t d, const ihg_data *data,
+                      gsl_matrix *H)
+{
+    size_t n = data->n;
+    double inv_n = 1.0 / (double)n;
+    gsl_matrix_set_zero(H);
+    gsl_matrix_view Hww = gsl_matrix_submatrix(H, 0, 0, d, d);
+    gsl_vector_view hwb = gsl_matrix_subcolumn(H, d, 0, d);
+    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+        gsl_matrix_const_view Xb =
+            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+        gsl_vector_view ob = gsl_vector_subvector(w->ones, 0, nb);
+        /* dgemm rather than dsyrk: several times faster with GSL's
+         * own CBLAS, the same with OpenBLAS; the lower triangle is
+         * overwritten by the mirror below. */
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Xb.matrix,
+                       &Xb.matrix, 1.0, &Hww.matrix);
+        gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &ob.vector, 1.0,
+                       &hwb.vector);
+    }
+    gsl_matrix_set(H, d, d, 1.0);
+    /* Mirror the upper triangle: H is exactly symmetric. */
+    for (size_t i = 1; i <= d; i++)
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(H, i, j, gsl_matrix_get(H, j, i));
+}
+
+/* The cached G for data, formed on first use; NULL when data is not the
+ * bound training set or the rule does not hold (file comment). */
+static const gsl_matrix *gram(ihg_model *m, const ihg_data *data)
+{
+    ridge_work *w = m->work;
+    if (!w->G || !m->ds || data != m->ds->train || data->n < m->P)
+        return NULL;
+    if (!w->g_valid || w->g_data != data || w->g_n != data->n ||
+        w->g_X != data->X->data || w->g_tda != data->X->tda) {
+        gram_fill(w, m->d, data, w->G);
+        w->g_data = data;
+        w->g_n = data->n;
+        w->g_X = data->X->data;
+        w->g_tda = data->X->tda;
+        w->g_valid = 1;
+    }
+    return w->G;
 }
 
 static void ridge_train_hvp(ihg_model *m, const gsl_vector *theta,
@@ -165,8 +269,14 @@ static void ridge_train_hvp(ihg_model *m, const gsl_vector *theta,
         ihg_vector_fill_nan(Hu);
         return;
     }
-    gsl_vector_set_zero(Hu);
-    if (n > 0) {
+    const gsl_matrix *G = gram(m, data);
+    if (G && m->P < RIDGE_SYMV_MIN_P)
+        gsl_blas_dgemv(CblasNoTrans, 1.0, G, u, 0.0, Hu);
+    else if (G)
+        gsl_blas_dsymv(CblasUpper, 1.0, G, u, 0.0, Hu);
+    else
+        gsl_vector_set_zero(Hu);
+    if (!G && n > 0) {
         gsl_vector_const_view uw = gsl_vector_const_subvector(u, 0, d);
         gsl_vector_view hw = gsl_vector_subvector(Hu, 0, d);
         double ub = gsl_vector_get(u, d), inv_n = 1.0 / (double)n, sq = 0.0;
@@ -187,7 +297,8 @@ static void ridge_train_hvp(ihg_model *m, const gsl_vector *theta,
         }
         gsl_vector_set(Hu, d, sq * inv_n);
     }
-    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+    ihg_decay_add_hvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), u,
+                        Hu);
 }
 
 static void ridge_train_jtvp(ihg_model *m, const gsl_vector *theta,
@@ -196,7 +307,8 @@ static void ridge_train_jtvp(ihg_model *m, const gsl_vector *theta,
 {
     (void)data;
     ridge_work *w = m->work;
-    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+    ihg_decay_jtvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), theta,
+                     u, out);
 }
 
 static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
@@ -205,7 +317,7 @@ static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
 {
     (void)theta;
     ridge_work *w = m->work;
-    size_t d = m->d, n = data ? data->n : 0;
+    size_t n = data ? data->n : 0;
     if (H->size1 != m->P || H->size2 != m->P) {
         ihg_error_set(IHG_EINTERNAL, "ridge: Hessian matrix is not %zux%zu",
                       m->P, m->P);
@@ -216,31 +328,15 @@ static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
         gsl_matrix_set_all(H, NAN);
         return;
     }
-    gsl_matrix_set_zero(H);
-    if (n > 0) {
-        double inv_n = 1.0 / (double)n;
-        gsl_matrix_view Hww = gsl_matrix_submatrix(H, 0, 0, d, d);
-        gsl_vector_view hwb = gsl_matrix_subcolumn(H, d, 0, d);
-        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
-            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
-            gsl_matrix_const_view Xb =
-                gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-            gsl_vector_view ob = gsl_vector_subvector(w->ones, 0, nb);
-            /* dgemm rather than dsyrk: several times faster with GSL's
-             * own CBLAS, the same with OpenBLAS; the lower triangle is
-             * overwritten by the mirror below. */
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Xb.matrix,
-                           &Xb.matrix, 1.0, &Hww.matrix);
-            gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &ob.vector, 1.0,
-                           &hwb.vector);
-        }
-        gsl_matrix_set(H, d, d, 1.0);
-        /* Mirror the upper triangle: H is exactly symmetric. */
-        for (size_t i = 1; i <= d; i++)
-            for (size_t j = 0; j < i; j++)
-                gsl_matrix_set(H, i, j, gsl_matrix_get(H, j, i));
-    }
-    ihg_decay_add_hessian(&w->decay, lambda, H);
+    const gsl_matrix *G = gram(m, data);
+    if (G)
+        gsl_matrix_memcpy(H, G);
+    else if (n > 0)
+        gram_fill(w, m->d, data, H);
+    else
+        gsl_matrix_set_zero(H);
+    ihg_decay_add_hessian_e(&w->decay, ihg_decay_factors(&w->ecache, lambda),
+                            H);
 }
 
 static double ridge_val_loss(ihg_model *m, const gsl_vector *theta,

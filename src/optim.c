@@ -45,47 +45,71 @@ void ihg_optimizer_reset(ihg_optimizer *o)
     o->t = 0;
 }
 
+/* x_i <- clip(x_i - step_i).  The loops below run on raw pointers with
+ * strides (x and g may be views; m and s are the optimizer's own contiguous
+ * vectors), one loop per kind, with exactly the arithmetic of the update
+ * rules in optim.h, in the same order: the results are bitwise those of the
+ * per-element gsl_vector_get/set version. */
+static inline double clip(double xi, double lo, double hi)
+{
+    if (xi < lo)
+        xi = lo;
+    if (xi > hi)
+        xi = hi;
+    return xi;
+}
+
 void ihg_optimizer_step(ihg_optimizer *o, gsl_vector *x, const gsl_vector *g)
 {
     size_t n = x->size;
     o->t++;
     double bc1 = 1.0 - pow(o->beta1, (double)o->t);
     double bc2 = 1.0 - pow(o->beta2, (double)o->t);
-    for (size_t i = 0; i < n; i++) {
-        double gi = gsl_vector_get(g, i);
-        double xi = gsl_vector_get(x, i);
-        double step;
-        switch (o->kind) {
-        case IHG_OPT_MOMENTUM: {
-            double m = o->momentum * gsl_vector_get(o->m, i) + gi;
-            gsl_vector_set(o->m, i, m);
-            step = o->lr * m;
-            break;
+    double *xp = x->data, *mp = o->m->data, *sp = o->s->data;
+    const double *gp = g->data;
+    size_t xs = x->stride, gs = g->stride, ms = o->m->stride,
+           ss = o->s->stride;
+    double lr = o->lr, lo = o->clip_min, hi = o->clip_max;
+    switch (o->kind) {
+    case IHG_OPT_MOMENTUM: {
+        double mu = o->momentum;
+        for (size_t i = 0; i < n; i++) {
+            double gi = gp[i * gs];
+            double m = mu * mp[i * ms] + gi;
+            mp[i * ms] = m;
+            xp[i * xs] = clip(xp[i * xs] - lr * m, lo, hi);
         }
-        case IHG_OPT_ADAM: {
-            double m = o->beta1 * gsl_vector_get(o->m, i) + (1 - o->beta1) * gi;
-            double s = o->beta2 * gsl_vector_get(o->s, i) + (1 - o->beta2) * gi * gi;
-            gsl_vector_set(o->m, i, m);
-            gsl_vector_set(o->s, i, s);
-            step = o->lr * (m / bc1) / (sqrt(s / bc2) + o->eps);
-            break;
+        break;
+    }
+    case IHG_OPT_ADAM: {
+        double b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+        double c1 = 1 - b1, c2 = 1 - b2;
+        for (size_t i = 0; i < n; i++) {
+            double gi = gp[i * gs];
+            double m = b1 * mp[i * ms] + c1 * gi;
+            double s = b2 * sp[i * ss] + c2 * gi * gi;
+            mp[i * ms] = m;
+            sp[i * ss] = s;
+            double step = lr * (m / bc1) / (sqrt(s / bc2) + eps);
+            xp[i * xs] = clip(xp[i * xs] - step, lo, hi);
         }
-        case IHG_OPT_RMSPROP: {
-            double s = o->decay * gsl_vector_get(o->s, i) + (1 - o->decay) * gi * gi;
-            gsl_vector_set(o->s, i, s);
-            step = o->lr * gi / (sqrt(s) + o->eps);
-            break;
+        break;
+    }
+    case IHG_OPT_RMSPROP: {
+        double rho = o->decay, c = 1 - o->decay, eps = o->eps;
+        for (size_t i = 0; i < n; i++) {
+            double gi = gp[i * gs];
+            double s = rho * sp[i * ss] + c * gi * gi;
+            sp[i * ss] = s;
+            double step = lr * gi / (sqrt(s) + eps);
+            xp[i * xs] = clip(xp[i * xs] - step, lo, hi);
         }
-        case IHG_OPT_SGD:
-        default:
-            step = o->lr * gi;
-            break;
-        }
-        xi -= step;
-        if (xi < o->clip_min)
-            xi = o->clip_min;
-        if (xi > o->clip_max)
-            xi = o->clip_max;
-        gsl_vector_set(x, i, xi);
+        break;
+    }
+    case IHG_OPT_SGD:
+    default:
+        for (size_t i = 0; i < n; i++)
+            xp[i * xs] = clip(xp[i * xs] - lr * gp[i * gs], lo, hi);
+        break;
     }
 }
