@@ -26,6 +26,20 @@
  *
  * accuracy: predict class 1 iff z > 0.
  * Rows are processed in blocks of at most `chunk` rows (the workspace).
+ *
+ * The curvature cache.  theta does not change during a Neumann or CG solve
+ * (K HVPs in a row), nor does h.  For the training set the model is bound
+ * to (ds->train) the HVP keeps h_i for every row (n doubles, allocated by
+ * init when n <= LOGISTIC_CACHE_MAX_ROWS) with its key: the data pointer,
+ * n, X->data, X->tda and a copy of theta (compared bitwise, P doubles; a
+ * theta changed in place misses).  A hit skips the pass X w over the data
+ * and the n exp(): the HVP is two passes over X instead of three.  h is
+ * computed by the same code with or without the cache, so H u is bitwise
+ * the same either way; train_hessian reads the same cache.  Other data
+ * sets (validation, minibatches refilled in place under one pointer, a
+ * caller's own) are never cached.  As in ridge.c the training set's
+ * contents are assumed fixed for the model's life (the session loads it
+ * once; a reset/reload makes a new model).
  */
 #include "model.h"
 
@@ -33,18 +47,28 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../src/error.h"
 #include "decay.h"
 
 #define LOGISTIC_MAX_CHUNK 4096
+#define LOGISTIC_CACHE_MAX_ROWS ((size_t)1 << 24)
 
 typedef struct {
     ihg_decay decay;
+    ihg_decay_cache ecache; /* exp(lambda)                   */
     size_t chunk;
     gsl_vector *z;  /* chunk: logits                          */
     gsl_vector *q;  /* chunk: directional logits / weights    */
     gsl_matrix *Xs; /* chunk x d: rows scaled by sqrt(h_i)    */
+    /* The curvature cache (NULL when not allocated) and its key. */
+    gsl_vector *hc;     /* n_train: h_i                       */
+    gsl_vector *hc_theta; /* P: the theta of hc               */
+    const ihg_data *hc_data;
+    const double *hc_X;
+    size_t hc_n, hc_tda;
+    int hc_valid;
 } logistic_work;
 
 static void logistic_free(ihg_model *m)
@@ -58,6 +82,11 @@ static void logistic_free(ihg_model *m)
         gsl_vector_free(w->q);
     if (w->Xs)
         gsl_matrix_free(w->Xs);
+    if (w->hc)
+        gsl_vector_free(w->hc);
+    if (w->hc_theta)
+        gsl_vector_free(w->hc_theta);
+    ihg_decay_cache_free(&w->ecache);
     free(w);
     m->work = NULL;
 }
@@ -93,8 +122,23 @@ static int logistic_init(ihg_model *m, const ihg_config *cfg,
                              "out of memory (logistic workspace, %zu x %zu)",
                              chunk, ds->d);
     }
+    if (ds->train && ds->train->n > 0 &&
+        ds->train->n <= LOGISTIC_CACHE_MAX_ROWS) {
+        w->hc = gsl_vector_alloc(ds->train->n);
+        w->hc_theta = gsl_vector_alloc(P);
+        if (!w->hc || !w->hc_theta) {
+            logistic_free(m);
+            return ihg_error_set(IHG_ENOMEM,
+                                 "out of memory (logistic curvature cache, "
+                                 "%zu rows)", ds->train->n);
+        }
+    }
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, ds->d);
+    if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
+        logistic_free(m);
+        return IHG_ENOMEM;
+    }
     m->d = ds->d;
     m->k = 2;
     m->P = P;
@@ -196,9 +240,10 @@ static double logistic_train_loss(ihg_model *m, const gsl_vector *theta,
         return NAN;
     }
     double loss = logistic_data_loss(m, theta, data, grad);
+    const double *e = ihg_decay_factors(&w->ecache, lambda);
     if (grad)
-        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
-    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+        ihg_decay_add_hvp_e(&w->decay, e, theta, grad);
+    return loss + ihg_decay_loss_e(&w->decay, e, theta);
 }
 
 /* h_i for the rows of one block, from the logits zb (in place). */
@@ -208,6 +253,64 @@ static void block_curvature(const ihg_data *data, size_t i0, gsl_vector *zb)
         double s = 2.0 * gsl_vector_get(data->y, i0 + i) - 1.0;
         zb->data[i] = s * s * sigmoid_curv(-s * zb->data[i]);
     }
+}
+
+/* Does v hold exactly the values of theta (bitwise, any stride)? */
+static int same_theta(const gsl_vector *v, const gsl_vector *theta)
+{
+    if (theta->stride == 1)
+        return memcmp(v->data, theta->data, v->size * sizeof(double)) == 0;
+    for (size_t i = 0; i < v->size; i++)
+        if (memcmp(&v->data[i], &theta->data[i * theta->stride],
+                   sizeof(double)) != 0)
+            return 0;
+    return 1;
+}
+
+/* h_i for every row of data at theta from the cache (filled on a miss), or
+ * NULL when data is not cached (see the file comment).  n > 0. */
+static const double *curvature(ihg_model *m, const gsl_vector *theta,
+                               const ihg_data *data)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d, n = data->n;
+    if (!w->hc || !m->ds || data != m->ds->train || n > w->hc->size)
+        return NULL;
+    if (w->hc_valid && w->hc_data == data && w->hc_n == n &&
+        w->hc_X == data->X->data && w->hc_tda == data->X->tda &&
+        same_theta(w->hc_theta, theta))
+        return w->hc->data;
+    gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+    double b = gsl_vector_get(theta, d);
+    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+        gsl_matrix_const_view Xb =
+            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+        gsl_vector_view hb = gsl_vector_subvector(w->hc, i0, nb);
+        block_logits(&Xb.matrix, &wv.vector, b, &hb.vector);
+        block_curvature(data, i0, &hb.vector);
+    }
+    gsl_vector_memcpy(w->hc_theta, theta);
+    w->hc_data = data;
+    w->hc_n = n;
+    w->hc_X = data->X->data;
+    w->hc_tda = data->X->tda;
+    w->hc_valid = 1;
+    return w->hc->data;
+}
+
+/* h for the rows [i0, i0 + nb) in zb: from the cache hc when not NULL,
+ * else computed. */
+static void block_h(const double *hc, const ihg_data *data, size_t i0,
+                    const gsl_matrix *Xb, const gsl_vector *wv, double b,
+                    gsl_vector *zb)
+{
+    if (hc) {
+        memcpy(zb->data, hc + i0, zb->size * sizeof(double));
+        return;
+    }
+    block_logits(Xb, wv, b, zb);
+    block_curvature(data, i0, zb);
 }
 
 static void logistic_train_hvp(ihg_model *m, const gsl_vector *theta,
@@ -228,17 +331,21 @@ static void logistic_train_hvp(ihg_model *m, const gsl_vector *theta,
         gsl_vector_view hw = gsl_vector_subvector(Hu, 0, d);
         double b = gsl_vector_get(theta, d), ub = gsl_vector_get(u, d);
         double inv_n = 1.0 / (double)n, sq = 0.0;
+        const double *hc = curvature(m, theta, data);
         for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
             size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
             gsl_matrix_const_view Xb =
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-            gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
             gsl_vector_view qb = gsl_vector_subvector(w->q, 0, nb);
-            block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
-            block_curvature(data, i0, &zb.vector);
+            const double *h = hc ? hc + i0 : w->z->data;
+            if (!hc) {
+                gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+                block_h(NULL, data, i0, &Xb.matrix, &wv.vector, b,
+                        &zb.vector);
+            }
             block_logits(&Xb.matrix, &uw.vector, ub, &qb.vector);
             for (size_t i = 0; i < nb; i++) {
-                qb.vector.data[i] *= zb.vector.data[i];
+                qb.vector.data[i] *= h[i];
                 sq += qb.vector.data[i];
             }
             gsl_blas_dgemv(CblasTrans, inv_n, &Xb.matrix, &qb.vector, 1.0,
@@ -246,7 +353,8 @@ static void logistic_train_hvp(ihg_model *m, const gsl_vector *theta,
         }
         gsl_vector_set(Hu, d, sq * inv_n);
     }
-    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+    ihg_decay_add_hvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), u,
+                        Hu);
 }
 
 static void logistic_train_jtvp(ihg_model *m, const gsl_vector *theta,
@@ -256,7 +364,8 @@ static void logistic_train_jtvp(ihg_model *m, const gsl_vector *theta,
 {
     (void)data;
     logistic_work *w = m->work;
-    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+    ihg_decay_jtvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), theta,
+                     u, out);
 }
 
 static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
@@ -283,14 +392,14 @@ static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
         double sh = 0.0;
         gsl_matrix_view Hww = gsl_matrix_submatrix(H, 0, 0, d, d);
         gsl_vector_view hwb = gsl_matrix_subcolumn(H, d, 0, d);
+        const double *hc = curvature(m, theta, data);
         for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
             size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
             gsl_matrix_const_view Xb =
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
             gsl_matrix_view Xs = gsl_matrix_submatrix(w->Xs, 0, 0, nb, d);
             gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
-            block_logits(&Xb.matrix, &wv.vector, b, &zb.vector);
-            block_curvature(data, i0, &zb.vector);
+            block_h(hc, data, i0, &Xb.matrix, &wv.vector, b, &zb.vector);
             gsl_matrix_memcpy(&Xs.matrix, &Xb.matrix);
             for (size_t i = 0; i < nb; i++) {
                 double h = zb.vector.data[i];
@@ -310,7 +419,8 @@ static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
             for (size_t j = 0; j < i; j++)
                 gsl_matrix_set(H, i, j, gsl_matrix_get(H, j, i));
     }
-    ihg_decay_add_hessian(&w->decay, lambda, H);
+    ihg_decay_add_hessian_e(&w->decay, ihg_decay_factors(&w->ecache, lambda),
+                            H);
 }
 
 static double logistic_val_loss(ihg_model *m, const gsl_vector *theta,
