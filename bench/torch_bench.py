@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""torch_bench.py [--threads N] [--rounds N] [--check-only] [PATH_TO_ihgtui-bench]
+"""torch_bench.py [--threads N] [--rounds N] [--check-only] [--no-mlp] [--images DIR]
+                [PATH_TO_ihgtui-bench]
 
 The computations of bench/bench.c written as a PyTorch user would write
 them, timed the same way, and (given the path to ihgtui-bench) printed side
@@ -46,6 +47,15 @@ OpenMP pool for element-wise work, the C side's single thread.  --threads N
 gives ATen N threads instead (an extra OpenMP pool competing with
 OpenBLAS's; it did not help on a 2-CPU machine).
 
+MLP (issue 4), when Fashion-MNIST is installed: the hypergradient of
+ihgtui-bench's "mlp" rows (v = dL_V/dtheta, 5 Neumann terms at alpha 0.02,
+J^T q) written in PyTorch by bench/torch_mlp.py (float64, as the C side;
+double-backward HVPs; the same widths, tanh, per-weight decay, the first
+50 + 50 images of the Fashion-MNIST training file), at 1,794,000
+hyperparameters (784-1000-1000-10; goal: C >= 1.5x faster) and at 7,940
+(784-10-10; goal >= 20x).  Its numbers are checked against the C side by
+tests/test_mlp_torch.sh (bench/torch_mlp.py --check).
+
 Exits 0 with "PyTorch not available: comparison skipped" when torch cannot
 be imported.  Standard library + torch only.
 """
@@ -64,6 +74,9 @@ try:
 except Exception:  # ImportError, or a broken installation
     print("PyTorch not available: comparison skipped")
     sys.exit(0)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_mlp  # noqa: E402  (bench/torch_mlp.py)
 
 DTYPE = torch.float64
 N_TRAIN = 1000
@@ -350,8 +363,12 @@ def bench_torch():
     return rows
 
 
+MLP_ROWS = {}  # tag -> the latest C "mlp" row (shapes, settings, times)
+
+
 def bench_c(path):
-    out = subprocess.run([path, "--json"], check=True, stdout=subprocess.PIPE,
+    out = subprocess.run([path, "--json", "--no-outer"], check=True,
+                         stdout=subprocess.PIPE,
                          universal_newlines=True).stdout
     rows = {}
     for line in out.splitlines():
@@ -359,6 +376,9 @@ def bench_c(path):
         if not line.startswith("{"):
             continue
         o = json.loads(line)
+        if o.get("bench") == "mlp":
+            MLP_ROWS.setdefault(o["tag"], []).append(o)
+            continue
         if o.get("bench") != "hypergrad":
             continue
         rows[(o["model"], int(o["P"]))] = {
@@ -421,8 +441,59 @@ def report(trows, crows):
                 for k, P, rn, rc in missed))
         else:
             print(f"Every row meets the {GOAL:g}x goal.")
-    print("Not compared: the MLP rows of issue 4 (ihgtui-bench prints no MLP "
-          "figures).")
+
+
+# ------------------------------------------------------------------- MLP
+
+MLP_GOALS = {"large": 1.5, "small": 20.0}
+MLP_DEFAULT = {  # as ihgtui-bench's rows, when it is not run
+    "large": {"widths": [784, 1000, 1000, 10], "n_train": 50, "n_val": 50,
+              "terms": 5, "alpha": 0.02, "activation": "tanh"},
+    "small": {"widths": [784, 10, 10], "n_train": 50, "n_val": 50,
+              "terms": 5, "alpha": 0.02, "activation": "tanh"},
+}
+
+
+def bench_mlp_torch(tag, spec, images):
+    m = torch_mlp.MLP(spec["widths"], spec.get("activation", "tanh"),
+                      "per-weight")
+    Xt, yt = torch_mlp.load_images(images, 0, spec["n_train"])
+    Xv, yv = torch_mlp.load_images(images, spec["n_train"], spec["n_val"])
+    gen = torch.Generator().manual_seed(1)
+    theta = m.init_theta(gen)
+    lam = torch.full((m.Hn,), -4.0, dtype=DTYPE)
+    t = median_time(lambda: torch_mlp.hypergradient(
+        m, theta, lam, Xt, yt, Xv, yv, "neumann", spec["terms"],
+        spec["alpha"]))
+    print(f"  torch mlp {tag:5s} widths={spec['widths']} Hn={m.Hn} "
+          f"hypergradient={t * 1e3:.3f} ms", flush=True)
+    return t
+
+
+def mlp_compare(rounds_t, c_rows):
+    print("\nMLP hypergradient (dL_V/dtheta + 5 Neumann terms + J^T q, "
+          "float64 both sides), median ms; ratio = PyTorch / C")
+    print(f"{'mlp':6s} {'widths':22s} {'hypers':>9s} {'C':>10s} {'torch':>10s}"
+          f" {'ratio':>7s}  goal")
+    for tag in ("large", "small"):
+        ts = [r[tag] for r in rounds_t if tag in r]
+        if not ts:
+            continue
+        t = statistics.median(ts)
+        cs = [o["neumann_s"] for o in c_rows.get(tag, [])]
+        spec = c_rows[tag][-1] if c_rows.get(tag) else MLP_DEFAULT[tag]
+        hn = spec.get("Hn", "")
+        if cs:
+            c = statistics.median(cs)
+            ratio = t / c
+            goal = MLP_GOALS[tag]
+            print(f"{tag:6s} {str(spec['widths']):22s} {hn:>9} {c * 1e3:10.3f}"
+                  f" {t * 1e3:10.3f} {ratio:6.1f}x  >= {goal:g}x: "
+                  f"{'meets' if ratio >= goal else 'MISSES'}")
+        else:
+            print(f"{tag:6s} {str(spec['widths']):22s} {hn:>9} {'-':>10s}"
+                  f" {t * 1e3:10.3f} {'-':>7s}")
+
 
 
 def main():
@@ -433,6 +504,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="alternate C and PyTorch runs this many times and "
                     "report per-cell medians (the machine may be shared)")
+    ap.add_argument("--no-mlp", action="store_true",
+                    help="skip the MLP comparison")
+    ap.add_argument("--images", default=torch_mlp.DEFAULT_IMAGES,
+                    help="Fashion-MNIST IDX directory (MLP comparison)")
     ap.add_argument("--check-only", action="store_true",
                     help="run the numerical cross-check only")
     args = ap.parse_args()
@@ -454,7 +529,7 @@ def main():
     if args.check_only:
         return 0
 
-    crounds, trounds = [], []
+    crounds, trounds, mlp_rounds = [], [], []
     for rnd in range(args.rounds):
         if args.rounds > 1:
             print(f"\nRound {rnd + 1} of {args.rounds}")
@@ -467,12 +542,24 @@ def main():
             crounds.append(crows)
         print("Timing PyTorch ...", flush=True)
         trounds.append(bench_torch())
+        if not args.no_mlp and torch_mlp.have_images(args.images):
+            specs = {tag: (MLP_ROWS[tag][-1] if MLP_ROWS.get(tag)
+                           else MLP_DEFAULT[tag]) for tag in MLP_GOALS}
+            mlp_rounds.append({tag: bench_mlp_torch(tag, spec, args.images)
+                               for tag, spec in specs.items()})
     trows = median_rows(trounds)
     crows = median_rows(crounds) if crounds else None
     if args.rounds > 1:
         print(f"\n(each figure below: the median over {args.rounds} rounds of"
               " per-round medians)")
     report(trows, crows)
+    if mlp_rounds:
+        mlp_compare(mlp_rounds, MLP_ROWS)
+    elif args.no_mlp:
+        print("MLP comparison skipped (--no-mlp)")
+    else:
+        print(f"MLP comparison skipped: Fashion-MNIST not found in "
+              f"{args.images} (Debian package dataset-fashion-mnist)")
     return 0
 
 
