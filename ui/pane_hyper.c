@@ -26,28 +26,82 @@ static double max_abs(const gsl_vector *x)
     return m;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* k-th smallest of t[0..n-1] (reorders t): quickselect, O(n) on average */
+static double select_kth(double *t, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = t[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (t[i] < pivot)
+                i++;
+            while (t[j] > pivot)
+                j--;
+            if (i <= j) {
+                double x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return t[k];
+    }
+    return t[k];
 }
 
-/* min, median, max of a vector, for display. */
+/* min, median, max of the finite entries of a vector, for display. */
 static void summary(const gsl_vector *x, double *mn, double *md, double *mx)
 {
-    size_t n = x ? x->size : 0, i;
+    size_t n = x ? x->size : 0, i, m = 0;
     double *t = n ? malloc(n * sizeof *t) : NULL;
     *mn = *md = *mx = NAN;
     if (!t)
         return;
-    for (i = 0; i < n; i++)
-        t[i] = gsl_vector_get(x, i);
-    qsort(t, n, sizeof *t, cmp_double);
-    *mn = t[0];
-    *mx = t[n - 1];
-    *md = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+    for (i = 0; i < n; i++) {
+        double a = gsl_vector_get(x, i);
+        if (isfinite(a))
+            t[m++] = a;
+    }
+    if (m > 0) {
+        *mn = *mx = t[0];
+        for (i = 1; i < m; i++) {
+            if (t[i] < *mn)
+                *mn = t[i];
+            if (t[i] > *mx)
+                *mx = t[i];
+        }
+        *md = select_kth(t, m, m / 2);
+        if (m % 2 == 0) { /* the lower middle: the largest of the lower half */
+            double lower = t[0];
+            for (i = 1; i < m / 2; i++)
+                if (t[i] > lower)
+                    lower = t[i];
+            *md = 0.5 * (lower + *md);
+        }
+    }
     free(t);
 }
+
+/* What the histogram view derives from lambda and the hypergradient, kept
+ * between frames while view->point_version stays the same (millions of
+ * hyperparameters would otherwise cost tens of ms per frame). */
+static struct {
+    const gsl_vector *lam, *hg;
+    unsigned long version;
+    size_t n;
+    int bins, valid;
+    double mn, md, mx, gmn, gmd, gmx;
+    int *count, maxc;
+} cache;
 
 static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 {
@@ -92,8 +146,25 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     size_t i;
     char s1[16], s2[16], s3[16];
     const ihg_record *last = v->nhist ? &v->hist[v->nhist - 1] : NULL;
-    summary(v->lambda, &mn, &md, &mx);
-    summary(v->hypergrad, &gmn, &gmd, &gmx);
+    int fresh = !(cache.valid && v->point_version != 0 &&
+                  cache.version == v->point_version && cache.lam == v->lambda &&
+                  cache.hg == v->hypergrad && cache.n == v->Hn);
+    if (fresh) {
+        summary(v->lambda, &cache.mn, &cache.md, &cache.mx);
+        summary(v->hypergrad, &cache.gmn, &cache.gmd, &cache.gmx);
+        cache.lam = v->lambda;
+        cache.hg = v->hypergrad;
+        cache.version = v->point_version;
+        cache.n = v->Hn;
+        cache.bins = -1; /* histogram below */
+        cache.valid = 1;
+    }
+    mn = cache.mn;
+    md = cache.md;
+    mx = cache.mx;
+    gmn = cache.gmn;
+    gmd = cache.gmd;
+    gmx = cache.gmx;
     ihg_format_short(s1, sizeof s1, mn, 8);
     ihg_format_short(s2, sizeof s2, md, 8);
     ihg_format_short(s3, sizeof s3, mx, 8);
@@ -116,19 +187,27 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     }
     if (hh < 2 || bins < 4 || !(mx >= mn))
         return;
-    count = calloc((size_t)bins, sizeof *count);
-    if (!count)
-        return;
-    for (i = 0; i < v->Hn; i++) {
-        double l = gsl_vector_get(v->lambda, i);
-        if (!isfinite(l))
-            continue;
-        b = mx > mn ? (int)((l - mn) / (mx - mn) * (bins - 1) + 0.5) : bins / 2;
-        count[b]++;
+    if (cache.bins != bins) {
+        count = realloc(cache.count, (size_t)bins * sizeof *count);
+        if (!count)
+            return;
+        cache.count = count;
+        memset(count, 0, (size_t)bins * sizeof *count);
+        for (i = 0; i < v->Hn; i++) {
+            double l = gsl_vector_get(v->lambda, i);
+            if (!isfinite(l))
+                continue;
+            b = mx > mn ? (int)((l - mn) / (mx - mn) * (bins - 1) + 0.5) : bins / 2;
+            count[b]++;
+        }
+        cache.maxc = 0;
+        for (b = 0; b < bins; b++)
+            if (count[b] > cache.maxc)
+                cache.maxc = count[b];
+        cache.bins = bins;
     }
-    for (b = 0; b < bins; b++)
-        if (count[b] > maxc)
-            maxc = count[b];
+    count = cache.count;
+    maxc = cache.maxc;
     for (b = 0; b < bins; b++)
         ihg_vbar(cv, in.x + 1 + b, in.y + 3 + hh - 1, hh, maxc ? (double)count[b] / maxc : 0,
                  IHG_ROLE_TRAIN);
@@ -139,7 +218,6 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
                     IHG_ROLE_AXIS, s3);
     ihg_canvas_printf(cv, in.x + in.w / 2 - 6, in.y + in.h - 1, 14, IHG_ROLE_DIM,
                       "peak %d", maxc);
-    free(count);
 }
 
 void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)

@@ -48,6 +48,10 @@ typedef struct {
 
     /* the current point */
     const gsl_vector *lambda, *hypergrad, *theta;
+    unsigned long point_version;   /* changes whenever lambda or the
+                                      hypergradient may have changed, so
+                                      panes may cache what they derive from
+                                      them; 0: unknown, derive every frame */
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
