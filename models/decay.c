@@ -228,6 +228,31 @@ const double *ihg_decay_factors(ihg_decay_cache *c, const gsl_vector *lambda)
     return c->e;
 }
 
+int ihg_cache_key_matches(const ihg_cache_key *key, const ihg_data *data)
+{
+    return key->valid && key->data == data && key->n == data->n &&
+           key->X == data->X->data && key->tda == data->X->tda;
+}
+
+void ihg_cache_key_set(ihg_cache_key *key, const ihg_data *data)
+{
+    key->data = data;
+    key->n = data->n;
+    key->X = data->X->data;
+    key->tda = data->X->tda;
+    key->valid = 1;
+}
+
+int ihg_vector_same_bits(const gsl_vector *copy, const gsl_vector *v)
+{
+    if (v->stride == 1)
+        return memcmp(copy->data, v->data, copy->size * sizeof(double)) == 0;
+    for (size_t i = 0; i < copy->size; i++)
+        if (memcmp(&copy->data[i], &AT(v, i), sizeof(double)) != 0)
+            return 0;
+    return 1;
+}
+
 int ihg_size_mul(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a)

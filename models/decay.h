@@ -123,6 +123,22 @@ size_t ihg_model_chunk_rows(const ihg_dataset *ds, size_t max_rows,
 /* Set every element to NaN (v may be NULL). */
 void ihg_vector_fill_nan(gsl_vector *v);
 
+/* The key of a per-data-set cache (ridge's Gram matrix, logistic's
+ * curvature, softmax's probabilities): the data set it was made from.
+ * ihg_cache_key_matches is true when data is that set: the same pointer,
+ * n, X->data and X->tda (contents are not compared: a cache is only used
+ * for the training set bound at init, whose contents do not change). */
+typedef struct {
+    const ihg_data *data;
+    const double *X;
+    size_t n, tda;
+    int valid;
+} ihg_cache_key;
+int ihg_cache_key_matches(const ihg_cache_key *key, const ihg_data *data);
+void ihg_cache_key_set(ihg_cache_key *key, const ihg_data *data);
+/* Does copy (contiguous) hold exactly v's values (bitwise; v any stride)? */
+int ihg_vector_same_bits(const gsl_vector *copy, const gsl_vector *v);
+
 #define IHG_MODEL_MAX_ELEMS ((size_t)1 << 30)
 int ihg_size_mul(size_t a, size_t b, size_t *out);
 int ihg_size_add(size_t a, size_t b, size_t *out);

@@ -34,7 +34,8 @@
  * W ~ N(0, init_scale^2), b = 0 (as softmax).  The decay goes through
  * decay.h with a one-element "global" lambda holding distill_log_decay.
  * accuracy: argmax on `data` (real images).  train_hessian is NULL: P =
- * 7,850 for Fashion-MNIST.
+ * 7,850 for Fashion-MNIST.  The cross-entropy on real data, the softmax
+ * R-op and the k x d views are softmax_core.c's (shared with softmax.c).
  */
 #include "model.h"
 
@@ -45,6 +46,7 @@
 
 #include "../src/error.h"
 #include "decay.h"
+#include "softmax_core.h"
 
 #define DISTILL_MAX_CHUNK 4096
 
@@ -52,14 +54,11 @@ typedef struct {
     ihg_decay decay;    /* global decay of W, lambda = fixed_lambda      */
     double log_decay;
     gsl_vector_view fixed_lambda;
-    size_t chunk;       /* rows per block of real data                    */
-    gsl_matrix *Z;      /* chunk x k: logits / probabilities             */
+    ihg_sm_work sm;     /* real data: Z (chunk x k), Wbuf, Gbuf (k x d)  */
     gsl_matrix *Zs;     /* k x k: synthetic logits / P                   */
     gsl_matrix *Vs;     /* k x k: V, then R                              */
     gsl_matrix *Xbuf;   /* k x d: copies of strided vectors              */
-    gsl_matrix *Wbuf;
     gsl_matrix *Ubuf;
-    gsl_matrix *Obuf;
 } distill_work;
 
 static void distill_free(ihg_model *m)
@@ -67,8 +66,8 @@ static void distill_free(ihg_model *m)
     distill_work *w = m->work;
     if (!w)
         return;
-    gsl_matrix *mats[] = {w->Z, w->Zs, w->Vs, w->Xbuf, w->Wbuf, w->Ubuf,
-                          w->Obuf};
+    gsl_matrix *mats[] = {w->sm.Z, w->Zs, w->Vs, w->Xbuf, w->sm.Wbuf,
+                          w->Ubuf, w->sm.Gbuf};
     for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
         if (mats[i])
             gsl_matrix_free(mats[i]);
@@ -98,16 +97,18 @@ static int distill_init(ihg_model *m, const ihg_config *cfg,
     if (!w)
         return ihg_error_set(IHG_ENOMEM, "out of memory (distill model)");
     m->work = w;
-    w->chunk = chunk;
-    w->Z = gsl_matrix_alloc(chunk, ds->k);
+    w->sm.k = ds->k;
+    w->sm.d = ds->d;
+    w->sm.chunk = chunk;
+    w->sm.Z = gsl_matrix_alloc(chunk, ds->k);
     w->Zs = gsl_matrix_alloc(ds->k, ds->k);
     w->Vs = gsl_matrix_alloc(ds->k, ds->k);
     w->Xbuf = gsl_matrix_alloc(ds->k, ds->d);
-    w->Wbuf = gsl_matrix_alloc(ds->k, ds->d);
+    w->sm.Wbuf = gsl_matrix_alloc(ds->k, ds->d);
     w->Ubuf = gsl_matrix_alloc(ds->k, ds->d);
-    w->Obuf = gsl_matrix_alloc(ds->k, ds->d);
-    if (!w->Z || !w->Zs || !w->Vs || !w->Xbuf || !w->Wbuf || !w->Ubuf ||
-        !w->Obuf) {
+    w->sm.Gbuf = gsl_matrix_alloc(ds->k, ds->d);
+    if (!w->sm.Z || !w->Zs || !w->Vs || !w->Xbuf || !w->sm.Wbuf ||
+        !w->Ubuf || !w->sm.Gbuf) {
         distill_free(m);
         return ihg_error_set(IHG_ENOMEM,
                              "out of memory (distill workspace, %zu rows, "
@@ -135,13 +136,6 @@ static void distill_init_theta(const ihg_model *m, gsl_vector *theta,
         gsl_vector_set(theta, kd + c, 0.0);
 }
 
-static size_t label_of(double y, size_t k)
-{
-    if (!(y >= 0.0) || y >= (double)k || y != floor(y))
-        return k;
-    return (size_t)y;
-}
-
 static void distill_init_lambda(const ihg_model *m, gsl_vector *lambda,
                                 gsl_rng *rng)
 {
@@ -152,7 +146,7 @@ static void distill_init_lambda(const ihg_model *m, gsl_vector *lambda,
     int means = tr && tr->X && tr->y && tr->d == d && k <= 4096;
     if (means)
         for (size_t i = 0; i < tr->n; i++) {
-            size_t c = label_of(gsl_vector_get(tr->y, i), k);
+            size_t c = ihg_sm_label(gsl_vector_get(tr->y, i), k);
             if (c == k)
                 continue;
             count[c]++;
@@ -172,78 +166,18 @@ static void distill_init_lambda(const ihg_model *m, gsl_vector *lambda,
     }
 }
 
-/* The first k*d entries of v as a k x d matrix: a view when contiguous,
- * else a copy in buf. */
-static gsl_matrix as_kd(const gsl_vector *v, size_t k, size_t d,
-                        gsl_matrix *buf)
-{
-    if (v->stride != 1)
-        for (size_t c = 0; c < k; c++)
-            for (size_t j = 0; j < d; j++)
-                gsl_matrix_set(buf, c, j, gsl_vector_get(v, c * d + j));
-    gsl_matrix_const_view cv = gsl_matrix_const_view_array(
-        v->stride == 1 ? v->data : buf->data, k, d);
-    return cv.matrix;
-}
-
-/* A writable k x d view of v's first k*d entries, or buf when strided
- * (then copy back with store_kd). */
-static gsl_matrix_view out_kd(gsl_vector *v, size_t k, size_t d,
-                              gsl_matrix *buf)
-{
-    return gsl_matrix_view_array(v->stride == 1 ? v->data : buf->data, k, d);
-}
-
-static void store_kd(gsl_vector *v, const gsl_matrix *buf)
-{
-    if (v->stride == 1)
-        return;
-    for (size_t c = 0; c < buf->size1; c++)
-        for (size_t j = 0; j < buf->size2; j++)
-            gsl_vector_set(v, c * buf->size2 + j, gsl_matrix_get(buf, c, j));
-}
-
-/* Z = X W^T + 1 b^T, b the k entries of v from offset kd. */
-static void logits(const gsl_matrix *X, const gsl_matrix *W,
-                   const gsl_vector *v, size_t kd, gsl_matrix *Z)
-{
-    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, X, W, 0.0, Z);
-    for (size_t i = 0; i < Z->size1; i++) {
-        double *z = Z->data + i * Z->tda;
-        for (size_t c = 0; c < Z->size2; c++)
-            z[c] += gsl_vector_get(v, kd + c);
-    }
-}
-
-/* Overwrite the logits z (k) with probabilities; return lse. */
-static double softmax_row(double *z, size_t k)
-{
-    double mx = z[0];
-    for (size_t c = 1; c < k; c++)
-        if (z[c] > mx)
-            mx = z[c];
-    double s = 0.0;
-    for (size_t c = 0; c < k; c++) {
-        z[c] = exp(z[c] - mx);
-        s += z[c];
-    }
-    for (size_t c = 0; c < k; c++)
-        z[c] /= s;
-    return mx + log(s);
-}
-
 /* The synthetic set's P (in w->Zs) and mean cross-entropy.  With
  * minus_eye, Zs becomes P - I. */
 static double synth_probs(distill_work *w, const gsl_matrix *Xs,
                           const gsl_matrix *W, const gsl_vector *theta,
                           size_t k, size_t kd, int minus_eye)
 {
-    logits(Xs, W, theta, kd, w->Zs);
+    ihg_sm_logits(Xs, W, theta, kd, w->Zs);
     double sl = 0.0;
     for (size_t c = 0; c < k; c++) {
         double *z = w->Zs->data + c * w->Zs->tda;
         double zc = z[c];
-        sl += softmax_row(z, k) - zc;
+        sl += ihg_sm_row(z, k) - zc;
         if (minus_eye)
             z[c] -= 1.0;
     }
@@ -257,16 +191,16 @@ static double distill_train_loss(ihg_model *m, const gsl_vector *theta,
     (void)data;
     distill_work *w = m->work;
     size_t k = m->k, d = m->d, kd = k * d;
-    gsl_matrix Xs = as_kd(lambda, k, d, w->Xbuf);
-    gsl_matrix W = as_kd(theta, k, d, w->Wbuf);
+    gsl_matrix Xs = ihg_sm_weights(lambda, k, d, w->Xbuf);
+    gsl_matrix W = ihg_sm_weights(theta, k, d, w->sm.Wbuf);
     double loss = synth_probs(w, &Xs, &W, theta, k, kd, 1);
     if (grad) {
         /* grad_W = (P - I)^T Xs / k, grad_b = (P - I)^T 1 / k */
         double inv_k = 1.0 / (double)k;
-        gsl_matrix_view GW = out_kd(grad, k, d, w->Obuf);
+        gsl_matrix_view GW = ihg_sm_weights_out(grad, k, d, w->sm.Gbuf);
         gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_k, w->Zs, &Xs,
                        0.0, &GW.matrix);
-        store_kd(grad, &GW.matrix);
+        ihg_sm_weights_store(grad, &GW.matrix);
         for (size_t a = 0; a < k; a++) {
             double s = 0.0;
             for (size_t c = 0; c < k; c++)
@@ -285,15 +219,11 @@ static void synth_r(distill_work *w, const gsl_matrix *Xs, const gsl_matrix *W,
                     const gsl_vector *u, size_t k, size_t kd, int minus_eye)
 {
     synth_probs(w, Xs, W, theta, k, kd, 0);
-    logits(Xs, U, u, kd, w->Vs);
+    ihg_sm_logits(Xs, U, u, kd, w->Vs);
     for (size_t c = 0; c < k; c++) {
         double *p = w->Zs->data + c * w->Zs->tda;
         double *v = w->Vs->data + c * w->Vs->tda;
-        double pv = 0.0;
-        for (size_t a = 0; a < k; a++)
-            pv += p[a] * v[a];
-        for (size_t a = 0; a < k; a++)
-            v[a] = p[a] * (v[a] - pv);
+        ihg_sm_rop_row(p, v, v, k, 1.0);
         if (minus_eye)
             p[c] -= 1.0;
     }
@@ -307,14 +237,14 @@ static void distill_train_hvp(ihg_model *m, const gsl_vector *theta,
     distill_work *w = m->work;
     size_t k = m->k, d = m->d, kd = k * d;
     double inv_k = 1.0 / (double)k;
-    gsl_matrix Xs = as_kd(lambda, k, d, w->Xbuf);
-    gsl_matrix W = as_kd(theta, k, d, w->Wbuf);
-    gsl_matrix U = as_kd(u, k, d, w->Ubuf);
+    gsl_matrix Xs = ihg_sm_weights(lambda, k, d, w->Xbuf);
+    gsl_matrix W = ihg_sm_weights(theta, k, d, w->sm.Wbuf);
+    gsl_matrix U = ihg_sm_weights(u, k, d, w->Ubuf);
     synth_r(w, &Xs, &W, theta, &U, u, k, kd, 0);
-    gsl_matrix_view HW = out_kd(Hu, k, d, w->Obuf);
+    gsl_matrix_view HW = ihg_sm_weights_out(Hu, k, d, w->sm.Gbuf);
     gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_k, w->Vs, &Xs, 0.0,
                    &HW.matrix);
-    store_kd(Hu, &HW.matrix);
+    ihg_sm_weights_store(Hu, &HW.matrix);
     for (size_t a = 0; a < k; a++) {
         double s = 0.0;
         for (size_t c = 0; c < k; c++)
@@ -332,61 +262,17 @@ static void distill_train_jtvp(ihg_model *m, const gsl_vector *theta,
     distill_work *w = m->work;
     size_t k = m->k, d = m->d, kd = k * d;
     double inv_k = 1.0 / (double)k;
-    gsl_matrix Xs = as_kd(lambda, k, d, w->Xbuf);
-    gsl_matrix W = as_kd(theta, k, d, w->Wbuf);
-    gsl_matrix U = as_kd(u, k, d, w->Ubuf);
+    gsl_matrix Xs = ihg_sm_weights(lambda, k, d, w->Xbuf);
+    gsl_matrix W = ihg_sm_weights(theta, k, d, w->sm.Wbuf);
+    gsl_matrix U = ihg_sm_weights(u, k, d, w->Ubuf);
     synth_r(w, &Xs, &W, theta, &U, u, k, kd, 1);
     /* out = (P - I) U / k + R W / k */
-    gsl_matrix_view O = out_kd(out, k, d, w->Obuf);
+    gsl_matrix_view O = ihg_sm_weights_out(out, k, d, w->sm.Gbuf);
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, inv_k, w->Zs, &U, 0.0,
                    &O.matrix);
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, inv_k, w->Vs, &W, 1.0,
                    &O.matrix);
-    store_kd(out, &O.matrix);
-}
-
-/* Mean cross-entropy on real data; grad (if not NULL) overwritten with its
- * gradient. */
-static double real_loss(ihg_model *m, const gsl_vector *theta,
-                        const ihg_data *data, gsl_vector *grad)
-{
-    distill_work *w = m->work;
-    size_t d = m->d, k = m->k, kd = k * d, n = data->n;
-    if (grad)
-        gsl_vector_set_zero(grad);
-    if (n == 0)
-        return 0.0;
-    gsl_matrix W = as_kd(theta, k, d, w->Wbuf);
-    gsl_matrix_view GW;
-    if (grad) {
-        GW = out_kd(grad, k, d, w->Obuf);
-        gsl_matrix_set_zero(&GW.matrix);
-    }
-    double inv_n = 1.0 / (double)n, sl = 0.0;
-    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
-        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
-        gsl_matrix_const_view Xb =
-            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-        gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
-        logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-        for (size_t i = 0; i < nb; i++) {
-            double *z = Zb.matrix.data + i * Zb.matrix.tda;
-            size_t y = label_of(gsl_vector_get(data->y, i0 + i), k);
-            double zy = y < k ? z[y] : NAN;
-            sl += softmax_row(z, k) - zy;
-            if (y < k)
-                z[y] -= 1.0;
-            if (grad)
-                for (size_t c = 0; c < k; c++)
-                    *gsl_vector_ptr(grad, kd + c) += z[c] * inv_n;
-        }
-        if (grad)
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Zb.matrix,
-                           &Xb.matrix, 1.0, &GW.matrix);
-    }
-    if (grad)
-        store_kd(grad, &GW.matrix);
-    return sl * inv_n;
+    ihg_sm_weights_store(out, &O.matrix);
 }
 
 static double distill_val_loss(ihg_model *m, const gsl_vector *theta,
@@ -400,36 +286,17 @@ static double distill_val_loss(ihg_model *m, const gsl_vector *theta,
         ihg_vector_fill_nan(grad_theta);
         return NAN;
     }
-    return real_loss(m, theta, data, grad_theta);
+    distill_work *w = m->work;
+    return ihg_sm_data_loss(&w->sm, theta, data, grad_theta);
 }
 
 static double distill_accuracy(ihg_model *m, const gsl_vector *theta,
                                const ihg_data *data)
 {
     distill_work *w = m->work;
-    size_t d = m->d, k = m->k, kd = k * d;
     if (!ihg_model_data_ok("distill", m->d, data))
         return NAN;
-    size_t n = data->n, right = 0;
-    if (n == 0)
-        return 0.0;
-    gsl_matrix W = as_kd(theta, k, d, w->Wbuf);
-    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
-        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
-        gsl_matrix_const_view Xb =
-            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-        gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
-        logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-        for (size_t i = 0; i < nb; i++) {
-            const double *z = Zb.matrix.data + i * Zb.matrix.tda;
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                if (z[c] > z[best])
-                    best = c;
-            right += best == label_of(gsl_vector_get(data->y, i0 + i), k);
-        }
-    }
-    return (double)right / (double)n;
+    return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
 const ihg_model_type ihg_model_distill_type = {

@@ -47,7 +47,6 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../src/error.h"
 #include "decay.h"
@@ -65,10 +64,7 @@ typedef struct {
     /* The curvature cache (NULL when not allocated) and its key. */
     gsl_vector *hc;     /* n_train: h_i                       */
     gsl_vector *hc_theta; /* P: the theta of hc               */
-    const ihg_data *hc_data;
-    const double *hc_X;
-    size_t hc_n, hc_tda;
-    int hc_valid;
+    ihg_cache_key hc_key;
 } logistic_work;
 
 static void logistic_free(ihg_model *m)
@@ -255,18 +251,6 @@ static void block_curvature(const ihg_data *data, size_t i0, gsl_vector *zb)
     }
 }
 
-/* Does v hold exactly the values of theta (bitwise, any stride)? */
-static int same_theta(const gsl_vector *v, const gsl_vector *theta)
-{
-    if (theta->stride == 1)
-        return memcmp(v->data, theta->data, v->size * sizeof(double)) == 0;
-    for (size_t i = 0; i < v->size; i++)
-        if (memcmp(&v->data[i], &theta->data[i * theta->stride],
-                   sizeof(double)) != 0)
-            return 0;
-    return 1;
-}
-
 /* h_i for every row of data at theta from the cache (filled on a miss), or
  * NULL when data is not cached (see the file comment).  n > 0. */
 static const double *curvature(ihg_model *m, const gsl_vector *theta,
@@ -276,9 +260,8 @@ static const double *curvature(ihg_model *m, const gsl_vector *theta,
     size_t d = m->d, n = data->n;
     if (!w->hc || !m->ds || data != m->ds->train || n > w->hc->size)
         return NULL;
-    if (w->hc_valid && w->hc_data == data && w->hc_n == n &&
-        w->hc_X == data->X->data && w->hc_tda == data->X->tda &&
-        same_theta(w->hc_theta, theta))
+    if (ihg_cache_key_matches(&w->hc_key, data) &&
+        ihg_vector_same_bits(w->hc_theta, theta))
         return w->hc->data;
     gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
     double b = gsl_vector_get(theta, d);
@@ -291,11 +274,7 @@ static const double *curvature(ihg_model *m, const gsl_vector *theta,
         block_curvature(data, i0, &hb.vector);
     }
     gsl_vector_memcpy(w->hc_theta, theta);
-    w->hc_data = data;
-    w->hc_n = n;
-    w->hc_X = data->X->data;
-    w->hc_tda = data->X->tda;
-    w->hc_valid = 1;
+    ihg_cache_key_set(&w->hc_key, data);
     return w->hc->data;
 }
 
@@ -306,7 +285,8 @@ static void block_h(const double *hc, const ihg_data *data, size_t i0,
                     gsl_vector *zb)
 {
     if (hc) {
-        memcpy(zb->data, hc + i0, zb->size * sizeof(double));
+        for (size_t i = 0; i < zb->size; i++)
+            zb->data[i] = hc[i0 + i];
         return;
     }
     block_logits(Xb, wv, b, zb);

@@ -73,6 +73,7 @@
 
 #include "../src/error.h"
 #include "decay.h"
+#include "softmax_core.h"
 
 #define MLP_MAX_CHUNK 512
 #define MLP_MAX_LAYERS (IHG_MAX_HIDDEN + 1)
@@ -320,13 +321,6 @@ static void add_colsums(const gsl_matrix *M, double beta, double *out)
     }
 }
 
-static size_t label_of(double y, size_t k)
-{
-    if (!(y >= 0.0) || y >= (double)k || y != floor(y))
-        return k;
-    return (size_t)y;
-}
-
 /* Stable sigmoid. */
 static double sigm(double z)
 {
@@ -446,26 +440,12 @@ static double head(mlp_work *w, const ihg_data *data, size_t i0, size_t nb,
                 rg[0] = rz[0] * inv_n;
             continue;
         }
-        size_t c = label_of(y, k);
-        double mx = z[0];
-        for (size_t a = 1; a < k; a++)
-            if (z[a] > mx)
-                mx = z[a];
-        double s = 0.0;
-        for (size_t a = 0; a < k; a++) {
-            g[a] = exp(z[a] - mx);
-            s += g[a];
-        }
-        sl += mx + log(s) - (c < k ? z[c] : NAN);
-        double pv = 0.0;
-        for (size_t a = 0; a < k; a++) {
-            g[a] /= s; /* p */
-            if (R)
-                pv += g[a] * rz[a];
-        }
+        size_t c = ihg_sm_label(y, k);
+        double zc = c < k ? z[c] : NAN;
+        memcpy(g, z, k * sizeof *g);
+        sl += ihg_sm_row(g, k) - zc; /* g = p */
         if (R)
-            for (size_t a = 0; a < k; a++)
-                rg[a] = g[a] * (rz[a] - pv) * inv_n;
+            ihg_sm_rop_row(g, rz, rg, k, inv_n);
         if (c < k)
             g[c] -= 1.0;
         for (size_t a = 0; a < k; a++)
@@ -700,11 +680,8 @@ static double mlp_accuracy(ihg_model *m, const gsl_vector *theta,
         forward(w, th, NULL, &Xb.matrix);
         for (size_t i = 0; i < nb; i++) {
             const double *z = S->data + i * S->tda;
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                if (z[c] > z[best])
-                    best = c;
-            right += best == label_of(gsl_vector_get(data->y, i0 + i), k);
+            right += ihg_sm_argmax(z, k) ==
+                     ihg_sm_label(gsl_vector_get(data->y, i0 + i), k);
         }
     }
     return (double)right / (double)n;

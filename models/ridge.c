@@ -69,10 +69,7 @@ typedef struct {
     gsl_vector *ones; /* chunk                                    */
     /* The Gram cache (NULL when the rule does not hold) and its key. */
     gsl_matrix *G;    /* P x P                                    */
-    const ihg_data *g_data;
-    const double *g_X;
-    size_t g_n, g_tda;
-    int g_valid;
+    ihg_cache_key g_key;
 } ridge_work;
 
 static void ridge_free(ihg_model *m)
@@ -246,14 +243,9 @@ static const gsl_matrix *gram(ihg_model *m, const ihg_data *data)
     ridge_work *w = m->work;
     if (!w->G || !m->ds || data != m->ds->train || data->n < m->P)
         return NULL;
-    if (!w->g_valid || w->g_data != data || w->g_n != data->n ||
-        w->g_X != data->X->data || w->g_tda != data->X->tda) {
+    if (!ihg_cache_key_matches(&w->g_key, data)) {
         gram_fill(w, m->d, data, w->G);
-        w->g_data = data;
-        w->g_n = data->n;
-        w->g_X = data->X->data;
-        w->g_tda = data->X->tda;
-        w->g_valid = 1;
+        ihg_cache_key_set(&w->g_key, data);
     }
     return w->G;
 }

@@ -26,6 +26,22 @@
  * changes nothing (H (0, 1_k) = 0).  accuracy: argmax_c z_ic (first on
  * ties).  A label that is not an integer in 0..k-1 makes the loss NaN.
  * Rows are processed in blocks of at most `chunk` rows (the workspace).
+ * The cross-entropy pieces shared with distill.c and mlp.c (loss and
+ * gradient on a data set, the softmax R-op, accuracy) are softmax_core.c.
+ *
+ * The probability cache.  theta does not change during a Neumann or CG
+ * solve (K HVPs in a row), nor does P.  For the training set the model is
+ * bound to (ds->train), the HVP keeps p_i for every row (n x k doubles,
+ * allocated by init when n k <= SOFTMAX_CACHE_MAX) with its key: the data
+ * pointer, n, X->data, X->tda and a copy of theta (compared bitwise, P
+ * doubles; a theta changed in place misses).  A hit skips the product
+ * X W^T (n k d) and the n k exp(): two passes over X instead of three.
+ * P is computed by the same code with or without the cache, so H u is
+ * bitwise the same either way; train_hessian reads the same cache.  Other
+ * data sets (validation, minibatches refilled in place under one pointer,
+ * a caller's own) are never cached.  The training set's contents are
+ * assumed fixed for the model's life (the session loads it once; a
+ * reset/reload makes a new model).
  */
 #include "model.h"
 
@@ -36,19 +52,25 @@
 
 #include "../src/error.h"
 #include "decay.h"
+#include "softmax_core.h"
 
 #define SOFTMAX_MAX_CHUNK 4096
+#define SOFTMAX_CACHE_MAX ((size_t)1 << 24) /* doubles (128 MB) */
 
 typedef struct {
     ihg_decay decay;
+    ihg_decay_cache ecache; /* exp(lambda)                         */
+    ihg_sm_work sm;   /* Z (chunk x k: logits, then probabilities),
+                         Wbuf, Gbuf (k x d: copies of strided vectors) */
     size_t chunk;
-    gsl_matrix *Z;    /* chunk x k: logits, then probabilities      */
     gsl_matrix *V;    /* chunk x k: directional logits, R           */
     gsl_matrix *XW;   /* chunk x d: diag(w) X (Hessian)             */
     gsl_vector *wv;   /* chunk: w^{ac}                              */
-    gsl_matrix *Wbuf; /* k x d: copies when a vector is strided     */
     gsl_matrix *Ubuf; /* k x d                                      */
-    gsl_matrix *Gbuf; /* k x d                                      */
+    /* The probability cache (NULL when not allocated) and its key. */
+    gsl_matrix *pc;   /* n_train x k                                */
+    gsl_vector *pc_theta; /* P                                      */
+    ihg_cache_key pc_key;
 } softmax_work;
 
 static void softmax_free(ihg_model *m)
@@ -56,12 +78,16 @@ static void softmax_free(ihg_model *m)
     softmax_work *w = m->work;
     if (!w)
         return;
-    gsl_matrix *mats[] = {w->Z, w->V, w->XW, w->Wbuf, w->Ubuf, w->Gbuf};
+    gsl_matrix *mats[] = {w->sm.Z, w->V, w->XW, w->sm.Wbuf, w->Ubuf,
+                          w->sm.Gbuf, w->pc};
     for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
         if (mats[i])
             gsl_matrix_free(mats[i]);
     if (w->wv)
         gsl_vector_free(w->wv);
+    if (w->pc_theta)
+        gsl_vector_free(w->pc_theta);
+    ihg_decay_cache_free(&w->ecache);
     free(w);
     m->work = NULL;
 }
@@ -89,15 +115,26 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
         return ihg_error_set(IHG_ENOMEM, "out of memory (softmax model)");
     m->work = w;
     w->chunk = chunk;
-    w->Z = gsl_matrix_alloc(chunk, ds->k);
+    w->sm.k = ds->k;
+    w->sm.d = ds->d;
+    w->sm.chunk = chunk;
+    w->sm.Z = gsl_matrix_alloc(chunk, ds->k);
     w->V = gsl_matrix_alloc(chunk, ds->k);
     w->XW = gsl_matrix_alloc(chunk, ds->d);
     w->wv = gsl_vector_alloc(chunk);
-    w->Wbuf = gsl_matrix_alloc(ds->k, ds->d);
+    w->sm.Wbuf = gsl_matrix_alloc(ds->k, ds->d);
     w->Ubuf = gsl_matrix_alloc(ds->k, ds->d);
-    w->Gbuf = gsl_matrix_alloc(ds->k, ds->d);
-    if (!w->Z || !w->V || !w->XW || !w->wv || !w->Wbuf || !w->Ubuf ||
-        !w->Gbuf) {
+    w->sm.Gbuf = gsl_matrix_alloc(ds->k, ds->d);
+    size_t cells_p;
+    int cache = ds->train && ds->train->n > 0 &&
+                ihg_size_mul(ds->train->n, ds->k, &cells_p) &&
+                cells_p <= SOFTMAX_CACHE_MAX;
+    if (cache) {
+        w->pc = gsl_matrix_alloc(ds->train->n, ds->k);
+        w->pc_theta = gsl_vector_alloc(P);
+    }
+    if (!w->sm.Z || !w->V || !w->XW || !w->wv || !w->sm.Wbuf || !w->Ubuf ||
+        !w->sm.Gbuf || (cache && (!w->pc || !w->pc_theta))) {
         softmax_free(m);
         return ihg_error_set(IHG_ENOMEM,
                              "out of memory (softmax workspace, %zu rows, "
@@ -105,6 +142,10 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
     }
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, kd);
+    if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
+        softmax_free(m);
+        return IHG_ENOMEM;
+    }
     m->d = ds->d;
     m->k = ds->k;
     m->P = P;
@@ -130,121 +171,55 @@ static void softmax_init_lambda(const ihg_model *m, gsl_vector *lambda,
     gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
 }
 
-/* *out = the first k*d entries of v as a k x d matrix: a view when v is
- * contiguous, else a copy into buf.  Read only. */
-static void weights_of(const gsl_vector *v, size_t k, size_t d,
-                       gsl_matrix *buf, gsl_matrix *out)
+/* Zb = X_b W^T + 1 b^T, b the k entries of v from offset kd, then each
+ * row overwritten with its probabilities. */
+static void block_probs(const gsl_matrix *Xb, const gsl_matrix *W,
+                        const gsl_vector *v, size_t kd, gsl_matrix *Zb)
 {
-    if (v->stride == 1) {
-        gsl_matrix_const_view cv = gsl_matrix_const_view_array(v->data, k, d);
-        *out = cv.matrix;
-        return;
-    }
-    for (size_t c = 0; c < k; c++)
-        for (size_t j = 0; j < d; j++)
-            gsl_matrix_set(buf, c, j, gsl_vector_get(v, c * d + j));
-    *out = *buf;
+    ihg_sm_logits(Xb, W, v, kd, Zb);
+    for (size_t i = 0; i < Zb->size1; i++)
+        ihg_sm_row(Zb->data + i * Zb->tda, Zb->size2);
 }
 
-/* A writable k x d view of the first k*d entries of v, or buf when v is
- * strided (then copy back with weights_store). */
-static gsl_matrix_view weights_out(gsl_vector *v, size_t k, size_t d,
-                                   gsl_matrix *buf)
-{
-    if (v->stride == 1)
-        return gsl_matrix_view_array(v->data, k, d);
-    return gsl_matrix_submatrix(buf, 0, 0, k, d);
-}
-
-static void weights_store(gsl_vector *v, const gsl_matrix *buf)
-{
-    if (v->stride == 1)
-        return;
-    for (size_t c = 0; c < buf->size1; c++)
-        for (size_t j = 0; j < buf->size2; j++)
-            gsl_vector_set(v, c * buf->size2 + j, gsl_matrix_get(buf, c, j));
-}
-
-/* Zb = X_b W^T + 1 b^T, b the k entries of v from offset k*d. */
-static void block_logits(const gsl_matrix *Xb, const gsl_matrix *W,
-                         const gsl_vector *v, size_t kd, gsl_matrix *Zb)
-{
-    size_t k = Zb->size2;
-    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, Xb, W, 0.0, Zb);
-    for (size_t i = 0; i < Zb->size1; i++) {
-        double *z = Zb->data + i * Zb->tda;
-        for (size_t c = 0; c < k; c++)
-            z[c] += gsl_vector_get(v, kd + c);
-    }
-}
-
-/* The class of a label, or k when it is not an integer in 0..k-1. */
-static size_t label_of(double y, size_t k)
-{
-    if (!(y >= 0.0) || y >= (double)k || y != floor(y))
-        return k;
-    return (size_t)y;
-}
-
-/* Overwrite the logits z (k) with probabilities; return lse. */
-static double softmax_row(double *z, size_t k)
-{
-    double mx = z[0];
-    for (size_t c = 1; c < k; c++)
-        if (z[c] > mx)
-            mx = z[c];
-    double s = 0.0;
-    for (size_t c = 0; c < k; c++) {
-        z[c] = exp(z[c] - mx);
-        s += z[c];
-    }
-    for (size_t c = 0; c < k; c++)
-        z[c] /= s;
-    return mx + log(s);
-}
-
-/* Mean cross-entropy; grad (if not NULL) overwritten with its gradient. */
-static double softmax_data_loss(ihg_model *m, const gsl_vector *theta,
-                                const ihg_data *data, gsl_vector *grad)
+/* p_i for every row of data at theta (n x k) from the cache (filled on a
+ * miss), or NULL when data is not cached (see the file comment).  n > 0. */
+static const gsl_matrix *probs(ihg_model *m, const gsl_vector *theta,
+                               const gsl_matrix *W, const ihg_data *data)
 {
     softmax_work *w = m->work;
-    size_t d = m->d, k = m->k, kd = k * d, n = data->n;
-    if (grad)
-        gsl_vector_set_zero(grad);
-    if (n == 0)
-        return 0.0;
-    gsl_matrix W;
-    weights_of(theta, k, d, w->Wbuf, &W);
-    gsl_matrix_view GW;
-    if (grad) {
-        GW = weights_out(grad, k, d, w->Gbuf);
-        gsl_matrix_set_zero(&GW.matrix);
-    }
-    double inv_n = 1.0 / (double)n, sl = 0.0;
+    size_t d = m->d, k = m->k, n = data->n;
+    if (!w->pc || !m->ds || data != m->ds->train || n > w->pc->size1)
+        return NULL;
+    if (ihg_cache_key_matches(&w->pc_key, data) &&
+        ihg_vector_same_bits(w->pc_theta, theta))
+        return w->pc;
     for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
         size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
         gsl_matrix_const_view Xb =
             gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-        gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
-        block_logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-        for (size_t i = 0; i < nb; i++) {
-            double *z = Zb.matrix.data + i * Zb.matrix.tda;
-            size_t y = label_of(gsl_vector_get(data->y, i0 + i), k);
-            double zy = y < k ? z[y] : NAN;
-            sl += softmax_row(z, k) - zy;
-            if (y < k)
-                z[y] -= 1.0; /* row of P - Y */
-            if (grad)
-                for (size_t c = 0; c < k; c++)
-                    *gsl_vector_ptr(grad, kd + c) += z[c] * inv_n;
-        }
-        if (grad)
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Zb.matrix,
-                           &Xb.matrix, 1.0, &GW.matrix);
+        gsl_matrix_view Pb = gsl_matrix_submatrix(w->pc, i0, 0, nb, k);
+        block_probs(&Xb.matrix, W, theta, k * d, &Pb.matrix);
     }
-    if (grad)
-        weights_store(grad, &GW.matrix);
-    return sl * inv_n;
+    gsl_vector_memcpy(w->pc_theta, theta);
+    ihg_cache_key_set(&w->pc_key, data);
+    return w->pc;
+}
+
+/* The probabilities of rows [i0, i0 + nb): rows of the cache pc, or
+ * computed into the workspace. */
+static gsl_matrix block_p(softmax_work *w, const gsl_matrix *pc, size_t i0,
+                          size_t nb, const gsl_matrix *Xb, const gsl_matrix *W,
+                          const gsl_vector *theta, size_t kd)
+{
+    size_t k = w->sm.k;
+    if (pc) {
+        gsl_matrix_const_view Pb =
+            gsl_matrix_const_submatrix(pc, i0, 0, nb, k);
+        return Pb.matrix;
+    }
+    gsl_matrix_view Zb = gsl_matrix_submatrix(w->sm.Z, 0, 0, nb, k);
+    block_probs(Xb, W, theta, kd, &Zb.matrix);
+    return Zb.matrix;
 }
 
 static double softmax_train_loss(ihg_model *m, const gsl_vector *theta,
@@ -256,10 +231,11 @@ static double softmax_train_loss(ihg_model *m, const gsl_vector *theta,
         ihg_vector_fill_nan(grad);
         return NAN;
     }
-    double loss = softmax_data_loss(m, theta, data, grad);
+    double loss = ihg_sm_data_loss(&w->sm, theta, data, grad);
+    const double *e = ihg_decay_factors(&w->ecache, lambda);
     if (grad)
-        ihg_decay_add_grad(&w->decay, theta, lambda, grad);
-    return loss + ihg_decay_loss(&w->decay, theta, lambda);
+        ihg_decay_add_hvp_e(&w->decay, e, theta, grad);
+    return loss + ihg_decay_loss_e(&w->decay, e, theta);
 }
 
 static void softmax_train_hvp(ihg_model *m, const gsl_vector *theta,
@@ -275,39 +251,33 @@ static void softmax_train_hvp(ihg_model *m, const gsl_vector *theta,
     size_t n = data->n;
     gsl_vector_set_zero(Hu);
     if (n > 0) {
-        gsl_matrix W;
-        weights_of(theta, k, d, w->Wbuf, &W);
-        gsl_matrix U;
-        weights_of(u, k, d, w->Ubuf, &U);
-        gsl_matrix_view HW = weights_out(Hu, k, d, w->Gbuf);
+        gsl_matrix W = ihg_sm_weights(theta, k, d, w->sm.Wbuf);
+        gsl_matrix U = ihg_sm_weights(u, k, d, w->Ubuf);
+        gsl_matrix_view HW = ihg_sm_weights_out(Hu, k, d, w->sm.Gbuf);
         gsl_matrix_set_zero(&HW.matrix);
         double inv_n = 1.0 / (double)n;
+        const gsl_matrix *pc = probs(m, theta, &W, data);
         for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
             size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
             gsl_matrix_const_view Xb =
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-            gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
             gsl_matrix_view Vb = gsl_matrix_submatrix(w->V, 0, 0, nb, k);
-            block_logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-            block_logits(&Xb.matrix, &U, u, kd, &Vb.matrix);
+            gsl_matrix Pb = block_p(w, pc, i0, nb, &Xb.matrix, &W, theta, kd);
+            ihg_sm_logits(&Xb.matrix, &U, u, kd, &Vb.matrix);
             for (size_t i = 0; i < nb; i++) {
-                double *p = Zb.matrix.data + i * Zb.matrix.tda;
+                const double *p = Pb.data + i * Pb.tda;
                 double *v = Vb.matrix.data + i * Vb.matrix.tda;
-                softmax_row(p, k);
-                double pv = 0.0;
+                ihg_sm_rop_row(p, v, v, k, 1.0);
                 for (size_t c = 0; c < k; c++)
-                    pv += p[c] * v[c];
-                for (size_t c = 0; c < k; c++) {
-                    v[c] = p[c] * (v[c] - pv);
                     *gsl_vector_ptr(Hu, kd + c) += v[c] * inv_n;
-                }
             }
             gsl_blas_dgemm(CblasTrans, CblasNoTrans, inv_n, &Vb.matrix,
                            &Xb.matrix, 1.0, &HW.matrix);
         }
-        weights_store(Hu, &HW.matrix);
+        ihg_sm_weights_store(Hu, &HW.matrix);
     }
-    ihg_decay_add_hvp(&w->decay, lambda, u, Hu);
+    ihg_decay_add_hvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), u,
+                        Hu);
 }
 
 static void softmax_train_jtvp(ihg_model *m, const gsl_vector *theta,
@@ -316,7 +286,8 @@ static void softmax_train_jtvp(ihg_model *m, const gsl_vector *theta,
 {
     (void)data;
     softmax_work *w = m->work;
-    ihg_decay_jtvp(&w->decay, theta, lambda, u, out);
+    ihg_decay_jtvp_e(&w->decay, ihg_decay_factors(&w->ecache, lambda), theta,
+                     u, out);
 }
 
 static void softmax_train_hessian(ihg_model *m, const gsl_vector *theta,
@@ -338,25 +309,22 @@ static void softmax_train_hessian(ihg_model *m, const gsl_vector *theta,
     size_t n = data->n;
     gsl_matrix_set_zero(H);
     if (n > 0) {
-        gsl_matrix W;
-        weights_of(theta, k, d, w->Wbuf, &W);
+        gsl_matrix W = ihg_sm_weights(theta, k, d, w->sm.Wbuf);
         double inv_n = 1.0 / (double)n;
+        const gsl_matrix *pc = probs(m, theta, &W, data);
         for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
             size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
             gsl_matrix_const_view Xb =
                 gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-            gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
             gsl_matrix_view XWb = gsl_matrix_submatrix(w->XW, 0, 0, nb, d);
             gsl_vector_view wb = gsl_vector_subvector(w->wv, 0, nb);
-            block_logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-            for (size_t i = 0; i < nb; i++)
-                softmax_row(Zb.matrix.data + i * Zb.matrix.tda, k);
+            gsl_matrix Pb = block_p(w, pc, i0, nb, &Xb.matrix, &W, theta, kd);
             /* The upper block triangle a <= c; mirrored below. */
             for (size_t a = 0; a < k; a++)
                 for (size_t c = a; c < k; c++) {
                     double sw = 0.0;
                     for (size_t i = 0; i < nb; i++) {
-                        const double *p = Zb.matrix.data + i * Zb.matrix.tda;
+                        const double *p = Pb.data + i * Pb.tda;
                         double wi = p[a] * ((a == c ? 1.0 : 0.0) - p[c]);
                         wb.vector.data[i] = wi;
                         sw += wi;
@@ -389,7 +357,8 @@ static void softmax_train_hessian(ihg_model *m, const gsl_vector *theta,
             for (size_t j = 0; j < i; j++)
                 H->data[i * H->tda + j] = H->data[j * H->tda + i];
     }
-    ihg_decay_add_hessian(&w->decay, lambda, H);
+    ihg_decay_add_hessian_e(&w->decay, ihg_decay_factors(&w->ecache, lambda),
+                            H);
 }
 
 static double softmax_val_loss(ihg_model *m, const gsl_vector *theta,
@@ -403,37 +372,17 @@ static double softmax_val_loss(ihg_model *m, const gsl_vector *theta,
         ihg_vector_fill_nan(grad_theta);
         return NAN;
     }
-    return softmax_data_loss(m, theta, data, grad_theta);
+    softmax_work *w = m->work;
+    return ihg_sm_data_loss(&w->sm, theta, data, grad_theta);
 }
 
 static double softmax_accuracy(ihg_model *m, const gsl_vector *theta,
                                const ihg_data *data)
 {
     softmax_work *w = m->work;
-    size_t d = m->d, k = m->k, kd = k * d;
     if (!ihg_model_data_ok("softmax", m->d, data))
         return NAN;
-    size_t n = data->n, right = 0;
-    if (n == 0)
-        return 0.0;
-    gsl_matrix W;
-    weights_of(theta, k, d, w->Wbuf, &W);
-    for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
-        size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
-        gsl_matrix_const_view Xb =
-            gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
-        gsl_matrix_view Zb = gsl_matrix_submatrix(w->Z, 0, 0, nb, k);
-        block_logits(&Xb.matrix, &W, theta, kd, &Zb.matrix);
-        for (size_t i = 0; i < nb; i++) {
-            const double *z = Zb.matrix.data + i * Zb.matrix.tda;
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                if (z[c] > z[best])
-                    best = c;
-            right += best == label_of(gsl_vector_get(data->y, i0 + i), k);
-        }
-    }
-    return (double)right / (double)n;
+    return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
 const ihg_model_type ihg_model_softmax_type = {

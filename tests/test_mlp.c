@@ -40,6 +40,8 @@
 #include "check.h"
 #include "error.h"
 #include "model.h"
+#include "decay.h"
+#include "optim.h"
 
 #define H_FD 1e-5
 #define RTOL_FD 1e-6
@@ -873,6 +875,129 @@ static void check_distill(gsl_rng *rng)
     dataset_del(&ds);
 }
 
+/* decay.h's exp(lambda) cache and _e variants against the plain functions
+ * (bitwise: the same loops with the same factors), the cache following a
+ * lambda changed in place; and the optimizers' raw-pointer loops against
+ * the update rules of optim.h written per element (bitwise). */
+static void check_decay_cache_and_optim(gsl_rng *rng)
+{
+    const ihg_hyper_mode modes[] = {IHG_HYPER_PER_WEIGHT, IHG_HYPER_GLOBAL};
+    for (size_t mi = 0; mi < 2; mi++) {
+        ihg_decay dc;
+        ihg_decay_init(&dc, modes[mi]);
+        ihg_decay_add_range(&dc, 1, 4);
+        ihg_decay_add_range(&dc, 7, 3);
+        size_t P = 11, Hn = ihg_decay_n_hyper(&dc);
+        ihg_decay_cache ec;
+        CHECK(ihg_decay_cache_init(&ec, &dc) == IHG_OK && ec.n == Hn,
+              "decay cache: init, %zu factors", Hn);
+        gsl_vector *th = gsl_vector_alloc(P), *u = gsl_vector_alloc(P),
+                   *la = gsl_vector_alloc(Hn), *a = gsl_vector_alloc(P),
+                   *b = gsl_vector_alloc(P), *ja = gsl_vector_alloc(Hn),
+                   *jb = gsl_vector_alloc(Hn);
+        gsl_matrix *Ha = gsl_matrix_calloc(P, P), *Hb = gsl_matrix_calloc(P, P);
+        rand_unit(th, rng);
+        rand_unit(u, rng);
+        for (int round = 0; round < 2; round++) {
+            for (size_t i = 0; i < Hn; i++)
+                gsl_vector_set(la, i, gsl_ran_flat(rng, -3.0, 1.0));
+            /* round 1: lambda changed in place (same pointer) */
+            const double *e = ihg_decay_factors(&ec, la);
+            int ok = 1;
+            for (size_t i = 0; i < Hn; i++)
+                ok &= e[i] == exp(gsl_vector_get(la, i));
+            CHECK(ok, "decay cache (%s, round %d): factors are exp(lambda)",
+                  mi ? "global" : "per-weight", round);
+            gsl_vector_set_zero(a);
+            gsl_vector_set_zero(b);
+            double l1 = ihg_decay_loss(&dc, th, la);
+            ihg_decay_add_grad(&dc, th, la, a);
+            double l2 = ihg_decay_loss_grad_e(&dc, e, th, b);
+            CHECK(l1 == l2 && ihg_decay_loss_e(&dc, e, th) == l1 &&
+                      gsl_vector_equal(a, b),
+                  "decay _e (%s): loss and gradient bitwise",
+                  mi ? "global" : "per-weight");
+            ihg_decay_add_hvp(&dc, la, u, a);
+            ihg_decay_add_hvp_e(&dc, e, u, b);
+            ihg_decay_add_hessian(&dc, la, Ha);
+            ihg_decay_add_hessian_e(&dc, e, Hb);
+            ihg_decay_jtvp(&dc, th, la, u, ja);
+            ihg_decay_jtvp_e(&dc, e, th, u, jb);
+            CHECK(gsl_vector_equal(a, b) && gsl_matrix_equal(Ha, Hb) &&
+                      gsl_vector_equal(ja, jb),
+                  "decay _e (%s): H u, Hessian, J^T u bitwise",
+                  mi ? "global" : "per-weight");
+        }
+        ihg_decay_cache_free(&ec);
+        ihg_decay_cache_free(&ec); /* harmless twice */
+        gsl_vector_free(th);
+        gsl_vector_free(u);
+        gsl_vector_free(la);
+        gsl_vector_free(a);
+        gsl_vector_free(b);
+        gsl_vector_free(ja);
+        gsl_vector_free(jb);
+        gsl_matrix_free(Ha);
+        gsl_matrix_free(Hb);
+    }
+
+    /* Optimizers: strided x and g (columns of n x 2 matrices), clipping
+     * active, five steps, against the rules element by element. */
+    const ihg_opt_kind kinds[] = {IHG_OPT_SGD, IHG_OPT_MOMENTUM, IHG_OPT_ADAM,
+                                  IHG_OPT_RMSPROP};
+    const char *names[] = {"sgd", "momentum", "adam", "rmsprop"};
+    size_t n = 9;
+    for (size_t k = 0; k < 4; k++) {
+        ihg_optimizer *o = ihg_optimizer_alloc(kinds[k], n);
+        o->lr = 0.3;
+        o->clip_min = -0.8;
+        o->clip_max = 0.9;
+        gsl_matrix *X = gsl_matrix_alloc(n, 2), *G = gsl_matrix_alloc(n, 2);
+        gsl_vector_view x = gsl_matrix_column(X, 1), g = gsl_matrix_column(G, 0);
+        double xr[9], mr[9] = {0}, sr[9] = {0};
+        for (size_t i = 0; i < n; i++) {
+            xr[i] = gsl_ran_flat(rng, -1.0, 1.0);
+            gsl_vector_set(&x.vector, i, xr[i]);
+        }
+        int ok = 1;
+        for (long t = 1; t <= 5; t++) {
+            for (size_t i = 0; i < n; i++)
+                gsl_vector_set(&g.vector, i, gsl_ran_gaussian(rng, 1.0));
+            ihg_optimizer_step(o, &x.vector, &g.vector);
+            double bc1 = 1.0 - pow(o->beta1, (double)t);
+            double bc2 = 1.0 - pow(o->beta2, (double)t);
+            for (size_t i = 0; i < n; i++) {
+                double gi = gsl_vector_get(&g.vector, i), step;
+                if (kinds[k] == IHG_OPT_MOMENTUM) {
+                    mr[i] = o->momentum * mr[i] + gi;
+                    step = o->lr * mr[i];
+                } else if (kinds[k] == IHG_OPT_ADAM) {
+                    mr[i] = o->beta1 * mr[i] + (1 - o->beta1) * gi;
+                    sr[i] = o->beta2 * sr[i] + (1 - o->beta2) * gi * gi;
+                    step = o->lr * (mr[i] / bc1) / (sqrt(sr[i] / bc2) + o->eps);
+                } else if (kinds[k] == IHG_OPT_RMSPROP) {
+                    sr[i] = o->decay * sr[i] + (1 - o->decay) * gi * gi;
+                    step = o->lr * gi / (sqrt(sr[i]) + o->eps);
+                } else {
+                    step = o->lr * gi;
+                }
+                xr[i] -= step;
+                if (xr[i] < o->clip_min)
+                    xr[i] = o->clip_min;
+                if (xr[i] > o->clip_max)
+                    xr[i] = o->clip_max;
+                ok &= memcmp(&xr[i], gsl_vector_const_ptr(&x.vector, i),
+                             sizeof(double)) == 0;
+            }
+        }
+        CHECK(ok, "optim %s: strided raw-pointer step == the rule, bitwise",
+              names[k]);
+        gsl_matrix_free(X);
+        gsl_matrix_free(G);
+        ihg_optimizer_free(o);
+    }
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -889,6 +1014,7 @@ int main(void)
                           rng);
     check_mlp_limits(rng);
     check_distill(rng);
+    check_decay_cache_and_optim(rng);
     gsl_rng_free(rng);
     return check_summary();
 }

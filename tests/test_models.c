@@ -585,6 +585,160 @@ static void check_blocks_and_strides(ctx *c, const ihg_dataset *ds)
     gsl_matrix_free(H7);
 }
 
+/* ---------- the caches (ridge's Gram matrix, logistic's curvature,
+ * softmax's probabilities, decay.h's exp(lambda)) ---------- */
+
+static ihg_data *data_copy(const ihg_data *D)
+{
+    ihg_data *C = data_new(D->n, D->d);
+    gsl_matrix_memcpy(C->X, D->X);
+    gsl_vector_memcpy(C->y, D->y);
+    return C;
+}
+
+static int same_bits(const gsl_vector *a, const gsl_vector *b)
+{
+    for (size_t i = 0; i < a->size; i++) {
+        double x = gsl_vector_get(a, i), y = gsl_vector_get(b, i);
+        if (memcmp(&x, &y, sizeof x) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static int same_bits_m(const gsl_matrix *A, const gsl_matrix *B)
+{
+    for (size_t i = 0; i < A->size1; i++)
+        for (size_t j = 0; j < A->size2; j++) {
+            double x = gsl_matrix_get(A, i, j), y = gsl_matrix_get(B, i, j);
+            if (memcmp(&x, &y, sizeof x) != 0)
+                return 0;
+        }
+    return 1;
+}
+
+/* The caches serve only the bound training set (ds->train) and only at the
+ * theta they were made for.  "Uncached" below is the same computation on a
+ * copy of the data under another pointer, which never hits the cache.
+ * Ridge's cached H u (G u) differs from the two-pass one by rounding only
+ * (rtol 1e-14); logistic's and softmax's caches hold what the uncached path
+ * computes, so their H u is bitwise the uncached one; train_hessian is
+ * bitwise the uncached one for all three. */
+static void check_caches(ctx *c, const ihg_dataset *ds)
+{
+    ihg_model *m = c->m;
+    const ihg_model_type *t = m->type;
+    size_t P = m->P;
+    int ridge = strcmp(t->name, "ridge") == 0;
+    double rtol = ridge ? 1e-14 : 0.0;
+    ihg_data *copy = data_copy(c->train);
+    gsl_vector *u = gsl_vector_alloc(P), *th = gsl_vector_alloc(P),
+               *Hu1 = gsl_vector_alloc(P), *Hu2 = gsl_vector_alloc(P),
+               *Huc = gsl_vector_alloc(P), *Huf = gsl_vector_alloc(P);
+    gsl_matrix *H1 = gsl_matrix_alloc(P, P), *H2 = gsl_matrix_alloc(P, P);
+    rand_unit(u, c->rng);
+    gsl_vector_memcpy(th, c->theta);
+
+    /* Fresh model: the first HVP fills the cache, the second reads it. */
+    ihg_model *f = ihg_model_alloc(t, c->cfg, ds, ds->train->n);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Hu1);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Hu2);
+    CHECK(same_bits(Hu1, Hu2), "%s: cached H u (2nd call) == filling call",
+          c->tag);
+    t->train_hvp(f, th, c->lambda, copy, u, Huc);
+    double e = rel_diff(Hu2, Huc, 1e-300);
+    CHECK(ridge ? e <= rtol : same_bits(Hu2, Huc),
+          "%s: cached H u vs uncached (copy of the data): rel %.2e (want %s)",
+          c->tag, e, ridge ? "<= 1e-14" : "bitwise");
+    t->train_hessian(f, th, c->lambda, ds->train, H1);
+    t->train_hessian(f, th, c->lambda, copy, H2);
+    CHECK(same_bits_m(H1, H2), "%s: cached train_hessian == uncached, bitwise",
+          c->tag);
+    /* H u from the (cached) Hessian agrees too. */
+    gsl_blas_dgemv(CblasNoTrans, 1.0, H1, u, 0.0, Huf);
+    CHECK(rel_diff(Hu2, Huf, 1e-300) <= RTOL_EXACT,
+          "%s: cached H u == cached train_hessian times u", c->tag);
+
+    /* A different data set with the same sizes is not served from the
+     * cache: scale the copy's X by 2 (H u changes: x4 for ridge's X^T X
+     * part) and compare with a model bound to that data set. */
+    gsl_matrix_scale(copy->X, 2.0);
+    ihg_dataset ds2 = *ds;
+    ds2.train = copy;
+    ihg_model *g = ihg_model_alloc(t, c->cfg, &ds2, copy->n);
+    t->train_hvp(f, th, c->lambda, copy, u, Huc);
+    t->train_hvp(g, th, c->lambda, copy, u, Huf); /* cached in g */
+    CHECK(rel_diff(Huc, Hu2, 1e-300) > 1e-3,
+          "%s: another data set under another pointer: H u differs (%.2e)",
+          c->tag, rel_diff(Huc, Hu2, 1e-300));
+    e = rel_diff(Huc, Huf, 1e-300);
+    CHECK(ridge ? e <= rtol : same_bits(Huc, Huf),
+          "%s: ... and equals that data set's own (cached) H u: rel %.2e",
+          c->tag, e);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Huc);
+    CHECK(same_bits(Huc, Hu2), "%s: the bound set's cache survives it",
+          c->tag);
+
+    /* theta changed in place (same pointer): logistic and softmax must
+     * recompute; ridge's H does not depend on theta. */
+    gsl_vector_set(th, 0, gsl_vector_get(th, 0) + 0.25);
+    gsl_vector_set(th, P - 1, gsl_vector_get(th, P - 1) - 0.5);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Huc);
+    ihg_model *h = ihg_model_alloc(t, c->cfg, ds, ds->train->n);
+    t->train_hvp(h, th, c->lambda, ds->train, u, Huf); /* fresh */
+    CHECK(same_bits(Huc, Huf),
+          "%s: theta changed in place: H u == a fresh model's, bitwise",
+          c->tag);
+    if (!ridge)
+        CHECK(rel_diff(Huc, Hu2, 1e-300) > 1e-6,
+              "%s: ... and differs from the old theta's (%.2e)", c->tag,
+              rel_diff(Huc, Hu2, 1e-300));
+    /* Back to the old theta: equal to the first answers again. */
+    gsl_vector_memcpy(th, c->theta);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Huc);
+    CHECK(same_bits(Huc, Hu2), "%s: theta restored: H u as before", c->tag);
+
+    /* A minibatch (row view of the training set: another pointer) is never
+     * cached and interleaving it leaves the cache right. */
+    rows_view mb;
+    rows_of(&mb, ds->train, 3, 17);
+    ihg_data *mbc = data_copy(&mb.data);
+    t->train_hvp(f, th, c->lambda, &mb.data, u, Huc);
+    t->train_hvp(f, th, c->lambda, mbc, u, Huf);
+    CHECK(same_bits(Huc, Huf), "%s: minibatch H u == its copy's, bitwise",
+          c->tag);
+    CHECK(rel_diff(Huc, Hu2, 1e-300) > 1e-6,
+          "%s: minibatch H u is not the full set's", c->tag);
+    t->train_hvp(f, th, c->lambda, ds->train, u, Huc);
+    CHECK(same_bits(Huc, Hu2), "%s: full set after a minibatch: as before",
+          c->tag);
+    /* The minibatch refilled in place (same pointer, new rows). */
+    gsl_matrix_view rows2 = gsl_matrix_submatrix(ds->train->X, 30, 0, 17,
+                                                 ds->train->d);
+    gsl_vector_view y2 = gsl_vector_subvector(ds->train->y, 30, 17);
+    gsl_matrix_memcpy(mbc->X, &rows2.matrix);
+    gsl_vector_memcpy(mbc->y, &y2.vector);
+    t->train_hvp(f, th, c->lambda, mbc, u, Huc);
+    rows_of(&mb, ds->train, 30, 17);
+    t->train_hvp(h, th, c->lambda, &mb.data, u, Huf);
+    CHECK(same_bits(Huc, Huf),
+          "%s: minibatch refilled in place: H u of the new rows", c->tag);
+
+    ihg_model_free(f);
+    ihg_model_free(g);
+    ihg_model_free(h);
+    data_del(copy);
+    data_del(mbc);
+    gsl_vector_free(u);
+    gsl_vector_free(th);
+    gsl_vector_free(Hu1);
+    gsl_vector_free(Hu2);
+    gsl_vector_free(Huc);
+    gsl_vector_free(Huf);
+    gsl_matrix_free(H1);
+    gsl_matrix_free(H2);
+}
+
 static void check_init(ctx *c)
 {
     ihg_model *m = c->m;
@@ -659,6 +813,7 @@ static void check_family(const char *name, ihg_hyper_mode mode,
     if (ds) {
         check_minibatch(&c);
         check_blocks_and_strides(&c, ds);
+        check_caches(&c, ds);
     }
     if (type->accuracy)
         check_close(type->accuracy(m, c.theta, c.val),
