@@ -412,14 +412,14 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
     ms_c = cu.longest * 1e3;
     med_s = median(su.t, su.n) * 1e3;
     med_c = median(cu.t, cu.n) * 1e3;
-    printf("  %-28s %5zu %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", short_name(path),
+    printf("  %-28s %7zu %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", short_name(path),
            ihg_session_model(s)->P, stopped ? "session*" : "session", su.n, med_s, ms_s,
            total_s, su.where, ms_s <= UNIT_GOAL_MS ? "ok" : "OVER");
     if (cu.n)
-        printf("  %-28s %5s %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", "", "", "comparison",
+        printf("  %-28s %7s %-11s %6zu %7.3f %8.2f %8.3f  %-26s %s\n", "", "", "comparison",
                cu.n, med_c, ms_c, total_c, cu.where, ms_c <= UNIT_GOAL_MS ? "ok" : "OVER");
     if (comparisons)
-        printf("  %-28s %5s %-11s %ld comparisons, %.1f ms each on average\n", "", "", "",
+        printf("  %-28s %7s %-11s %ld comparisons, %.1f ms each on average\n", "", "", "",
                comparisons, total_c * 1e3 / comparisons);
     if (!(ms_s <= UNIT_GOAL_MS && ms_c <= UNIT_GOAL_MS))
         *all_ok = 0;
@@ -476,7 +476,7 @@ int main(int argc, char **argv)
         printf("Longest single unit of work, each experiment run to the end one unit at a "
                "time\n(goal: <= %.0f ms; comparison = the explorer's automatic one after "
                "every hypergradient)\n", UNIT_GOAL_MS);
-        printf("  %-28s %5s %-11s %6s %7s %8s %8s  %-26s %s\n", "experiment", "P", "part",
+        printf("  %-28s %7s %-11s %6s %7s %8s %8s  %-26s %s\n", "experiment", "P", "part",
                "units", "med ms", "max ms", "total s", "longest unit", "goal");
         bench_units(NULL, outer_cap, &all_ok);
         for (i = 0; i < nfiles; i++)
