@@ -28,8 +28,11 @@
 
 /* Newton-CG: at most this many CG iterations for one Newton direction. */
 #define NEWTON_CG_MAX 250
-/* Metrics of large sets are evaluated this many rows per unit of work. */
+/* Metrics of large sets are evaluated at most this many rows per unit of
+ * work, fewer for big models: about 3e8 / P rows keeps a unit's forward
+ * passes near 1 GFLOP (tens of milliseconds). */
 #define EVAL_CHUNK 512
+#define EVAL_MIN_CHUNK 16
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -73,6 +76,7 @@ struct ihg_session {
     ihg_record *hist;
     size_t hist_len, hist_cap;
     double t_start;
+    double unit_start; /* start of the unit under way */
     char msg[512];
 };
 
@@ -629,9 +633,14 @@ static int eval_unit(ihg_session *s, unsigned *ev)
             s->eval_loss = s->eval_hits = 0;
             continue;
         }
+        size_t chunk = (size_t)(3e8 / (double)s->P);
+        if (chunk > EVAL_CHUNK)
+            chunk = EVAL_CHUNK;
+        if (chunk < EVAL_MIN_CHUNK)
+            chunk = EVAL_MIN_CHUNK;
         size_t rows = d->n - s->eval_row;
-        if (rows > EVAL_CHUNK)
-            rows = EVAL_CHUNK;
+        if (rows > chunk)
+            rows = chunk;
         s->chunk_X = gsl_matrix_submatrix(d->X, s->eval_row, 0, rows, d->d);
         s->chunk_y = gsl_vector_subvector(d->y, s->eval_row, rows);
         s->chunk.n = rows;
@@ -728,9 +737,6 @@ static int hypergrad_unit(ihg_session *s, unsigned *ev)
         return stop(s, ev);
     }
     *ev |= IHG_EV_HYPERGRAD;
-    /* the outer step's cost: inner loop plus hypergradient (not the time a
-     * caller spends between units, e.g. on a comparison) */
-    s->cur.seconds = ihg_now() - s->t_start;
     s->phase = IHG_PHASE_UPDATE;
     return IHG_OK;
 }
@@ -741,6 +747,7 @@ static int update_unit(ihg_session *s, unsigned *ev)
     ihg_optimizer_step(s->outer_opt, s->lambda, s->hg);
     s->outer++;
     s->cur.outer = s->outer;
+    s->cur.seconds += ihg_now() - s->unit_start;
     if (s->hist_len == s->hist_cap) {
         /* history grows by doubling: one allocation per doubling, outside
          * the numerical work */
@@ -804,7 +811,17 @@ int ihg_session_step(ihg_session *s, unsigned budget, unsigned *events)
             ev |= IHG_EV_FINISHED;
             break;
         }
-        st = one_unit(s, &ev);
+        /* The outer step's cost is the sum of its units' times, so what a
+         * caller does between units (drawing, pacing, a comparison) is not
+         * counted.  An update unit closes the record: its time is added to
+         * the record before it is appended. */
+        unsigned e = 0;
+        double t0 = ihg_now();
+        s->unit_start = t0;
+        st = one_unit(s, &e);
+        ev |= e;
+        if (!(e & IHG_EV_OUTER_DONE))
+            s->cur.seconds += ihg_now() - t0;
     }
     if (events)
         *events = ev;
