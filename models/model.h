@@ -71,6 +71,14 @@ typedef struct {
     /* Optional: theta*(lambda) in closed form (the quadratic toy). */
     int (*solve_inner)(ihg_model *m, const gsl_vector *lambda,
                        gsl_vector *theta);
+
+    /* Optional: directions u with H u = 0 at every theta, from a symmetry
+     * that L_V shares (so dL_V/dtheta is orthogonal to them): adding one
+     * constant to every softmax bias changes neither loss.  Writes an
+     * orthonormal basis into the first columns of U (P x U->size2) and
+     * returns how many; the exact solver deflates them instead of falling
+     * back to a pseudo-inverse. */
+    size_t (*null_space)(const ihg_model *m, gsl_matrix *U);
 } ihg_model_type;
 
 struct ihg_model {

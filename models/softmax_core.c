@@ -146,3 +146,14 @@ double ihg_sm_accuracy(ihg_sm_work *w, const gsl_vector *v,
     }
     return (double)right / (double)n;
 }
+
+size_t ihg_sm_bias_null_space(size_t offset, size_t k, gsl_matrix *U)
+{
+    if (U->size2 < 1 || k < 2 || offset + k > U->size1)
+        return 0;
+    gsl_vector_view u = gsl_matrix_column(U, 0);
+    gsl_vector_set_zero(&u.vector);
+    for (size_t c = 0; c < k; c++)
+        gsl_vector_set(&u.vector, offset + c, 1.0 / sqrt((double)k));
+    return 1;
+}

@@ -71,4 +71,11 @@ double ihg_sm_data_loss(ihg_sm_work *w, const gsl_vector *v,
 double ihg_sm_accuracy(ihg_sm_work *w, const gsl_vector *v,
                        const ihg_data *data);
 
+/* The null direction of a softmax cross-entropy in its biases: adding one
+ * constant to all k biases (theta[offset .. offset+k)) changes no
+ * probability, so H u = 0 for u = 1/sqrt(k) on those entries (and the
+ * validation loss has the same symmetry).  Writes u as column 0 of U and
+ * returns 1 (0 when U has no column or k < 2). */
+size_t ihg_sm_bias_null_space(size_t offset, size_t k, gsl_matrix *U);
+
 #endif

@@ -243,9 +243,40 @@ static int pseudo_inverse_solve(ihg_solver *s)
     return IHG_OK;
 }
 
+/* Known null directions U (H U = 0, v orthogonal to U): add c U U^T with c
+ * the largest diagonal entry of H, so the deflated matrix is as well
+ * conditioned as H is on the complement; its solution for v lies in that
+ * complement and equals the minimum-norm (pseudo-inverse) solution. */
+static void deflate(gsl_matrix *M, const gsl_matrix *U)
+{
+    double c = 0;
+    for (size_t i = 0; i < M->size1; i++)
+        c = fmax(c, fabs(gsl_matrix_get(M, i, i)));
+    if (c == 0)
+        c = 1;
+    gsl_blas_dsyrk(CblasLower, CblasNoTrans, c, U, 1.0, M);
+    for (size_t i = 0; i < M->size1; i++) /* mirror the lower triangle */
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(M, j, i, gsl_matrix_get(M, i, j));
+}
+
+/* q <- q - U U^T q */
+static void project_out(gsl_vector *q, const gsl_matrix *U)
+{
+    for (size_t c = 0; c < U->size2; c++) {
+        gsl_vector_const_view u = gsl_matrix_const_column(U, c);
+        double a;
+        gsl_blas_ddot(&u.vector, q, &a);
+        gsl_blas_daxpy(-a, &u.vector, q);
+    }
+}
+
 static int exact_solve(ihg_solver *s)
 {
     linop_form(s->H, s->Hm, s->term, s->Hv, &s->hvps);
+    const gsl_matrix *U = s->H->null_basis;
+    if (U && U->size2 > 0)
+        deflate(s->Hm, U);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     int singular = 0;
     gsl_matrix_memcpy(s->work, s->Hm);
@@ -286,6 +317,10 @@ static int exact_solve(ihg_solver *s)
         /* singular: pseudo-inverse through the eigendecomposition */
         s->fallback = 2;
         st = pseudo_inverse_solve(s);
+    }
+    if (st == IHG_OK && U && U->size2 > 0) {
+        project_out(s->q, U);
+        s->have_eval = 0; /* the spectrum was of the deflated matrix */
     }
     gsl_set_error_handler(old);
     s->residual = 0.0;

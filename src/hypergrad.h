@@ -28,6 +28,10 @@ typedef struct {
     void (*matrix)(gsl_matrix *H, void *params);
     void *params;
     size_t n;
+    /* Optional: an orthonormal basis (n x r) of known null directions of H
+     * that v is orthogonal to; exact solves H + c U U^T (positive definite
+     * when H is semi-definite otherwise) and gives the minimum-norm q. */
+    const gsl_matrix *null_basis;
 } ihg_linop;
 
 typedef enum {

@@ -33,6 +33,8 @@
  * passes near 1 GFLOP (tens of milliseconds). */
 #define EVAL_CHUNK 512
 #define EVAL_MIN_CHUNK 16
+/* At most this many known null directions of H (model.h null_space). */
+#define NULL_SPACE_MAX 8
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -54,6 +56,8 @@ struct ihg_session {
     ihg_solver *solver;
     ihg_method solver_method;
     ihg_linop Hop;
+    gsl_matrix *null_full;    /* model's known null directions of H */
+    gsl_matrix_view null_view;
 
     ihg_data *batch;
     size_t *order, order_pos;
@@ -301,6 +305,20 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     s->Hop.matrix = type->train_hessian ? hessian_matrix : NULL;
     s->Hop.params = s;
     s->Hop.n = s->P;
+    s->Hop.null_basis = NULL;
+    if (type->null_space) {
+        s->null_full = gsl_matrix_calloc(s->P, NULL_SPACE_MAX);
+        if (!s->null_full) {
+            ihg_error_set(IHG_ENOMEM, "out of memory (null space)");
+            goto fail;
+        }
+        size_t r = type->null_space(s->model, s->null_full);
+        if (r > 0) {
+            s->null_view = gsl_matrix_submatrix(s->null_full, 0, 0, s->P,
+                                                r < NULL_SPACE_MAX ? r : NULL_SPACE_MAX);
+            s->Hop.null_basis = &s->null_view.matrix;
+        }
+    }
 
     s->method = cfg->hypergrad.method;
     s->K = s->method == IHG_METHOD_CG ? cfg->hypergrad.iters : cfg->hypergrad.terms;
@@ -341,6 +359,8 @@ void ihg_session_free(ihg_session *s)
     if (s->bfgs)
         gsl_multimin_fdfminimizer_free(s->bfgs);
     ihg_solver_free(s->solver);
+    if (s->null_full)
+        gsl_matrix_free(s->null_full);
     ihg_data_free(s->batch);
     free(s->order);
     ihg_model_free(s->model);

@@ -309,6 +309,53 @@ static void test_cg_and_exact(gsl_rng *r)
           "eigenvalues ascending, min %.3g max %.15g", gsl_vector_get(ev, 0),
           gsl_vector_get(ev, n - 1));
     gsl_vector_free(ev);
+
+    /* known null direction: deflation, no fallback, minimum-norm q */
+    {
+        gsl_matrix *U = gsl_matrix_alloc(n, 1);
+        gsl_vector_view u0 = gsl_matrix_column(Q, 0); /* eigenvalue 0 */
+        gsl_matrix_set_col(U, 0, &u0.vector);
+        double e2[30];
+        for (size_t i = 0; i < n; i++)
+            e2[i] = i == 0 ? 0.0 : 0.5 + (double)i;
+        /* rebuild H with one zero eigenvalue along Q's first column */
+        gsl_matrix *T = gsl_matrix_alloc(n, n);
+        gsl_matrix_memcpy(T, Q);
+        for (size_t j = 0; j < n; j++) {
+            gsl_vector_view col = gsl_matrix_column(T, j);
+            gsl_vector_scale(&col.vector, e2[j]);
+        }
+        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, T, Q, 0.0, H);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) {
+                double a = 0.5 * (gsl_matrix_get(H, i, j) + gsl_matrix_get(H, j, i));
+                gsl_matrix_set(H, i, j, a);
+                gsl_matrix_set(H, j, i, a);
+            }
+        /* v orthogonal to the null direction */
+        for (size_t i = 0; i < n; i++)
+            gsl_vector_set(x, i, gsl_ran_gaussian(r, 1.0));
+        gsl_blas_dsymv(CblasUpper, 1.0, H, x, 0.0, v);
+        ihg_linop dop = op;
+        dop.null_basis = U;
+        s = ihg_solver_alloc(IHG_METHOD_EXACT, n, 2000);
+        ihg_solver_start(s, &dop, v, 0, 0, 0);
+        ihg_solver_iterate(s, &st);
+        double along;
+        gsl_blas_ddot(&u0.vector, ihg_solver_q(s), &along);
+        gsl_blas_dsymv(CblasUpper, 1.0, H, ihg_solver_q(s), 0.0, Hq);
+        CHECK(ihg_solver_used_fallback(s) == 0,
+              "known null direction: deflated Cholesky, no fallback (%d)",
+              ihg_solver_used_fallback(s));
+        /* kappa of the deflated matrix ~ 60: solution to ~1e-14 */
+        CHECK(rel_diff(Hq, v) < 1e-12 && fabs(along) < 1e-12 * gsl_blas_dnrm2(ihg_solver_q(s)),
+              "known null direction: H q = v (rel %.2g), q orthogonal to it (%.2g)",
+              rel_diff(Hq, v), along);
+        ihg_solver_free(s);
+        gsl_matrix_free(T);
+        gsl_matrix_free(U);
+    }
+
     gsl_vector_free(x);
     gsl_vector_free(Hq);
     gsl_vector_free(v);
