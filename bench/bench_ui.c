@@ -159,7 +159,7 @@ static int frame_src_init(frame_src *f, const char *path)
             f->cmp = NULL;
         }
     }
-    ihg_view_available(m, f->avail);
+    ihg_view_available(m, ihg_session_dataset(f->s), f->avail);
     ihg_view_from_session(&f->v, f->s);
     f->v.message = "";
     f->v.cmp = f->cmp;
@@ -170,7 +170,7 @@ static int frame_src_init(frame_src *f, const char *path)
     f->v.point_version = 1; /* as the explorer: panes may cache per point */
     f->v.zoom = -1;
     f->v.focus = IHG_PANE_LOSS;
-    if (f->avail[IHG_PANE_2D]) {
+    if (f->avail[IHG_PANE_2D] && f->v.img_k == 0) {
         f->v.model = (ihg_model *)m;
         f->v.ds = ihg_session_dataset(f->s);
         f->v.lambda_path = f->lpath;

@@ -51,6 +51,7 @@ void ihg_canvas_clear(ihg_canvas *cv)
     for (i = 0; i < n; i++) {
         cv->cells[i].ch = L' ';
         cv->cells[i].role = IHG_ROLE_NORMAL;
+        cv->cells[i].fg = cv->cells[i].bg = 0;
     }
 }
 
@@ -64,6 +65,18 @@ void ihg_canvas_set(ihg_canvas *cv, int x, int y, wchar_t ch, int role)
     c = &cv->cells[(size_t)y * cv->w + x];
     c->ch = ch;
     c->role = (unsigned char)role;
+    c->fg = c->bg = 0;
+}
+
+void ihg_canvas_set_grey(ihg_canvas *cv, int x, int y, wchar_t ch, int fg, int bg)
+{
+    ihg_cell *c;
+    if (x < 0 || y < 0 || x >= cv->w || y >= cv->h)
+        return;
+    ihg_canvas_set(cv, x, y, ch, IHG_ROLE_NORMAL);
+    c = &cv->cells[(size_t)y * cv->w + x];
+    c->fg = (unsigned char)(fg >= 232 && fg <= 255 ? fg : 0);
+    c->bg = (unsigned char)(bg >= 232 && bg <= 255 ? bg : 0);
 }
 
 void ihg_canvas_role(ihg_canvas *cv, int x, int y, int role)
@@ -75,7 +88,7 @@ void ihg_canvas_role(ihg_canvas *cv, int x, int y, int role)
 
 ihg_cell ihg_canvas_get(const ihg_canvas *cv, int x, int y)
 {
-    ihg_cell none = {L'\0', 0};
+    ihg_cell none = {L'\0', 0, 0, 0};
     if (x < 0 || y < 0 || x >= cv->w || y >= cv->h)
         return none;
     return cv->cells[(size_t)y * cv->w + x];

@@ -35,15 +35,20 @@ typedef enum {
     IHG_ROLE_COUNT
 } ihg_role;
 
+/* fg, bg: 0, or an xterm-256 colour (232..255, the grey ramp) that
+ * overrides the role's colours when the terminal has them (canvas.grey). */
 typedef struct {
     wchar_t ch;
     unsigned char role;
+    unsigned char fg, bg;
 } ihg_cell;
 
 typedef struct {
     int w, h;
     ihg_cell *cells; /* h rows of w cells */
     int ascii;       /* draw with ASCII only (no braille, no box glyphs) */
+    int grey;        /* the screen shows the 24-step grey ramp (xterm
+                        colours 232..255): >= 256 colours, colour theme */
 } ihg_canvas;
 
 typedef struct {
@@ -59,6 +64,9 @@ void ihg_canvas_clear(ihg_canvas *cv);
 void ihg_canvas_fill(ihg_canvas *cv, ihg_rect r, wchar_t ch, int role);
 void ihg_canvas_set(ihg_canvas *cv, int x, int y, wchar_t ch, int role);
 ihg_cell ihg_canvas_get(const ihg_canvas *cv, int x, int y);
+/* A cell with explicit grey-ramp colours (fg, bg in 232..255; 0: the
+ * role's).  Any other write to the cell clears them. */
+void ihg_canvas_set_grey(ihg_canvas *cv, int x, int y, wchar_t ch, int fg, int bg);
 /* Set only the role of a cell (highlighting). */
 void ihg_canvas_role(ihg_canvas *cv, int x, int y, int role);
 

@@ -513,3 +513,110 @@ void ihg_vbar(ihg_canvas *cv, int x, int y, int h, double frac, int role)
             ihg_canvas_set(cv, x, y - i, e >= 8 ? 0x2588 : (wchar_t)(0x2580 + e), role);
     }
 }
+
+/* ---- grey images ---------------------------------------------------------- */
+
+static double grey_t(double p, double lo, double hi)
+{
+    double t;
+    if (!isfinite(p))
+        return 0;
+    if (!(hi > lo))
+        return 0.5;
+    t = (p - lo) / (hi - lo);
+    return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+int ihg_grey_colour(double p, double lo, double hi)
+{
+    return 232 + (int)lround(23.0 * grey_t(p, lo, hi));
+}
+
+char ihg_ascii_shade(double p_top, double p_bottom, double lo, double hi)
+{
+    static const char ramp[] = IHG_ASCII_RAMP;
+    double t = 0.5 * (grey_t(p_top, lo, hi) + grey_t(p_bottom, lo, hi));
+    return ramp[(int)lround(t * (sizeof ramp - 2))];
+}
+
+/* source index range [*a, *b) of target pixel i of n over a source of m */
+static void box(int i, int n, int m, int *a, int *b)
+{
+    *a = (int)((long)i * m / n);
+    *b = (int)((long)(i + 1) * m / n);
+    if (*b <= *a)
+        *b = *a + 1;
+    if (*b > m)
+        *b = m;
+}
+
+static double box_mean(const double *px, size_t stride, int cols, int r0, int r1, int c0,
+                       int c1)
+{
+    double sum = 0;
+    int i, j, n = 0;
+    for (i = r0; i < r1; i++)
+        for (j = c0; j < c1; j++) {
+            double p = px[((size_t)i * cols + j) * stride];
+            if (isfinite(p)) {
+                sum += p;
+                n++;
+            }
+        }
+    return n ? sum / n : NAN;
+}
+
+void ihg_image_draw(ihg_canvas *cv, int x, int y, const double *px, size_t stride,
+                    int rows, int cols, int tw, int th, double lo, double hi)
+{
+    int i, j, grey = cv->grey && !cv->ascii;
+    if (!px || rows < 1 || cols < 1 || tw < 1 || th < 1)
+        return;
+    th += th & 1;
+    for (i = 0; i < th; i += 2)
+        for (j = 0; j < tw; j++) {
+            int a, b, c0, c1;
+            double top, bot;
+            box(j, tw, cols, &c0, &c1);
+            box(i, th, rows, &a, &b);
+            top = box_mean(px, stride, cols, a, b, c0, c1);
+            box(i + 1, th, rows, &a, &b);
+            bot = box_mean(px, stride, cols, a, b, c0, c1);
+            if (grey)
+                ihg_canvas_set_grey(cv, x + j, y + i / 2, IHG_HALF_BLOCK,
+                                    ihg_grey_colour(top, lo, hi), ihg_grey_colour(bot, lo, hi));
+            else
+                ihg_canvas_set(cv, x + j, y + i / 2,
+                               (wchar_t)ihg_ascii_shade(top, bot, lo, hi), IHG_ROLE_NORMAL);
+        }
+}
+
+int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,
+                       int min_px)
+{
+    int gc;
+    memset(g, 0, sizeof *g);
+    if (k < 1 || rows < 1 || cols < 1 || w < 1 || h < 2)
+        return 0;
+    for (gc = 1; gc <= k; gc++) {
+        int gr = (k + gc - 1) / gc;
+        int max_tw = (w + 1) / gc - 1, max_th = 2 * (h / gr - 1);
+        double s = fmin((double)max_tw / cols, (double)max_th / rows);
+        if (s > 2)
+            s = 2;
+        if (s > g->scale) {
+            g->scale = s;
+            g->gcols = gc;
+            g->grows = gr;
+        }
+    }
+    if (!(g->scale > 0))
+        return 0;
+    g->tw = (int)floor(cols * g->scale + 1e-9);
+    g->th = (int)floor(rows * g->scale + 1e-9);
+    g->th -= g->th & 1;
+    g->cell_w = g->tw + 1;
+    g->cell_h = g->th / 2 + 1;
+    return g->tw >= (cols < min_px ? cols : min_px) &&
+           g->th >= (rows < min_px ? rows - (rows & 1) : min_px) && g->th >= 2;
+}

@@ -74,6 +74,43 @@ void ihg_hbar_signed(ihg_canvas *cv, int x, int y, int w, double v, int role);
 /* A vertical bar of frac (0..1) of h cells, bottom at row y (histograms). */
 void ihg_vbar(ihg_canvas *cv, int x, int y, int h, double frac, int role);
 
+/* Grey images (the distilled-images pane).
+ *
+ * A value p maps to t = (p - lo) / (hi - lo) clamped to [0, 1] (lo = hi:
+ * 0.5; non-finite: 0), t = 0 black, 1 white.  Each cell holds two pixels,
+ * one above the other.  With cv->grey (and not ASCII) a cell is the upper
+ * half block U+2580 with the foreground the top pixel's and the background
+ * the bottom pixel's colour on the xterm grey ramp, colour 232 + round(23
+ * t); otherwise one character of IHG_ASCII_RAMP for the mean t of the
+ * pair, index round(9 t). */
+#define IHG_ASCII_RAMP " .:-=+*#%@"
+#define IHG_HALF_BLOCK 0x2580
+int ihg_grey_colour(double p, double lo, double hi);
+char ihg_ascii_shade(double p_top, double p_bottom, double lo, double hi);
+
+/* Draw a rows x cols image (row-major, element i*cols + j at
+ * px[(i*cols + j) * stride]) resampled to tw x th pixels (th rounded up
+ * to even) with its top-left cell at (x, y): tw cells wide, th/2 rows
+ * tall.  Each shown pixel is the mean of the source pixels in its box:
+ * a box filter when shrinking, nearest neighbour when enlarging. */
+void ihg_image_draw(ihg_canvas *cv, int x, int y, const double *px, size_t stride,
+                    int rows, int cols, int tw, int th, double lo, double hi);
+
+/* Where k images of rows x cols pixels go in a w x h cell rectangle: a
+ * grid of gcols x grows images, each tw x th pixels (th even) under a
+ * one-row label, one blank column between images.  The scale is the
+ * largest that fits, at most 2 (th/rows and tw/cols about equal).
+ * Returns 1, or 0 when the images would be smaller than min_px pixels
+ * (or the whole image when smaller) in either direction. */
+typedef struct {
+    int gcols, grows;  /* images across, down                       */
+    int tw, th;        /* pixels of each shown image                */
+    int cell_w, cell_h;/* cells per image incl. label and gap       */
+    double scale;
+} ihg_image_grid;
+int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,
+                       int min_px);
+
 /* A dot canvas at braille resolution over a rectangle: used by the 2-D
  * view for contours, paths and arrows. */
 typedef struct {

@@ -87,6 +87,14 @@ static ihg_theme crt_theme_now;
 static attr_t role_attr[IHG_ROLE_COUNT];
 static short role_pair[IHG_ROLE_COUNT];
 
+/* The grey ramp (xterm colours 232..255) for image cells: one pair per
+ * (foreground, background) grey, then one per foreground on the default
+ * background.  Only with >= 256 colours and enough pairs, never in mono. */
+#define GREY_BASE (IHG_ROLE_COUNT + 1)
+#define GREY_STEPS 24
+#define GREY_PAIRS (GREY_STEPS * GREY_STEPS + GREY_STEPS)
+static int crt_grey_now;
+
 int ihg_theme_from_name(const char *name)
 {
     if (!name || !*name || strcasecmp(name, "default") == 0)
@@ -131,6 +139,20 @@ void ihg_crt_set_theme(ihg_theme theme)
             role_pair[i] = (short)(i + 1);
         }
     }
+    crt_grey_now = 0;
+    if (theme != IHG_THEME_MONO && COLORS >= 256 && COLOR_PAIRS >= GREY_BASE + GREY_PAIRS) {
+        short f, b;
+        crt_grey_now = 1;
+        for (f = 0; f < GREY_STEPS; f++) {
+            for (b = 0; b < GREY_STEPS; b++)
+                if (init_pair((short)(GREY_BASE + f * GREY_STEPS + b), (short)(232 + f),
+                              (short)(232 + b)) == ERR)
+                    crt_grey_now = 0;
+            if (init_pair((short)(GREY_BASE + GREY_STEPS * GREY_STEPS + f), (short)(232 + f),
+                          theme == IHG_THEME_CONTRAST ? COLOR_BLACK : DEF) == ERR)
+                crt_grey_now = 0;
+        }
+    }
     if (theme == IHG_THEME_CONTRAST)
         bkgdset(' ' | COLOR_PAIR(IHG_ROLE_NORMAL + 1));
     else
@@ -138,6 +160,8 @@ void ihg_crt_set_theme(ihg_theme theme)
 }
 
 ihg_theme ihg_crt_theme(void) { return crt_theme_now; }
+
+int ihg_crt_grey(void) { return crt_grey_now; }
 
 void ihg_crt_done(void)
 {
@@ -249,7 +273,13 @@ void ihg_crt_blit(const ihg_canvas *cv)
             int role = c.role < IHG_ROLE_COUNT ? c.role : 0;
             wc[0] = c.ch ? c.ch : L' ';
             wc[1] = L'\0';
-            setcchar(&cc, wc, role_attr[role], role_pair[role], NULL);
+            if (c.fg >= 232 && crt_grey_now)
+                setcchar(&cc, wc, A_NORMAL,
+                         (short)(GREY_BASE + (c.bg >= 232 ? (c.fg - 232) * GREY_STEPS + (c.bg - 232)
+                                                          : GREY_STEPS * GREY_STEPS + (c.fg - 232))),
+                         NULL);
+            else
+                setcchar(&cc, wc, role_attr[role], role_pair[role], NULL);
             mvadd_wch(y, x, &cc);
         }
     wnoutrefresh(stdscr);

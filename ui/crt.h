@@ -43,6 +43,9 @@ void ihg_crt_styles(ihg_theme theme, int no_color);
 /* Switch theme at run time (mono when colours are unavailable). */
 void ihg_crt_set_theme(ihg_theme theme);
 ihg_theme ihg_crt_theme(void);
+/* Whether cells may use the 24-step grey ramp now (a colour theme on a
+ * terminal with >= 256 colours and enough colour pairs): canvas.grey. */
+int ihg_crt_grey(void);
 
 /* Copy a canvas to the screen and refresh. */
 void ihg_crt_blit(const ihg_canvas *cv);

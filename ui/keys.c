@@ -14,6 +14,8 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"m", "next method: exact, neumann, cg, identity"},
     {"c", "recompute the Neumann/CG vs exact comparison"},
     {"l", "log / linear loss axis"},
+    {"v", "losses pane: accuracy (train/val/test) / loss"},
+    {"s", "distilled images: grey 0..1 / min..max per image"},
     {"r", "reset to the start (same seed)"},
     {"Tab", "focus the next pane (Shift-Tab: previous)"},
     {"1-6", "focus a pane; the same digit again zooms it"},
@@ -28,6 +30,7 @@ const ihg_key_help ihg_key_help_rows[] = {
 const ihg_key_help ihg_key_hint_rows[] = {
     {"space", "play"}, {"i", "inner"}, {"o", "outer"}, {"n/N", "terms"},
     {"a/A", "alpha"},  {"m", "method"}, {"c", "compare"}, {"l", "log"},
+    {"v", "acc"},
     {"r", "reset"},    {"Tab", "pane"}, {"?", "help"},  {"q", "quit"},
     {NULL, NULL}};
 
@@ -60,6 +63,8 @@ ihg_key ihg_key_lookup(int is_keycode, int ch)
     case 'm': k.action = IHG_ACT_METHOD; break;
     case 'c': k.action = IHG_ACT_COMPARE; break;
     case 'l': k.action = IHG_ACT_LOG; break;
+    case 'v': k.action = IHG_ACT_ACCURACY; break;
+    case 's': k.action = IHG_ACT_GREY; break;
     case 'r': k.action = IHG_ACT_RESET; break;
     case '\t': k.action = IHG_ACT_NEXT_PANE; break;
     case 'z': case '\r': case '\n': k.action = IHG_ACT_ZOOM; break;

@@ -15,6 +15,8 @@ typedef enum {
     IHG_ACT_METHOD,      /* m */
     IHG_ACT_COMPARE,     /* c */
     IHG_ACT_LOG,         /* l */
+    IHG_ACT_ACCURACY,    /* v: losses pane shows accuracy / loss     */
+    IHG_ACT_GREY,        /* s: image grey range 0..1 / per image     */
     IHG_ACT_RESET,       /* r */
     IHG_ACT_NEXT_PANE,   /* Tab */
     IHG_ACT_PREV_PANE,   /* Shift-Tab */

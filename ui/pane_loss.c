@@ -1,4 +1,6 @@
-/* pane_loss.c - training, validation (and test) loss against outer step. */
+/* pane_loss.c - training, validation (and test) loss against outer step;
+ * for classifiers, `v` switches to train/val/test accuracy (a linear axis
+ * from 0 to 1, whatever `l` says). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +8,59 @@
 
 #include "chart.h"
 #include "view.h"
+
+static void accuracy(ihg_canvas *cv, ihg_rect r, const ihg_view *v, size_t n, size_t skip)
+{
+    char extra[128] = "[acc]";
+    double *buf;
+    ihg_series s[3];
+    size_t ns = 0, i;
+    int has_test = 0;
+    ihg_chart c;
+    ihg_rect in;
+    if (n > 0) {
+        const ihg_record *last = &v->hist[n - 1];
+        size_t l = strlen(extra);
+        snprintf(extra + l, sizeof extra - l, " train %.3f val %.3f", last->train_acc,
+                 last->val_acc);
+        l = strlen(extra);
+        if (isfinite(last->test_acc))
+            snprintf(extra + l, sizeof extra - l, " test %.3f", last->test_acc);
+    }
+    if (skip)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);
+    in = ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra);
+    buf = malloc((3 * n + 1) * sizeof *buf);
+    if (!buf)
+        return;
+    for (i = 0; i < n; i++) {
+        buf[i] = v->hist[i].train_acc;
+        buf[n + i] = v->hist[i].val_acc;
+        buf[2 * n + i] = v->hist[i].test_acc;
+        if (isfinite(v->hist[i].test_acc))
+            has_test = 1;
+    }
+    s[ns++] = (ihg_series){.y = buf, .n = n, .x0 = 1, .role = IHG_ROLE_TRAIN,
+                           .label = "train acc", .mark = '*'};
+    s[ns++] = (ihg_series){.y = buf + n, .n = n, .x0 = 1, .role = IHG_ROLE_VAL,
+                           .label = "val acc", .mark = '+'};
+    if (has_test)
+        s[ns++] = (ihg_series){.y = buf + 2 * n, .n = n, .x0 = 1, .role = IHG_ROLE_TEST,
+                               .label = "test acc", .mark = 'o'};
+    ihg_chart_init(&c);
+    c.xlabel = "outer step";
+    c.ylabel = "accuracy";
+    c.ymin = 0;
+    c.ymax = 1;
+    c.legend_row = r.y + r.h - 1;
+    c.legend_right = r.x + r.w - 2;
+    if (n == 1) {
+        c.xmin = 0.5;
+        c.xmax = 1.5;
+    }
+    ihg_chart_draw(cv, in, &c, s, ns, NULL);
+    free(buf);
+}
 
 void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
@@ -23,6 +78,10 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         if (skip > n - 1)
             skip = n - 1;
         n -= skip; /* look at older steps: the newest `skip` hidden */
+    }
+    if (v->show_acc) {
+        accuracy(cv, r, v, n, skip);
+        return;
     }
     if (n > 0) {
         const ihg_record *last = &v->hist[n - 1];

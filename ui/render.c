@@ -32,14 +32,44 @@ void ihg_view_from_session(ihg_view *v, const ihg_session *s)
     v->lambda = ihg_session_lambda(s);
     v->hypergrad = ihg_session_hypergrad(s);
     v->theta = ihg_session_theta(s);
+    ihg_view_images(v, m, ihg_session_dataset(s));
 }
 
-void ihg_view_available(const ihg_model *m, int *available)
+int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds)
 {
+    size_t d;
+    v->img_k = v->img_rows = v->img_cols = 0;
+    v->img_fashion = 0;
+    if (!m || !ds || strcmp(m->type->name, "distill") != 0 || ds->image_rows == 0 ||
+        ds->image_cols == 0)
+        return 0;
+    d = ds->image_rows * ds->image_cols;
+    if (m->Hn == 0 || m->Hn % d != 0)
+        return 0;
+    v->img_k = m->Hn / d;
+    v->img_rows = ds->image_rows;
+    v->img_cols = ds->image_cols;
+    /* the IDX reader names the default data set "Fashion-MNIST: ..." */
+    v->img_fashion = v->img_k == 10 && ds->source &&
+                     strncmp(ds->source, "Fashion-MNIST", 13) == 0;
+    return 1;
+}
+
+void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available)
+{
+    ihg_view probe;
     int i;
     for (i = 0; i < IHG_PANE_COUNT; i++)
         available[i] = 1;
-    available[IHG_PANE_2D] = m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL;
+    available[IHG_PANE_2D] = (m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL) ||
+                             ihg_view_images(&probe, m, ds);
+}
+
+const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id)
+{
+    if (id == IHG_PANE_2D && v->img_k > 0)
+        return "Distilled images";
+    return ihg_pane_name(id);
 }
 
 ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
@@ -48,7 +78,7 @@ ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
     char title[160];
     int focused = v->focus == (int)id;
     ihg_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
-    snprintf(title, sizeof title, "%d %s%s%s%s", (int)id + 1, ihg_pane_name(id),
+    snprintf(title, sizeof title, "%d %s%s%s%s", (int)id + 1, ihg_view_pane_name(v, id),
              extra && *extra ? " " : "", extra ? extra : "",
              v->zoom == (int)id ? " [zoom]" : "");
     ihg_canvas_box(cv, r, focused ? IHG_ROLE_FOCUS : IHG_ROLE_BORDER, title,
@@ -120,7 +150,12 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
         case IHG_PANE_NEUMANN: ihg_pane_neumann(cv, lo.pane[i], v); break;
         case IHG_PANE_SPECTRUM: ihg_pane_spectrum(cv, lo.pane[i], v); break;
         case IHG_PANE_THEORY: ihg_pane_theory(cv, lo.pane[i], v); break;
-        case IHG_PANE_2D: ihg_pane_2d(cv, lo.pane[i], v); break;
+        case IHG_PANE_2D:
+            if (v->img_k > 0)
+                ihg_pane_images(cv, lo.pane[i], v);
+            else
+                ihg_pane_2d(cv, lo.pane[i], v);
+            break;
         default: break;
         }
     }

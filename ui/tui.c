@@ -426,7 +426,7 @@ static void fill_view(tui *t)
                      : 0;
     v->vnorm = t->vnorm;
     v->last_compute_s = t->last_compute;
-    if (t->avail[IHG_PANE_2D]) {
+    if (t->avail[IHG_PANE_2D] && v->img_k == 0) {
         v->model = (ihg_model *)t->model; /* its workspace is scratch */
         v->ds = ihg_session_dataset(t->s);
         v->lambda_path = t->lambda_path;
@@ -447,6 +447,7 @@ static void draw(tui *t)
         if (ihg_canvas_resize(t->cv, w, h) != 0)
             ihg_crt_fatal("out of memory for a %dx%d screen", w, h);
     fill_view(t);
+    t->cv->grey = ihg_crt_grey();
     ihg_render(t->cv, &t->v, t->avail);
     ihg_crt_blit(t->cv);
     t->dirty = 0;
@@ -502,7 +503,8 @@ static void focus_pane(tui *t, int id)
     if (id < 0 || id >= IHG_PANE_COUNT)
         return;
     if (!t->avail[id]) {
-        say(t, IHG_ROLE_WARN, 0, "pane %d (%s) is for the quadratic model only", id + 1,
+        say(t, IHG_ROLE_WARN, 0,
+            "pane %d (%s) is for the quadratic model and for distilled images only", id + 1,
             ihg_pane_name((ihg_pane_id)id));
         return;
     }
@@ -634,7 +636,32 @@ static void handle(tui *t, ihg_key k)
             say(t, IHG_ROLE_WARN, 0,
                 "comparing every method at the current point ... (keys stay live)");
         break;
-    case IHG_ACT_LOG: t->v.log_y = !t->v.log_y; break;
+    case IHG_ACT_LOG:
+        t->v.log_y = !t->v.log_y;
+        if (t->v.show_acc)
+            say(t, IHG_ROLE_DIM, 0, "loss axis now %s (accuracy is always linear; v shows "
+                "the losses)", t->v.log_y ? "log" : "linear");
+        break;
+    case IHG_ACT_ACCURACY:
+        if (!t->classifier) {
+            say(t, IHG_ROLE_WARN, 0, "accuracy: this model is not a classifier");
+            break;
+        }
+        t->v.show_acc = !t->v.show_acc;
+        say(t, IHG_ROLE_GOOD, 0, "losses pane: %s", t->v.show_acc
+                ? "train/val/test accuracy against outer step (v: losses)"
+                : "losses (v: accuracy)");
+        break;
+    case IHG_ACT_GREY:
+        if (!t->v.img_k) {
+            say(t, IHG_ROLE_WARN, 0, "s: grey scaling is for the distilled images only");
+            break;
+        }
+        t->v.img_minmax = !t->v.img_minmax;
+        say(t, IHG_ROLE_GOOD, 0, "distilled images: grey %s", t->v.img_minmax
+                ? "from each image's min to its max"
+                : "0..1 (the data's scale), clipped");
+        break;
     case IHG_ACT_RESET: reset(t); break;
     case IHG_ACT_NEXT_PANE: cycle_focus(t, 1); break;
     case IHG_ACT_PREV_PANE: cycle_focus(t, -1); break;
@@ -697,7 +724,7 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         }
     }
     ihg_json_init(&t.json);
-    ihg_view_available(t.model, t.avail);
+    ihg_view_available(t.model, ihg_session_dataset(t.s), t.avail);
     t.v.zoom = -1;
     t.v.focus = IHG_PANE_LOSS;
     t.v.log_y = 1;

@@ -81,8 +81,17 @@ typedef struct {
     size_t n_theta_path;
     const double *target;          /* validation optimum t (2 values)   */
 
+    /* the distilled images (model kind distill on image data; img_k 0
+     * otherwise): lambda holds img_k images of img_rows x img_cols
+     * pixels, image c at lambda[c rows cols ..], row-major */
+    size_t img_k, img_rows, img_cols;
+    int img_fashion;               /* Fashion-MNIST: class names        */
+
     /* display state */
     int log_y;                     /* losses chart on a log axis        */
+    int show_acc;                  /* losses pane: accuracy instead     */
+    int img_minmax;                /* images: grey per image min..max
+                                      instead of the fixed 0..1         */
     int focus, zoom;               /* pane ids; zoom -1: none           */
     int scroll_x[IHG_PANE_COUNT], scroll_y[IHG_PANE_COUNT];
     int help;                      /* help overlay shown                */
@@ -93,8 +102,14 @@ typedef struct {
  * progress, settings, history, the current point).  Display state, the
  * message, the comparison and the 2-D paths are the caller's. */
 void ihg_view_from_session(ihg_view *v, const ihg_session *s);
-/* Which panes exist for this model (the 2-D view: quadratic only). */
-void ihg_view_available(const ihg_model *m, int *available);
+/* Which panes exist for this model (pane 6: the 2-D view for the
+ * quadratic, the distilled images for distill on image data). */
+void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available);
+/* The image geometry of a distill model on image data: 1 and the fields
+ * set, else 0 (img_k = 0). */
+int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds);
+/* Name of pane 6 for this view ("2-D view" or "Distilled images"). */
+const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id);
 
 /* Panes: each draws its frame (title, focus) and its content in r. */
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
@@ -105,6 +120,9 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+/* Fashion-MNIST's class names (10), for labels. */
+extern const char *const ihg_fashion_classes[10];
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
 
 /* The frame of pane id in r; returns the inner rectangle. */
