@@ -58,47 +58,105 @@ static double select_kth(double *t, size_t n, size_t k)
     return t[k];
 }
 
-/* min, median, max of the finite entries of a vector, for display. */
+/* min, median, max of the finite entries of a vector, for display.
+ *
+ * Exact, without copying the vector: one pass for min and max, one to
+ * count the entries in SUMMARY_BINS equal bins, then the bin(s) holding
+ * the middle rank(s) are gathered and the median selected among them.
+ * About 10 ms for 1.8M values instead of ~40 ms for a copy and a
+ * quickselect of the whole vector. */
+#define SUMMARY_BINS 4096
+
+static int summary_bin(double a, double mn, double scale)
+{
+    int b = (int)((a - mn) * scale);
+    return b < 0 ? 0 : b >= SUMMARY_BINS ? SUMMARY_BINS - 1 : b;
+}
+
 static void summary(const gsl_vector *x, double *mn, double *md, double *mx)
 {
-    size_t n = x ? x->size : 0, i, m = 0;
-    double *t = n ? malloc(n * sizeof *t) : NULL;
+    static size_t count[SUMMARY_BINS];
+    size_t n = x ? x->size : 0, st = x ? x->stride : 1, i, m = 0, lo_rank, hi_rank, cum;
+    size_t before = 0, ng = 0;
+    const double *d = x ? x->data : NULL;
+    double scale, *t;
+    int b, b_lo = -1, b_hi = -1;
     *mn = *md = *mx = NAN;
+    for (i = 0; i < n; i++) {
+        double a = d[i * st];
+        if (!isfinite(a))
+            continue;
+        if (m++ == 0)
+            *mn = *mx = a;
+        else if (a < *mn)
+            *mn = a;
+        else if (a > *mx)
+            *mx = a;
+    }
+    if (m == 0)
+        return;
+    if (!(*mx > *mn)) {
+        *md = *mn;
+        return;
+    }
+    scale = SUMMARY_BINS / (*mx - *mn);
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++) {
+        double a = d[i * st];
+        if (isfinite(a))
+            count[summary_bin(a, *mn, scale)]++;
+    }
+    /* 0-based ranks of the middle: equal when m is odd */
+    lo_rank = (m - 1) / 2;
+    hi_rank = m / 2;
+    for (b = 0, cum = 0; b < SUMMARY_BINS; b++) {
+        if (b_lo < 0 && cum + count[b] > lo_rank) {
+            b_lo = b;
+            before = cum;
+        }
+        if (cum + count[b] > hi_rank) {
+            b_hi = b;
+            break;
+        }
+        cum += count[b];
+    }
+    if (b_lo < 0 || b_hi < 0)
+        return;
+    for (b = b_lo; b <= b_hi; b++)
+        ng += count[b];
+    t = malloc(ng * sizeof *t);
     if (!t)
         return;
+    ng = 0;
     for (i = 0; i < n; i++) {
-        double a = gsl_vector_get(x, i);
-        if (isfinite(a))
-            t[m++] = a;
+        double a = d[i * st];
+        if (isfinite(a)) {
+            b = summary_bin(a, *mn, scale);
+            if (b >= b_lo && b <= b_hi)
+                t[ng++] = a;
+        }
     }
-    if (m > 0) {
-        *mn = *mx = t[0];
-        for (i = 1; i < m; i++) {
-            if (t[i] < *mn)
-                *mn = t[i];
-            if (t[i] > *mx)
-                *mx = t[i];
-        }
-        *md = select_kth(t, m, m / 2);
-        if (m % 2 == 0) { /* the lower middle: the largest of the lower half */
-            double lower = t[0];
-            for (i = 1; i < m / 2; i++)
-                if (t[i] > lower)
-                    lower = t[i];
-            *md = 0.5 * (lower + *md);
-        }
+    for (i = 1; i < ng && t[i] == t[0]; i++)
+        ;
+    if (i == ng) /* one value in the middle bins (a common case: many
+                    lambdas never moved, many hypergradients exactly 0) */
+        *md = t[0];
+    else {
+        double lo = select_kth(t, ng, lo_rank - before);
+        double hi = hi_rank == lo_rank ? lo : select_kth(t, ng, hi_rank - before);
+        *md = 0.5 * (lo + hi);
     }
     free(t);
 }
 
 /* What the histogram view derives from lambda and the hypergradient, kept
- * between frames while view->point_version stays the same (millions of
+ * between frames while view->lambda_version / hypergrad_version stay the same (millions of
  * hyperparameters would otherwise cost tens of ms per frame). */
 static struct {
     const gsl_vector *lam, *hg;
-    unsigned long version;
+    unsigned long lversion, gversion;
     size_t n;
-    int bins, valid;
+    int bins, lvalid, gvalid;
     double mn, md, mx, gmn, gmd, gmx;
     int *count, maxc;
 } cache;
@@ -146,18 +204,26 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     size_t i;
     char s1[16], s2[16], s3[16];
     const ihg_record *last = v->nhist ? &v->hist[v->nhist - 1] : NULL;
-    int fresh = !(cache.valid && v->point_version != 0 &&
-                  cache.version == v->point_version && cache.lam == v->lambda &&
-                  cache.hg == v->hypergrad && cache.n == v->Hn);
-    if (fresh) {
+    /* lambda changes once per outer step (the update), the hypergradient
+     * once (when it is taken): each summary is derived when its own
+     * version moves (point_version when the view has no finer ones) */
+    unsigned long lv = v->lambda_version ? v->lambda_version : v->point_version;
+    unsigned long gv = v->hypergrad_version ? v->hypergrad_version : v->point_version;
+    if (cache.n != v->Hn)
+        cache.lvalid = cache.gvalid = 0;
+    cache.n = v->Hn;
+    if (!(cache.lvalid && lv != 0 && cache.lversion == lv && cache.lam == v->lambda)) {
         summary(v->lambda, &cache.mn, &cache.md, &cache.mx);
-        summary(v->hypergrad, &cache.gmn, &cache.gmd, &cache.gmx);
         cache.lam = v->lambda;
-        cache.hg = v->hypergrad;
-        cache.version = v->point_version;
-        cache.n = v->Hn;
+        cache.lversion = lv;
         cache.bins = -1; /* histogram below */
-        cache.valid = 1;
+        cache.lvalid = 1;
+    }
+    if (!(cache.gvalid && gv != 0 && cache.gversion == gv && cache.hg == v->hypergrad)) {
+        summary(v->hypergrad, &cache.gmn, &cache.gmd, &cache.gmx);
+        cache.hg = v->hypergrad;
+        cache.gversion = gv;
+        cache.gvalid = 1;
     }
     mn = cache.mn;
     md = cache.md;
@@ -193,12 +259,21 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
             return;
         cache.count = count;
         memset(count, 0, (size_t)bins * sizeof *count);
-        for (i = 0; i < v->Hn; i++) {
-            double l = gsl_vector_get(v->lambda, i);
-            if (!isfinite(l))
-                continue;
-            b = mx > mn ? (int)((l - mn) / (mx - mn) * (bins - 1) + 0.5) : bins / 2;
-            count[b]++;
+        {
+            const double *ld = v->lambda->data;
+            size_t st = v->lambda->stride;
+            double sc = mx > mn ? (bins - 1) / (mx - mn) : 0;
+            for (i = 0; i < v->Hn; i++) {
+                double l = ld[i * st];
+                if (!isfinite(l))
+                    continue;
+                b = mx > mn ? (int)((l - mn) * sc + 0.5) : bins / 2;
+                if (b < 0)
+                    b = 0;
+                if (b >= bins)
+                    b = bins - 1;
+                count[b]++;
+            }
         }
         cache.maxc = 0;
         for (b = 0; b < bins; b++)

@@ -342,6 +342,10 @@ static void after_step(tui *t, unsigned ev, double dt)
     t->step_compute += dt;
     if (ev & (IHG_EV_HYPERGRAD | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
         t->v.point_version++; /* lambda or the hypergradient changed */
+    if (ev & (IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
+        t->v.lambda_version++;
+    if (ev & (IHG_EV_HYPERGRAD | IHG_EV_STOPPED))
+        t->v.hypergrad_version++;
     if (ev & IHG_EV_INNER_DONE)
         t->n_qnorm = 0;
     if (ev & IHG_EV_SOLVE_TERM)
@@ -462,6 +466,8 @@ static void reset(tui *t)
     t->last_compute = NAN;
     t->n_qnorm = 0;
     t->v.point_version++;
+    t->v.lambda_version++;
+    t->v.hypergrad_version++;
     if (ihg_session_reset(t->s) != IHG_OK) {
         say(t, IHG_ROLE_BAD, 1, "reset failed: %s", ihg_error_message());
         return;
@@ -728,7 +734,7 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     t.v.zoom = -1;
     t.v.focus = IHG_PANE_LOSS;
     t.v.log_y = 1;
-    t.v.point_version = 1;
+    t.v.point_version = t.v.lambda_version = t.v.hypergrad_version = 1;
     t.cmp_auto = t.model->P <= AUTO_COMPARE_MAX_P && cfg->hypergrad.exact_max >= 0 &&
                  t.model->P <= (size_t)cfg->hypergrad.exact_max;
     t.last_compute = NAN;

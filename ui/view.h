@@ -52,6 +52,9 @@ typedef struct {
                                       hypergradient may have changed, so
                                       panes may cache what they derive from
                                       them; 0: unknown, derive every frame */
+    unsigned long lambda_version;  /* the same for lambda alone and for  */
+    unsigned long hypergrad_version; /* the hypergradient alone (0: use
+                                      point_version)                    */
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
