@@ -404,6 +404,227 @@ static void test_frame_live(void)
     gsl_vector_free(th);
 }
 
+/* ---- the distilled images: grey cells, ASCII ramp, scaling ---------------- */
+
+static void test_image_cells(void)
+{
+    /* 2 rows x 4 columns: one cell row of 4 half blocks */
+    double px[8] = {0, 1.0 / 3, 2.0 / 3, 1, /* top    */
+                    1, 2.0 / 3, 1.0 / 3, -5 /* bottom: -5 clamps to 0 */};
+    int fg[4] = {232, 240, 247, 255}, bg[4] = {255, 247, 240, 232}, j, ok = 1;
+    ihg_canvas *cv = ihg_canvas_alloc(6, 2, 0);
+    cv->grey = 1;
+    ihg_image_draw(cv, 1, 0, px, 1, 2, 4, 4, 2, 0, 1);
+    for (j = 0; j < 4; j++) {
+        ihg_cell c = ihg_canvas_get(cv, 1 + j, 0);
+        if (c.ch != IHG_HALF_BLOCK || c.fg != fg[j] || c.bg != bg[j])
+            ok = 0;
+        CHECK(c.ch == IHG_HALF_BLOCK && c.fg == fg[j] && c.bg == bg[j],
+              "image 2x4: cell %d is U+2580 fg %d bg %d (got U+%04X fg %d bg %d)", j, fg[j],
+              bg[j], (unsigned)c.ch, c.fg, c.bg);
+    }
+    CHECK(ihg_canvas_get(cv, 0, 0).ch == L' ' && ihg_canvas_get(cv, 5, 0).ch == L' ' &&
+              ihg_canvas_get(cv, 0, 0).fg == 0 && ihg_canvas_get(cv, 1, 1).ch == L' ',
+          "image 2x4: nothing drawn outside its 4 x 1 cells");
+    ihg_canvas_text(cv, 1, 0, 1, IHG_ROLE_NORMAL, "x");
+    CHECK(ihg_canvas_get(cv, 1, 0).fg == 0 && ihg_canvas_get(cv, 1, 0).bg == 0,
+          "image: text written over a grey cell clears its colours");
+    CHECK(ihg_grey_colour(15, 10, 20) == 244 && ihg_grey_colour(10, 10, 20) == 232 &&
+              ihg_grey_colour(20, 10, 20) == 255,
+          "grey: any [lo, hi] maps to 232..255 (min..max per image)");
+    CHECK(ihg_grey_colour(3, 3, 3) == 244 && ihg_grey_colour(NAN, 0, 1) == 232 &&
+              ihg_grey_colour(7, 0, 1) == 255,
+          "grey: lo = hi is mid grey, NaN black, above hi white");
+    ihg_canvas_free(cv);
+    (void)ok;
+
+    /* the ASCII ramp: one character per pixel pair, their mean */
+    {
+        double q[8] = {0, 0, 1, 1, 0, 1, 1, 9};
+        const char *want = " +@@";
+        int mode;
+        for (mode = 0; mode < 3; mode++) {
+            /* mode 0: UTF-8 without grey (mono, few colours); 1: ASCII
+             * locale with grey; 2: ASCII locale without */
+            char *row;
+            cv = ihg_canvas_alloc(4, 1, mode > 0);
+            cv->grey = mode == 1;
+            ihg_image_draw(cv, 0, 0, q, 1, 2, 4, 4, 2, 0, 1);
+            row = ihg_canvas_row_utf8(cv, 0);
+            CHECK(row && strcmp(row, want) == 0 && ihg_canvas_get(cv, 1, 0).fg == 0,
+                  "ascii ramp (mode %d): \"%s\" (want \"%s\")", mode, row, want);
+            free(row);
+            ihg_canvas_free(cv);
+        }
+        CHECK(ihg_ascii_shade(0, 0, 0, 1) == ' ' && ihg_ascii_shade(1, 1, 0, 1) == '@' &&
+                  ihg_ascii_shade(0.5, 0.5, 0, 1) == '+' &&
+                  ihg_ascii_shade(-1, 0.5, 0, 1) == ':',
+              "ascii ramp: \" .:-=+*#%%@\" by round(9 t), t the pair's mean");
+    }
+}
+
+static void test_image_scaling(void)
+{
+    double px[8] = {0, 1.0 / 3, 2.0 / 3, 1, 1, 2.0 / 3, 1.0 / 3, 0};
+    double big[32];
+    int i, j, ok = 1;
+    ihg_canvas *cv = ihg_canvas_alloc(10, 3, 0);
+    ihg_image_grid g;
+    cv->grey = 1;
+    /* 2x: every source pixel becomes 2 x 2 shown pixels (nearest) */
+    ihg_image_draw(cv, 0, 0, px, 1, 2, 4, 8, 4, 0, 1);
+    for (j = 0; j < 8; j++) {
+        ihg_cell a = ihg_canvas_get(cv, j, 0), b = ihg_canvas_get(cv, j, 1);
+        int top = ihg_grey_colour(px[j / 2], 0, 1), bot = ihg_grey_colour(px[4 + j / 2], 0, 1);
+        if (a.fg != top || a.bg != top || b.fg != bot || b.bg != bot)
+            ok = 0;
+    }
+    CHECK(ok, "scale 2x: 2x4 image -> 8 cells x 2 rows, each pixel doubled both ways");
+    CHECK(ihg_canvas_get(cv, 8, 0).ch == L' ' && ihg_canvas_get(cv, 0, 2).ch == L' ',
+          "scale 2x: exactly 8 x 2 cells");
+    ihg_canvas_free(cv);
+
+    /* box filter: a 4x8 image shown at 2x4; 2x2 blocks of a checkerboard
+     * (mean 0.5) alternate with blocks of ones */
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 8; j++)
+            big[i * 8 + j] = (j / 2) % 2 == 0 ? (double)((i + j) % 2) : 1.0;
+    cv = ihg_canvas_alloc(4, 1, 0);
+    cv->grey = 1;
+    ihg_image_draw(cv, 0, 0, big, 1, 4, 8, 4, 2, 0, 1);
+    ok = 1;
+    for (j = 0; j < 4; j++) {
+        int want = j % 2 == 0 ? 244 : 255;
+        ihg_cell c = ihg_canvas_get(cv, j, 0);
+        if (c.fg != want || c.bg != want)
+            ok = 0;
+    }
+    CHECK(ok, "scale 1/2: each shown pixel is the mean of its 2x2 box (244, 255, 244, 255)");
+    /* a strided vector (every other element) draws the same */
+    {
+        double st[64];
+        for (i = 0; i < 32; i++) {
+            st[2 * i] = big[i];
+            st[2 * i + 1] = NAN;
+        }
+        ihg_canvas_clear(cv);
+        ihg_image_draw(cv, 0, 0, st, 2, 4, 8, 4, 2, 0, 1);
+        CHECK(ihg_canvas_get(cv, 0, 0).fg == 244 && ihg_canvas_get(cv, 1, 0).fg == 255,
+              "image: stride respected");
+    }
+    ihg_canvas_free(cv);
+
+    /* the grid: 10 images of 28 x 28 */
+    CHECK(ihg_image_grid_fit(&g, 1000, 500, 10, 28, 28, 8) && g.tw == 56 && g.th == 56 &&
+              g.scale == 2,
+          "grid: at most 2x on a huge pane (%dx%d)", g.tw, g.th);
+    CHECK(ihg_image_grid_fit(&g, 198, 56, 10, 28, 28, 8) && g.gcols * g.cell_w - 1 <= 198 &&
+              g.grows * g.cell_h <= 56 && g.gcols * g.grows >= 10 && g.tw == g.th &&
+              g.tw > 28,
+          "grid: zoomed 200x60 pane fits %dx%d images of %dx%d, enlarged", g.gcols, g.grows,
+          g.tw, g.th);
+    CHECK(ihg_image_grid_fit(&g, 64, 27, 10, 28, 28, 8) && g.gcols * g.cell_w - 1 <= 64 &&
+              g.grows * g.cell_h <= 27 && g.tw >= 8 && g.tw < 28 && (g.th % 2) == 0,
+          "grid: a 64x27 pane shrinks them to %dx%d (%dx%d grid)", g.tw, g.th, g.gcols,
+          g.grows);
+    CHECK(!ihg_image_grid_fit(&g, 38, 5, 10, 28, 28, 8),
+          "grid: 10 images do not fit legibly in 38x5");
+    CHECK(ihg_image_grid_fit(&g, 10, 3, 1, 2, 4, 8) && g.tw == 8 && g.th == 4,
+          "grid: a small image is enlarged 2x where it fits");
+}
+
+static int count_half_blocks(const ihg_canvas *cv)
+{
+    int x, y, n = 0;
+    for (y = 0; y < cv->h; y++)
+        for (x = 0; x < cv->w; x++)
+            if (ihg_canvas_get(cv, x, y).ch == IHG_HALF_BLOCK &&
+                ihg_canvas_get(cv, x, y).fg >= 232)
+                n++;
+    return n;
+}
+
+/* The images pane in a whole frame, from a made-up distill view. */
+static void test_frame_images(void)
+{
+    int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 1}, i;
+    gsl_vector *lam = gsl_vector_alloc(10 * 28 * 28), *hg = gsl_vector_calloc(10 * 28 * 28);
+    ihg_canvas *cv = ihg_canvas_alloc(200, 60, 0);
+    ihg_image_grid g;
+    ihg_view v;
+    ihg_record rec[2];
+    for (i = 0; i < 10 * 28 * 28; i++)
+        gsl_vector_set(lam, i, (double)(i % 28) / 27.0 - (i % 97 == 0 ? 0.5 : 0));
+    memset(&v, 0, sizeof v);
+    memset(rec, 0, sizeof rec);
+    for (i = 0; i < 2; i++) {
+        rec[i].outer = i + 1;
+        rec[i].train_loss = rec[i].val_loss = rec[i].test_loss = 1.0 / (i + 1);
+        rec[i].train_acc = 0.5 + 0.5 * i;
+        rec[i].val_acc = 0.4 + 0.6 * i;
+        rec[i].test_acc = 0.3 + 0.3 * i;
+    }
+    v.name = "made-up distill";
+    v.model_kind = "distill";
+    v.P = 7850;
+    v.Hn = 7840;
+    v.outer_done = 2;
+    v.outer_total = 10;
+    v.phase = IHG_PHASE_INNER;
+    v.phase_name = "inner";
+    v.method_name = "cg";
+    v.message = "";
+    v.lambda = lam;
+    v.hypergrad = hg;
+    v.hist = rec;
+    v.nhist = 2;
+    v.cmp_outer = -1;
+    v.focus = IHG_PANE_LOSS;
+    v.zoom = IHG_PANE_2D;
+    v.last_compute_s = NAN;
+    v.img_k = 10;
+    v.img_rows = v.img_cols = 28;
+    v.img_fashion = 1;
+    cv->grey = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "6 Distilled images") && screen_contains(cv, "outer 2") &&
+              screen_contains(cv, "grey: 0..1, ") && screen_contains(cv, "clipped"),
+          "images pane: title names the pane, the outer step and the grey range");
+    CHECK(screen_contains(cv, "0 T-shirt/top") && screen_contains(cv, "5 Sandal") &&
+              screen_contains(cv, "9 Ankle boot"),
+          "images pane: Fashion-MNIST class names under k = 10");
+    ihg_image_grid_fit(&g, 198, 56, 10, 28, 28, 8);
+    CHECK(count_half_blocks(cv) == 10 * g.tw * g.th / 2,
+          "images pane: 10 images of %dx%d pixels in half blocks (%d cells)", g.tw, g.th,
+          count_half_blocks(cv));
+    v.img_fashion = 0;
+    v.img_minmax = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(!screen_contains(cv, "T-shirt") && screen_contains(cv, "grey: min..max per image"),
+          "images pane: digits only without Fashion-MNIST; min..max named in the title");
+    cv->grey = 0;
+    ihg_render(cv, &v, avail);
+    CHECK(count_half_blocks(cv) == 0 && screen_contains(cv, "@"),
+          "images pane: ASCII ramp without the grey ramp");
+    /* unzoomed at 80x24: too small, says so */
+    ihg_canvas_resize(cv, 80, 24);
+    v.zoom = -1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "enlarge the terminal") && screen_contains(cv, "6 Distilled"),
+          "images pane: 80x24 asks to enlarge the terminal or zoom");
+    /* accuracy in the losses pane (v) */
+    ihg_canvas_resize(cv, 120, 40);
+    v.show_acc = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "1 Losses [acc] train 1.000 val 1.000 test 0.600") &&
+              screen_contains(cv, "val acc") && screen_contains(cv, "test acc") &&
+              screen_contains(cv, "accuracy"),
+          "losses pane: accuracy view with train/val/test and the last values");
+    ihg_canvas_free(cv);
+    gsl_vector_free(lam);
+    gsl_vector_free(hg);
+}
+
 int main(void)
 {
     test_braille_bits();
@@ -414,5 +635,8 @@ int main(void)
     test_helpers();
     test_layout();
     test_frame_live();
+    test_image_cells();
+    test_image_scaling();
+    test_frame_images();
     return check_summary();
 }

@@ -88,10 +88,10 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         int y = in.y + (in.h - 2) / 2;
         if (y < in.y)
             y = in.y;
-        ihg_canvas_printf(cv, in.x + 1, y, in.w - 2, IHG_ROLE_WARN,
-                          "%zu images of %zux%zu: enlarge the terminal", k, rows, cols);
-        ihg_canvas_text(cv, in.x + 1, y + 1, in.w - 2, IHG_ROLE_DIM,
-                        "or zoom this pane: press 6 6 (or z)");
+        ihg_canvas_printf(cv, in.x + 1, y, in.w - 2, IHG_ROLE_DIM,
+                          "%zu images of %zux%zu need more room:", k, rows, cols);
+        ihg_canvas_text(cv, in.x + 1, y + 1, in.w - 2, IHG_ROLE_WARN,
+                        "enlarge the terminal or zoom (6 6)");
         return;
     }
     /* centre the grid */
