@@ -7,7 +7,9 @@
 # (skip) when tmux is missing.
 #
 # Environment: IHGTUI (the binary), top_srcdir (the source tree),
-# TMUX_BIN (tmux; default `tmux`).
+# TMUX_BIN (tmux; default `tmux`), FASHION_DIR (the Fashion-MNIST files;
+# default the Debian package's directory): experiments that read images
+# are skipped (a SKIP line, no PASS) when it is absent.
 
 TMUX_BIN=${TMUX_BIN:-tmux}
 if ! command -v "$TMUX_BIN" >/dev/null 2>&1; then
@@ -108,11 +110,18 @@ finished() {
 }
 
 status_re='seed [0-9]+ . outer [0-9]+/[0-9]+'
+FASHION_DIR=${FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+have_fashion() { [ -f "$FASHION_DIR/train-images-idx3-ubyte.gz" ]; }
+needs_images() { grep -Eq '^[[:space:]]*images:' "$1"; }
 
 # ---- every shipped experiment starts and quits ----------------------------
 for f in "$top_srcdir"/experiments/*.yaml; do
     [ -f "$f" ] || continue
     name=$(basename "$f")
+    if needs_images "$f" && ! have_fashion; then
+        echo "SKIP: $name: no Fashion-MNIST at $FASHION_DIR (Debian package dataset-fashion-mnist)"
+        continue
+    fi
     run "$f"
     check "$name: explorer starts (status bar shown)" wait_for "$status_re" 100
     check "$name: all panes drawn" on_screen '5 Theory'
@@ -169,6 +178,97 @@ if [ -f "$sm" ]; then
         check "softmax q while comparing: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
     fi
     finished "softmax q while comparing" 0
+fi
+
+# ---- Fashion-MNIST: distilled images, accuracy, 1.8M lambdas ---------------
+# While the engine computes (each unit of fashion_overfit is an HVP on 1.8M
+# parameters), keys are answered, resizes redraw and q quits at once.
+fd="$top_srcdir/experiments/fashion_distill.yaml"
+fo="$top_srcdir/experiments/fashion_overfit.yaml"
+if [ -f "$fd" ] && have_fashion; then
+    size 200 60
+    run "$fd"
+    check "distill: explorer starts" wait_for "$status_re" 150
+    check "distill: pane 6 is the distilled images" on_screen '6 Distilled images'
+    keys o
+    check "distill o: one outer step" wait_for 'outer 1/' 150
+    check "distill o: the images pane shows outer 1" wait_for '6 Distilled images .*outer 1,' 30
+    n=0
+    for c in '0 T-shirt/top' '1 Trouser' '2 Pullover' '3 Dress' '4 Coat' '5 Sandal' \
+        '6 Shirt' '7 Sneaker' '8 Bag' '9 Ankle boot'; do
+        on_screen "$c" && n=$((n + 1))
+    done
+    check "distill o: 10 images labelled with their classes ($n of 10)" test "$n" = 10
+    check "distill: images drawn with half blocks" on_screen '▀▀▀▀▀▀▀▀'
+    check "distill: half blocks on the 256-colour grey ramp" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '48;5;2(3[2-9]|4[0-9]|5[0-5])m'"
+    keys s
+    check "distill key s: grey from each image's min to max" wait_for 'grey: min..max per image' 20
+    keys s
+    check "distill key s again: grey 0..1" wait_for 'grey: 0..1' 20
+    keys 6 6
+    check "distill 6 6: images zoomed" wait_for '6 Distilled images.*\[zoom\]' 20
+    keys z
+    keys v
+    check "distill key v: accuracy curves" wait_for '1 Losses \[acc\] train [0-9.]+ val [0-9.]+ test [0-9.]+' 20
+    keys v
+    keys ' '
+    check "distill space: runs" wait_for 'RUNNING' 30
+    ms=$(answered v '\[acc\]')
+    check "distill running: key answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    T resize-window -t main -x 90 -y 30
+    T resize-window -t main -x 200 -y 60
+    size 120 40
+    check "distill running: redrawn at 120x40" wait_for '6 Distilled images' 30
+    size 80 24
+    check "distill running: 80x24 asks for room in pane 6" wait_for 'enlarge the terminal or zoom' 30
+    size 200 60
+    t0=$(ms_now)
+    keys q
+    if wait_for '^EXIT=[0-9]' 30; then
+        ms=$(($(ms_now) - t0))
+        check "distill q while running: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
+    fi
+    finished "distill q while running" 0
+
+    keys "export NO_COLOR=1" Enter
+    run "$fd"
+    check "distill NO_COLOR: starts" wait_for "$status_re" 150
+    keys o
+    check "distill NO_COLOR: one outer step" wait_for 'outer 1/' 150
+    check "distill NO_COLOR: images on the ASCII ramp, no half blocks" sh -c "$TMUX_BIN -L $sock capture-pane -p -t main | grep -q '9 Ankle boot' && ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '▀' && $TMUX_BIN -L $sock capture-pane -p -t main | grep -Eq '[@%#][@%#*]'"
+    keys q
+    finished "distill NO_COLOR" 0
+    keys "unset NO_COLOR" Enter
+    size 120 40
+elif [ -f "$fd" ]; then
+    echo "SKIP: fashion_distill.yaml: no Fashion-MNIST at $FASHION_DIR"
+fi
+if [ -f "$fo" ] && have_fashion; then
+    run "$fo"
+    check "overfit: explorer starts" wait_for "$status_re" 150
+    check "overfit: histogram of 1794000 lambdas" on_screen '1794000 λ: min .* median .* max'
+    keys ' '
+    check "overfit space: runs" wait_for 'RUNNING' 30
+    check "overfit: outer steps arrive" wait_for 'outer [1-9][0-9]*/' 300
+    ms=$(answered v '\[acc\] train')
+    check "overfit running: key v answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    check "overfit: train/val/test accuracy in the losses pane" wait_for 'train acc.*val acc.*test acc' 20
+    ms=$(answered 2 '2 Hyperparameters' )
+    check "overfit running: key 2 answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    T resize-window -t main -x 200 -y 60
+    T resize-window -t main -x 80 -y 24
+    size 120 40
+    check "overfit running: resize redraws" wait_for '1 Losses.*2 Hyperparameters' 30
+    check "overfit running: norms under the histogram" on_screen '‖λ‖ = '
+    t0=$(ms_now)
+    keys q
+    if wait_for '^EXIT=[0-9]' 30; then
+        ms=$(($(ms_now) - t0))
+        check "overfit q while running: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
+    fi
+    finished "overfit q while running" 0
+elif [ -f "$fo" ]; then
+    echo "SKIP: fashion_overfit.yaml: no Fashion-MNIST at $FASHION_DIR"
 fi
 
 # ---- the built-in lesson: every key in the help ------------------------------
