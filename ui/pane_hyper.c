@@ -231,17 +231,30 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     gmn = cache.gmn;
     gmd = cache.gmd;
     gmx = cache.gmx;
-    ihg_format_short(s1, sizeof s1, mn, 8);
-    ihg_format_short(s2, sizeof s2, md, 8);
-    ihg_format_short(s3, sizeof s3, mx, 8);
-    ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
-                      "%zu %s: min %s  median %s  max %s", v->Hn,
-                      IHG_TXT(cv, "\xce\xbb", "lambda"), s1, s2, s3);
-    ihg_format_short(s1, sizeof s1, gmn, 8);
-    ihg_format_short(s2, sizeof s2, gmd, 8);
-    ihg_format_short(s3, sizeof s3, gmx, 8);
-    ihg_canvas_printf(cv, in.x, in.y + 1, in.w, IHG_ROLE_NORMAL,
-                      "hypergradient: min %s  median %s  max %s", s1, s2, s3);
+    {
+        /* one line each for lambda and the hypergradient; a shorter
+         * spelling when the pane is narrow (80x24) */
+        char line[160];
+        const char *lam = IHG_TXT(cv, "\xce\xbb", "lambda");
+        ihg_format_short(s1, sizeof s1, mn, 8);
+        ihg_format_short(s2, sizeof s2, md, 8);
+        ihg_format_short(s3, sizeof s3, mx, 8);
+        snprintf(line, sizeof line, "%zu %s: min %s  median %s  max %s", v->Hn, lam, s1, s2,
+                 s3);
+        if (ihg_text_width(line) > in.w)
+            snprintf(line, sizeof line, "%s min %s med %s max %s", lam, s1, s2, s3);
+        ihg_canvas_text(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL, line);
+        ihg_format_short(s1, sizeof s1, gmn, 8);
+        ihg_format_short(s2, sizeof s2, gmd, 8);
+        ihg_format_short(s3, sizeof s3, gmx, 8);
+        snprintf(line, sizeof line, "hypergradient: min %s  median %s  max %s", s1, s2, s3);
+        if (ihg_text_width(line) > in.w)
+            snprintf(line, sizeof line, "%s min %s med %s max %s",
+                     IHG_TXT(cv, "dL_V/d\xce\xbb", "dL_V/dlambda"), s1, s2, s3);
+        if (ihg_text_width(line) > in.w)
+            snprintf(line, sizeof line, "hypergrad %s/%s/%s", s1, s2, s3);
+        ihg_canvas_text(cv, in.x, in.y + 1, in.w, IHG_ROLE_NORMAL, line);
+    }
     if (last) {
         ihg_format_short(s1, sizeof s1, last->lambda_norm, 8);
         ihg_format_short(s2, sizeof s2, last->hypergrad_norm, 8);
@@ -286,13 +299,33 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     for (b = 0; b < bins; b++)
         ihg_vbar(cv, in.x + 1 + b, in.y + 3 + hh - 1, hh, maxc ? (double)count[b] / maxc : 0,
                  IHG_ROLE_TRAIN);
-    ihg_format_short(s1, sizeof s1, mn, 8);
-    ihg_format_short(s3, sizeof s3, mx, 8);
-    ihg_canvas_text(cv, in.x + 1, in.y + in.h - 1, in.w / 2, IHG_ROLE_AXIS, s1);
-    ihg_canvas_text(cv, in.x + in.w - 1 - (int)strlen(s3), in.y + in.h - 1, 10,
-                    IHG_ROLE_AXIS, s3);
-    ihg_canvas_printf(cv, in.x + in.w / 2 - 6, in.y + in.h - 1, 14, IHG_ROLE_DIM,
-                      "peak %d", maxc);
+    {
+        /* the axis row: min at the left, max at the right, a marker under
+         * the median's bin; the peak count in the top row, away from the
+         * peak */
+        int row = in.y + in.h - 1, l1, l3, mcol, peak_b = 0, x;
+        char pk[24];
+        ihg_format_short(s1, sizeof s1, mn, 8);
+        ihg_format_short(s3, sizeof s3, mx, 8);
+        l1 = (int)strlen(s1);
+        l3 = (int)strlen(s3);
+        ihg_canvas_text(cv, in.x + 1, row, in.w / 2, IHG_ROLE_AXIS, s1);
+        ihg_canvas_text(cv, in.x + in.w - 1 - l3, row, l3, IHG_ROLE_AXIS, s3);
+        mcol = in.x + 1 + (mx > mn ? (int)((md - mn) / (mx - mn) * (bins - 1) + 0.5) : bins / 2);
+        if (isfinite(md) && mcol > in.x + 1 + l1 && mcol < in.x + in.w - 2 - l3) {
+            ihg_canvas_set(cv, mcol, row, cv->ascii ? L'^' : (wchar_t)0x25B2, IHG_ROLE_VAL);
+            if (mcol + 8 < in.x + in.w - 2 - l3)
+                ihg_canvas_text(cv, mcol + 1, row, 6, IHG_ROLE_VAL, "median");
+            else if (mcol - 7 > in.x + 1 + l1)
+                ihg_canvas_text(cv, mcol - 6, row, 6, IHG_ROLE_VAL, "median");
+        }
+        for (b = 1; b < bins; b++)
+            if (count[b] > count[peak_b])
+                peak_b = b;
+        snprintf(pk, sizeof pk, "peak %d", maxc);
+        x = peak_b < bins / 2 ? in.x + in.w - 1 - (int)strlen(pk) : in.x + 1;
+        ihg_canvas_text(cv, x, in.y + 3, (int)strlen(pk), IHG_ROLE_DIM, pk);
+    }
 }
 
 void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
