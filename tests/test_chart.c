@@ -625,6 +625,51 @@ static void test_frame_images(void)
     gsl_vector_free(hg);
 }
 
+/* The hyperparameter pane above 30 lambdas: exact min/median/max (the
+ * median found through bins, not a sort), the histogram and its marker. */
+static void test_hyper_summary(void)
+{
+    int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 0};
+    size_t n = 1001, i;
+    gsl_vector *lam = gsl_vector_alloc(n), *hg = gsl_vector_alloc(n);
+    ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+    ihg_view v;
+    memset(&v, 0, sizeof v);
+    for (i = 0; i < n; i++) {
+        gsl_vector_set(lam, (i * 389) % n, (double)i); /* 0..1000, shuffled */
+        gsl_vector_set(hg, i, i < 600 ? 7.0 : (i % 2 ? -1e6 : 1e6));
+    }
+    gsl_vector_set(hg, 5, NAN); /* not counted */
+    v.name = "made-up";
+    v.model_kind = "mlp";
+    v.P = 5000;
+    v.Hn = n;
+    v.phase_name = "inner";
+    v.method_name = "neumann";
+    v.message = "";
+    v.lambda = lam;
+    v.hypergrad = hg;
+    v.cmp_outer = -1;
+    v.focus = IHG_PANE_HYPER;
+    v.zoom = IHG_PANE_HYPER;
+    v.last_compute_s = NAN;
+    v.point_version = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "1001 \xce\xbb: min 0  median 500  max 1e+03"),
+          "hyper summary: min, median, max of 0..1000 shuffled");
+    CHECK(screen_contains(cv, "hypergradient: min -1e+06  median 7  max 1e+06"),
+          "hyper summary: median among many equal values, NaN skipped");
+    CHECK(screen_contains(cv, "\xe2\x96\xb2median") && screen_contains(cv, "peak "),
+          "hyper histogram: median marker and peak count");
+    gsl_vector_set(lam, 0, -5000); /* a new point: derived again */
+    v.point_version = 2;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "min -5e+03"), "hyper summary: derived again at a new point");
+    ihg_canvas_free(cv);
+    gsl_vector_free(lam);
+    gsl_vector_free(hg);
+}
+
 int main(void)
 {
     test_braille_bits();
@@ -638,5 +683,6 @@ int main(void)
     test_image_cells();
     test_image_scaling();
     test_frame_images();
+    test_hyper_summary();
     return check_summary();
 }
