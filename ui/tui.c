@@ -25,11 +25,13 @@
 #include <curses.h>
 #include <gsl/gsl_blas.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../models/model.h"
 #include "../src/compare.h"
@@ -105,6 +107,26 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A key (or a resize's input) is waiting: end the slice early so it is
+ * answered after the unit under way, not after the whole slice. */
+static int key_waiting(void)
+{
+    struct pollfd p;
+    p.fd = STDIN_FILENO;
+    p.events = POLLIN;
+    p.revents = 0;
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Whether another unit fits in the slice begun at t0, given that the last
+ * one took `last` seconds (units of one phase take about the same time):
+ * a slice of 30 ms stays near 30 ms even when units take 20-50 ms. */
+static int slice_has_room(double t0, double last)
+{
+    double el = now() - t0;
+    return el < SLICE_SECONDS && el + last <= SLICE_SECONDS && !key_waiting();
 }
 
 static void say(tui *t, int role, int sticky, const char *fmt, ...)
@@ -279,7 +301,7 @@ static void compare_work(tui *t)
             return;
         }
         next = ihg_compare_job_stage(t->job, &k);
-        if (next != stage || now() - t0 >= SLICE_SECONDS)
+        if (next != stage || !slice_has_room(t0, dt))
             return;
     }
 }
@@ -396,9 +418,13 @@ static unsigned step_one(tui *t)
  * little (pacing the solve so each term can be seen). */
 static int work(tui *t)
 {
-    double t0 = now();
-    while ((t->running || t->outer_pending) && !t->job && now() - t0 < SLICE_SECONDS) {
+    double t0 = now(), last = 0;
+    int first = 1; /* at least one unit per slice, whatever is waiting */
+    while ((t->running || t->outer_pending) && !t->job && (first || slice_has_room(t0, last))) {
+        double u0 = now();
+        first = 0;
         unsigned ev = step_one(t);
+        last = now() - u0;
         if (ev & (IHG_EV_STOPPED | IHG_EV_FINISHED))
             return 0;
         if ((ev & IHG_EV_OUTER_DONE) && t->outer_pending) {
