@@ -484,7 +484,7 @@ static const keyspec keys[] = {
     {"outer", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"outer.optimizer", K_ENUM, F(outer.optimizer), NOMARK, 0, 0, 0, 0,
      outer_opts},
-    {"outer.lr", K_REAL, F(outer.lr), NOMARK, 0, INF, 1, 0, NULL},
+    {"outer.lr", K_REAL, F(outer.lr), NOMARK, 0, INF, 0, 0, NULL},
     {"outer.beta1", K_REAL, F(outer.beta1), NOMARK, 0, 1, 0, 1, NULL},
     {"outer.beta2", K_REAL, F(outer.beta2), NOMARK, 0, 1, 0, 1, NULL},
     {"outer.eps", K_REAL, F(outer.eps), NOMARK, 0, 1, 1, 0, NULL},
