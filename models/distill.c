@@ -28,9 +28,11 @@
  *                pixels only through theta).
  *
  * The `data` passed to train_loss/train_hvp/train_jtvp is ignored: the
- * training set is lambda itself.  init_lambda: the per-class mean of the
- * training images of the bound data set (ds->train); a class with no
- * training image (or no data set) gets N(0, 0.01^2) noise.  init_theta:
+ * training set is lambda itself.  init_lambda (model.distill_init): the
+ * per-class mean of the training images of the bound data set (ds->train,
+ * default), or one training image per class drawn with the rng
+ * (random-real: the baseline of 10 random real images), or N(0, 0.01^2)
+ * noise; a class with no training image (or no data set) gets noise.  init_theta:
  * W ~ N(0, init_scale^2), b = 0 (as softmax).  The decay goes through
  * decay.h with a one-element "global" lambda holding distill_log_decay.
  * accuracy: argmax on `data` (real images).  train_hessian is NULL: P =
@@ -143,7 +145,27 @@ static void distill_init_lambda(const ihg_model *m, gsl_vector *lambda,
     const ihg_data *tr = m->ds ? m->ds->train : NULL;
     gsl_vector_set_zero(lambda);
     size_t count[4096] = {0}; /* k is at most 1000 (config), else no means */
-    int means = tr && tr->X && tr->y && tr->d == d && k <= 4096;
+    ihg_distill_init how = m->cfg ? m->cfg->model.distill_init : IHG_DISTILL_CLASS_MEAN;
+    int means = tr && tr->X && tr->y && tr->d == d && k <= 4096 &&
+                how != IHG_DISTILL_NOISE;
+    if (means && how == IHG_DISTILL_RANDOM_REAL) {
+        /* reservoir sampling: row i replaces class c's pick with
+         * probability 1/(count so far), one uniform draw per row */
+        for (size_t i = 0; i < tr->n; i++) {
+            size_t c = ihg_sm_label(gsl_vector_get(tr->y, i), k);
+            if (c == k)
+                continue;
+            count[c]++;
+            if (gsl_rng_uniform_int(rng, count[c]) == 0)
+                for (size_t j = 0; j < d; j++)
+                    gsl_vector_set(lambda, c * d + j, gsl_matrix_get(tr->X, i, j));
+        }
+        for (size_t c = 0; c < k; c++)
+            if (count[c] == 0)
+                for (size_t j = 0; j < d; j++)
+                    gsl_vector_set(lambda, c * d + j, gsl_ran_gaussian(rng, 0.01));
+        return;
+    }
     if (means)
         for (size_t i = 0; i < tr->n; i++) {
             size_t c = ihg_sm_label(gsl_vector_get(tr->y, i), k);

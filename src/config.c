@@ -400,6 +400,8 @@ static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
 static const char *const methods[] = {"exact", "neumann", "cg", "identity",
                                       NULL};
 static const char *const activations[] = {"tanh", "softplus", NULL};
+static const char *const distill_inits[] = {"class-mean", "random-real", "noise",
+                                            NULL};
 
 #define F(m) offsetof(ihg_config, m)
 #define NOMARK ((size_t)-1)
@@ -463,6 +465,8 @@ static const keyspec keys[] = {
     {"model.hidden", K_HIDDEN, 0, NOMARK, 1, 100000, 0, 0, NULL},
     {"model.activation", K_ENUM, F(model.activation), NOMARK, 0, 0, 0, 0,
      activations},
+    {"model.distill_init", K_ENUM, F(model.distill_init), NOMARK, 0, 0, 0, 0,
+     distill_inits},
     {"model.distill_log_decay", K_REAL, F(model.distill_log_decay), NOMARK,
      -100, 100, 0, 0, NULL},
 

@@ -40,6 +40,12 @@ typedef enum {
 } ihg_method;
 
 typedef enum {
+    IHG_DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
+    IHG_DISTILL_RANDOM_REAL,    /* one random training image per class    */
+    IHG_DISTILL_NOISE           /* N(0, 0.01^2) pixels                    */
+} ihg_distill_init;
+
+typedef enum {
     IHG_ACT_TANH = 0,
     IHG_ACT_SOFTPLUS
 } ihg_activation;
@@ -88,6 +94,7 @@ typedef struct {
         ihg_activation activation;
         /* distill */
         double distill_log_decay; /* fixed decay of the distilled model */
+        ihg_distill_init distill_init; /* where the images start        */
     } model;
 
     struct {

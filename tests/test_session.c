@@ -303,6 +303,68 @@ static void test_divergence_stops(void)
     ihg_config_free(&cfg);
 }
 
+/* model.distill_init: random-real starts each class's image at one of its
+ * training rows; class-mean at the class mean. */
+static void test_distill_init(void)
+{
+    char yaml[1024];
+    const char *top = getenv("top_srcdir");
+    for (int how = 0; how < 2; how++) {
+        snprintf(yaml, sizeof yaml,
+                 "seed: 3\n"
+                 "data: {train: %s/tests/batch/softmax_train.csv, val: "
+                 "%s/tests/batch/softmax_val.csv}\n"
+                 "model: {kind: distill, distill_init: %s}\n"
+                 "outer: {steps: 1}\n",
+                 top ? top : ".", top ? top : ".", how ? "random-real" : "class-mean");
+        ihg_config cfg;
+        if (load(&cfg, yaml) != IHG_OK) {
+            CHECK(0, "distill_init config");
+            ihg_config_free(&cfg);
+            return;
+        }
+        ihg_session *s = ihg_session_alloc(&cfg);
+        if (!s) {
+            CHECK(0, "distill session: %s", ihg_error_message());
+            ihg_config_free(&cfg);
+            return;
+        }
+        const ihg_data *tr = ihg_session_dataset(s)->train;
+        const gsl_vector *lam = ihg_session_lambda(s);
+        size_t d = tr->d, k = ihg_session_model(s)->k;
+        int ok = 1;
+        for (size_t c = 0; c < k; c++) {
+            double best = INFINITY, mean_err = 0;
+            size_t nc = 0;
+            for (size_t i = 0; i < tr->n; i++) {
+                if ((size_t)gsl_vector_get(tr->y, i) != c)
+                    continue;
+                double dist = 0;
+                for (size_t j = 0; j < d; j++) {
+                    double e = gsl_matrix_get(tr->X, i, j) - gsl_vector_get(lam, c * d + j);
+                    dist += e * e;
+                }
+                best = fmin(best, dist);
+                nc++;
+            }
+            /* class mean: sum over the class of (x - image) must vanish */
+            for (size_t j = 0; j < d; j++) {
+                double sum = 0;
+                for (size_t i = 0; i < tr->n; i++)
+                    if ((size_t)gsl_vector_get(tr->y, i) == c)
+                        sum += gsl_matrix_get(tr->X, i, j) - gsl_vector_get(lam, c * d + j);
+                mean_err = fmax(mean_err, fabs(sum) / (double)(nc ? nc : 1));
+            }
+            if (how ? best != 0.0 : mean_err > 1e-12)
+                ok = 0;
+        }
+        CHECK(ok, "distill_init %s: every class image is %s", how ? "random-real" : "class-mean",
+              how ? "one of its training rows" : "its class mean");
+        ihg_session_free(s);
+        ihg_config_free(&cfg);
+    }
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -314,5 +376,6 @@ int main(void)
     test_methods_agree();
     test_determinism_and_reset();
     test_divergence_stops();
+    test_distill_init();
     return check_summary();
 }
