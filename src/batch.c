@@ -126,7 +126,10 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
     if (!s) {
         int st = ihg_error_status();
         fprintf(stderr, "%s\n", ihg_error_message());
-        return st == IHG_EINVAL || st == IHG_EIO ? 2 : 1;
+        /* sizes too large for this machine are bad input too */
+        return st == IHG_EINVAL || st == IHG_EIO || st == IHG_ENOMEM || st == IHG_ELIMIT
+                   ? 2
+                   : 1;
     }
     const ihg_model *m = ihg_session_model(s);
     const ihg_dataset *ds = ihg_session_dataset(s);
@@ -189,7 +192,11 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
             goto done;
         }
     }
-    if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
+    if (!ihg_session_finished(s) && rc == 0) {
+        fprintf(stderr, "ihgtui: run failed at outer step %ld: %s\n",
+                ihg_session_outer(s) + 1, ihg_error_message());
+        rc = 1;
+    } else if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
         fprintf(stderr, "ihgtui: run stopped at outer step %ld: %s\n",
                 ihg_session_outer(s) + 1, ihg_session_message(s));
         rc = 3;

@@ -26,7 +26,7 @@
 
 ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax)
 {
-    if (kmax < 0 || kmax > 100000) {
+    if (kmax < 0 || kmax > 1000000) {
         ihg_error_set(IHG_EINVAL, "comparison: Kmax out of range");
         return NULL;
     }

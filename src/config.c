@@ -437,7 +437,7 @@ static const keyspec keys[] = {
      0, NULL},
     {"data.synthetic.n_test", K_INT, F(data.syn_n_test), NOMARK, 0, MAX_SIZE,
      0, 0, NULL},
-    {"data.synthetic.d", K_INT, F(data.syn_d), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"data.synthetic.d", K_INT, F(data.syn_d), NOMARK, 1, 1e5, 0, 0, NULL},
     {"data.synthetic.k", K_INT, F(data.syn_k), NOMARK, 2, 1000, 0, 0, NULL},
     {"data.synthetic.noise", K_REAL, F(data.syn_noise), NOMARK, 0, 1e6, 0, 0,
      NULL},
@@ -497,7 +497,7 @@ static const keyspec keys[] = {
     {"outer.clip", K_CLIP, 0, NOMARK, 0, 0, 0, 0, NULL},
 
     {"hypergrad", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
-    {"hypergrad.method", K_ENUM, F(hypergrad.method), NOMARK, 0, 0, 0, 0,
+    {"hypergrad.method", K_ENUM, F(hypergrad.method), F(hypergrad.method_mark), 0, 0, 0, 0,
      methods},
     {"hypergrad.terms", K_INT, F(hypergrad.terms), NOMARK, 0, 1e6, 0, 0, NULL},
     {"hypergrad.iters", K_INT, F(hypergrad.iters), NOMARK, 1, 1e6, 0, 0, NULL},

@@ -120,6 +120,7 @@ typedef struct {
 
     struct {
         ihg_method method;  /* default neumann                            */
+        ihg_mark method_mark;
         long terms;         /* neumann K, default 20                      */
         long iters;         /* cg, default 20                             */
         double alpha;       /* neumann alpha; <= 0 means inner.lr         */

@@ -299,7 +299,7 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
     long n_train = cfg->data.images_n_train, n_val = cfg->data.images_n_val,
          n_test = cfg->data.images_n_test;
     if (n_train < 1 || n_val < 1 || n_test < 0)
-        return ihg_error_at(IHG_EINVAL, cfgfile, 0, 0,
+        return ihg_error_at(IHG_EINVAL, cfgfile, cfg->data.images_mark.line, cfg->data.images_mark.column,
                             "data.images needs n_train >= 1, n_val >= 1 and "
                             "n_test >= 0 (got %ld, %ld, %ld)",
                             n_train, n_val, n_test);
@@ -342,7 +342,7 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
     if ((status = read_pair(paths[0], paths[1], &im, &lb)) != IHG_OK)
         goto fail;
     if ((unsigned long)n_train + (unsigned long)n_val > im.n) {
-        status = ihg_error_at(IHG_EINVAL, cfgfile, 0, 0,
+        status = ihg_error_at(IHG_EINVAL, cfgfile, cfg->data.images_mark.line, cfg->data.images_mark.column,
                               "data.images.n_train + n_val = %ld, but %s has "
                               "only %zu images", n_train + n_val, paths[0],
                               im.n);
@@ -384,7 +384,7 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
             goto fail;
         }
         if ((unsigned long)n_test > im.n) {
-            status = ihg_error_at(IHG_EINVAL, cfgfile, 0, 0,
+            status = ihg_error_at(IHG_EINVAL, cfgfile, cfg->data.images_mark.line, cfg->data.images_mark.column,
                                   "data.images.n_test = %ld, but %s has only "
                                   "%zu images", n_test, paths[2], im.n);
             goto fail;

@@ -228,6 +228,8 @@ void ihg_json_record(ihg_json *j, const ihg_record *r, int classifier, int has_t
     ihg_json_number(j, r->lambda_norm);
     if (r->fallback) {
         ihg_json_key(j, "fallback");
-        ihg_json_string(j, r->fallback == 1 ? "lu" : "pseudo-inverse");
+        ihg_json_string(j, r->fallback == 1   ? "lu"
+                           : r->fallback == 2 ? "pseudo-inverse"
+                                              : "cg-negative-curvature");
     }
 }

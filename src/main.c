@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     static char *overrides[MAX_OVERRIDES + 1];
     static char extra[2][64];
+    int extra_slot[2] = {-1, -1};
     size_t n_over = 0;
     int batch = 0, check = 0;
     const char *output = NULL;
@@ -127,13 +129,30 @@ int main(int argc, char **argv)
             overrides[n_over++] = optarg;
             break;
         case OPT_OUTER:
-            snprintf(extra[0], sizeof extra[0], "outer.steps=%.40s", optarg);
-            overrides[n_over++] = extra[0];
+        case OPT_SEED: {
+            /* one slot each, the last one given wins */
+            int which = c == OPT_SEED;
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || errno || optarg[0] == '-' ||
+                n > (which ? 4294967295ULL : 1000000000ULL)) {
+                fprintf(stderr, "ihgtui: --%s needs a non-negative integer%s, got '%s'\n",
+                        which ? "seed" : "outer", which ? " below 2^32" : "", optarg);
+                return 2;
+            }
+            snprintf(extra[which], sizeof extra[which], "%s=%llu",
+                     which ? "seed" : "outer.steps", n);
+            if (extra_slot[which] < 0) {
+                if (n_over >= MAX_OVERRIDES - 2) {
+                    fprintf(stderr, "ihgtui: too many --set options\n");
+                    return 2;
+                }
+                extra_slot[which] = (int)n_over;
+                overrides[n_over++] = extra[which];
+            }
             break;
-        case OPT_SEED:
-            snprintf(extra[1], sizeof extra[1], "seed=%.40s", optarg);
-            overrides[n_over++] = extra[1];
-            break;
+        }
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
@@ -191,9 +210,12 @@ int main(int argc, char **argv)
             const ihg_dataset *ds = ihg_session_dataset(s);
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
                    path, m->type->name, m->P, m->Hn);
-            if (ds->train)
-                printf(", %zu train / %zu val%s rows", ds->train->n,
-                       ds->val ? ds->val->n : 0, ds->test ? " / test" : "");
+            if (ds->train) {
+                printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
+                if (ds->test)
+                    printf(" / %zu test", ds->test->n);
+                printf(" rows");
+            }
             printf("\n");
             ihg_session_free(s);
         }

@@ -33,6 +33,9 @@
  * passes near 1 GFLOP (tens of milliseconds). */
 #define EVAL_CHUNK 512
 #define EVAL_MIN_CHUNK 16
+/* Largest P and Hn a session accepts: its ~25 P-vectors and ~10 Hn-vectors
+ * then stay below about 5 GiB. */
+#define IHG_MAX_PARAMS 20000000
 /* At most this many known null directions of H (model.h null_space). */
 #define NULL_SPACE_MAX 8
 
@@ -240,6 +243,16 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     }
     s->P = s->model->P;
     s->Hn = s->model->Hn;
+    if (s->P > IHG_MAX_PARAMS || s->Hn > IHG_MAX_PARAMS) {
+        /* a session keeps about 25 vectors of P and 10 of Hn doubles */
+        ihg_error_at(IHG_EINVAL, cfg->path ? cfg->path : "<built-in>",
+                     cfg->model.kind_mark.line, cfg->model.kind_mark.column,
+                     "model too large: P = %zu parameters and %zu hyperparameters "
+                     "(at most %.0f each, about %.1f GiB)", s->P, s->Hn,
+                     (double)IHG_MAX_PARAMS,
+                     (25.0 * (double)s->P + 10.0 * (double)s->Hn) * 8 / 1073741824.0);
+        goto fail;
+    }
     if (s->P == 0 || s->Hn == 0) {
         ihg_error_set(IHG_EINVAL, "model has no parameters or no hyperparameters");
         goto fail;
@@ -327,8 +340,8 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         char msg[700];
         snprintf(msg, sizeof msg, "%s", ihg_error_message());
         ihg_error_at(ihg_error_status() == IHG_ELIMIT ? IHG_EINVAL : ihg_error_status(),
-                     cfg->path ? cfg->path : "<built-in>", 0, 0, "hypergrad.method: %s",
-                     msg);
+                     cfg->path ? cfg->path : "<built-in>", cfg->hypergrad.method_mark.line,
+                     cfg->hypergrad.method_mark.column, "hypergrad.method: %s", msg);
         goto fail;
     }
 
@@ -718,8 +731,8 @@ static int solve_unit(ihg_session *s, unsigned *ev)
         if (s->method == IHG_METHOD_NEUMANN)
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %.3g > 1, "
                        "so rho(I - alpha H) >= %.3g (alpha*lambda_max >= %.3g > 2, or H "
-                       "is not positive definite); press a to lower alpha = %.3g or m "
-                       "to change method",
+                       "is not positive definite); lower alpha = %.3g (key a, "
+                       "hypergrad.alpha) or change method (key m, hypergrad.method)",
                     ihg_solver_done_terms(s->solver), g, g, 1 + g, alpha);
         else
             set_msg(s, "%s solve produced non-finite values", ihg_method_name(s->method));
@@ -727,7 +740,9 @@ static int solve_unit(ihg_session *s, unsigned *ev)
     }
     if (state == IHG_SOLVE_DONE) {
         if (ihg_solver_used_fallback(s->solver)) {
-            s->cur.fallback = ihg_solver_used_fallback(s->solver);
+            /* 1 LU, 2 pseudo-inverse (exact); 3 CG negative curvature */
+            s->cur.fallback = s->method == IHG_METHOD_CG ? 3
+                                                         : ihg_solver_used_fallback(s->solver);
             if (s->method == IHG_METHOD_EXACT)
                 set_msg(s, "H is not positive definite at outer step %ld: exact "
                            "solve used %s", s->outer + 1,
