@@ -88,12 +88,12 @@ static void rel_and_cos(const gsl_vector *g, const gsl_vector *ref, gsl_vector *
     gsl_vector_sub(tmp, ref);
     double nd = gsl_blas_dnrm2(tmp);
     gsl_blas_ddot(g, ref, &dot);
-    *rel = nref > 0 ? nd / nref : (nd == 0 ? 0.0 : INFINITY);
-    *cosine = (ng > 0 && nref > 0) ? dot / (ng * nref) : (ng == nref ? 1.0 : 0.0);
-    if (!isfinite(*rel))
+    /* a zero reference hypergradient (e.g. theta = 0 in the quadratic
+     * lesson, where J = 0) leaves both undefined: NaN, shown as n/a */
+    *rel = nref > 0 ? nd / nref : NAN;
+    *cosine = (ng > 0 && nref > 0) ? dot / (ng * nref) : NAN;
+    if (isinf(*rel) || (nref > 0 && isnan(*rel)))
         *rel = INFINITY;
-    if (!isfinite(*cosine))
-        *cosine = NAN;
 }
 
 /* The stages of a comparison; each ihg_compare_job_step does one unit. */

@@ -4,6 +4,7 @@
 # that failed or crashed without printing a FAIL line counts as one failure.
 passed=0
 failed=0
+skipped=0
 for t in "$@"; do
     # automake names a script's log test.log or test.sh.log depending on
     # TEST_EXTENSIONS
@@ -22,7 +23,9 @@ for t in "$@"; do
     f=$(grep -c '^FAIL: ' "$log")
     res=$(sed -n 's/^:test-result: //p' "$trs" 2>/dev/null | head -n 1)
     case "$res" in
-        PASS|SKIP|XFAIL) ;;
+        SKIP) skipped=$((skipped + 1))
+              echo "skipped: $t ($(grep -m 1 -i 'skip' "$log" | head -c 120))" >&2 ;;
+        PASS|XFAIL) ;;
         *) if [ "$f" -eq 0 ]; then f=1; fi
            echo "test failed: $t ($res)" >&2 ;;
     esac
@@ -32,4 +35,8 @@ for t in "$@"; do
     passed=$((passed + p))
     failed=$((failed + f))
 done
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi

@@ -37,7 +37,7 @@ sys.exit(0 if o['test_acc'] > 0.5 and o['val_acc'] > 0.5 and o['hvps'] > 0 else 
 
 "$IHGTUI" --check "$top_srcdir/experiments/fashion_overfit.yaml" > "$tmp/check" 2>&1
 check "fashion_overfit: 1,796,010 parameters, 1,794,000 per-weight decays" \
-    grep -q 'P = 1796010 parameters, 1794000 hyperparameters, 50 train / 50 val / test' "$tmp/check"
+    grep -q 'P = 1796010 parameters, 1794000 hyperparameters, 50 train / 50 val / 1000 test rows' "$tmp/check"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]

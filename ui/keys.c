@@ -21,7 +21,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"1-6", "focus a pane; the same digit again zooms it"},
     {"z, Enter", "zoom / unzoom the focused pane"},
     {"arrows, h j k L", "scroll the focused pane (l is log/linear)"},
-    {"t", "next colour theme (default, contrast, mono)"},
+    {"t", "next colour theme (default, mono, contrast)"},
     {"Ctrl-L", "redraw the screen"},
     {"?", "this help (any key closes it)"},
     {"q", "quit"},

@@ -72,9 +72,16 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     ihg_format_short(e2, sizeof e2, K >= 1 ? c->cg_rel_err[K] : NAN, 8);
     ihg_format_short(e3, sizeof e3, c->predicted[K], 8);
     ihg_format_short(e4, sizeof e4, c->neumann_cos[K], 8);
-    ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
-                      "K=%ld: Neumann err %s (cos %s)  CG %s  %s %s", K, e1, e4, e2,
-                      IHG_TXT(cv, "\xcf\x81^(K+1)", "rho^(K+1)"), e3);
+    if (isnan(c->neumann_rel_err[K]) && isnan(c->neumann_cos[K])) {
+        /* the reference hypergradient is 0: relative errors are undefined */
+        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
+                          "K=%ld: the exact hypergradient is 0 here (J^T q = 0): "
+                          "no relative error to show", K);
+    } else {
+        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
+                          "K=%ld: Neumann err %s (cos %s)  CG %s  %s %s", K, e1, e4, e2,
+                          IHG_TXT(cv, "\xcf\x81^(K+1)", "rho^(K+1)"), e3);
+    }
     plot = (ihg_rect){in.x, in.y + 1, in.w, in.h - 1};
     if (isfinite(c->rho) && c->rho >= 1 && plot.h > 3) {
         ihg_format_short(e1, sizeof e1, c->rho, 8);

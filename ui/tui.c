@@ -519,7 +519,7 @@ static void settings_changed(tui *t, const char *what, int was_comparing_for_key
 {
     if (t->msg_sticky && ihg_session_phase(t->s) != IHG_PHASE_STOPPED)
         t->msg_sticky = 0;
-    say(t, IHG_ROLE_GOOD, 0, "%s: method %s, K = %ld, alpha = %.4g", what,
+    say(t, IHG_ROLE_GOOD, 0, "%s changed: %s, K = %ld, alpha = %.4g", what,
         ihg_method_name(ihg_session_method(t->s)), ihg_session_terms(t->s),
         ihg_session_alpha(t->s));
     /* a comparison under way was cancelled (it read the old settings):
@@ -562,6 +562,27 @@ static void cycle_focus(tui *t, int dir)
         t->v.zoom = id;
 }
 
+
+/* Before stepping: a finished run needs r; a stopped one (divergence)
+ * starts its outer step again with the current settings, so lowering alpha
+ * (a) or changing method (m) and pressing o, i or space carries on. */
+static int carry_on(tui *t)
+{
+    ihg_session *s = t->s;
+    if (ihg_session_phase(s) == IHG_PHASE_DONE) {
+        say(t, IHG_ROLE_WARN, t->msg_sticky, "the run is over: r resets");
+        return 0;
+    }
+    if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
+        ihg_session_resume(s);
+        t->msg_sticky = 0;
+        say(t, IHG_ROLE_GOOD, 0, "outer step %ld starts again with %s, K = %ld, alpha = %.3g",
+            ihg_session_outer(s) + 1, ihg_method_name(ihg_session_method(s)),
+            ihg_session_terms(s), ihg_session_alpha(s));
+    }
+    return 1;
+}
+
 static void handle(tui *t, ihg_key k)
 {
     ihg_session *s = t->s;
@@ -583,20 +604,14 @@ static void handle(tui *t, ihg_key k)
     case IHG_ACT_QUIT: t->quit = 1; break;
     case IHG_ACT_HELP: t->v.help = 1; break;
     case IHG_ACT_PLAY:
-        if (ihg_session_finished(s)) {
-            say(t, IHG_ROLE_WARN, t->msg_sticky, "%s", ihg_session_phase(s) == IHG_PHASE_DONE
-                    ? "the run is over: r resets"
-                    : "the run stopped: r resets (change a, n or m first)");
+        if (!carry_on(t))
             break;
-        }
         t->running = !t->running;
         t->outer_pending = 0;
         break;
     case IHG_ACT_INNER:
-        if (ihg_session_finished(s)) {
-            say(t, IHG_ROLE_WARN, t->msg_sticky, "the run is over: r resets");
+        if (!carry_on(t))
             break;
-        }
         t->running = 0;
         if (t->job) { /* the point moves: the comparison would be stale */
             compare_cancel(t);
@@ -613,10 +628,8 @@ static void handle(tui *t, ihg_key k)
         }
         break;
     case IHG_ACT_OUTER:
-        if (ihg_session_finished(s)) {
-            say(t, IHG_ROLE_WARN, t->msg_sticky, "the run is over: r resets");
+        if (!carry_on(t))
             break;
-        }
         t->running = 0;
         t->outer_pending = 1;
         break;
@@ -700,8 +713,14 @@ static void handle(tui *t, ihg_key k)
     case IHG_ACT_PANE: focus_pane(t, k.arg); break;
     case IHG_ACT_ZOOM: t->v.zoom = t->v.zoom >= 0 ? -1 : t->v.focus; break;
     case IHG_ACT_ESCAPE: t->v.zoom = -1; break;
-    case IHG_ACT_LEFT: t->v.scroll_x[t->v.focus]--; break;
-    case IHG_ACT_RIGHT: t->v.scroll_x[t->v.focus]++; break;
+    /* the losses pane scrolls back in time to the left (older steps are
+     * on the left of its axis); other panes pan */
+    case IHG_ACT_LEFT:
+        t->v.scroll_x[t->v.focus] += t->v.focus == IHG_PANE_LOSS ? 1 : -1;
+        break;
+    case IHG_ACT_RIGHT:
+        t->v.scroll_x[t->v.focus] -= t->v.focus == IHG_PANE_LOSS ? 1 : -1;
+        break;
     case IHG_ACT_UP: t->v.scroll_y[t->v.focus]--; break;
     case IHG_ACT_DOWN: t->v.scroll_y[t->v.focus]++; break;
     case IHG_ACT_THEME:
