@@ -139,11 +139,17 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
                       "eig(H) in [%s, %s]  stable: 0 < %s < 2/%s = %s", a, b,
                       IHG_TXT(cv, "\xce\xbb", "lambda"), IHG_TXT(cv, "\xce\xb1", "alpha"), band);
-    ihg_canvas_printf(cv, in.x, in.y + 1, in.w,
-                      c->n_unstable ? IHG_ROLE_BAD : IHG_ROLE_GOOD,
-                      "%s(I-%sH) = %s   %ld unstable%s", IHG_TXT(cv, "\xcf\x81", "rho"),
-                      IHG_TXT(cv, "\xce\xb1", "alpha"), rr, c->n_unstable,
-                      c->n_unstable ? " (flagged !)" : ": the series converges");
+    {
+        char nul[64] = "";
+        if (c->n_null > 0) /* left out of rho: H u = 0 and v has no part there */
+            snprintf(nul, sizeof nul, "; %ld null direction%s left out", c->n_null,
+                     c->n_null == 1 ? "" : "s");
+        ihg_canvas_printf(cv, in.x, in.y + 1, in.w,
+                          c->n_unstable ? IHG_ROLE_BAD : IHG_ROLE_GOOD,
+                          "%s(I-%sH) = %s   %ld unstable%s%s", IHG_TXT(cv, "\xcf\x81", "rho"),
+                          IHG_TXT(cv, "\xce\xb1", "alpha"), rr, c->n_unstable,
+                          c->n_unstable ? " (flagged !)" : ": the series converges", nul);
+    }
 
     /* a number line from min(0, eig_min) to max(2/alpha, eig_max) */
     n = (int)c->eigenvalues->size;
@@ -169,6 +175,9 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         free(bad);
         return;
     }
+    /* the engine leaves null directions of H (|e| <= 1e-10 max|e|, e.g. the
+     * softmax bias shift) out of rho and of n_unstable: do not flag them */
+    double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
     for (i = 0; i < n; i++) {
         double e = gsl_vector_get(c->eigenvalues, i);
         if (!isfinite(e))
@@ -177,7 +186,7 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         if (x < 0) x = 0;
         if (x >= cols) x = cols - 1;
         count[x]++;
-        if (!(e > 0 && e < top)) /* outside 0 < alpha e < 2 */
+        if (!(e > 0 && e < top) && !(fabs(e) <= 1e-10 * emax)) /* outside 0 < alpha e < 2 */
             bad[x]++;
     }
     for (x = 0; x < cols; x++)

@@ -66,11 +66,22 @@ void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     x = r.x;
     n = ihg_canvas_printf(cv, x, r.y, r.w, IHG_ROLE_STATUS, " %s", v->name ? v->name : "?");
     x += n;
-    snprintf(buf, sizeof buf,
-             "%sseed %lu%souter %ld/%ld%s%s%s%s K=%ld %s=%s",
-             sep, v->seed, sep, v->outer_done, v->outer_total, sep, phase, sep,
-             v->method_name ? v->method_name : "?", v->terms,
-             IHG_TXT(cv, "\xce\xb1", "alpha"), alpha);
+    /* the settings (method, K, alpha) must stay whole: on a narrow line
+     * the seed goes first, then the outer count */
+    for (int variant = 0; variant < 3; variant++) {
+        char seedtxt[40] = "", outertxt[48] = "";
+        if (variant < 1)
+            snprintf(seedtxt, sizeof seedtxt, "%sseed %lu", sep, v->seed);
+        if (variant < 2)
+            snprintf(outertxt, sizeof outertxt, "%souter %ld/%ld", sep, v->outer_done,
+                     v->outer_total);
+        snprintf(buf, sizeof buf, "%s%s%s%s%s%s K=%ld %s=%s", seedtxt, outertxt, sep,
+                 phase, sep, v->method_name ? v->method_name : "?", v->terms,
+                 IHG_TXT(cv, "\xce\xb1", "alpha"), alpha);
+        if (x + ihg_text_width(buf) + ihg_text_width(sep) + ihg_text_width(state) + 2 <=
+            r.x + r.w)
+            break;
+    }
     x += ihg_canvas_text(cv, x, r.y, r.x + r.w - x, IHG_ROLE_STATUS, buf);
     x += ihg_canvas_text(cv, x, r.y, r.x + r.w - x, IHG_ROLE_STATUS, sep);
     /* the state stays visible: right-align it when the line is full */
