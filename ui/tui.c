@@ -12,11 +12,10 @@
  * is not stepped while one runs; it fills a second ihg_comparison, and the
  * panes keep showing the previous one until the new one is complete.
  *
- * Time: the session's record.seconds is wall time from the start of the
- * outer step to its hypergradient, which includes the explorer's pauses
- * (pacing each Neumann term, drawing, a paused run).  The explorer times
- * its own calls into the session and shows (and records) that compute
- * time instead.
+ * Time: the session's record.seconds is the sum of the outer step's units
+ * of work, so the explorer's pauses between units (pacing each Neumann
+ * term, drawing, a paused run) are not in it; it is shown and recorded
+ * as it is.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
@@ -314,11 +313,7 @@ static void record_last(tui *t)
     ihg_record r;
     if (!t->rec || n == 0)
         return;
-    /* the engine's wall time includes the explorer's pauses: record the
-     * time spent in the engine instead */
     r = ihg_session_history(t->s)[n - 1];
-    if (isfinite(t->last_compute))
-        r.seconds = t->last_compute;
     ihg_json_begin_object(&t->json);
     ihg_json_record(&t->json, &r, t->classifier, t->has_test);
     ihg_json_end_object(&t->json);
