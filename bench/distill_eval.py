@@ -25,7 +25,7 @@ distill model starts lambda at the per-class mean of data.train, i.e. at
 exactly these images), data.test = all 10,000 Fashion-MNIST test images
 (the experiment's n_test: 10000 is the same set), data.val = 100 training
 images (unused: the hyperparameters do not move), and
-`--outer 1 --set outer.lr=1e-300`: one outer step, whose record holds the
+`--outer 1 --set outer.lr=0`: one outer step, whose record holds the
 test accuracy of theta*(images), the inner problem solved to the
 experiment's tolerance (Newton, ||grad L_T|| <= 1e-8; L_T is strongly
 convex, so theta* does not depend on where training starts).
@@ -125,7 +125,7 @@ def evaluate(ihgtui, base_yaml, workdir, tag, images, val_csv, test_csv, seed):
         f.write(f"data:\n  train: {train_csv}\n  val: {val_csv}\n"
                 f"  test: {test_csv}\n")
     out = run([ihgtui, "--batch", "--seed", str(seed), "--outer", "1",
-               "--set", "outer.lr=1e-300", exp])
+               "--set", "outer.lr=0", exp])
     rec = json.loads(out.strip().splitlines()[-1])
     return rec["test_acc"], rec["test_loss"]
 

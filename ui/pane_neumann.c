@@ -77,6 +77,9 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
                           "K=%ld: the exact hypergradient is 0 here (J^T q = 0): "
                           "no relative error to show", K);
+    } else if (isnan(c->predicted[K])) { /* no spectrum: no prediction */
+        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
+                          "K=%ld: Neumann err %s (cos %s)  CG %s", K, e1, e4, e2);
     } else {
         ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
                           "K=%ld: Neumann err %s (cos %s)  CG %s  %s %s", K, e1, e4, e2,
@@ -93,12 +96,27 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         plot.h--;
     }
 
+    /* An error of exactly 0 (CG or Neumann reaching the reference to the
+     * last bit) has no place on a log axis: show it at 1e-17, just below
+     * double rounding, instead of letting the curve vanish.  Display only. */
+    static double cg_shown[4096], nm_shown[4096];
+    const double *cg_y = c->cg_rel_err + 1, *nm_y = c->neumann_rel_err;
+    if (c->kmax + 1 <= 4096) {
+        for (long k = 0; k <= c->kmax; k++) {
+            double a = c->neumann_rel_err[k], b = k < c->kmax ? c->cg_rel_err[k + 1] : 0;
+            nm_shown[k] = a == 0.0 ? 1e-17 : a;
+            if (k < c->kmax)
+                cg_shown[k] = b == 0.0 ? 1e-17 : b;
+        }
+        cg_y = cg_shown;
+        nm_y = nm_shown;
+    }
     memset(s, 0, sizeof s);
     s[0] = (ihg_series){.y = c->predicted, .n = (size_t)c->kmax + 1, .x0 = 0,
                         .role = IHG_ROLE_PREDICT, .label = "predicted", .mark = '.'};
-    s[1] = (ihg_series){.y = c->cg_rel_err + 1, .n = (size_t)c->kmax, .x0 = 1,
+    s[1] = (ihg_series){.y = cg_y, .n = (size_t)c->kmax, .x0 = 1,
                         .role = IHG_ROLE_CG, .label = "CG", .mark = 'o'};
-    s[2] = (ihg_series){.y = c->neumann_rel_err, .n = (size_t)c->kmax + 1, .x0 = 0,
+    s[2] = (ihg_series){.y = nm_y, .n = (size_t)c->kmax + 1, .x0 = 0,
                         .role = IHG_ROLE_NEUMANN, .label = "Neumann", .mark = '*'};
     ihg_chart_init(&ch);
     ch.log_y = 1;

@@ -34,7 +34,7 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
     case IHG_PHASE_HYPERGRAD: snprintf(buf, size, "J^T q"); break;
     case IHG_PHASE_UPDATE: snprintf(buf, size, "hyper-update"); break;
     case IHG_PHASE_DONE: snprintf(buf, size, "done"); break;
-    case IHG_PHASE_STOPPED: snprintf(buf, size, "STOPPED"); break;
+    case IHG_PHASE_STOPPED: snprintf(buf, size, "diverged (see below)"); break;
     default: snprintf(buf, size, "%s", v->phase_name ? v->phase_name : "?"); break;
     }
 }

@@ -150,7 +150,27 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
     }
     line(&w, IHG_ROLE_NORMAL, "");
-    line(&w, IHG_ROLE_TITLE, "Neumann series (Lorraine et al. 2020, Algorithm 3):");
+    switch (v->method) {
+    case IHG_METHOD_CG:
+        line(&w, IHG_ROLE_TITLE, "Method: conjugate gradient on H q = v");
+        snprintf(t, sizeof t, "  K = %ld iterations, one HVP each; exact after at most P "
+                              "when H is positive definite", v->terms);
+        line(&w, IHG_ROLE_NUMBER, t);
+        break;
+    case IHG_METHOD_EXACT:
+        line(&w, IHG_ROLE_TITLE, "Method: exact, q = H^-1 v by Cholesky (LU or pseudo-inverse "
+                                 "when H is not positive definite)");
+        break;
+    case IHG_METHOD_IDENTITY:
+        line(&w, IHG_ROLE_TITLE, "Method: identity, q = v (H^-1 replaced by I)");
+        break;
+    default:
+        break;
+    }
+    line(&w, IHG_ROLE_TITLE, v->method == IHG_METHOD_NEUMANN
+                                 ? "Neumann series (Lorraine et al. 2020, Algorithm 3):"
+                                 : "For comparison, the Neumann series (Lorraine et al. "
+                                   "2020, Algorithm 3):");
     snprintf(t, sizeof t, "  %s", U(cv, "H" INV "v " APX " " ALP " " SUM "_{j=0..K} (I " MIN " " ALP "H)^j v",
                                      "H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v"));
     line(&w, IHG_ROLE_NORMAL, t);
@@ -166,16 +186,24 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         K = v->terms < cmp->kmax ? v->terms : cmp->kmax;
         if (K < 0)
             K = 0;
-        snprintf(t, sizeof t, U(cv, "  " RHO "(I " MIN " " ALP "H) = %s  \xe2\x86\x92  error " APX " " RHO "^(K+1) = %s;  measured %s",
-                                "  rho(I - alpha H) = %s  ->  error ~ rho^(K+1) = %s;  measured %s"),
-                 num(a, sizeof a, cmp->rho), num(b, sizeof b, cmp->predicted[K]),
-                 num(c, sizeof c, cmp->neumann_rel_err[K]));
+        if (isfinite(cmp->rho))
+            snprintf(t, sizeof t, U(cv, "  " RHO "(I " MIN " " ALP "H) = %s  \xe2\x86\x92  error " APX " " RHO "^(K+1) = %s;  measured %s",
+                                    "  rho(I - alpha H) = %s  ->  error ~ rho^(K+1) = %s;  measured %s"),
+                     num(a, sizeof a, cmp->rho), num(b, sizeof b, cmp->predicted[K]),
+                     num(c, sizeof c, cmp->neumann_rel_err[K]));
+        else /* no spectrum above hypergrad.exact_max */
+            snprintf(t, sizeof t, "  %s unknown (H's spectrum needs P <= hypergrad.exact_max); "
+                                  "measured error %s",
+                     U(cv, RHO "(I " MIN " " ALP "H)", "rho(I - alpha H)"),
+                     num(c, sizeof c, cmp->neumann_rel_err[K]));
         line(&w, isfinite(cmp->rho) && cmp->rho >= 1 ? IHG_ROLE_BAD : IHG_ROLE_NUMBER, t);
-        snprintf(t, sizeof t, U(cv, "  eig(H) in [%s, %s];  stable band: 0 < " LAM " < 2/" ALP " = %s",
-                                "  eig(H) in [%s, %s];  stable band: 0 < lambda < 2/alpha = %s"),
-                 num(a, sizeof a, cmp->eig_min), num(b, sizeof b, cmp->eig_max),
-                 num(d, sizeof d, 2.0 / cmp->alpha));
-        line(&w, IHG_ROLE_NUMBER, t);
+        if (isfinite(cmp->eig_min)) {
+            snprintf(t, sizeof t, U(cv, "  eig(H) in [%s, %s];  stable band: 0 < " LAM " < 2/" ALP " = %s",
+                                    "  eig(H) in [%s, %s];  stable band: 0 < lambda < 2/alpha = %s"),
+                     num(a, sizeof a, cmp->eig_min), num(b, sizeof b, cmp->eig_max),
+                     num(d, sizeof d, 2.0 / cmp->alpha));
+            line(&w, IHG_ROLE_NUMBER, t);
+        }
         snprintf(t, sizeof t, "  identity (q = v): error %s;  CG after K: %s",
                  num(a, sizeof a, cmp->identity_rel_err),
                  num(b, sizeof b, K >= 1 ? cmp->cg_rel_err[K] : NAN));
