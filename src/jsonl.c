@@ -1,5 +1,9 @@
 /* jsonl.c - JSON Lines output (see jsonl.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "jsonl.h"
+
+#include <errno.h>
+#include <unistd.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -170,10 +174,27 @@ int ihg_json_write_line(ihg_json *j, FILE *f)
     int bad = j->failed;
     put(j, "\n", 1);
     bad |= j->failed;
-    if (!bad && fwrite(j->buf, 1, j->len, f) != j->len)
-        bad = 1;
+    /* Whatever stdio holds goes first; then the line in as few write(2)
+     * calls as the kernel allows (one, for a regular file), so that a run
+     * killed at any moment leaves whole lines. */
     if (fflush(f) != 0)
         bad = 1;
+    int fd = fileno(f);
+    size_t done = 0;
+    while (!bad && done < j->len) {
+        ssize_t w = fd >= 0 ? write(fd, j->buf + done, j->len - done) : -1;
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            /* not a file descriptor stream: fall back to stdio */
+            if (fd < 0 && fwrite(j->buf, 1, j->len, f) == j->len && fflush(f) == 0)
+                done = j->len;
+            else
+                bad = 1;
+            break;
+        }
+        done += (size_t)w;
+    }
     ihg_json_clear(j);
     return bad ? -1 : 0;
 }

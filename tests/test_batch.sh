@@ -85,6 +85,25 @@ check "the divergence is explained" grep -q 'Neumann series diverges' "$tmp/err"
 "$PYTHON3" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/div.jsonl"
 check "the lines before the stop are valid JSON" test $? -eq 0
 
+# --- a killed run leaves whole lines -----------------------------------------
+"$IHGTUI" --batch --compare --vectors --outer 1000 "$top_srcdir/experiments/softmax_digits.yaml" \
+    > "$tmp/killed.jsonl" 2>/dev/null &
+pid=$!
+n=0
+while [ "$n" -lt 100 ] && [ "$(wc -l < "$tmp/killed.jsonl")" -lt 2 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+"$PYTHON3" -c '
+import json, sys
+data = open(sys.argv[1]).read()
+assert data and data.endswith("\n"), "no complete line"
+for l in data.splitlines():
+    json.loads(l)
+' "$tmp/killed.jsonl" 2> "$tmp/err"
+check "SIGKILL mid-run leaves only whole JSON lines ($(wc -l < "$tmp/killed.jsonl") lines; $(head -c 120 "$tmp/err"))" test $? -eq 0
+
 # --- independent check of every hypergradient --------------------------------
 for m in ridge logistic softmax; do
     "$IHGTUI" --batch --compare --vectors "$d/$m.yaml" > "$tmp/$m.jsonl" 2> "$tmp/err"; st=$?
