@@ -86,11 +86,12 @@ check "the divergence is explained" grep -q 'Neumann series diverges' "$tmp/err"
 check "the lines before the stop are valid JSON" test $? -eq 0
 
 # --- a killed run leaves whole lines -----------------------------------------
+: > "$tmp/killed.jsonl"   # exists before the background job opens it
 "$IHGTUI" --batch --compare --vectors --outer 1000 "$top_srcdir/experiments/softmax_digits.yaml" \
     > "$tmp/killed.jsonl" 2>/dev/null &
 pid=$!
 n=0
-while [ "$n" -lt 100 ] && [ "$(wc -l < "$tmp/killed.jsonl")" -lt 2 ]; do
+while [ "$n" -lt 300 ] && [ "$(wc -l < "$tmp/killed.jsonl")" -lt 2 ]; do
     sleep 0.1; n=$((n + 1))
 done
 kill -KILL "$pid" 2>/dev/null
