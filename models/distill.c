@@ -321,12 +321,6 @@ static double distill_accuracy(ihg_model *m, const gsl_vector *theta,
     return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
-/* H is singular along the bias shift (see softmax_core.h). */
-static size_t distill_null_space(const ihg_model *m, gsl_matrix *U)
-{
-    return ihg_sm_bias_null_space(m->k * m->d, m->k, U);
-}
-
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
@@ -341,7 +335,7 @@ const ihg_model_type ihg_model_distill_type = {
     .val_loss = distill_val_loss,
     .accuracy = distill_accuracy,
     .solve_inner = NULL,
-    .null_space = distill_null_space,
+    .null_space = ihg_sm_null_space, /* H singular along the bias shift */
 };
 
 const ihg_model_type *const ihg_model_distill = &ihg_model_distill_type;

@@ -385,12 +385,6 @@ static double softmax_accuracy(ihg_model *m, const gsl_vector *theta,
     return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
-/* H is singular along the bias shift (see softmax_core.h). */
-static size_t softmax_null_space(const ihg_model *m, gsl_matrix *U)
-{
-    return ihg_sm_bias_null_space(m->k * m->d, m->k, U);
-}
-
 const ihg_model_type ihg_model_softmax_type = {
     .name = "softmax",
     .task = IHG_TASK_MULTICLASS,
@@ -405,7 +399,7 @@ const ihg_model_type ihg_model_softmax_type = {
     .val_loss = softmax_val_loss,
     .accuracy = softmax_accuracy,
     .solve_inner = NULL,
-    .null_space = softmax_null_space,
+    .null_space = ihg_sm_null_space, /* H singular along the bias shift */
 };
 
 const ihg_model_type *const ihg_model_softmax = &ihg_model_softmax_type;

@@ -157,3 +157,8 @@ size_t ihg_sm_bias_null_space(size_t offset, size_t k, gsl_matrix *U)
         gsl_vector_set(&u.vector, offset + c, 1.0 / sqrt((double)k));
     return 1;
 }
+
+size_t ihg_sm_null_space(const ihg_model *m, gsl_matrix *U)
+{
+    return ihg_sm_bias_null_space(m->k * m->d, m->k, U);
+}

@@ -26,6 +26,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "../src/data.h"
+#include "model.h"
 
 /* The class of a label, or k when it is not an integer in 0..k-1. */
 size_t ihg_sm_label(double y, size_t k);
@@ -77,5 +78,8 @@ double ihg_sm_accuracy(ihg_sm_work *w, const gsl_vector *v,
  * validation loss has the same symmetry).  Writes u as column 0 of U and
  * returns 1 (0 when U has no column or k < 2). */
 size_t ihg_sm_bias_null_space(size_t offset, size_t k, gsl_matrix *U);
+/* The model table's null_space for theta = [W (k x d), b (k)] (softmax,
+ * distill): the bias shift at offset k*d. */
+size_t ihg_sm_null_space(const ihg_model *m, gsl_matrix *U);
 
 #endif

@@ -2,6 +2,7 @@
  * for classifiers, `v` switches to train/val/test accuracy (a linear axis
  * from 0 to 1, whatever `l` says). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +10,68 @@
 #include "chart.h"
 #include "view.h"
 
+/* One chart of three record fields (train, val, test) against outer step
+ * 1..n; the test series only when some value is finite.  ymin < ymax fixes
+ * the axis (accuracies), else it follows the data. */
+typedef struct {
+    size_t off[3];          /* offsetof(ihg_record, ...) of the three series */
+    const char *label[3];
+    const char *ylabel;
+    int log_y;
+    double ymin, ymax;
+} history_chart;
+
+static double field(const ihg_record *rec, size_t off)
+{
+    return *(const double *)((const char *)rec + off);
+}
+
+static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view *v,
+                         size_t n, const history_chart *h)
+{
+    static const ihg_role roles[3] = {IHG_ROLE_TRAIN, IHG_ROLE_VAL, IHG_ROLE_TEST};
+    static const char marks[3] = {'*', '+', 'o'};
+    ihg_series s[3];
+    size_t ns = 0;
+    int has_test = 0;
+    ihg_chart c;
+    double *buf = malloc((3 * n + 1) * sizeof *buf);
+    if (!buf)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            buf[k * n + i] = field(&v->hist[i], h->off[k]);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(buf[2 * n + i]))
+            has_test = 1;
+    for (int k = 0; k < (has_test ? 3 : 2); k++)
+        s[ns++] = (ihg_series){.y = buf + k * n, .n = n, .x0 = 1, .role = roles[k],
+                               .label = h->label[k], .mark = marks[k]};
+    ihg_chart_init(&c);
+    c.log_y = h->log_y;
+    c.xlabel = "outer step";
+    c.ylabel = h->ylabel;
+    if (h->ymin < h->ymax) {
+        c.ymin = h->ymin;
+        c.ymax = h->ymax;
+    }
+    c.legend_row = r.y + r.h - 1;
+    c.legend_right = r.x + r.w - 2;
+    if (n == 1) {
+        c.xmin = 0.5;
+        c.xmax = 1.5;
+    }
+    ihg_chart_draw(cv, in, &c, s, ns, NULL);
+    free(buf);
+}
+
 static void accuracy(ihg_canvas *cv, ihg_rect r, const ihg_view *v, size_t n, size_t skip)
 {
     char extra[128] = "[acc]";
-    double *buf;
-    ihg_series s[3];
-    size_t ns = 0, i;
-    int has_test = 0;
-    ihg_chart c;
-    ihg_rect in;
+    static const history_chart h = {
+        {offsetof(ihg_record, train_acc), offsetof(ihg_record, val_acc),
+         offsetof(ihg_record, test_acc)},
+        {"train acc", "val acc", "test acc"}, "accuracy", 0, 0, 1};
     if (n > 0) {
         const ihg_record *last = &v->hist[n - 1];
         size_t l = strlen(extra);
@@ -29,49 +83,17 @@ static void accuracy(ihg_canvas *cv, ihg_rect r, const ihg_view *v, size_t n, si
     }
     if (skip)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);
-    in = ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra);
-    buf = malloc((3 * n + 1) * sizeof *buf);
-    if (!buf)
-        return;
-    for (i = 0; i < n; i++) {
-        buf[i] = v->hist[i].train_acc;
-        buf[n + i] = v->hist[i].val_acc;
-        buf[2 * n + i] = v->hist[i].test_acc;
-        if (isfinite(v->hist[i].test_acc))
-            has_test = 1;
-    }
-    s[ns++] = (ihg_series){.y = buf, .n = n, .x0 = 1, .role = IHG_ROLE_TRAIN,
-                           .label = "train acc", .mark = '*'};
-    s[ns++] = (ihg_series){.y = buf + n, .n = n, .x0 = 1, .role = IHG_ROLE_VAL,
-                           .label = "val acc", .mark = '+'};
-    if (has_test)
-        s[ns++] = (ihg_series){.y = buf + 2 * n, .n = n, .x0 = 1, .role = IHG_ROLE_TEST,
-                               .label = "test acc", .mark = 'o'};
-    ihg_chart_init(&c);
-    c.xlabel = "outer step";
-    c.ylabel = "accuracy";
-    c.ymin = 0;
-    c.ymax = 1;
-    c.legend_row = r.y + r.h - 1;
-    c.legend_right = r.x + r.w - 2;
-    if (n == 1) {
-        c.xmin = 0.5;
-        c.xmax = 1.5;
-    }
-    ihg_chart_draw(cv, in, &c, s, ns, NULL);
-    free(buf);
+    draw_history(cv, r, ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra), v, n, &h);
 }
 
 void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char extra[96] = "", a[16], b[16];
-    size_t n = v->nhist, i, skip = 0;
-    double *buf;
-    ihg_series s[3];
-    size_t ns = 0;
-    ihg_chart c;
-    ihg_rect in;
-    int has_test = 0, has_acc = 0;
+    size_t n = v->nhist, skip = 0;
+    history_chart h = {
+        {offsetof(ihg_record, train_loss), offsetof(ihg_record, val_loss),
+         offsetof(ihg_record, test_loss)},
+        {"train L_T", "val L_V", "test"}, "loss", v->log_y, 0, 0};
 
     if (v->scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
         skip = (size_t)v->scroll_x[IHG_PANE_LOSS];
@@ -87,8 +109,7 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         const ihg_record *last = &v->hist[n - 1];
         ihg_format_short(a, sizeof a, last->train_loss, 8);
         ihg_format_short(b, sizeof b, last->val_loss, 8);
-        has_acc = isfinite(last->val_acc);
-        if (has_acc)
+        if (isfinite(last->val_acc))
             snprintf(extra, sizeof extra, "%s train %s val %s acc %.3f",
                      v->log_y ? "[log]" : "[lin]", a, b, last->val_acc);
         else
@@ -99,39 +120,5 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     }
     if (skip)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);
-    in = ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra);
-
-    buf = malloc((3 * n + 1) * sizeof *buf);
-    if (!buf)
-        return;
-    for (i = 0; i < n; i++) {
-        buf[i] = v->hist[i].train_loss;
-        buf[n + i] = v->hist[i].val_loss;
-        buf[2 * n + i] = v->hist[i].test_loss;
-        if (isfinite(v->hist[i].test_loss))
-            has_test = 1;
-    }
-    s[ns] = (ihg_series){.y = buf, .n = n, .x0 = 1, .role = IHG_ROLE_TRAIN,
-                         .label = "train L_T", .mark = '*'};
-    ns++;
-    s[ns] = (ihg_series){.y = buf + n, .n = n, .x0 = 1, .role = IHG_ROLE_VAL,
-                         .label = "val L_V", .mark = '+'};
-    ns++;
-    if (has_test) {
-        s[ns] = (ihg_series){.y = buf + 2 * n, .n = n, .x0 = 1, .role = IHG_ROLE_TEST,
-                             .label = "test", .mark = 'o'};
-        ns++;
-    }
-    ihg_chart_init(&c);
-    c.log_y = v->log_y;
-    c.xlabel = "outer step";
-    c.ylabel = "loss";
-    c.legend_row = r.y + r.h - 1;
-    c.legend_right = r.x + r.w - 2;
-    if (n == 1) {
-        c.xmin = 0.5;
-        c.xmax = 1.5;
-    }
-    ihg_chart_draw(cv, in, &c, s, ns, NULL);
-    free(buf);
+    draw_history(cv, r, ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra), v, n, &h);
 }
