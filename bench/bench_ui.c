@@ -167,7 +167,6 @@ static int frame_src_init(frame_src *f, const char *path)
     f->v.cmp = f->cmp;
     f->v.cmp_outer = -1;
     f->v.cmp_auto = 1;
-    f->v.last_compute_s = NAN;
     f->v.log_y = 1;
     f->v.point_version = 1; /* as the explorer: panes may cache per point */
     f->v.zoom = -1;

@@ -82,7 +82,6 @@ struct ihg_session {
     ihg_record cur;
     ihg_record *hist;
     size_t hist_len, hist_cap;
-    double t_start;
     double unit_start; /* start of the unit under way */
     char msg[512];
 };
@@ -345,10 +344,8 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         goto fail;
     }
 
+    /* the start of the run: reset draws theta and lambda from here */
     gsl_rng_memcpy(s->rng_start, s->rng);
-    s->model->type->init_theta(s->model, s->theta_init, s->rng);
-    s->model->type->init_lambda(s->model, s->lambda_init, s->rng);
-    gsl_rng_memcpy(s->rng, s->rng_start);
     if (ihg_session_reset(s) != IHG_OK)
         goto fail;
     return s;
@@ -399,7 +396,6 @@ static void begin_outer(ihg_session *s)
 {
     s->phase = IHG_PHASE_INNER;
     s->inner_k = 0;
-    s->t_start = ihg_now();
     memset(&s->cur, 0, sizeof s->cur);
     if (!s->cfg->inner.warm_start) {
         gsl_vector_memcpy(s->theta, s->theta_init);
@@ -468,12 +464,13 @@ static int vector_finite(const gsl_vector *x)
 /* One Newton-CG step with backtracking (Armijo) on the full training loss.
  * The CG forcing term eta = min(0.5, sqrt(||g||)) gives superlinear
  * convergence (Nocedal & Wright, Numerical Optimization, Alg. 7.1). */
-static int newton_step(ihg_session *s, double *gnorm_out)
+static int newton_step(ihg_session *s, int have_grad, double f_known)
 {
     const ihg_model_type *t = s->model->type;
-    double f0 = train_loss_full(s, s->grad);
+    /* in tolerance mode the convergence test has just computed L_T and its
+     * gradient at theta (in s->grad): no need to do it again */
+    double f0 = have_grad ? f_known : train_loss_full(s, s->grad);
     double gnorm = gsl_blas_dnrm2(s->grad);
-    *gnorm_out = gnorm;
     if (!isfinite(f0) || !isfinite(gnorm))
         return -1;
     if (gnorm == 0.0)
@@ -540,9 +537,10 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     int tol_mode = cfg->inner.tol > 0;
     const ihg_model_type *t = s->model->type;
 
+    double f_tol = NAN;
     if (tol_mode) {
         /* check convergence first: the gradient at the current point */
-        double f = train_loss_full(s, s->grad);
+        double f = f_tol = train_loss_full(s, s->grad);
         double gn = gsl_blas_dnrm2(s->grad);
         if (!isfinite(f) || !isfinite(gn)) {
             set_msg(s, "training loss is not finite after %ld inner steps "
@@ -563,8 +561,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
 
     switch (cfg->inner.optimizer) {
     case IHG_INNER_NEWTON: {
-        double gn;
-        if (newton_step(s, &gn) != 0) {
+        if (newton_step(s, tol_mode, f_tol) != 0) {
             set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
             return stop(s, ev);
         }

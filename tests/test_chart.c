@@ -379,7 +379,6 @@ static void test_frame_live(void)
     v.qnorm = qn;
     v.n_qnorm = 3;
     v.vnorm = 0.5;
-    v.last_compute_s = NAN;
     ihg_render(cv, &v, avail);
     CHECK(row_contains(cv, 0, "outer 0/10") && row_contains(cv, 0, "Neumann term 3/10"),
           "frame: status bar shows the solve under way");
@@ -581,7 +580,6 @@ static void test_frame_images(void)
     v.cmp_outer = -1;
     v.focus = IHG_PANE_LOSS;
     v.zoom = IHG_PANE_2D;
-    v.last_compute_s = NAN;
     v.img_k = 10;
     v.img_rows = v.img_cols = 28;
     v.img_fashion = 1;
@@ -652,7 +650,6 @@ static void test_hyper_summary(void)
     v.cmp_outer = -1;
     v.focus = IHG_PANE_HYPER;
     v.zoom = IHG_PANE_HYPER;
-    v.last_compute_s = NAN;
     v.point_version = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "1001 \xce\xbb: min 0  median 500  max 1e+03"),

@@ -85,7 +85,6 @@ typedef struct {
     char job_text[64];
 
     /* compute time of the outer step under way (seconds in the engine) */
-    double step_compute, hg_compute, last_compute;
 
     /* ||q_j|| of the solve under way */
     double *qnorm;
@@ -352,11 +351,10 @@ static void qnorm_push(tui *t)
     t->qnorm[t->n_qnorm++] = gsl_blas_dnrm2(q);
 }
 
-/* Book-keeping after any call into the session that took dt seconds:
- * compute time, the record file, the 2-D path, the live ||q_j||. */
-static void after_step(tui *t, unsigned ev, double dt)
+/* Book-keeping after any call into the session: the record file, the 2-D
+ * path, the live ||q_j|| (compute time is in the engine's records). */
+static void after_step(tui *t, unsigned ev)
 {
-    t->step_compute += dt;
     if (ev & (IHG_EV_HYPERGRAD | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
         t->v.point_version++; /* lambda or the hypergradient changed */
     if (ev & (IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
@@ -367,11 +365,7 @@ static void after_step(tui *t, unsigned ev, double dt)
         t->n_qnorm = 0;
     if (ev & IHG_EV_SOLVE_TERM)
         qnorm_push(t);
-    if (ev & IHG_EV_HYPERGRAD)
-        t->hg_compute = t->step_compute;
     if (ev & IHG_EV_OUTER_DONE) {
-        t->last_compute = t->hg_compute;
-        t->step_compute = 0;
         t->n_qnorm = 0;
         record_last(t);
         path_push(t);
@@ -384,12 +378,10 @@ static unsigned step_one(tui *t)
 {
     unsigned ev = 0;
     int st;
-    double t0;
     if (ihg_session_finished(t->s))
         return IHG_EV_FINISHED;
-    t0 = now();
     st = ihg_session_step(t->s, 1, &ev);
-    after_step(t, ev, now() - t0);
+    after_step(t, ev);
     t->dirty = 1;
     if (st != IHG_OK || ihg_session_phase(t->s) == IHG_PHASE_STOPPED) {
         stopped(t);
@@ -450,7 +442,6 @@ static void fill_view(tui *t)
                      ? t->n_qnorm
                      : 0;
     v->vnorm = t->vnorm;
-    v->last_compute_s = t->last_compute;
     if (t->avail[IHG_PANE_2D] && v->img_k == 0) {
         v->model = (ihg_model *)t->model; /* its workspace is scratch */
         v->ds = ihg_session_dataset(t->s);
@@ -483,8 +474,6 @@ static void draw(tui *t)
 static void reset(tui *t)
 {
     compare_cancel(t);
-    t->step_compute = t->hg_compute = 0;
-    t->last_compute = NAN;
     t->n_qnorm = 0;
     t->v.point_version++;
     t->v.lambda_version++;
@@ -614,9 +603,8 @@ static void handle(tui *t, ihg_key k)
         }
         {
             unsigned ev = 0;
-            double t0 = now();
             int st = ihg_session_inner_step(s, &ev);
-            after_step(t, ev, now() - t0);
+            after_step(t, ev);
             t->v.cmp_stale = t->cmp_valid;
             if (st != IHG_OK || ihg_session_phase(s) == IHG_PHASE_STOPPED)
                 stopped(t);
@@ -777,7 +765,6 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     t.v.point_version = t.v.lambda_version = t.v.hypergrad_version = 1;
     t.cmp_auto = t.model->P <= AUTO_COMPARE_MAX_P && cfg->hypergrad.exact_max >= 0 &&
                  t.model->P <= (size_t)cfg->hypergrad.exact_max;
-    t.last_compute = NAN;
     path_push(&t);
 
     if (ihg_crt_init(t.theme, opt && opt->no_color, &ascii) != 0) {

@@ -71,10 +71,6 @@ typedef struct {
     long n_qnorm;
     double vnorm;                  /* ||v|| = ||dL_V/dtheta|| of that solve */
 
-    /* compute time of the last outer step without the explorer's pauses
-     * (NaN: unknown); the record's own `seconds` is wall time */
-    double last_compute_s;
-
     /* the 2-D view (quadratic model only; model NULL otherwise) */
     ihg_model *model;
     const ihg_dataset *ds;
