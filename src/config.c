@@ -1140,6 +1140,10 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                            (double)cfg->data.syn_d, MAX_SIZE);
         }
     }
+    /* dataset distillation learns images: without other data it reads the
+     * image set (Fashion-MNIST by default) */
+    if (strcmp(cfg->model.kind, "distill") == 0 && !cfg->data.train && !cfg->data.file)
+        cfg->data.images = 1;
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
         cfg->inner.optimizer = IHG_INNER_NEWTON;
     if (!SEEN("hypergrad.compare_max"))

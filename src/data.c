@@ -430,9 +430,7 @@ int ihg_dataset_load(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
                              (int)task);
     file = cfg_file(cfg);
 
-    if (cfg->data.images || cfg->data.images_dir ||
-        (cfg->model.kind && strcmp(cfg->model.kind, "distill") == 0 &&
-         !cfg->data.train && !cfg->data.file)) {
+    if (cfg->data.images) {
         /* IDX images (Fashion-MNIST by default); pixels scaled to [0, 1],
          * no standardization */
         ihg_mark m = cfg->data.images_mark;
