@@ -13,13 +13,13 @@
  * must parse completely, and sizes are checked against fixed limits before
  * anybody allocates from them.
  */
-#define _GNU_SOURCE /* newlocale / uselocale */
+#define _POSIX_C_SOURCE 200809L /* strdup, strnlen */
 #include "config.h"
 
 #include "error.h"
+#include "number.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -646,37 +646,6 @@ static const char *kind_word(const ynode *nd)
     return nd->plain ? "a scalar" : "a quoted string";
 }
 
-/* Strict YAML-ish number syntax: [+-] (digits [. digits] | . digits)
- * [(e|E) [+-] digits].  Returns 1 when s is such a number. */
-static int number_syntax(const char *s, size_t len)
-{
-    size_t i = 0, digits = 0;
-    if (len == 0 || strlen(s) != len)
-        return 0;
-    if (s[i] == '+' || s[i] == '-')
-        i++;
-    while (i < len && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (i < len && s[i] == '.') {
-        i++;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (digits == 0)
-        return 0;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++, ed++;
-        if (ed == 0)
-            return 0;
-    }
-    return i == len;
-}
-
 static int nonfinite_word(const char *s)
 {
     static const char *const words[] = {
@@ -689,22 +658,6 @@ static int nonfinite_word(const char *s)
         if (strcmp(s, words[i]) == 0)
             return 1;
     return 0;
-}
-
-/* strtod in the C locale, whatever the program's locale is. */
-static double c_strtod(const char *s, char **end)
-{
-    double v;
-    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    locale_t old = (locale_t)0;
-    if (c)
-        old = uselocale(c);
-    v = strtod(s, end);
-    if (c) {
-        uselocale(old);
-        freelocale(c);
-    }
-    return v;
 }
 
 /* Parse a number node.  what = the key path for messages. */
@@ -724,11 +677,11 @@ static int get_number(const loadctx *cx, const ynode *nd, const char *what,
         return fail_at(cx, nd, IHG_EINVAL,
                        "%s must be a finite number, got '%s'", what,
                        show(nd->text, nd->len, sb, sizeof sb));
-    if (!number_syntax(nd->text, nd->len))
+    if (strlen(nd->text) != nd->len || !ihg_decimal_syntax(nd->text, nd->len))
         return fail_at(cx, nd, IHG_EINVAL, "%s must be a number, got '%s'",
                        what, show(nd->text, nd->len, sb, sizeof sb));
     errno = 0;
-    v = c_strtod(nd->text, &end);
+    v = ihg_strtod_c(nd->text, &end);
     if (!end || *end != '\0')
         return fail_at(cx, nd, IHG_EINVAL, "%s must be a number, got '%s'",
                        what, show(nd->text, nd->len, sb, sizeof sb));

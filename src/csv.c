@@ -18,12 +18,11 @@
  * before allocating and never trusts the input: it is run under libFuzzer.
  */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* newlocale, uselocale, fileno */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #endif
 #include "data.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "number.h"
 
 #define CSV_MAX_CELLS 100000000UL  /* rows x columns */
 #define CSV_MAX_COLUMNS 1000000UL
@@ -171,14 +171,6 @@ static int next_cell(const char *t, size_t *pos, size_t end, int *more,
     return 1;
 }
 
-static locale_t c_locale(void)
-{
-    static locale_t loc;
-    if (!loc)
-        loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    return loc;
-}
-
 enum { NUM_OK, NUM_BAD, NUM_NONFINITE, NUM_LONG };
 
 static int ieq(const char *s, size_t n, const char *word)
@@ -199,7 +191,7 @@ static int ieq(const char *s, size_t n, const char *word)
 /* Strict decimal number. */
 static int parse_number(const char *s, size_t n, double *out)
 {
-    size_t i = 0, digits = 0;
+    size_t i = 0;
     if (n == 0)
         return NUM_BAD;
     if (s[0] == '+' || s[0] == '-')
@@ -207,38 +199,14 @@ static int parse_number(const char *s, size_t n, double *out)
     if (ieq(s + i, n - i, "nan") || ieq(s + i, n - i, "inf") ||
         ieq(s + i, n - i, "infinity"))
         return NUM_NONFINITE;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (digits == 0)
-        return NUM_BAD;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t e = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, e++;
-        if (e == 0)
-            return NUM_BAD;
-    }
-    if (i != n)
+    if (!ihg_decimal_syntax(s, n))
         return NUM_BAD;
     if (n > CSV_NUMBER_MAX)
         return NUM_LONG;
     char buf[CSV_NUMBER_MAX + 1];
     memcpy(buf, s, n);
     buf[n] = '\0';
-    /* strtod in the C locale: "1.5" must not depend on LC_NUMERIC (the
-     * program may have called setlocale for the terminal). */
-    locale_t loc = c_locale(), old = loc ? uselocale(loc) : (locale_t)0;
-    double v = strtod(buf, NULL);
-    if (loc)
-        uselocale(old);
+    double v = ihg_strtod_c(buf, NULL);
     if (!isfinite(v))
         return NUM_NONFINITE;
     *out = v;

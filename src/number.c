@@ -1,0 +1,48 @@
+/* number.c - decimal syntax and locale-independent conversion (number.h). */
+#define _POSIX_C_SOURCE 200809L /* newlocale, uselocale */
+#include "number.h"
+
+#include <locale.h>
+#include <stdlib.h>
+
+int ihg_decimal_syntax(const char *s, size_t len)
+{
+    size_t i = 0, digits = 0;
+    if (len == 0)
+        return 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        size_t ed = 0;
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, ed++;
+        if (ed == 0)
+            return 0;
+    }
+    return i == len;
+}
+
+double ihg_strtod_c(const char *s, char **end)
+{
+    /* made once and kept for the process's life */
+    static locale_t c_numeric;
+    if (!c_numeric)
+        c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c_numeric ? uselocale(c_numeric) : (locale_t)0;
+    double v = strtod(s, end);
+    if (c_numeric)
+        uselocale(old);
+    return v;
+}
