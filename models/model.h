@@ -67,6 +67,12 @@ typedef struct {
     /* Optional: fraction of correctly classified rows (classifiers). */
     double (*accuracy)(ihg_model *m, const gsl_vector *theta,
                        const ihg_data *data);
+    /* Optional: L_V on `data` (no gradients) and, into *accuracy, the
+     * fraction classified correctly, from one forward pass; when absent
+     * val_loss and accuracy are called one after the other. */
+    double (*val_metrics)(ihg_model *m, const gsl_vector *theta,
+                          const gsl_vector *lambda, const ihg_data *data,
+                          double *accuracy);
 
     /* Optional: theta*(lambda) in closed form (the quadratic toy). */
     int (*solve_inner)(ihg_model *m, const gsl_vector *lambda,

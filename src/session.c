@@ -677,11 +677,18 @@ static int eval_unit(ihg_session *s, unsigned *ev)
         s->chunk.d = d->d;
         s->chunk.X = &s->chunk_X.matrix;
         s->chunk.y = &s->chunk_y.vector;
-        if (t->accuracy)
-            s->eval_hits += (double)rows * t->accuracy(s->model, s->theta, &s->chunk);
-        if (s->eval_stage == 2)
-            s->eval_loss += (double)rows * t->val_loss(s->model, s->theta, s->lambda,
-                                                       &s->chunk, NULL, NULL);
+        if (s->eval_stage == 2 && t->val_metrics) {
+            double acc;
+            s->eval_loss += (double)rows * t->val_metrics(s->model, s->theta, s->lambda,
+                                                          &s->chunk, &acc);
+            s->eval_hits += (double)rows * acc;
+        } else {
+            if (t->accuracy)
+                s->eval_hits += (double)rows * t->accuracy(s->model, s->theta, &s->chunk);
+            if (s->eval_stage == 2)
+                s->eval_loss += (double)rows * t->val_loss(s->model, s->theta, s->lambda,
+                                                           &s->chunk, NULL, NULL);
+        }
         s->eval_row += rows;
         return IHG_OK;
     }

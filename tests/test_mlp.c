@@ -319,6 +319,19 @@ static void check_mlp_huge(ctx *c, const ihg_dataset *ds)
     data_del(D);
 }
 
+/* val_metrics: L_V and accuracy from one pass, the same numbers as
+ * val_loss and accuracy (same blocks, same order: bitwise). */
+static void check_val_metrics(ctx *c)
+{
+    ihg_model *m = c->m;
+    double acc, loss = m->type->val_metrics(m, c->theta, c->lambda, c->val, &acc);
+    double l2 = m->type->val_loss(m, c->theta, c->lambda, c->val, NULL, NULL);
+    double a2 = m->type->accuracy(m, c->theta, c->val);
+    CHECK(loss == l2 && (acc == a2 || (isnan(acc) && isnan(a2))),
+          "%s: val_metrics = (val_loss, accuracy): (%.17g, %g) vs (%.17g, %g)", c->tag,
+          loss, acc, l2, a2);
+}
+
 static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
                       size_t n_hidden, gsl_rng *rng)
 {
@@ -389,6 +402,7 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
     check_hvp(&c, ds.train, "full batch");
     check_jtvp(&c);
     check_val(&c);
+    check_val_metrics(&c);
     rows_view mb;
     rows_of(&mb, ds.train, 7, 13);
     check_close(LT(&c, c.theta, c.lambda, &mb.data, NULL),
