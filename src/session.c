@@ -531,6 +531,10 @@ static int newton_step(ihg_session *s, int have_grad, double f_known)
     return 0;
 }
 
+static int setup_hypergrad(ihg_session *s, unsigned *ev);
+
+/* One inner step, or, when the inner loop is done, the set-up of the
+ * hypergradient.  Returns IHG_OK or the status of a stop. */
 static int inner_unit(ihg_session *s, unsigned *ev)
 {
     const ihg_config *cfg = s->cfg;
@@ -552,11 +556,11 @@ static int inner_unit(ihg_session *s, unsigned *ev)
                 set_msg(s, "inner loop stopped at inner.max_steps = %ld with "
                            "||grad|| = %.3g > tol", cfg->inner.max_steps, gn);
             *ev |= IHG_EV_INNER_DONE;
-            return 1; /* inner phase finished */
+            return setup_hypergrad(s, ev);
         }
     } else if (s->inner_k >= cfg->inner.steps) {
         *ev |= IHG_EV_INNER_DONE;
-        return 1;
+        return setup_hypergrad(s, ev);
     }
 
     switch (cfg->inner.optimizer) {
@@ -603,7 +607,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     s->inner_k++;
     s->inner_total++;
     *ev |= IHG_EV_INNER_STEP;
-    return 0;
+    return IHG_OK;
 }
 
 /* After the inner loop: the pieces of the hypergradient at (theta,
@@ -813,14 +817,8 @@ static int update_unit(ihg_session *s, unsigned *ev)
 static int one_unit(ihg_session *s, unsigned *ev)
 {
     switch (s->phase) {
-    case IHG_PHASE_INNER: {
-        int r = inner_unit(s, ev);
-        if (r < 0 || r == IHG_EDIVERGE)
-            return IHG_EDIVERGE;
-        if (r == 1)
-            return setup_hypergrad(s, ev);
-        return IHG_OK;
-    }
+    case IHG_PHASE_INNER:
+        return inner_unit(s, ev);
     case IHG_PHASE_EVAL:
         return eval_unit(s, ev);
     case IHG_PHASE_SOLVE:
