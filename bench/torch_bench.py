@@ -23,7 +23,7 @@ data with n = 1000 training and 1000 validation rows, float64 on the CPU:
              w.r.t. lambda, hypergradient = dL_V/dlambda - J^T q
   cg20       the same with 20 conjugate-gradient iterations on H q = v
 
-The losses are DESIGN.md section 2:
+The losses are those of ihgtui-experiment(5):
   ridge     L_T = 1/(2n) sum (x.w + b - y)^2 + 1/2 sum_j exp(lambda_j) w_j^2
   logistic  L_T = mean log(1 + exp(-(2y-1) z)) + the same decay, z = x.w + b
             (F.binary_cross_entropy_with_logits, as people write it)

@@ -6,7 +6,8 @@
  * instance: the family, its sizes, the data it is bound to and a workspace
  * allocated once by init(), so that no function here allocates.
  *
- * Notation (DESIGN §2):
+ * Notation (the losses of each family are written out in its file's
+ * comment and in ihgtui-experiment(5)):
  *   theta  the P parameters, flat (weights then biases, per family)
  *   lambda the Hn hyperparameters (log decay, or distilled pixels)
  *   L_T(theta, lambda)  training loss, on `data` (train set or a minibatch)

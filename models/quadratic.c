@@ -1,4 +1,5 @@
-/* quadratic.c - the two-dimensional quadratic lesson (DESIGN §2).
+/* quadratic.c - the two-dimensional quadratic lesson (its derivation below;
+ * ihgtui-experiment(5)).
  *
  * No data: theta in R^2, lambda the log decay of both coordinates.
  * A (2x2, row-major), c, t and theta0 come from cfg->model.  Only the

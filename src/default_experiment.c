@@ -1,5 +1,6 @@
 /* default_experiment.c - the built-in lesson, used when ihgtui is started
- * without an experiment file: the 2-D quadratic toy of DESIGN section 2.
+ * without an experiment file: the 2-D quadratic toy (models/quadratic.c
+ * derives its formulas).
  *
  *   L_T = 1/2 (theta - c)' A (theta - c) + 1/2 sum_j exp(lambda_j) theta_j^2
  *   L_V = 1/2 |theta - t|^2

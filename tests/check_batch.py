@@ -2,7 +2,7 @@
 """check_batch.py MODEL TRAIN.csv VAL.csv OUTPUT.jsonl
 
 An independent, pure-Python implementation of the ridge, logistic and
-softmax hypergradients (DESIGN §2), used to check `ihgtui --batch --compare
+softmax hypergradients (the losses of ihgtui-experiment(5)), used to check `ihgtui --batch --compare
 --vectors` output line by line:
   - train_loss, val_loss at the written theta, lambda;
   - the reference (exact) hypergradient  g = dL_V/dlambda - J^T H^-1 v;

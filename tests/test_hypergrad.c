@@ -5,7 +5,7 @@
  * value is known in closed form:
  *   Neumann  q_K = alpha sum_{j=0..K} (I - alpha H)^j v  (formed by powers)
  *            along an eigenvector with eigenvalue mu the relative error of
- *            q_K is exactly |1 - alpha mu|^(K+1)  (DESIGN §2)
+ *            q_K is exactly |1 - alpha mu|^(K+1)  (src/hypergrad.c)
  *   CG       exact after at most P iterations in exact arithmetic
  *   exact    Cholesky; LU when H is indefinite; pseudo-inverse when singular
  */

@@ -1,5 +1,6 @@
 /* test_mlp.c - the mlp and distill families against finite differences and
- * naive reference formulas (DESIGN §2, models/mlp.c, models/distill.c).
+ * naive reference formulas (the file comments of models/mlp.c and
+ * models/distill.c).
  *
  * mlp: every combination of activation (tanh, softplus), head
  * (multiclass k = 3, binary k = 2, regression), hyper mode (per-weight,

@@ -1,5 +1,6 @@
 /* test_models.c - every model family against finite differences and naive
- * reference formulas (DESIGN §2).
+ * reference formulas (the losses of ihgtui-experiment(5) and of each
+ * family's file comment).
  *
  * The data sets are built here directly (no src/data.c).  For each family
  * and hyper mode (per-weight, global), at a random theta and lambda ~
@@ -128,7 +129,7 @@ static double ref_decay(const ihg_model *m, const gsl_vector *theta,
     return s;
 }
 
-/* Mean data loss of the formula in DESIGN §2, row by row. */
+/* Mean data loss of the family's formula (its file comment), row by row. */
 static double ref_data_loss(const ihg_model *m, const gsl_vector *theta,
                             const ihg_data *D, const ihg_config *cfg)
 {
