@@ -40,6 +40,7 @@
 
 #include "../src/config.h"
 #include "../src/data.h"
+#include "../src/hyperlayout.h"
 
 #define IHG_DECAY_MAX_RANGES 16
 
@@ -58,6 +59,11 @@ void ihg_decay_init(ihg_decay *dc, ihg_hyper_mode mode);
 int ihg_decay_add_range(ihg_decay *dc, size_t start, size_t count);
 /* The number of hyperparameters: |D| (per-weight) or 1 (global). */
 size_t ihg_decay_n_hyper(const ihg_decay *dc);
+
+/* The decays as segments of the hyperparameter layout: "log decay" (one
+ * range or global mode), or "W1 log decay", "W2 log decay", ... (one per
+ * range, per-weight mode with several ranges). */
+int ihg_decay_segments(const ihg_decay *dc, ihg_hyper_layout *layout);
 
 /* R(theta, lambda). */
 double ihg_decay_loss(const ihg_decay *dc, const gsl_vector *theta,

@@ -445,9 +445,15 @@ static double logistic_accuracy(ihg_model *m, const gsl_vector *theta,
     return (double)right / (double)n;
 }
 
+static int logistic_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const logistic_work *)m->work)->decay, layout);
+}
+
 const ihg_model_type ihg_model_logistic_type = {
     .name = "logistic",
     .task = IHG_TASK_BINARY,
+    .hyper_segments = logistic_segments,
     .init = logistic_init,
     .free = logistic_free,
     .init_theta = logistic_init_theta,

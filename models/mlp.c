@@ -722,9 +722,15 @@ static double mlp_val_metrics(ihg_model *m, const gsl_vector *theta,
     return sl * inv_n;
 }
 
+static int mlp_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const mlp_work *)m->work)->decay, layout);
+}
+
 const ihg_model_type ihg_model_mlp_type = {
     .name = "mlp",
     .task = IHG_TASK_MULTICLASS,
+    .hyper_segments = mlp_segments,
     .init = mlp_init,
     .free = mlp_free,
     .init_theta = mlp_init_theta,

@@ -23,6 +23,7 @@
 
 #include "../src/config.h"
 #include "../src/data.h"
+#include "../src/hyperlayout.h"
 
 typedef struct ihg_model ihg_model;
 
@@ -35,6 +36,10 @@ typedef struct {
     int (*init)(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
                 size_t max_rows);
     void (*free)(ihg_model *m);
+
+    /* Append the model's Hn hyperparameters to the layout as one or more
+     * named segments (owner IHG_OWNER_MODEL, in L_T), in lambda's order. */
+    int (*hyper_segments)(const ihg_model *m, ihg_hyper_layout *layout);
 
     /* Initial parameters and hyperparameters. */
     void (*init_theta)(const ihg_model *m, gsl_vector *theta, gsl_rng *rng);

@@ -188,9 +188,15 @@ static int quad_solve_inner(ihg_model *m, const gsl_vector *lambda,
     return IHG_OK;
 }
 
+static int quad_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const quad_work *)m->work)->decay, layout);
+}
+
 const ihg_model_type ihg_model_quadratic_type = {
     .name = "quadratic",
     .task = IHG_TASK_NONE,
+    .hyper_segments = quad_segments,
     .init = quad_init,
     .free = quad_free,
     .init_theta = quad_init_theta,

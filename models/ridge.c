@@ -345,9 +345,15 @@ static double ridge_val_loss(ihg_model *m, const gsl_vector *theta,
     return ridge_data_loss(m, theta, data, grad_theta);
 }
 
+static int ridge_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const ridge_work *)m->work)->decay, layout);
+}
+
 const ihg_model_type ihg_model_ridge_type = {
     .name = "ridge",
     .task = IHG_TASK_REGRESSION,
+    .hyper_segments = ridge_segments,
     .init = ridge_init,
     .free = ridge_free,
     .init_theta = ridge_init_theta,

@@ -385,9 +385,15 @@ static double softmax_accuracy(ihg_model *m, const gsl_vector *theta,
     return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
+static int softmax_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const softmax_work *)m->work)->decay, layout);
+}
+
 const ihg_model_type ihg_model_softmax_type = {
     .name = "softmax",
     .task = IHG_TASK_MULTICLASS,
+    .hyper_segments = softmax_segments,
     .init = softmax_init,
     .free = softmax_free,
     .init_theta = softmax_init_theta,

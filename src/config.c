@@ -17,6 +17,8 @@
 #include "config.h"
 
 #include "error.h"
+#include "inner.h"
+#include "method.h"
 #include "number.h"
 
 #include <errno.h>
@@ -394,11 +396,23 @@ enum {
 static const char *const kinds[] = {"quadratic", "ridge", "logistic",
                                     "softmax", "mlp", "distill", NULL};
 static const char *const hypers[] = {"per-weight", "global", NULL};
-static const char *const inner_opts[] = {"sgd", "momentum", "adam", "newton",
-                                         "bfgs", NULL};
+/* inner.optimizer and hypergrad.method name an entry of a type table: the
+ * names are read from the registries (fill_table_names) */
+#define TABLE_NAMES_MAX 32
+static const char *inner_opts[TABLE_NAMES_MAX + 1];
+static const char *methods[TABLE_NAMES_MAX + 1];
+
+static void fill_table_names(void)
+{
+    size_t i;
+    for (i = 0; ihg_inner_types[i] && i < TABLE_NAMES_MAX; i++)
+        inner_opts[i] = ihg_inner_types[i]->name;
+    inner_opts[i] = NULL;
+    for (i = 0; ihg_method_types[i] && i < TABLE_NAMES_MAX; i++)
+        methods[i] = ihg_method_types[i]->name;
+    methods[i] = NULL;
+}
 static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
-static const char *const methods[] = {"exact", "neumann", "cg", "identity",
-                                      NULL};
 static const char *const activations[] = {"tanh", "softplus", NULL};
 static const char *const distill_inits[] = {"class-mean", "random-real", "noise",
                                             NULL};
@@ -935,7 +949,11 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
     case K_ENUM:
         if ((st = get_enum(cx, nd, k, &e)) != IHG_OK)
             return st;
-        if (k->names == kinds) {
+        if (k->names == inner_opts) {
+            cfg->inner.optimizer = ihg_inner_types[e];
+        } else if (k->names == methods) {
+            cfg->hypergrad.method = ihg_method_types[e];
+        } else if (k->names == kinds) {
             char *s = strdup(k->names[e]);
             if (!s)
                 return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
@@ -1098,7 +1116,7 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
     if (strcmp(cfg->model.kind, "distill") == 0 && !cfg->data.train && !cfg->data.file)
         cfg->data.images = 1;
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
-        cfg->inner.optimizer = IHG_INNER_NEWTON;
+        cfg->inner.optimizer = &ihg_inner_newton;
     if (!SEEN("hypergrad.compare_max"))
         cfg->hypergrad.compare_max = cfg->hypergrad.terms;
     if (!SEEN("model.init_log_decay") &&
@@ -1257,6 +1275,7 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 
 void ihg_config_defaults(ihg_config *cfg)
 {
+    fill_table_names();
     static const double A[4] = {3, 1, 1, 2};
     memset(cfg, 0, sizeof *cfg);
     cfg->path = NULL;
@@ -1296,7 +1315,7 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->model.activation = IHG_ACT_TANH;
     cfg->model.distill_log_decay = -4.0;
 
-    cfg->inner.optimizer = IHG_INNER_SGD;
+    cfg->inner.optimizer = &ihg_inner_sgd;
     cfg->inner.lr = 0.1;
     cfg->inner.momentum = 0.9;
     cfg->inner.beta1 = 0.9;
@@ -1318,7 +1337,7 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->outer.clip_min = -HUGE_VAL;
     cfg->outer.clip_max = HUGE_VAL;
 
-    cfg->hypergrad.method = IHG_METHOD_NEUMANN;
+    cfg->hypergrad.method = &ihg_method_neumann;
     cfg->hypergrad.terms = 20;
     cfg->hypergrad.iters = 20;
     cfg->hypergrad.alpha = 0.0;
@@ -1525,27 +1544,4 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
         s[nd++] = '/';
     memcpy(s + nd, relpath, nr + 1);
     return s;
-}
-
-const char *ihg_method_name(ihg_method m)
-{
-    if ((int)m < 0 || m >= IHG_METHOD_COUNT)
-        return "unknown";
-    return methods[m];
-}
-
-int ihg_method_from_name(const char *name, ihg_method *out)
-{
-    int i;
-    if (!name)
-        return ihg_error_set(IHG_EINVAL, "no hypergradient method given");
-    for (i = 0; i < (int)IHG_METHOD_COUNT; i++)
-        if (strcmp(name, methods[i]) == 0) {
-            if (out)
-                *out = (ihg_method)i;
-            return IHG_OK;
-        }
-    return ihg_error_set(IHG_EINVAL,
-                         "unknown hypergradient method '%s' (one of exact, "
-                         "neumann, cg, identity)", name);
 }

@@ -21,23 +21,13 @@ typedef struct {
 
 typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
 
-typedef enum {
-    IHG_INNER_SGD = 0,
-    IHG_INNER_MOMENTUM,
-    IHG_INNER_ADAM,
-    IHG_INNER_NEWTON, /* Newton-CG with backtracking: solve to tolerance */
-    IHG_INNER_BFGS    /* GSL multimin vector_bfgs2                     */
-} ihg_inner_optimizer;
+/* The inner optimizers (inner.h) and hypergradient methods (method.h) are
+ * type tables; the configuration points at one of each. */
+struct ihg_inner_type;
+struct ihg_method_type;
 
 typedef enum { IHG_OUTER_SGD = 0, IHG_OUTER_ADAM, IHG_OUTER_RMSPROP } ihg_outer_optimizer;
 
-typedef enum {
-    IHG_METHOD_EXACT = 0,
-    IHG_METHOD_NEUMANN,
-    IHG_METHOD_CG,
-    IHG_METHOD_IDENTITY,
-    IHG_METHOD_COUNT
-} ihg_method;
 
 typedef enum {
     IHG_DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
@@ -98,7 +88,7 @@ typedef struct {
     } model;
 
     struct {
-        ihg_inner_optimizer optimizer; /* default sgd (newton when tol > 0) */
+        const struct ihg_inner_type *optimizer; /* default sgd (newton when tol > 0) */
         double lr;          /* default 0.1                                */
         double momentum;    /* default 0.9                                */
         double beta1, beta2, eps; /* adam: 0.9, 0.999, 1e-8               */
@@ -119,7 +109,7 @@ typedef struct {
     } outer;
 
     struct {
-        ihg_method method;  /* default neumann                            */
+        const struct ihg_method_type *method; /* default neumann              */
         ihg_mark method_mark;
         long terms;         /* neumann K, default 20                      */
         long iters;         /* cg, default 20                             */
@@ -149,8 +139,6 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath);
 
 void ihg_config_free(ihg_config *cfg);
 
-const char *ihg_method_name(ihg_method m);
-int ihg_method_from_name(const char *name, ihg_method *out);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];
