@@ -173,6 +173,20 @@ void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
     jtvp(dc, NULL, lambda, theta, u, out);
 }
 
+void ihg_decay_jvp(const ihg_decay *dc, const gsl_vector *theta,
+                   const gsl_vector *lambda, const gsl_vector *u, gsl_vector *out)
+{
+    size_t h = 0;
+    gsl_vector_set_zero(out);
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t k = 0; k < dc->count[r]; k++, h++) {
+            size_t j = dc->start[r] + k;
+            size_t i = dc->mode == IHG_HYPER_GLOBAL ? 0 : h;
+            double e = exp(gsl_vector_get(lambda, i));
+            gsl_vector_set(out, j, e * gsl_vector_get(theta, j) * gsl_vector_get(u, i));
+        }
+}
+
 double ihg_decay_loss_e(const ihg_decay *dc, const double *e,
                         const gsl_vector *theta)
 {

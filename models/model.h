@@ -58,6 +58,11 @@ typedef struct {
     void (*train_jtvp)(ihg_model *m, const gsl_vector *theta,
                        const gsl_vector *lambda, const ihg_data *data,
                        const gsl_vector *u, gsl_vector *out);
+    /* Optional (NULL: forward mode is refused): out = J u (a P-vector) for
+     * u in lambda's space, out_j = sum_i d2 L_T/dtheta_j dlambda_i u_i. */
+    void (*train_jvp)(ihg_model *m, const gsl_vector *theta,
+                      const gsl_vector *lambda, const ihg_data *data,
+                      const gsl_vector *u, gsl_vector *out);
     /* Optional (may be NULL): the full P x P Hessian of L_T.  When absent
      * it is formed column by column with train_hvp. */
     void (*train_hessian)(ihg_model *m, const gsl_vector *theta,

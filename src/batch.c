@@ -54,13 +54,20 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
     /* one object per compared method: a curve over K, or one value */
     for (size_t i = 0; i < c->n_methods; i++) {
         const ihg_compare_method *cm = &c->method[i];
+        int explicit_method = (cm->type->flags & IHG_METHOD_EXPLICIT) != 0;
         ihg_json_key(j, cm->type->name);
         ihg_json_begin_object(j);
+        if (!cm->ran) {
+            ihg_json_key(j, "skipped");
+            ihg_json_string(j, cm->skipped);
+            ihg_json_end_object(j);
+            continue;
+        }
         if (cm->curve) {
-            size_t n = c->kmax >= cm->k_first ? (size_t)(c->kmax - cm->k_first + 1) : 0;
+            size_t n = cm->kmax >= cm->k_first ? (size_t)(cm->kmax - cm->k_first + 1) : 0;
             ihg_json_key(j, "K");
             ihg_json_begin_array(j);
-            for (long k = cm->k_first; k <= c->kmax; k++)
+            for (long k = cm->k_first; k <= cm->kmax; k++)
                 ihg_json_integer(j, k);
             ihg_json_end_array(j);
             ihg_json_key(j, "rel_err");
@@ -72,11 +79,20 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
                 ihg_json_key(j, "predicted");
                 ihg_json_doubles(j, c->predicted + cm->k_first, n);
             }
+            if (explicit_method) {
+                /* the truncation bias: against the whole unroll */
+                ihg_json_key(j, "rel_err_unrolled");
+                ihg_json_doubles(j, cm->rel_unrolled + cm->k_first, n);
+            }
         } else {
             ihg_json_key(j, "rel_err");
             ihg_json_number(j, cm->rel_err[0]);
             ihg_json_key(j, "cos");
             ihg_json_number(j, cm->cos[0]);
+            if (explicit_method) {
+                ihg_json_key(j, "rel_err_unrolled");
+                ihg_json_number(j, cm->rel_unrolled[0]);
+            }
         }
         ihg_json_key(j, "seconds");
         ihg_json_number(j, cm->seconds);
@@ -94,6 +110,8 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         ihg_json_key(j, "reference");
         ihg_json_vector(j, c->hg_reference);
         for (size_t i = 0; i < c->n_methods; i++) {
+            if (!c->method[i].ran)
+                continue;
             ihg_json_key(j, c->method[i].type->name);
             ihg_json_vector(j, c->method[i].hg);
         }
@@ -164,6 +182,10 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
         rc = 1;
         goto done;
     }
+    /* the explicit methods compare the recorded inner loop: record it when
+     * it can be (when not, the comparison says why for each of them) */
+    if (opt->compare)
+        ihg_session_record_trajectory(s, 1);
     while (!ihg_session_finished(s)) {
         /* run to the point where the hypergradient is known but lambda
          * not yet updated */

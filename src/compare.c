@@ -52,9 +52,13 @@ ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax)
         cm->type = t;
         cm->curve = (t->flags & IHG_METHOD_USES_K) != 0;
         cm->k_first = cm->curve ? t->k_first : 0;
+        cm->kmax = cm->curve ? kmax : 0;
+        cm->cap = cm->kmax;
         size_t len = cm->curve ? m : 1;
         ok = (cm->rel_err = calloc(len, sizeof(double))) &&
-             (cm->cos = calloc(len, sizeof(double))) && (cm->hg = gsl_vector_calloc(Hn));
+             (cm->cos = calloc(len, sizeof(double))) &&
+             (cm->rel_unrolled = calloc(len, sizeof(double))) &&
+             (cm->hg = gsl_vector_calloc(Hn));
     }
     if (!ok) {
         ihg_comparison_free(c);
@@ -72,6 +76,7 @@ void ihg_comparison_free(ihg_comparison *c)
     for (size_t i = 0; i < c->n_methods; i++) {
         free(c->method[i].rel_err);
         free(c->method[i].cos);
+        free(c->method[i].rel_unrolled);
         if (c->method[i].hg)
             gsl_vector_free(c->method[i].hg);
     }
@@ -93,11 +98,11 @@ const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const cha
 static double method_value(const ihg_comparison *c, const char *name, long K, int cosine)
 {
     const ihg_compare_method *cm = ihg_comparison_find(c, name);
-    if (!cm)
+    if (!cm || !cm->ran)
         return NAN;
     if (!cm->curve)
         K = 0;
-    else if (K < cm->k_first || K > c->kmax)
+    else if (K < cm->k_first || K > cm->kmax)
         return NAN;
     return cosine ? cm->cos[K] : cm->rel_err[K];
 }
@@ -149,7 +154,15 @@ struct ihg_compare_job {
     gsl_vector *v, *direct, *jtq, *g, *tmp, *eig;
     ihg_solver *exact, *cgref;
     ihg_method *run[IHG_COMPARE_METHODS_MAX];
+    ihg_method_settings set;  /* the session's settings                 */
+    /* unrolled's partial hypergradients (K = 1..T), for its truncation
+     * bias against the whole unroll; NULL above PARTIALS_MAX values */
+    double *partials;
+    const gsl_vector *unrolled;  /* the whole unroll, once known         */
 };
+
+/* The most doubles kept for the truncation bias curve (80 MB). */
+#define PARTIALS_MAX 10000000.0
 
 void ihg_compare_job_free(ihg_compare_job *j)
 {
@@ -163,6 +176,7 @@ void ihg_compare_job_free(ihg_compare_job *j)
     ihg_solver_free(j->cgref);
     for (size_t i = 0; i < IHG_COMPARE_METHODS_MAX; i++)
         ihg_method_free(j->run[i]);
+    free(j->partials);
     free(j);
 }
 
@@ -193,15 +207,56 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
     } else if (ok) {
         ok = (j->cgref = ihg_solver_alloc(IHG_SOLVER_CG, j->P, 0)) != NULL;
     }
-    ihg_method_settings set = {c->kmax, 0.0, 0.0, j->exact_max};
-    for (size_t i = 0; ok && i < c->n_methods; i++)
-        ok = (j->run[i] = ihg_method_alloc(c->method[i].type, j->P, j->Hn, &set)) != NULL;
     if (!ok) {
         ihg_compare_job_free(j);
         ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", j->P);
         return NULL;
     }
     ihg_session_problem(s, j->v, j->direct, &j->pb);
+    ihg_session_method_settings(s, &j->set);
+    /* the recorded inner loop (explicit methods), T steps */
+    const ihg_trajectory *tr = j->pb.ex ? j->pb.ex->traj : NULL;
+    long T = tr ? ihg_trajectory_len(tr) : 0;
+    for (size_t i = 0; i < c->n_methods; i++) {
+        ihg_compare_method *cm = &c->method[i];
+        const ihg_method_type *t = cm->type;
+        cm->ran = 0;
+        cm->skipped[0] = '\0';
+        if (cm->curve)
+            cm->kmax = (t->flags & IHG_METHOD_NEEDS_TRAJECTORY) ? T : c->kmax;
+        if (cm->curve && cm->kmax > cm->cap) {
+            size_t len = (size_t)cm->kmax + 1;
+            double *a = realloc(cm->rel_err, len * sizeof *a), *b, *u;
+            if (a)
+                cm->rel_err = a;
+            b = a ? realloc(cm->cos, len * sizeof *b) : NULL;
+            if (b)
+                cm->cos = b;
+            u = b ? realloc(cm->rel_unrolled, len * sizeof *u) : NULL;
+            if (u)
+                cm->rel_unrolled = u;
+            if (!a || !b || !u) {
+                ihg_compare_job_free(j);
+                ihg_error_set(IHG_ENOMEM, "comparison: out of memory (K up to %ld)", cm->kmax);
+                return NULL;
+            }
+            cm->cap = cm->kmax;
+        }
+        ihg_method_settings set = j->set;
+        set.K = cm->kmax;
+        set.tol = 0.0;
+        const char *why = ihg_method_refusal(t, &j->pb, &set);
+        if (why) {
+            snprintf(cm->skipped, sizeof cm->skipped, "%s", why);
+            continue;
+        }
+        if (!(j->run[i] = ihg_method_alloc(t, j->P, j->Hn, &set))) {
+            snprintf(cm->skipped, sizeof cm->skipped, "%s", ihg_error_message());
+            continue;
+        }
+        if (t == &ihg_method_unrolled && (double)T * (double)j->Hn <= PARTIALS_MAX && T > 0)
+            j->partials = malloc((size_t)T * j->Hn * sizeof *j->partials);
+    }
     j->stage = IHG_COMPARE_SETUP;
     return j;
 }
@@ -253,17 +308,29 @@ static int begin_method(ihg_compare_job *j, size_t mi)
     }
     ihg_compare_method *cm = &c->method[mi];
     /* K = kmax units; no early stop at a tolerance: every K is a point */
-    ihg_method_settings set = {c->kmax, c->alpha, 0.0, j->exact_max};
-    for (long k = 0; cm->curve && k < cm->k_first && k <= c->kmax; k++)
-        cm->rel_err[k] = cm->cos[k] = NAN;
+    ihg_method_settings set = j->set;
+    set.K = cm->kmax;
+    set.tol = 0.0;
+    set.alpha = c->alpha;
+    for (long k = 0; k <= (cm->curve ? cm->kmax : 0); k++)
+        cm->rel_err[k] = cm->cos[k] = cm->rel_unrolled[k] = NAN;
     cm->seconds = 0;
     j->k = cm->k_first;
     j->stage = IHG_COMPARE_METHOD;
-    if (cm->curve && cm->k_first > c->kmax) {
+    if (!j->run[mi])
+        return begin_method(j, mi + 1); /* skipped: the reason is in cm */
+    cm->ran = 1;
+    if (cm->curve && cm->k_first > cm->kmax) {
         gsl_vector_memcpy(cm->hg, j->direct);
         return begin_method(j, mi + 1);
     }
-    return ihg_method_start(j->run[mi], &j->pb, &set);
+    int st = ihg_method_start(j->run[mi], &j->pb, &set);
+    if (st != IHG_OK) {
+        snprintf(cm->skipped, sizeof cm->skipped, "%s", ihg_error_message());
+        cm->ran = 0;
+        return begin_method(j, mi + 1);
+    }
+    return IHG_OK;
 }
 
 /* One K of method mi: its hypergradient after K units. */
@@ -276,15 +343,24 @@ static int method_unit(ihg_compare_job *j)
     int st = IHG_OK;
     double t0 = ihg_now();
     if (!cm->curve) {
-        /* run to the end, once */
+        /* one unit of the method per step of the job; its result once at
+         * the end */
         state = IHG_SOLVE_RUNNING;
-        for (long it = 0; st == IHG_OK && state == IHG_SOLVE_RUNNING && it <= c->kmax; it++)
-            st = ihg_method_iterate(m, &state);
+        st = ihg_method_iterate(m, &state);
+        if (st == IHG_OK && state == IHG_SOLVE_RUNNING) {
+            cm->seconds += ihg_now() - t0;
+            j->k++;
+            return IHG_OK;
+        }
         if (st == IHG_OK)
             st = ihg_method_hypergrad(m, cm->hg);
         if (st != IHG_OK)
             return st;
         rel_and_cos(cm->hg, c->hg_reference, j->tmp, &cm->rel_err[0], &cm->cos[0]);
+        if (j->unrolled && (cm->type->flags & IHG_METHOD_EXPLICIT)) {
+            double cs;
+            rel_and_cos(cm->hg, j->unrolled, j->tmp, &cm->rel_unrolled[0], &cs);
+        }
         cm->seconds += ihg_now() - t0;
         return begin_method(j, j->mi + 1);
     }
@@ -302,9 +378,23 @@ static int method_unit(ihg_compare_job *j)
     if (st != IHG_OK)
         return st;
     rel_and_cos(j->g, c->hg_reference, j->tmp, &cm->rel_err[j->k], &cm->cos[j->k]);
+    int unrolled = cm->type == &ihg_method_unrolled;
+    if (unrolled && j->partials && j->k >= 1)
+        memcpy(j->partials + (size_t)(j->k - 1) * j->Hn, j->g->data, j->Hn * sizeof(double));
     cm->seconds += ihg_now() - t0;
-    if (j->k == c->kmax) {
+    if (j->k == cm->kmax) {
         gsl_vector_memcpy(cm->hg, j->g);
+        if (unrolled) {
+            /* the whole unroll: the reference of the explicit methods, and
+             * the truncation bias of each K against it */
+            j->unrolled = cm->hg;
+            for (long k = cm->k_first; j->partials && k <= cm->kmax; k++) {
+                gsl_vector_view pk = gsl_vector_view_array(j->partials + (size_t)(k - 1) * j->Hn,
+                                                           j->Hn);
+                double cs;
+                rel_and_cos(&pk.vector, cm->hg, j->tmp, &cm->rel_unrolled[k], &cs);
+            }
+        }
         return begin_method(j, j->mi + 1);
     }
     j->k++;

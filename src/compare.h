@@ -24,11 +24,19 @@ typedef struct {
     const ihg_method_type *type;
     int curve;                /* 1: one value per K (IHG_METHOD_USES_K)  */
     long k_first;             /* the curve's first K                     */
+    long kmax;                /* its last K: the comparison's Kmax, or T
+                                 for a method through the inner loop     */
+    long cap;                 /* entries allocated - 1                   */
     /* kmax + 1 entries indexed by K (those below k_first NaN); without a
      * curve only [0] is used */
     double *rel_err, *cos;
+    /* explicit methods, against the whole unroll (NaN when unknown): the
+     * truncation bias per K (unrolled), or one value (forward, fd) */
+    double *rel_unrolled;
     double seconds;
     gsl_vector *hg;           /* the hypergradient at K = kmax (Hn)      */
+    int ran;                  /* 0: skipped, the reason in skipped       */
+    char skipped[200];
 } ihg_compare_method;
 
 typedef struct {

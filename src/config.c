@@ -389,7 +389,7 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
 /* The keys                                                            */
 
 enum {
-    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP,
+    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP, K_LEARN,
     K_MAT2, K_VEC2, K_HIDDEN
 };
 
@@ -434,6 +434,7 @@ typedef struct {
 static const keyspec keys[] = {
     {"name", K_STR, F(name), NOMARK, 0, 0, 0, 0, NULL},
     {"seed", K_SEED, F(seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
+    {"init_seed", K_SEED, F(init_seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
 
     {"data", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"data.train", K_STR, F(data.train), F(data.train_mark), 0, 0, 0, 0, NULL},
@@ -498,6 +499,7 @@ static const keyspec keys[] = {
      NULL},
     {"inner.batch", K_INT, F(inner.batch), NOMARK, 0, MAX_SIZE, 0, 0, NULL},
     {"inner.warm_start", K_BOOL, F(inner.warm_start), NOMARK, 0, 0, 0, 0, NULL},
+    {"inner.learn", K_LEARN, 0, F(inner.learn_mark), 0, 0, 0, 0, NULL},
 
     {"outer", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"outer.optimizer", K_ENUM, F(outer.optimizer), NOMARK, 0, 0, 0, 0,
@@ -522,6 +524,13 @@ static const keyspec keys[] = {
      0, 0, NULL},
     {"hypergrad.compare_max", K_INT, F(hypergrad.compare_max), NOMARK, 0, 1e6,
      0, 0, NULL},
+    {"hypergrad.truncate", K_INT, F(hypergrad.truncate), NOMARK, 0, MAX_STEPS, 0, 0,
+     NULL},
+    {"hypergrad.checkpoint", K_BOOL, F(hypergrad.checkpoint), NOMARK, 0, 0, 0, 0, NULL},
+    {"hypergrad.forward_max", K_INT, F(hypergrad.forward_max), NOMARK, 1, 1e6, 0, 0,
+     NULL},
+    {"hypergrad.fd_max", K_INT, F(hypergrad.fd_max), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"hypergrad.fd_step", K_REAL, F(hypergrad.fd_step), NOMARK, 0, 1, 1, 1, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -815,6 +824,45 @@ static int get_enum(const loadctx *cx, const ynode *nd, const keyspec *k,
                    hint);
 }
 
+/* inner.learn: a sequence of optimizer settings to learn, each at most
+ * once, from {lr, momentum}. */
+static int get_learn(const loadctx *cx, const ynode *nd, ihg_config *cfg)
+{
+    static const char *const names[] = {"lr", "momentum", NULL};
+    char sb[256], hint[96];
+    size_t i;
+    if (nd->kind != YN_SEQ)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "inner.learn must be a sequence such as [lr] or [lr, momentum], "
+                       "not %s", kind_word(nd));
+    cfg->inner.learn_lr = cfg->inner.learn_momentum = 0;
+    for (i = 0; i < nd->n; i++) {
+        const ynode *it = nd->kids[i];
+        int *flag = NULL;
+        if (it->kind == YN_SCALAR && it->len == 2 && strcmp(it->text, "lr") == 0)
+            flag = &cfg->inner.learn_lr;
+        else if (it->kind == YN_SCALAR && it->len == 8 && strcmp(it->text, "momentum") == 0)
+            flag = &cfg->inner.learn_momentum;
+        if (!flag) {
+            const char *near = it->kind == YN_SCALAR
+                                   ? closest_name(it->text, it->len, names)
+                                   : NULL;
+            hint[0] = '\0';
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+            return fail_at(cx, it, IHG_EINVAL,
+                           "inner.learn entries are lr or momentum, got %s%s",
+                           it->kind == YN_SCALAR
+                               ? show(it->text, it->len, sb, sizeof sb)
+                               : kind_word(it), hint);
+        }
+        if (*flag)
+            return fail_at(cx, it, IHG_EINVAL, "inner.learn lists %s twice", it->text);
+        *flag = 1;
+    }
+    return IHG_OK;
+}
+
 /* A sequence of exactly n numbers into out[]. */
 static int get_numbers(const loadctx *cx, const ynode *nd, const char *what,
                        size_t n, const char *shape, double *out)
@@ -970,6 +1018,8 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
         return get_matrix(cx, nd, (double *)(base + k->off));
     case K_HIDDEN:
         return get_hidden(cx, nd, k, cfg);
+    case K_LEARN:
+        return get_learn(cx, nd, cfg);
     case K_CLIP: {
         double mm[2];
         if ((st = get_numbers(cx, nd, k->path, 2, "[min, max]", mm)) != IHG_OK)
@@ -1119,6 +1169,24 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
         cfg->inner.optimizer = &ihg_inner_newton;
     if (!SEEN("hypergrad.compare_max"))
         cfg->hypergrad.compare_max = cfg->hypergrad.terms;
+    cfg->init_seed_set = SEEN("init_seed") != NULL;
+    if (cfg->inner.learn_lr || cfg->inner.learn_momentum) {
+        /* learned optimizer settings drive a first-order optimizer's steps */
+        const ynode *at = VAL("inner.learn");
+        if (!(cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: %s solves the inner problem to tolerance and "
+                           "has no learning rate to learn (use sgd or momentum)",
+                           cfg->inner.optimizer->name);
+        if (cfg->inner.learn_momentum && !(cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: momentum needs inner.optimizer: momentum "
+                           "(got %s)", cfg->inner.optimizer->name);
+        if (cfg->inner.tol > 0)
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn needs a fixed number of inner steps "
+                           "(inner.steps), not inner.tol");
+    }
     if (!SEEN("model.init_log_decay") &&
         strcmp(cfg->model.kind, "quadratic") == 0)
         cfg->model.init_log_decay = 0.0;
@@ -1344,6 +1412,11 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->hypergrad.tol = 1e-10;
     cfg->hypergrad.exact_max = 2000;
     cfg->hypergrad.compare_max = 20;
+    cfg->hypergrad.truncate = 0;
+    cfg->hypergrad.checkpoint = 0;
+    cfg->hypergrad.forward_max = 100;
+    cfg->hypergrad.fd_max = 100;
+    cfg->hypergrad.fd_step = 1e-5;
 }
 
 void ihg_config_free(ihg_config *cfg)

@@ -46,6 +46,12 @@ typedef struct {
 
     char *name;          /* name: default = file name without .yaml      */
     unsigned long seed;  /* seed: default 0                               */
+    /* init_seed: when given, the initial weights theta are drawn from a
+     * stream of their own seeded with it (data, minibatches and lambda keep
+     * `seed`), so runs that differ only in init_seed start from different
+     * weights on the same data */
+    unsigned long init_seed;
+    int init_seed_set;
 
     struct {
         /* Files (NULL when absent); paths as written in the YAML.  Either
@@ -97,6 +103,10 @@ typedef struct {
         long max_steps;     /* cap in tol mode, default 10000             */
         long batch;         /* 0 = full batch                             */
         int warm_start;     /* default 1                                  */
+        /* inner.learn: optimizer settings that become hyperparameters,
+         * appended to lambda after the model's (log lr, logit momentum) */
+        int learn_lr, learn_momentum;
+        ihg_mark learn_mark;
     } inner;
 
     struct {
@@ -117,6 +127,12 @@ typedef struct {
         double tol;         /* cg relative residual tolerance, 1e-10      */
         long exact_max;     /* largest P for exact, default 2000          */
         long compare_max;   /* Kmax for --compare, default = terms        */
+        /* explicit methods (unrolled, forward, fd) */
+        long truncate;      /* unrolled: the last K inner steps, 0 = all   */
+        int checkpoint;     /* unrolled: keep every ceil(sqrt T)-th theta  */
+        long forward_max;   /* forward: most hyperparameters, default 100  */
+        long fd_max;        /* fd: most hyperparameters, default 100       */
+        double fd_step;     /* fd: h, default 1e-5                         */
     } hypergrad;
 } ihg_config;
 

@@ -61,6 +61,11 @@ void ihg_inner_begin(ihg_inner *o)
         o->type->begin(o);
 }
 
+const gsl_vector *ihg_inner_buffer(const ihg_inner *o)
+{
+    return o->type->buffer ? o->type->buffer(o) : NULL;
+}
+
 int ihg_inner_step(ihg_inner *o, const ihg_inner_problem *pb, double *loss)
 {
     return o->type->step(o, pb, loss);
@@ -113,6 +118,11 @@ static int first_order_step(ihg_inner *o, const ihg_inner_problem *pb, double *l
     return IHG_OK;
 }
 
+static const gsl_vector *momentum_buffer(const ihg_inner *o)
+{
+    return ((const ihg_optimizer *)o->state)->m;
+}
+
 #define FIRST_ORDER_OPS                                                          \
     .alloc = first_order_alloc, .free = first_order_free,                       \
     .reset = first_order_reset, .step = first_order_step
@@ -121,6 +131,6 @@ const ihg_inner_type ihg_inner_sgd = {
     .name = "sgd", .flags = IHG_INNER_FIRST_ORDER, FIRST_ORDER_OPS};
 const ihg_inner_type ihg_inner_momentum = {
     .name = "momentum", .flags = IHG_INNER_FIRST_ORDER | IHG_INNER_MOMENTUM,
-    FIRST_ORDER_OPS};
+    .buffer = momentum_buffer, FIRST_ORDER_OPS};
 const ihg_inner_type ihg_inner_adam = {
     .name = "adam", .flags = IHG_INNER_FIRST_ORDER, FIRST_ORDER_OPS};

@@ -58,6 +58,8 @@ typedef struct ihg_inner_type {
     /* One step.  IHG_OK, or IHG_EDIVERGE when the loss it met was not
      * finite (*loss holds it). */
     int (*step)(ihg_inner *o, const ihg_inner_problem *pb, double *loss);
+    /* Optional: the momentum buffer m (IHG_INNER_MOMENTUM), for recording. */
+    const gsl_vector *(*buffer)(const ihg_inner *o);
 } ihg_inner_type;
 
 struct ihg_inner {
@@ -85,6 +87,8 @@ ihg_inner *ihg_inner_alloc(const ihg_inner_type *type, size_t P, double lr,
 void ihg_inner_free(ihg_inner *o);
 void ihg_inner_reset(ihg_inner *o);
 void ihg_inner_begin(ihg_inner *o);
+/* The momentum buffer, or NULL when the optimizer keeps none. */
+const gsl_vector *ihg_inner_buffer(const ihg_inner *o);
 int ihg_inner_step(ihg_inner *o, const ihg_inner_problem *pb, double *loss);
 
 #endif

@@ -247,6 +247,10 @@ void ihg_json_record(ihg_json *j, const ihg_record *r, int classifier, int has_t
     ihg_json_number(j, r->direct_norm);
     ihg_json_key(j, "lambda_norm");
     ihg_json_number(j, r->lambda_norm);
+    if (r->note) {
+        ihg_json_key(j, "hypergrad_note");
+        ihg_json_string(j, r->note);
+    }
     if (r->fallback != IHG_FALLBACK_NONE) {
         ihg_json_key(j, "fallback");
         ihg_json_string(j, ihg_fallback_name(r->fallback));

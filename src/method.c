@@ -10,7 +10,7 @@
 
 const ihg_method_type *const ihg_method_types[] = {
     &ihg_method_exact, &ihg_method_neumann, &ihg_method_cg, &ihg_method_identity,
-    NULL};
+    &ihg_method_unrolled, &ihg_method_forward, &ihg_method_fd, NULL};
 
 const ihg_method_type *ihg_method_lookup(const char *name)
 {
@@ -42,6 +42,12 @@ int ihg_method_accepts(const ihg_method_type *type, size_t P, long exact_max)
 {
     return !(type->flags & IHG_METHOD_NEEDS_MATRIX) ||
            (exact_max >= 0 && P <= (size_t)exact_max);
+}
+
+const char *ihg_method_refusal(const ihg_method_type *type, const ihg_hg_problem *pb,
+                               const ihg_method_settings *set)
+{
+    return type->refusal ? type->refusal(pb, set) : NULL;
 }
 
 ihg_method *ihg_method_alloc(const ihg_method_type *type, size_t P, size_t Hn,
@@ -96,6 +102,10 @@ int ihg_method_start(ihg_method *m, const ihg_hg_problem *pb,
     m->fallback = IHG_FALLBACK_NONE;
     m->growth = 0;
     m->jtq_norm = 0;
+    m->total = 0;
+    const char *why = ihg_method_refusal(m->type, pb, set);
+    if (why)
+        return ihg_error_set(IHG_EINVAL, "%s: %s", m->type->name, why);
     return m->type->start(m);
 }
 

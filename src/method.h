@@ -22,6 +22,7 @@
 
 #include <gsl/gsl_vector.h>
 
+#include "explicit.h"
 #include "hypergrad.h"
 
 /* Flags of a method type. */
@@ -30,7 +31,8 @@ enum {
     IHG_METHOD_USES_K = 1u << 1,       /* K terms / iterations (the key k_key)  */
     IHG_METHOD_USES_ALPHA = 1u << 2,   /* a step alpha (Neumann)                */
     IHG_METHOD_NEEDS_MATRIX = 1u << 3, /* forms H: P <= hypergrad.exact_max     */
-    IHG_METHOD_NEEDS_TRAJECTORY = 1u << 4 /* the inner loop's recorded steps    */
+    IHG_METHOD_NEEDS_TRAJECTORY = 1u << 4, /* the inner loop's recorded steps   */
+    IHG_METHOD_EXPLICIT = 1u << 5      /* differentiates the T inner steps      */
 };
 
 /* What a method works on at one point, filled by its caller (the session or
@@ -43,6 +45,8 @@ typedef struct {
     /* out = J^T u, an Hn-vector, J = d2 L_T / dtheta dlambda */
     void (*jtvp)(const gsl_vector *u, gsl_vector *out, void *params);
     void *params;
+    /* Explicit methods: the inner loop as it ran (NULL: not available). */
+    const ihg_explicit *ex;
 } ihg_hg_problem;
 
 /* The settings of one solve. */
@@ -51,6 +55,10 @@ typedef struct {
     double alpha;    /* Neumann step                                       */
     double tol;      /* CG relative residual tolerance                     */
     long exact_max;  /* largest P a method may form H for                  */
+    int checkpoint;  /* unrolled: recompute from every ceil(sqrt T)-th theta */
+    long forward_max; /* forward: most hyperparameters                    */
+    long fd_max;     /* fd: most hyperparameters                           */
+    double fd_step;  /* fd: h                                              */
 } ihg_method_settings;
 
 typedef struct ihg_method ihg_method;
@@ -81,6 +89,8 @@ typedef struct ihg_method_type {
     const gsl_vector *(*q)(const ihg_method *m);
     /* The hypergradient of what has been done so far, into g (Hn). */
     int (*hypergrad)(ihg_method *m, gsl_vector *g);
+    /* Optional: why this problem is refused (see ihg_method_refusal). */
+    const char *(*refusal)(const ihg_hg_problem *pb, const ihg_method_settings *set);
 } ihg_method_type;
 
 /* An instance.  The counters are kept by the method's functions. */
@@ -94,6 +104,8 @@ struct ihg_method {
     ihg_fallback fallback;
     double growth;        /* Neumann: largest ||v_j|| / ||v_j-1|| seen     */
     double jtq_norm;      /* IFT: ||J^T q|| of the last hypergrad()        */
+    long total;           /* units the method will take (after start)     */
+    double bytes;         /* memory it holds beyond the problem           */
     gsl_vector *jtq;      /* IFT: J^T q (Hn)                               */
     void *state;          /* the type's own                                */
 };
@@ -105,11 +117,15 @@ const ihg_method_type *ihg_method_lookup(const char *name);
 /* "exact, neumann, cg or identity" for messages. */
 const char *ihg_method_names(void);
 
-/* The method types (method_ift.c). */
+/* The method types (method_ift.c, method_unrolled.c, method_forward.c,
+ * method_fd.c). */
 extern const ihg_method_type ihg_method_exact;
 extern const ihg_method_type ihg_method_neumann;
 extern const ihg_method_type ihg_method_cg;
 extern const ihg_method_type ihg_method_identity;
+extern const ihg_method_type ihg_method_unrolled;
+extern const ihg_method_type ihg_method_forward;
+extern const ihg_method_type ihg_method_fd;
 
 /* Allocate for P parameters and Hn hyperparameters.  NULL with the error
  * recorded (IHG_ELIMIT when the method refuses the size). */
@@ -124,6 +140,10 @@ const gsl_vector *ihg_method_q(const ihg_method *m);
 int ihg_method_hypergrad(ihg_method *m, gsl_vector *g);
 /* Whether the method accepts a problem with P parameters (exact_max). */
 int ihg_method_accepts(const ihg_method_type *type, size_t P, long exact_max);
+/* Why an explicit method cannot run on this problem (its cap on the
+ * hyperparameters, the inner optimizer, nothing recorded), or NULL. */
+const char *ihg_method_refusal(const ihg_method_type *type, const ihg_hg_problem *pb,
+                               const ihg_method_settings *set);
 
 /* dL_V/dlambda = direct - J^T q, with J^T q into jtq (Hn). */
 void ihg_ift_hypergrad(const ihg_hg_problem *pb, const gsl_vector *q,

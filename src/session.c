@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "explicit.h"
 #include "optim.h"
 #include "timer.h"
 /* Metrics of large sets are evaluated at most this many rows per unit of
@@ -39,7 +40,7 @@
 
 struct ihg_session {
     const ihg_config *cfg;
-    gsl_rng *rng, *rng_start;
+    gsl_rng *rng, *rng_start, *rng_init;
     ihg_dataset ds;
     ihg_model *model;
     size_t P, Hn;             /* parameters; hyperparameters (all segments) */
@@ -64,6 +65,19 @@ struct ihg_session {
     size_t *order, order_pos, *batch_rows;
 
     ihg_trajectory *traj;     /* recording on: the inner loop's steps     */
+    int traj_wanted;          /* asked for by a caller (comparisons)      */
+    int traj_complete;        /* traj holds this outer step's whole loop  */
+    gsl_vector *theta_start;  /* theta where this outer step began        */
+    long lr_index, mom_index; /* learned log lr, logit momentum; -1: none  */
+    char blind_note[160];     /* the segments the IFT cannot see, why     */
+    /* explicit methods: the recorded loop and the model on a step's data */
+    ihg_explicit ex;
+    ihg_data *step_batch;     /* a step's minibatch, rebuilt from its rows */
+    /* re-runs of the inner loop (fd) */
+    gsl_vector *rr_theta, *rr_m, *rr_g;
+    gsl_vector_view rr_lambda_m;
+    ihg_replayer *rr_rep;
+    ihg_inner *rr_inner;
 
     ihg_phase phase;
     long inner_k, outer, inner_total;
@@ -160,6 +174,8 @@ static void jtvp_apply(const gsl_vector *u, gsl_vector *out, void *params)
     ihg_session_jtvp(params, u, out);
 }
 
+static void refresh_explicit(ihg_session *s);
+
 void ihg_session_problem(ihg_session *s, const gsl_vector *v, const gsl_vector *direct,
                          ihg_hg_problem *pb)
 {
@@ -170,9 +186,229 @@ void ihg_session_problem(ihg_session *s, const gsl_vector *v, const gsl_vector *
     pb->direct = direct;
     pb->jtvp = jtvp_apply;
     pb->params = s;
+    refresh_explicit(s);
+    pb->ex = &s->ex;
 }
 
 static const ihg_data *next_batch(void *params);
+
+/* ---- explicit methods: the model on one step's minibatch ------------- */
+
+/* Copy the rows of the training set into b. */
+static void gather_rows(const ihg_data *src, const size_t *rows, ihg_data *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        for (size_t j = 0; j < src->d; j++)
+            gsl_matrix_set(b->X, i, j, gsl_matrix_get(src->X, rows[i], j));
+        gsl_vector_set(b->y, i, gsl_vector_get(src->y, rows[i]));
+    }
+}
+
+static const ihg_data *ex_batch(void *params, long t)
+{
+    ihg_session *s = params;
+    const size_t *rows = s->traj ? ihg_trajectory_rows(s->traj, t) : NULL;
+    if (!rows || !s->step_batch)
+        return s->ds.train;
+    gather_rows(s->ds.train, rows, s->step_batch);
+    return s->step_batch;
+}
+
+static double ex_grad(void *params, const gsl_vector *theta, const ihg_data *d, gsl_vector *g)
+{
+    ihg_session *s = params;
+    return s->model->type->train_loss(s->model, theta, MODEL_LAMBDA(s), d, g);
+}
+
+static void ex_hvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                   const gsl_vector *u, gsl_vector *Hu)
+{
+    ihg_session *s = params;
+    s->model->type->train_hvp(s->model, theta, MODEL_LAMBDA(s), d, u, Hu);
+}
+
+static void ex_jtvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                    const gsl_vector *u, gsl_vector *out)
+{
+    ihg_session *s = params;
+    gsl_vector_view om = gsl_vector_subvector(out, 0, s->Hm);
+    if (s->Hm < s->Hn) {
+        gsl_vector_view rest = gsl_vector_subvector(out, s->Hm, s->Hn - s->Hm);
+        gsl_vector_set_zero(&rest.vector);
+    }
+    s->model->type->train_jtvp(s->model, theta, MODEL_LAMBDA(s), d, u, &om.vector);
+}
+
+static int ex_jvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                  const gsl_vector *u, gsl_vector *out)
+{
+    ihg_session *s = params;
+    if (!s->model->type->train_jvp)
+        return ihg_error_set(IHG_EINVAL, "model '%s' has no J u product: forward mode "
+                             "cannot run on it (use unrolled)", s->model->type->name);
+    gsl_vector_const_view um = gsl_vector_const_subvector(u, 0, s->Hm);
+    s->model->type->train_jvp(s->model, theta, MODEL_LAMBDA(s), d, &um.vector, out);
+    return IHG_OK;
+}
+
+static double logistic_of(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* The inner loop of this outer step again, at lambda2: replayed from the
+ * record (sgd, momentum), or run again from theta_start (whole-set
+ * optimizers, and any optimizer to a tolerance on the whole set). */
+static int ex_rerun(void *params, const gsl_vector *lambda2, double *val_loss)
+{
+    ihg_session *s = params;
+    const ihg_config *cfg = s->cfg;
+    gsl_vector_const_view lm = gsl_vector_const_subvector(lambda2, 0, s->Hm);
+    const gsl_vector *lam = &lm.vector;
+    const ihg_model_type *t = s->model->type;
+    if (s->traj_complete && s->traj) {
+        const ihg_trajectory *tr = s->traj;
+        long T = ihg_trajectory_len(tr);
+        gsl_vector_const_view th0 =
+            gsl_vector_const_view_array(ihg_trajectory_theta(tr, 0), s->P);
+        gsl_vector_memcpy(s->rr_theta, &th0.vector);
+        if (ihg_trajectory_has_momentum(tr)) {
+            gsl_vector_const_view m0 = gsl_vector_const_view_array(ihg_trajectory_m(tr, 0), s->P);
+            gsl_vector_memcpy(s->rr_m, &m0.vector);
+        }
+        for (long k = 0; k < T; k++) {
+            double lr = s->lr_index >= 0 ? exp(gsl_vector_get(lambda2, (size_t)s->lr_index))
+                                         : ihg_trajectory_lr(tr, k);
+            double mu = s->mom_index >= 0
+                            ? logistic_of(gsl_vector_get(lambda2, (size_t)s->mom_index))
+                            : ihg_trajectory_momentum(tr, k);
+            t->train_loss(s->model, s->rr_theta, lam, ex_batch(s, k), s->rr_g);
+            ihg_replayer_step(s->rr_rep, lr, mu, s->rr_theta,
+                              ihg_trajectory_has_momentum(tr) ? s->rr_m : NULL, s->rr_g);
+        }
+    } else {
+        /* a whole-set optimizer from where this outer step began */
+        ihg_inner_problem pb = s->ipb;
+        pb.lambda = lam;
+        pb.theta = s->rr_theta;
+        pb.grad = s->rr_g;
+        gsl_vector_memcpy(s->rr_theta, s->theta_start);
+        ihg_inner_reset(s->rr_inner);
+        ihg_inner_begin(s->rr_inner);
+        long cap = cfg->inner.tol > 0 ? cfg->inner.max_steps : cfg->inner.steps;
+        for (long k = 0; k < cap; k++) {
+            double f = NAN;
+            pb.f_known = NAN;
+            if (cfg->inner.tol > 0) {
+                f = t->train_loss(s->model, s->rr_theta, lam, s->ds.train, s->rr_g);
+                if (!isfinite(f))
+                    break;
+                if (gsl_blas_dnrm2(s->rr_g) <= cfg->inner.tol)
+                    break;
+                pb.f_known = f;
+            }
+            if (ihg_inner_step(s->rr_inner, &pb, &f) != IHG_OK)
+                break;
+        }
+    }
+    *val_loss = t->val_loss(s->model, s->rr_theta, lam, s->ds.val, NULL, NULL);
+    return IHG_OK;
+}
+
+/* Why the reverse and forward passes cannot run with this experiment's
+ * inner loop (NULL: they can). */
+static const char *explicit_why_not(const ihg_config *cfg)
+{
+    static char why[160];
+    const ihg_inner_type *it = cfg->inner.optimizer;
+    if (it != &ihg_inner_sgd && it != &ihg_inner_momentum) {
+        snprintf(why, sizeof why, "the reverse and forward passes differentiate sgd and "
+                 "momentum inner steps, not %s (inner.optimizer)", it->name);
+        return why;
+    }
+    if (cfg->inner.tol > 0)
+        return "the reverse and forward passes need a fixed number of inner steps "
+               "(inner.steps, not inner.tol)";
+    return NULL;
+}
+
+/* Why fd cannot re-run this experiment's inner loop (NULL: it can). */
+static const char *rerun_why_not(const ihg_config *cfg, int minibatches)
+{
+    const ihg_inner_type *it = cfg->inner.optimizer;
+    if (it == &ihg_inner_sgd || it == &ihg_inner_momentum)
+        return cfg->inner.tol > 0 && minibatches
+                   ? "an inner loop on minibatches run to a tolerance cannot be re-run "
+                     "step for step"
+                   : NULL;
+    if (it->flags & IHG_INNER_SOLVER)
+        return NULL;
+    if (cfg->inner.tol > 0 && !minibatches)
+        return NULL;
+    return "fd re-runs sgd and momentum steps from the record, and whole-set solvers; "
+           "not this optimizer with a fixed number of steps";
+}
+
+static int wants_trajectory(const ihg_session *s)
+{
+    return (s->traj_wanted || (s->method->flags & IHG_METHOD_EXPLICIT)) &&
+           !explicit_why_not(s->cfg);
+}
+
+/* The vectors of re-runs (fd, and comparisons that include it). */
+static int ensure_rerun(ihg_session *s)
+{
+    if (s->rr_theta || !(s->traj_wanted || s->method == &ihg_method_fd))
+        return IHG_OK;
+    const ihg_config *cfg = s->cfg;
+    s->rr_theta = gsl_vector_alloc(s->P);
+    s->rr_m = gsl_vector_calloc(s->P);
+    s->rr_g = gsl_vector_alloc(s->P);
+    s->rr_rep = ihg_replayer_alloc(s->P, (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0);
+    s->rr_inner = ihg_inner_alloc(cfg->inner.optimizer, s->P, cfg->inner.lr,
+                                  cfg->inner.momentum, cfg->inner.beta1, cfg->inner.beta2,
+                                  cfg->inner.eps);
+    if (!s->rr_theta || !s->rr_m || !s->rr_g || !s->rr_rep || !s->rr_inner)
+        return ihg_error_set(IHG_ENOMEM, "out of memory (re-runs of the inner loop, P = %zu)",
+                             s->P);
+    return IHG_OK;
+}
+
+/* The explicit methods' view of the outer step that just ran. */
+static void refresh_explicit(ihg_session *s)
+{
+    const char *why = explicit_why_not(s->cfg);
+    s->ex.traj = s->traj && s->traj_complete ? s->traj : NULL;
+    s->ex.why_not = why;
+    if (!why && !s->ex.traj)
+        s->ex.why_not = "this outer step's inner loop was not recorded (recording starts "
+                        "with the next outer step)";
+    s->ex.why_not_rerun = rerun_why_not(s->cfg, s->batch != NULL);
+    if (!s->ex.why_not_rerun && !s->rr_theta)
+        s->ex.why_not_rerun = "re-runs were not prepared (no fd method or comparison)";
+    if (!s->ex.why_not_rerun && s->traj && !s->traj_complete &&
+        (s->cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER))
+        s->ex.why_not_rerun = "this outer step's inner loop was not recorded (recording "
+                              "starts with the next outer step)";
+    if (!s->ex.why_not_rerun && !s->traj &&
+        (s->cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER) && s->cfg->inner.tol <= 0)
+        s->ex.why_not_rerun = "the inner loop was not recorded";
+    s->ex.rerun = s->ex.why_not_rerun ? NULL : ex_rerun;
+    s->pb.ex = &s->ex;
+}
+
+/* Recording on when a method or a caller needs it (room for inner.steps
+ * steps; hypergrad.checkpoint keeps every ceil(sqrt T)-th state). */
+static int ensure_trajectory(ihg_session *s)
+{
+    if (s->traj || !wants_trajectory(s))
+        return IHG_OK;
+    const ihg_config *cfg = s->cfg;
+    long T = cfg->inner.steps > 0 ? cfg->inner.steps : 1;
+    long every = cfg->hypergrad.checkpoint ? (long)ceil(sqrt((double)T)) : 1;
+    s->traj = ihg_trajectory_alloc(s->P, T, s->batch ? s->batch->n : 0,
+                                   (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0,
+                                   every, TRAJECTORY_MAX_BYTES);
+    s->traj_complete = 0;
+    return s->traj ? IHG_OK : ihg_error_status();
+}
 
 /* ---- allocation ------------------------------------------------------ */
 
@@ -185,18 +421,23 @@ static ihg_opt_kind outer_kind(ihg_outer_optimizer o)
     }
 }
 
-static void method_settings(const ihg_session *s, ihg_method_settings *set)
+void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set)
 {
+    const ihg_config *cfg = s->cfg;
     set->K = s->K;
     set->alpha = ihg_session_alpha(s);
-    set->tol = s->cfg->hypergrad.tol;
-    set->exact_max = s->cfg->hypergrad.exact_max;
+    set->tol = cfg->hypergrad.tol;
+    set->exact_max = cfg->hypergrad.exact_max;
+    set->checkpoint = cfg->hypergrad.checkpoint;
+    set->forward_max = cfg->hypergrad.forward_max;
+    set->fd_max = cfg->hypergrad.fd_max;
+    set->fd_step = cfg->hypergrad.fd_step;
 }
 
 static int make_method(ihg_session *s, const ihg_method_type *type)
 {
     ihg_method_settings set;
-    method_settings(s, &set);
+    ihg_session_method_settings(s, &set);
     ihg_method *n = ihg_method_alloc(type, s->P, s->Hn, &set);
     if (!n)
         return ihg_error_status();
@@ -223,7 +464,8 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     }
     s->rng = gsl_rng_alloc(gsl_rng_mt19937);
     s->rng_start = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!s->rng || !s->rng_start) {
+    s->rng_init = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!s->rng || !s->rng_start || !s->rng_init) {
         ihg_error_set(IHG_ENOMEM, "out of memory");
         goto fail;
     }
@@ -265,7 +507,34 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
                       "segments but has %zu", type->name, s->layout.n, s->Hm);
         goto fail;
     }
+    /* the inner optimizer's learned settings follow the model's */
+    s->lr_index = s->mom_index = -1;
+    if (cfg->inner.learn_lr) {
+        s->lr_index = (long)s->layout.n;
+        if (ihg_hyper_layout_add(&s->layout, IHG_OWNER_INNER, "log lr", 1,
+                                 IHG_TRANSFORM_LOG, 0) != IHG_OK)
+            goto fail;
+    }
+    if (cfg->inner.learn_momentum) {
+        s->mom_index = (long)s->layout.n;
+        if (ihg_hyper_layout_add(&s->layout, IHG_OWNER_INNER, "logit momentum", 1,
+                                 IHG_TRANSFORM_LOGIT, 0) != IHG_OK)
+            goto fail;
+    }
     s->Hn = s->layout.n;
+    {
+        /* what the implicit function theorem cannot see, said once */
+        size_t used = 0;
+        s->blind_note[0] = '\0';
+        for (size_t i = 0; i < s->layout.nseg; i++)
+            if (!s->layout.seg[i].in_loss)
+                used += (size_t)snprintf(s->blind_note + used, sizeof s->blind_note - used,
+                                         "%s%s", used ? ", " : "", s->layout.seg[i].name);
+        if (used)
+            snprintf(s->blind_note + used, sizeof s->blind_note - used,
+                     ": not in L_T, so the implicit function theorem gives 0: use "
+                     "unrolled or forward");
+    }
     if (s->P > IHG_MAX_PARAMS || s->Hn > IHG_MAX_PARAMS) {
         /* a session keeps about 25 vectors of P and 10 of Hn doubles */
         ihg_error_at(IHG_EINVAL, cfg->path ? cfg->path : "<built-in>",
@@ -280,7 +549,7 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         ihg_error_set(IHG_EINVAL, "model has no parameters or no hyperparameters");
         goto fail;
     }
-    gsl_vector **vecP[] = {&s->theta, &s->theta_init, &s->grad, &s->v};
+    gsl_vector **vecP[] = {&s->theta, &s->theta_init, &s->grad, &s->v, &s->theta_start};
     for (size_t i = 0; i < sizeof vecP / sizeof vecP[0]; i++)
         if (!(*vecP[i] = gsl_vector_calloc(s->P))) {
             ihg_error_set(IHG_ENOMEM, "out of memory (P = %zu)", s->P);
@@ -326,7 +595,8 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         s->batch = ihg_data_alloc((size_t)cfg->inner.batch, s->ds.train->d);
         s->order = malloc(s->ds.train->n * sizeof *s->order);
         s->batch_rows = malloc((size_t)cfg->inner.batch * sizeof *s->batch_rows);
-        if (!s->batch || !s->order || !s->batch_rows) {
+        s->step_batch = ihg_data_alloc((size_t)cfg->inner.batch, s->ds.train->d);
+        if (!s->batch || !s->order || !s->batch_rows || !s->step_batch) {
             ihg_error_set(IHG_ENOMEM, "out of memory (minibatch)");
             goto fail;
         }
@@ -351,6 +621,18 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         }
     }
 
+    s->ex.layout = &s->layout;
+    s->ex.lambda = s->lambda;
+    s->ex.Hm = s->Hm;
+    s->ex.lr_index = s->lr_index;
+    s->ex.mom_index = s->mom_index;
+    s->ex.momentum = (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0;
+    s->ex.batch = ex_batch;
+    s->ex.grad = ex_grad;
+    s->ex.hvp = ex_hvp;
+    s->ex.jtvp = ex_jtvp;
+    s->ex.jvp = ex_jvp;
+    s->ex.params = s;
     ihg_session_problem(s, s->v, s->direct, &s->pb);
 
     s->method = cfg->hypergrad.method;
@@ -358,6 +640,21 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
                ? cfg->hypergrad.iters
                : cfg->hypergrad.terms;
     s->alpha = cfg->hypergrad.alpha > 0 ? cfg->hypergrad.alpha : 0.0;
+    if (s->method->k_key && strcmp(s->method->k_key, "truncate") == 0)
+        s->K = cfg->hypergrad.truncate;
+    if (s->method->flags & IHG_METHOD_EXPLICIT) {
+        const char *why = s->method == &ihg_method_fd
+                              ? rerun_why_not(cfg, s->batch != NULL)
+                              : explicit_why_not(cfg);
+        if (why) {
+            ihg_error_at(IHG_EINVAL, cfg->path ? cfg->path : "<built-in>",
+                         cfg->hypergrad.method_mark.line, cfg->hypergrad.method_mark.column,
+                         "hypergrad.method: %s: %s", s->method->name, why);
+            goto fail;
+        }
+    }
+    if (ensure_trajectory(s) != IHG_OK || ensure_rerun(s) != IHG_OK)
+        goto fail;
     if (make_method(s, s->method) != IHG_OK) {
         char msg[700];
         snprintf(msg, sizeof msg, "%s", ihg_error_message());
@@ -383,6 +680,7 @@ void ihg_session_free(ihg_session *s)
         return;
     gsl_vector *vs[] = {s->theta, s->lambda, s->theta_init, s->lambda_init,
                         s->grad, s->v, s->direct, s->hg, s->lambda_prev};
+    /* theta_start is freed with the re-run vectors below */
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (vs[i])
             gsl_vector_free(vs[i]);
@@ -390,6 +688,13 @@ void ihg_session_free(ihg_session *s)
     ihg_optimizer_free(s->outer_opt);
     ihg_method_free(s->hgm);
     ihg_trajectory_free(s->traj);
+    ihg_data_free(s->step_batch);
+    gsl_vector *rr[] = {s->rr_theta, s->rr_m, s->rr_g, s->theta_start};
+    for (size_t i = 0; i < sizeof rr / sizeof rr[0]; i++)
+        if (rr[i])
+            gsl_vector_free(rr[i]);
+    ihg_replayer_free(s->rr_rep);
+    ihg_inner_free(s->rr_inner);
     if (s->null_full)
         gsl_matrix_free(s->null_full);
     ihg_data_free(s->batch);
@@ -401,6 +706,8 @@ void ihg_session_free(ihg_session *s)
         gsl_rng_free(s->rng);
     if (s->rng_start)
         gsl_rng_free(s->rng_start);
+    if (s->rng_init)
+        gsl_rng_free(s->rng_init);
     free(s->hist);
     free(s);
 }
@@ -423,17 +730,35 @@ static void begin_outer(ihg_session *s)
         gsl_vector_memcpy(s->theta, s->theta_init);
         ihg_inner_reset(s->inner);
     }
+    /* learned optimizer settings take effect for the whole inner loop */
+    if (s->lr_index >= 0)
+        s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
+    if (s->mom_index >= 0)
+        s->inner->momentum = logistic_of(gsl_vector_get(s->lambda, (size_t)s->mom_index));
     ihg_inner_begin(s->inner);
+    gsl_vector_memcpy(s->theta_start, s->theta);
     if (s->traj)
         ihg_trajectory_clear(s->traj);
+    s->traj_complete = 0;
 }
 
 int ihg_session_reset(ihg_session *s)
 {
     gsl_rng_memcpy(s->rng, s->rng_start);
-    /* draw exactly as in alloc so the initial point is the same */
-    s->model->type->init_theta(s->model, s->theta, s->rng);
+    /* draw exactly as in alloc so the initial point is the same; with
+     * init_seed the weights have a stream of their own */
+    if (s->cfg->init_seed_set) {
+        gsl_rng_set(s->rng_init, s->cfg->init_seed);
+        s->model->type->init_theta(s->model, s->theta, s->rng_init);
+    } else {
+        s->model->type->init_theta(s->model, s->theta, s->rng);
+    }
     s->model->type->init_lambda(s->model, MODEL_LAMBDA(s), s->rng);
+    if (s->lr_index >= 0)
+        gsl_vector_set(s->lambda, (size_t)s->lr_index, log(s->cfg->inner.lr));
+    if (s->mom_index >= 0)
+        gsl_vector_set(s->lambda, (size_t)s->mom_index,
+                       log(s->cfg->inner.momentum / (1 - s->cfg->inner.momentum)));
     gsl_vector_memcpy(s->theta_init, s->theta);
     gsl_vector_memcpy(s->lambda_init, s->lambda);
     gsl_vector_set_zero(s->hg);
@@ -520,7 +845,11 @@ static int inner_unit(ihg_session *s, unsigned *ev)
 
     const ihg_inner_type *it = s->inner->type;
     double f = NAN;
-    if (s->traj && ihg_trajectory_begin(s->traj, s->theta) != IHG_OK) {
+    if (s->inner_k == 0 && s->traj) {
+        ihg_trajectory_clear(s->traj);
+        s->traj_complete = 1; /* recorded from the first step on */
+    }
+    if (s->traj && ihg_trajectory_begin(s->traj, s->theta, ihg_inner_buffer(s->inner)) != IHG_OK) {
         set_msg(s, "%s", ihg_error_message());
         return stop(s, ev);
     }
@@ -529,7 +858,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         if (it->flags & IHG_INNER_FIRST_ORDER)
             set_msg(s, "training loss became %s at inner step %ld: inner.lr = %g "
                        "is too large for this problem",
-                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1, cfg->inner.lr);
+                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1, s->inner->lr);
         else
             set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
         return stop(s, ev);
@@ -557,6 +886,8 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
 {
     ihg_record *r = &s->cur;
     r->inner_steps = s->inner_k;
+    if (s->traj && s->traj_complete)
+        ihg_trajectory_finish(s->traj, ihg_inner_buffer(s->inner));
     r->train_loss = train_loss_full(s, s->grad);
     r->grad_norm = gsl_blas_dnrm2(s->grad);
     r->val_loss = ihg_session_val_grads(s, s->v, s->direct);
@@ -647,8 +978,10 @@ static int start_solve(ihg_session *s, unsigned *ev)
         }
     }
     ihg_method_settings set;
-    method_settings(s, &set);
+    ihg_session_method_settings(s, &set);
+    refresh_explicit(s);
     r->method = s->method;
+    r->note = (s->method->flags & IHG_METHOD_IFT) && s->blind_note[0] ? s->blind_note : NULL;
     r->terms = (s->method->flags & IHG_METHOD_USES_K) ? s->K : 0;
     r->alpha = set.alpha;
     int st = ihg_method_start(s->hgm, &s->pb, &set);
@@ -867,6 +1200,26 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
         return ihg_error_set(IHG_ELIMIT,
                              "%s refused: P = %zu > hypergrad.exact_max = %ld",
                              m->name, s->P, s->cfg->hypergrad.exact_max);
+    if (m->flags & IHG_METHOD_EXPLICIT) {
+        const char *why = m == &ihg_method_fd ? rerun_why_not(s->cfg, s->batch != NULL)
+                                              : explicit_why_not(s->cfg);
+        ihg_method_settings set;
+        ihg_session_method_settings(s, &set);
+        if (!why && m == &ihg_method_forward && s->Hn > (size_t)set.forward_max)
+            why = "more hyperparameters than hypergrad.forward_max";
+        if (!why && m == &ihg_method_fd && s->Hn > (size_t)set.fd_max)
+            why = "more hyperparameters than hypergrad.fd_max";
+        if (why)
+            return ihg_error_set(IHG_EINVAL, "%s refused: %s", m->name, why);
+        const ihg_method_type *old = s->method;
+        s->method = m;
+        int st = ensure_trajectory(s);
+        if (st == IHG_OK)
+            st = ensure_rerun(s);
+        s->method = old;
+        if (st != IHG_OK)
+            return st;
+    }
     if (s->phase == IHG_PHASE_SOLVE) {
         /* restart the current solve with the new method */
         if (make_method(s, m) != IHG_OK)
@@ -938,22 +1291,22 @@ size_t ihg_session_n_params(const ihg_session *s) { return s->P; }
 int ihg_session_record_trajectory(ihg_session *s, int on)
 {
     if (!on) {
-        ihg_trajectory_free(s->traj);
-        s->traj = NULL;
+        s->traj_wanted = 0;
+        if (!wants_trajectory(s)) {
+            ihg_trajectory_free(s->traj);
+            s->traj = NULL;
+            s->traj_complete = 0;
+        }
         return IHG_OK;
     }
-    if (s->traj)
-        return IHG_OK;
-    const ihg_config *cfg = s->cfg;
-    long steps = cfg->inner.tol > 0 ? cfg->inner.max_steps : cfg->inner.steps;
-    if (steps < 1)
-        steps = 1;
-    ihg_trajectory *tr = ihg_trajectory_alloc(s->P, steps, s->batch ? s->batch->n : 0,
-                                              TRAJECTORY_MAX_BYTES);
-    if (!tr)
-        return ihg_error_status();
-    s->traj = tr;
-    return IHG_OK;
+    const char *why = explicit_why_not(s->cfg);
+    s->traj_wanted = 1;
+    int st = ensure_rerun(s);
+    if (st != IHG_OK)
+        return st;
+    if (why)
+        return ihg_error_set(IHG_EINVAL, "nothing to record: %s", why);
+    return ensure_trajectory(s);
 }
 
 const ihg_trajectory *ihg_session_trajectory(const ihg_session *s) { return s->traj; }

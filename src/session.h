@@ -71,6 +71,9 @@ typedef struct {
     long hvps;           /* HVPs spent on this hypergradient            */
     double seconds;      /* wall time of this outer step                */
     ihg_fallback fallback; /* what the solve fell back to              */
+    /* Why part of the hypergradient is 0 by construction (hyperparameters
+     * outside L_T under an IFT method), or NULL */
+    const char *note;
 } ihg_record;
 
 typedef struct ihg_session ihg_session;
@@ -138,9 +141,12 @@ const ihg_hyper_layout *ihg_session_layout(const ihg_session *s);
 size_t ihg_session_n_hyper(const ihg_session *s);  /* = layout->n */
 size_t ihg_session_n_params(const ihg_session *s); /* P           */
 /* Recording of the inner loop (trajectory.h), for methods that
- * differentiate through it: on allocates room for one outer step's inner
- * loop (IHG_ELIMIT when it would be too large), off frees it.  The record
- * holds the steps of the inner loop under way or just finished. */
+ * differentiate through it, and re-runs of it (fd): on prepares both for
+ * comparisons of the explicit methods (an error, and recording stays off,
+ * when the inner loop cannot be recorded: the reason is the message), off
+ * stops recording unless the method in use needs it.  Recording is always
+ * on for an explicit method.  The record holds the steps of the inner loop
+ * under way or just finished. */
 int ihg_session_record_trajectory(ihg_session *s, int on);
 const ihg_trajectory *ihg_session_trajectory(const ihg_session *s); /* NULL: off */
 /* The last hypergradient (zeros before the first). */
@@ -162,6 +168,8 @@ double ihg_session_grad_norm(ihg_session *s);
 void ihg_session_hessian_op(ihg_session *s, ihg_linop *H);
 double ihg_session_val_grads(ihg_session *s, gsl_vector *v, gsl_vector *direct);
 void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out);
+/* The settings a method gets from the session (K, alpha, caps, ...). */
+void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set);
 /* A method's problem at the current point (method.h) with these v and
  * direct term (kept by pointer): H and J^T u as above. */
 void ihg_session_problem(ihg_session *s, const gsl_vector *v, const gsl_vector *direct,
