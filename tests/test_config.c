@@ -471,13 +471,13 @@ static void test_methods(void)
     for (n = 0; ihg_method_types[n]; n++)
         if (ihg_method_lookup(ihg_method_types[n]->name) != ihg_method_types[n])
             ok = 0;
-    CHECK(ok && n == 4, "method names round-trip through the registry (%zu methods)", n);
+    CHECK(ok && n == 7, "method names round-trip through the registry (%zu methods)", n);
     CHECK(ihg_method_lookup("neumann") == &ihg_method_neumann &&
               ihg_method_lookup("cg") == &ihg_method_cg,
           "method names");
     CHECK(ihg_method_lookup("newton") == NULL, "unknown method rejected");
     CHECK(ihg_method_lookup(NULL) == NULL, "NULL method rejected");
-    CHECK(str_is(ihg_method_names(), "exact, neumann, cg or identity"),
+    CHECK(str_is(ihg_method_names(), "exact, neumann, cg, identity, unrolled, forward or fd"),
           "method list for messages: '%s'", ihg_method_names());
     for (n = 0; ihg_inner_types[n]; n++)
         if (ihg_inner_lookup(ihg_inner_types[n]->name) != ihg_inner_types[n])
