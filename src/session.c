@@ -1210,9 +1210,22 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
         int st = ensure_trajectory(s);
         if (st == IHG_OK)
             st = ensure_rerun(s);
-        s->method = old;
-        if (st != IHG_OK)
+        if (st != IHG_OK) {
+            s->method = old;
             return st;
+        }
+        if (s->traj && !s->traj_complete && s->phase != IHG_PHASE_DONE &&
+            s->phase != IHG_PHASE_STOPPED &&
+            !(s->phase == IHG_PHASE_INNER && s->inner_k == 0)) {
+            /* the inner loop under way was not recorded: this outer step
+             * starts again from where it began, recorded */
+            gsl_vector_memcpy(s->theta, s->theta_start);
+            begin_outer(s);
+            set_msg(s, "outer step %ld starts again from its first inner step, so that "
+                       "%s can differentiate its inner loop", s->outer + 1, m->name);
+            return IHG_OK;
+        }
+        s->method = old;
     }
     if (s->phase == IHG_PHASE_SOLVE) {
         /* restart the current solve with the new method */
