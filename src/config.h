@@ -10,16 +10,15 @@
 #define IHG_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
-#define IHG_MAX_HIDDEN 8
+#include "option.h"
 
 /* A position in the experiment file, kept for errors found after parsing
  * (a data file that cannot be read is reported at its key). */
 typedef struct {
     unsigned long line, column; /* 1-based; 0 when not from the file */
 } ihg_mark;
-
-typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
 
 typedef enum {
     IHG_INNER_SGD = 0,
@@ -38,17 +37,6 @@ typedef enum {
     IHG_METHOD_IDENTITY,
     IHG_METHOD_COUNT
 } ihg_method;
-
-typedef enum {
-    IHG_DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
-    IHG_DISTILL_RANDOM_REAL,    /* one random training image per class    */
-    IHG_DISTILL_NOISE           /* N(0, 0.01^2) pixels                    */
-} ihg_distill_init;
-
-typedef enum {
-    IHG_ACT_TANH = 0,
-    IHG_ACT_SOFTPLUS
-} ihg_activation;
 
 typedef struct {
     char *path; /* the experiment file as given (NULL for the built-in one) */
@@ -80,21 +68,12 @@ typedef struct {
     } data;
 
     struct {
-        char *kind;            /* quadratic | ridge | logistic | softmax | mlp | distill */
+        char *kind;            /* the family (models/registry.c)           */
         ihg_mark kind_mark;
-        ihg_hyper_mode hyper;  /* default per-weight                       */
-        double init_log_decay; /* default -4 (quadratic: 0)               */
-        double init_scale;     /* std of the random initial weights, 0.01 */
-        /* quadratic */
-        double A[4];           /* row-major 2x2, symmetric positive definite */
-        double c[2], t[2], theta0[2];
-        /* mlp */
-        long hidden[IHG_MAX_HIDDEN];
-        size_t n_hidden;
-        ihg_activation activation;
-        /* distill */
-        double distill_log_decay; /* fixed decay of the distilled model */
-        ihg_distill_init distill_init; /* where the images start        */
+        const struct ihg_model_type *type; /* its table; NULL until read  */
+        void *opts;            /* its options: the struct its option table
+                                  describes (type->options), holding the
+                                  table's defaults and the file's values */
     } model;
 
     struct {
@@ -148,6 +127,20 @@ int ihg_config_load_string(ihg_config *cfg, const char *name, const char *text,
 char *ihg_config_resolve(const ihg_config *cfg, const char *relpath);
 
 void ihg_config_free(ihg_config *cfg);
+
+/* The value of the model option `name` of cfg's family (a pointer into
+ * cfg->model.opts, of the type its row says; *row is set to that row when
+ * row is not NULL), or NULL when the family has no such option. */
+const void *ihg_config_model_option(const ihg_config *cfg, const char *name,
+                                    const ihg_option **row);
+
+/* The loader's own table of keys (the generic sections, their paths
+ * dotted), *n rows; the model families' keys are in their tables. */
+const ihg_option *ihg_config_keys(size_t *n);
+
+/* Print every key of every table, its type, default and range (--list-keys).
+ * Returns 0, or -1 on a write error. */
+int ihg_config_list_keys(FILE *f);
 
 const char *ihg_method_name(ihg_method m);
 int ihg_method_from_name(const char *name, ihg_method *out);

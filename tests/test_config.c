@@ -12,6 +12,7 @@
 #include "check.h"
 #include "../src/config.h" /* not the autoconf config.h */
 #include "../src/error.h"
+#include "../models/model.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,14 +51,10 @@ static const char full_yaml[] =
     "  kind: quadratic\n"
     "  hyper: global\n"
     "  init_log_decay: -2.5\n"
-    "  init_scale: 0.05\n"
     "  A: [[4, 1], [1, 3]]\n"
     "  c: [1.5, -1]\n"
     "  t: [0.25, 0.125]\n"
     "  theta0: [-1, 2]\n"
-    "  hidden: [64, 32, 16]\n"
-    "  activation: softplus\n"
-    "  distill_log_decay: -6\n"
     "inner:\n"
     "  optimizer: adam\n"
     "  lr: 1e-3\n"
@@ -93,23 +90,28 @@ static int str_is(const char *got, const char *want)
     return got && want && strcmp(got, want) == 0;
 }
 
+/* The value of a model option as YAML text ("" when the family has none),
+ * in a static buffer. */
+static const char *opt_text(const ihg_config *c, const char *name)
+{
+    static char buf[256];
+    const ihg_option *row = NULL;
+    buf[0] = '\0';
+    if (ihg_config_model_option(c, name, &row) && row)
+        ihg_option_format(row, c->model.opts, buf, sizeof buf);
+    return buf;
+}
+
 static void test_defaults(void)
 {
     ihg_config c;
     ihg_config_defaults(&c);
-    CHECK(c.model.kind == NULL, "defaults: model.kind unset");
+    CHECK(c.model.kind == NULL && c.model.type == NULL && c.model.opts == NULL,
+          "defaults: no model family, no options");
     CHECK(c.seed == 0, "defaults: seed 0");
     CHECK(c.data.split_val == 0.25 && c.data.split_test == 0.0,
           "defaults: split fractions 0.25, 0");
     CHECK(c.data.standardize == 0, "defaults: standardize off");
-    CHECK(c.model.hyper == IHG_HYPER_PER_WEIGHT, "defaults: per-weight");
-    CHECK(c.model.init_log_decay == -4.0, "defaults: init_log_decay -4");
-    CHECK(c.model.init_scale == 0.01, "defaults: init_scale 0.01");
-    CHECK(c.model.A[0] == 3 && c.model.A[1] == 1 && c.model.A[2] == 1 &&
-              c.model.A[3] == 2,
-          "defaults: A = [[3,1],[1,2]]");
-    CHECK(c.model.c[0] == 1 && c.model.c[1] == 1, "defaults: c = [1,1]");
-    CHECK(c.model.t[0] == 0.5 && c.model.t[1] == 0.2, "defaults: t");
     CHECK(c.inner.optimizer == IHG_INNER_SGD, "defaults: inner sgd");
     CHECK(c.inner.lr == 0.1, "defaults: inner.lr 0.1");
     CHECK(c.inner.momentum == 0.9, "defaults: momentum 0.9");
@@ -135,8 +137,25 @@ static void test_defaults(void)
     CHECK(c.hypergrad.tol == 1e-10, "defaults: cg tol 1e-10");
     CHECK(c.hypergrad.exact_max == 2000, "defaults: exact_max 2000");
     ihg_config_free(&c);
+    CHECK(c.name == NULL && c.path == NULL && c.dir == NULL &&
+              c.data.train == NULL && c.model.kind == NULL &&
+              c.model.opts == NULL,
+          "defaults: free leaves no pointer behind (a second free is safe)");
     ihg_config_free(&c);
-    CHECK(1, "defaults: free twice on a defaults-only config");
+
+    /* The same after a load, which allocates the family's options. */
+    if (ihg_config_load_string(&c, "m.yaml", "model: {kind: mlp}", 18, NULL)) {
+        CHECK(0, "defaults: mlp loads (%s)", ihg_error_message());
+    } else {
+        CHECK(c.model.type == ihg_model_mlp && c.model.opts != NULL &&
+                  str_is(c.model.kind, "mlp"),
+              "defaults: model.kind mlp gives mlp's table and options");
+        ihg_config_free(&c);
+        CHECK(c.model.kind == NULL && c.model.type == NULL &&
+                  c.model.opts == NULL,
+              "defaults: free drops the family and its options");
+    }
+    ihg_config_free(&c);
 }
 
 static void test_full(void)
@@ -176,20 +195,17 @@ static void test_full(void)
     CHECK(c.model.kind_mark.line == 24 && c.model.kind_mark.column == 3,
           "full: model.kind mark 24:3 (got %lu:%lu)", c.model.kind_mark.line,
           c.model.kind_mark.column);
-    CHECK(c.model.hyper == IHG_HYPER_GLOBAL, "full: hyper global");
-    CHECK(c.model.init_log_decay == -2.5, "full: init_log_decay");
-    CHECK(c.model.init_scale == 0.05, "full: init_scale");
-    CHECK(c.model.A[0] == 4 && c.model.A[1] == 1 && c.model.A[2] == 1 &&
-              c.model.A[3] == 3,
-          "full: A");
-    CHECK(c.model.c[0] == 1.5 && c.model.c[1] == -1, "full: c");
-    CHECK(c.model.t[0] == 0.25 && c.model.t[1] == 0.125, "full: t");
-    CHECK(c.model.theta0[0] == -1 && c.model.theta0[1] == 2, "full: theta0");
-    CHECK(c.model.n_hidden == 3 && c.model.hidden[0] == 64 &&
-              c.model.hidden[1] == 32 && c.model.hidden[2] == 16,
-          "full: hidden");
-    CHECK(c.model.activation == IHG_ACT_SOFTPLUS, "full: activation");
-    CHECK(c.model.distill_log_decay == -6, "full: distill_log_decay");
+    CHECK(c.model.type == ihg_model_quadratic, "full: the quadratic's table");
+    CHECK(str_is(opt_text(&c, "hyper"), "global"), "full: hyper global");
+    CHECK(str_is(opt_text(&c, "init_log_decay"), "-2.5"),
+          "full: init_log_decay (%s)", opt_text(&c, "init_log_decay"));
+    CHECK(str_is(opt_text(&c, "A"), "[[4, 1], [1, 3]]"), "full: A (%s)",
+          opt_text(&c, "A"));
+    CHECK(str_is(opt_text(&c, "c"), "[1.5, -1]"), "full: c");
+    CHECK(str_is(opt_text(&c, "t"), "[0.25, 0.125]"), "full: t");
+    CHECK(str_is(opt_text(&c, "theta0"), "[-1, 2]"), "full: theta0");
+    CHECK(ihg_config_model_option(&c, "hidden", NULL) == NULL,
+          "full: the quadratic has no option hidden");
     CHECK(c.inner.optimizer == IHG_INNER_ADAM, "full: inner.optimizer");
     CHECK(c.inner.lr == 1e-3, "full: inner.lr");
     CHECK(c.inner.momentum == 0.5 && c.inner.beta1 == 0.8 &&
@@ -226,7 +242,7 @@ static void test_dependent_defaults(void)
     int st;
 
     st = load_str(&c, "model: {kind: ridge}\n", NULL);
-    CHECK(st == 0 && c.model.init_log_decay == -4.0,
+    CHECK(st == 0 && str_is(opt_text(&c, "init_log_decay"), "-4"),
           "ridge: init_log_decay default -4");
     CHECK(st == 0 && c.hypergrad.compare_max == 20,
           "compare_max defaults to terms (20)");
@@ -234,7 +250,7 @@ static void test_dependent_defaults(void)
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: quadratic}\nhypergrad: {terms: 7}\n", NULL);
-    CHECK(st == 0 && c.model.init_log_decay == 0.0,
+    CHECK(st == 0 && str_is(opt_text(&c, "init_log_decay"), "0"),
           "quadratic: init_log_decay default 0");
     CHECK(st == 0 && c.hypergrad.compare_max == 7,
           "compare_max follows terms (7)");
@@ -255,13 +271,14 @@ static void test_dependent_defaults(void)
     CHECK(st == 0 && c.hypergrad.alpha == -1, "alpha <= 0 accepted (= lr)");
     ihg_config_free(&c);
 
-    st = load_str(&c, "model:\n  kind: quadratic\n  A: [2, 0.5, 0.5, 1]\n"
-                      "  hidden: 12\n", NULL);
-    CHECK(st == 0 && c.model.A[0] == 2 && c.model.A[1] == 0.5 &&
-              c.model.A[3] == 1,
+    st = load_str(&c, "model:\n  kind: quadratic\n  A: [2, 0.5, 0.5, 1]\n",
+                  NULL);
+    CHECK(st == 0 && str_is(opt_text(&c, "A"), "[[2, 0.5], [0.5, 1]]"),
           "A as 4 numbers");
-    CHECK(st == 0 && c.model.n_hidden == 1 && c.model.hidden[0] == 12,
-          "hidden as a single number");
+    ihg_config_free(&c);
+    st = load_str(&c, "model:\n  hidden: 12\n  kind: mlp\n", NULL);
+    CHECK(st == 0 && str_is(opt_text(&c, "hidden"), "[12]"),
+          "hidden as a single number, before kind");
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: ridge}\ninner: {steps: 1e3, lr: +.5}\n"
@@ -292,7 +309,7 @@ static void test_overrides(void)
     char *ov8[] = {"data.file=all.csv", NULL};
     char *ov9[] = {"hypergrad.terms=5", NULL};
 
-    st = load_str(&c, "model: {kind: ridge}\ninner: {lr: 0.1, steps: 7}\n", ov1);
+    st = load_str(&c, "model: {kind: mlp}\ninner: {lr: 0.1, steps: 7}\n", ov1);
     CHECK(st == 0, "override: loads (%s)", ihg_error_message());
     CHECK(st == 0 && c.inner.lr == 0.5 && c.inner.steps == 7,
           "override: inner.lr replaced, steps kept");
@@ -301,7 +318,7 @@ static void test_overrides(void)
     CHECK(st == 0 && c.hypergrad.method == IHG_METHOD_EXACT,
           "override: method exact");
     CHECK(st == 0 && c.data.syn_n == 64, "override: data.synthetic.n");
-    CHECK(st == 0 && c.model.n_hidden == 2 && c.model.hidden[1] == 4,
+    CHECK(st == 0 && str_is(opt_text(&c, "hidden"), "[8, 4]"),
           "override: model.hidden flow sequence");
     CHECK(st == 0 && str_is(c.name, "renamed"), "override: name");
     ihg_config_free(&c);
@@ -332,6 +349,7 @@ static void test_overrides(void)
 
     st = load_str(&c, "model:\n  kind: ridge\n", ov6);
     CHECK(st == 0 && str_is(c.model.kind, "logistic") &&
+              c.model.type == ihg_model_logistic &&
               c.model.kind_mark.line == 0,
           "override: model.kind replaced, mark cleared");
     ihg_config_free(&c);
