@@ -747,6 +747,480 @@ static void test_malformed(void)
     free(names);
 }
 
+/* ------------------------------------------------------------------ */
+/* Option tables: the loader's and each model family's                 */
+
+/* The size of the value an option type stores (0: not in a family's
+ * struct). */
+static size_t value_size(const ihg_option *o)
+{
+    switch (o->type) {
+    case IHG_OPT_STRING: return sizeof(char *);
+    case IHG_OPT_INT: return sizeof(long);
+    case IHG_OPT_SEED: return sizeof(unsigned long);
+    case IHG_OPT_REAL: return sizeof(double);
+    case IHG_OPT_BOOL:
+    case IHG_OPT_ENUM: return sizeof(int);
+    case IHG_OPT_VEC2: return 2 * sizeof(double);
+    case IHG_OPT_MAT2: return 4 * sizeof(double);
+    case IHG_OPT_INTS: return o->max_count * sizeof(long);
+    default: return 0;
+    }
+}
+
+static double names_in(const ihg_option *o)
+{
+    size_t n = 0;
+    while (o->names[n])
+        n++;
+    return (double)n;
+}
+
+static int in_range(const ihg_option *o, double v)
+{
+    return (o->lo_open ? v > o->lo : v >= o->lo) &&
+           (o->hi_open ? v < o->hi : v <= o->hi);
+}
+
+/* Every row of a family's table: a name no other row (nor `kind`) has, a
+ * value inside the options struct, a default inside its range, help. */
+static void test_family_tables(void)
+{
+    size_t f, n = 0;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        const ihg_option *o, *p;
+        int ok = 1;
+        char why[200] = "";
+        n++;
+        for (o = t->options; o && o->name; o++) {
+            size_t nn = 0;
+            for (p = t->options; p->name; p++)
+                nn += strcmp(p->name, o->name) == 0;
+            if (nn != 1 || strcmp(o->name, "kind") == 0)
+                snprintf(why, sizeof why, "name %s taken", o->name);
+            else if (!value_size(o) ||
+                     o->off + value_size(o) > t->options_size)
+                snprintf(why, sizeof why, "%s: type %d, or its value is "
+                         "outside the options struct", o->name, (int)o->type);
+            else if (o->type == IHG_OPT_INTS &&
+                     (!o->unit || o->def_count < 1 ||
+                      o->def_count > o->max_count ||
+                      o->count_off + sizeof(size_t) > t->options_size))
+                snprintf(why, sizeof why, "%s: list shape", o->name);
+            else if ((o->type == IHG_OPT_REAL || o->type == IHG_OPT_INT) &&
+                     !in_range(o, o->def))
+                snprintf(why, sizeof why, "%s: default %g outside its range",
+                         o->name, o->def);
+            else if (o->type == IHG_OPT_ENUM &&
+                     (!o->names || !(o->def >= 0 && o->def < names_in(o))))
+                snprintf(why, sizeof why, "%s: default not a name", o->name);
+            else if (!o->help || !o->help[0])
+                snprintf(why, sizeof why, "%s: no help", o->name);
+            if (why[0]) {
+                ok = 0;
+                break;
+            }
+            if (o->type == IHG_OPT_INTS)
+                for (size_t i = 0; i < o->def_count; i++)
+                    if (!in_range(o, (double)o->def_ints[i]))
+                        ok = 0, snprintf(why, sizeof why, "%s: default out "
+                                         "of range", o->name);
+        }
+        CHECK(ok && t->name && (t->options ? t->options_size > 0 : 1),
+              "table of %s: well formed%s%s", t->name ? t->name : "?",
+              why[0] ? ": " : "", why);
+    }
+    CHECK(n >= 6, "tables: %zu families registered", n);
+}
+
+/* Each family loads with only its kind; every key set (--set) to its
+ * default as the key list prints it reads back the same; a key of
+ * another family is a located error. */
+static void test_family_keys(void)
+{
+    size_t f, g;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        const ihg_option *o;
+        char yaml[128], ov[300], dflt[256];
+        char *ovs[] = {ov, NULL};
+        ihg_config c;
+        int st, ok = 1;
+        snprintf(yaml, sizeof yaml, "model:\n  kind: %s\n", t->name);
+        st = load_str(&c, yaml, NULL);
+        CHECK(st == 0 && c.model.type == t &&
+                  (t->options_size == 0 || c.model.opts != NULL),
+              "keys of %s: loads with defaults (%s)", t->name,
+              ihg_error_message());
+        ihg_config_free(&c);
+        for (o = t->options; o && o->name; o++) {
+            void *d = calloc(1, t->options_size);
+            if (!d)
+                continue;
+            ihg_options_set_defaults(t->options, d);
+            ihg_option_format(o, d, dflt, sizeof dflt);
+            free(d);
+            snprintf(ov, sizeof ov, "model.%s=%s", o->name, dflt);
+            st = load_str(&c, yaml, ovs);
+            if (st != 0 || !str_is(opt_text(&c, o->name), dflt)) {
+                ok = 0;
+                CHECK(0, "keys of %s: %s -> '%s' (%s)", t->name, ov,
+                      opt_text(&c, o->name), ihg_error_message());
+            }
+            ihg_config_free(&c);
+        }
+        CHECK(ok, "keys of %s: every default, as printed, reads back", t->name);
+
+        /* the keys of the other families */
+        ok = 1;
+        for (g = 0; ihg_model_types[g]; g++)
+            for (o = ihg_model_types[g]->options; o && o->name; o++) {
+                char text[200], want[160];
+                if (ihg_option_find(t->options, o->name))
+                    continue;
+                snprintf(text, sizeof text, "model:\n  kind: %s\n  %s: 1\n",
+                         t->name, o->name);
+                snprintf(want, sizeof want,
+                         "t.yaml:3:3: unknown key '%s' in model (kind %s has",
+                         o->name, t->name);
+                st = load_str(&c, text, NULL);
+                if (st != IHG_EINVAL ||
+                    strncmp(ihg_error_message(), want, strlen(want)) != 0) {
+                    ok = 0;
+                    CHECK(0, "keys of %s: '%s' refused (%s)", t->name,
+                          o->name, ihg_error_message());
+                }
+                ihg_config_free(&c);
+            }
+        CHECK(ok, "keys of %s: every other family's key is a located error",
+              t->name);
+    }
+}
+
+/* Messages and order: the family is read first wherever `kind` stands,
+ * --set can change it, and every error keeps its position. */
+static void test_family_errors(void)
+{
+    static const struct {
+        const char *yaml, *set, *want;
+    } cases[] = {
+        {"model:\n  kind: ridge\n  hidden: [3]\n", NULL,
+         "t.yaml:3:3: unknown key 'hidden' in model (kind ridge has: hyper, "
+         "init_log_decay, init_scale; it is a key of kind mlp)"},
+        {"model:\n  kind: ridge\n  init_scal: 1\n", NULL,
+         "t.yaml:3:3: unknown key 'init_scal' in model (did you mean "
+         "'init_scale'?)"},
+        {"model:\n  kind: ridge\n  lr: 1\n", NULL,
+         "t.yaml:3:3: unknown key 'lr' in model (did you mean 'inner.lr' or "
+         "'outer.lr'?)"},
+        {"hidden: 3\nmodel: {kind: mlp}\n", NULL,
+         "t.yaml:1:1: unknown key 'hidden' (did you mean 'model.hidden'?)"},
+        {"model:\n  activation: relu\n  kind: mlp\n", NULL,
+         "t.yaml:2:15: model.activation must be one of tanh, softplus, got "
+         "'relu'"},
+        {"model:\n  kind: mlp\n  hidden: 3\n  hidden: 4\n", NULL,
+         "t.yaml:4:3: duplicate key 'model.hidden' (first given at line 3)"},
+        {"model:\n  kind: mlp\n  kind: ridge\n", NULL,
+         "t.yaml:3:3: duplicate key 'model.kind' (first given at line 2)"},
+        {"model:\n  hidden: 3\n", NULL,
+         "t.yaml:1:1: missing required key model.kind (one of quadratic, "
+         "ridge, logistic, softmax, mlp, distill)"},
+        {"model:\n  kind: quadratic\n  A: [1, 0, 0, 1]\n", "model.kind=ridge",
+         "t.yaml:3:3: unknown key 'A' in model (kind ridge has: hyper, "
+         "init_log_decay, init_scale; it is a key of kind quadratic)"},
+        {"model: {kind: ridge}\n", "model.hidden=[3]",
+         "--set: model.hidden=[3]: unknown key 'hidden' in model (kind ridge "
+         "has: hyper, init_log_decay, init_scale; it is a key of kind mlp)"},
+        {"model: {kind: ridge}\n", "model.hiden=3",
+         "--set: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
+        {"model: {kind: ridge}\n", "model.kind=mlpp",
+         "--set: model.kind=mlpp: model.kind must be one of quadratic, ridge, "
+         "logistic, softmax, mlp, distill, got 'mlpp' (did you mean 'mlp'?)"},
+        {"model: {kind: mlp, hidden: [4, 0]}\n", NULL,
+         "t.yaml:1:32: model.hidden[1] must be between 1 and 100000"},
+        {"model: {kind: distill, init_scale: -1}\n", NULL,
+         "t.yaml:1:36: model.init_scale must be >= 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config c;
+        char *ov[] = {(char *)cases[i].set, NULL};
+        int st = load_str(&c, cases[i].yaml, cases[i].set ? ov : NULL);
+        CHECK(st == IHG_EINVAL && str_is(ihg_error_message(), cases[i].want),
+              "family errors #%zu: '%s'%s%s", i, ihg_error_message(),
+              str_is(ihg_error_message(), cases[i].want) ? "" : " != ",
+              str_is(ihg_error_message(), cases[i].want) ? "" : cases[i].want);
+        ihg_config_free(&c);
+    }
+}
+
+/* Families that learn images read the image set when no files are given:
+ * a flag of the family (distill's), not its name. */
+static void test_family_flags(void)
+{
+    size_t f;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        int wants = (t->flags & IHG_MODEL_IMAGE_DATA) != 0;
+        char text[200];
+        ihg_config c;
+        int st;
+        snprintf(text, sizeof text, "model: {kind: %s}\n", t->name);
+        st = load_str(&c, text, NULL);
+        CHECK(st == 0 && c.data.images == wants,
+              "flags of %s: images %d without data files (want %d)", t->name,
+              c.data.images, wants);
+        ihg_config_free(&c);
+        snprintf(text, sizeof text, "model: {kind: %s}\ndata: {train: a.csv, "
+                 "val: b.csv}\n", t->name);
+        st = load_str(&c, text, NULL);
+        CHECK(st == 0 && c.data.images == 0,
+              "flags of %s: no images with data files", t->name);
+        ihg_config_free(&c);
+    }
+}
+
+/* The loader's own table: unique paths, each inside a section it lists,
+ * and one model.kind. */
+static void test_loader_table(void)
+{
+    size_t n, i, j, kinds = 0;
+    const ihg_option *k = ihg_config_keys(&n);
+    int ok = 1;
+    for (i = 0; i < n; i++) {
+        const char *dot = strrchr(k[i].name, '.');
+        int parent = dot == NULL;
+        for (j = 0; j < n; j++) {
+            if (j != i && strcmp(k[i].name, k[j].name) == 0)
+                ok = 0;
+            if (dot && k[j].type == IHG_OPT_SECTION &&
+                strlen(k[j].name) == (size_t)(dot - k[i].name) &&
+                strncmp(k[j].name, k[i].name, strlen(k[j].name)) == 0)
+                parent = 1;
+        }
+        ok &= parent;
+        kinds += k[i].type == IHG_OPT_KIND;
+    }
+    CHECK(ok && kinds == 1 && n > 40,
+          "loader table: %zu unique keys inside their sections, %zu kind key",
+          n, kinds);
+}
+
+/* --list-keys names every key of every table. */
+static void test_list_keys(void)
+{
+    FILE *f = tmpfile();
+    char *text = NULL;
+    size_t len = 0, n, i, missing = 0;
+    const ihg_option *k = ihg_config_keys(&n);
+    if (!f) {
+        CHECK(0, "list keys: tmpfile: %s", strerror(errno));
+        return;
+    }
+    CHECK(ihg_config_list_keys(f) == 0, "list keys: written");
+    len = (size_t)ftell(f);
+    rewind(f);
+    text = calloc(1, len + 1);
+    if (text && fread(text, 1, len, f) != len)
+        len = 0;
+    fclose(f);
+    if (!text)
+        return;
+    for (i = 0; i < n; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "\n%.150s ", k[i].name);
+        if (k[i].type != IHG_OPT_SECTION && !strstr(text, line)) {
+            missing++;
+            CHECK(0, "list keys: %s missing", k[i].name);
+        }
+    }
+    for (i = 0; ihg_model_types[i]; i++) {
+        const ihg_option *o;
+        char head[100], *block, *end;
+        snprintf(head, sizeof head, "with model.kind: %s\n",
+                 ihg_model_types[i]->name);
+        block = strstr(text, head);
+        end = block ? strstr(block + strlen(head), "with model.kind: ") : NULL;
+        if (end)
+            *end = '\0';
+        for (o = ihg_model_types[i]->options; o && o->name; o++) {
+            char line[200];
+            snprintf(line, sizeof line, "\n  model.%s ", o->name);
+            if (!block || !strstr(block, line)) {
+                missing++;
+                CHECK(0, "list keys: model.%s of %s missing", o->name,
+                      ihg_model_types[i]->name);
+            }
+        }
+        if (end)
+            *end = 'w';
+    }
+    CHECK(missing == 0 && len > 0, "list keys: every key of every table");
+    free(text);
+}
+
+/* ihgtui-experiment(5) documents every key of every table, with the type
+ * its table gives, and nothing else: each ".BI key: " type"" entry is read
+ * in its section (.SH), its subsection (.SS data.synthetic) or its model
+ * family (.SS ridge), and must be a key there. */
+static const struct {
+    const char *title, *section;
+} man_sections[] = {
+    {"TOP-LEVEL KEYS", ""}, {"DATA", "data"},        {"MODEL", "model"},
+    {"INNER LOOP", "inner"}, {"OUTER LOOP", "outer"}, {"HYPERGRADIENT", "hypergrad"},
+};
+
+#define MAN_MAX 256
+
+typedef struct {
+    char where[200]; /* a section path, or "kind:" + a family's name */
+    char key[64], type[64];
+} man_entry;
+
+static void man_title(const char *line, char *out, size_t cap)
+{
+    size_t n;
+    while (*line == ' ')
+        line++;
+    if (*line == '"')
+        line++;
+    snprintf(out, cap, "%s", line);
+    n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '"' || out[n - 1] == ' '))
+        out[--n] = '\0';
+}
+
+static size_t man_read(const char *path, man_entry *e, size_t cap, int *bad)
+{
+    FILE *f = fopen(path, "r");
+    char line[512], where[200] = "", section[200] = "";
+    int keyed = 0; /* inside a section that holds keys */
+    size_t n = 0, i;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        char title[200];
+        if (strncmp(line, ".SH ", 4) == 0) {
+            man_title(line + 4, title, sizeof title);
+            keyed = 0;
+            for (i = 0; i < sizeof man_sections / sizeof man_sections[0]; i++)
+                if (strcmp(title, man_sections[i].title) == 0) {
+                    keyed = 1;
+                    snprintf(section, sizeof section, "%s",
+                             man_sections[i].section);
+                    snprintf(where, sizeof where, "%s", section);
+                }
+        } else if (strncmp(line, ".SS ", 4) == 0) {
+            man_title(line + 4, title, sizeof title);
+            if (!keyed)
+                continue;
+            if (ihg_model_lookup(title) && strcmp(section, "model") == 0)
+                snprintf(where, sizeof where, "kind:%.100s", title);
+            else
+                snprintf(where, sizeof where, "%s", title);
+        } else if (strncmp(line, ".BI ", 4) == 0 && n < cap) {
+            char *colon = strchr(line + 4, ':');
+            char *q1 = colon ? strchr(colon, '"') : NULL;
+            char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+            if (!keyed || !colon || !q2) {
+                CHECK(0, "man: entry outside the key sections or malformed: %s",
+                      line);
+                ++*bad;
+                continue;
+            }
+            snprintf(e[n].where, sizeof e[n].where, "%s", where);
+            snprintf(e[n].key, sizeof e[n].key, "%.*s",
+                     (int)(colon - (line + 4)), line + 4);
+            q1++;
+            while (*q1 == ' ')
+                q1++;
+            snprintf(e[n].type, sizeof e[n].type, "%.*s", (int)(q2 - q1), q1);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Is the entry's type the table's word for the option? ("path" is a
+ * string too.) */
+static int man_type_ok(const man_entry *e, const ihg_option *o)
+{
+    return str_is(e->type, ihg_option_type_word(o)) ||
+           (o->type == IHG_OPT_STRING && str_is(e->type, "path"));
+}
+
+static void test_man_page(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[1024];
+    static man_entry e[MAN_MAX];
+    size_t n, nk, i, j, f;
+    int bad = 0;
+    const ihg_option *k = ihg_config_keys(&nk);
+    snprintf(path, sizeof path, "%s/man/ihgtui-experiment.5",
+             top && *top ? top : ".");
+    n = man_read(path, e, MAN_MAX, &bad);
+    CHECK(n > 40 && n < MAN_MAX, "man: %zu key entries in %s", n, path);
+
+    /* every entry is a key of its section or family, of the right type */
+    for (i = 0; i < n; i++) {
+        const ihg_option *o = NULL;
+        if (strncmp(e[i].where, "kind:", 5) == 0) {
+            const ihg_model_type *t = ihg_model_lookup(e[i].where + 5);
+            o = t ? ihg_option_find(t->options, e[i].key) : NULL;
+        } else {
+            char full[300];
+            snprintf(full, sizeof full, "%.200s%s%.63s", e[i].where,
+                     e[i].where[0] ? "." : "", e[i].key);
+            for (j = 0; j < nk && !o; j++)
+                if (str_is(k[j].name, full) && k[j].type != IHG_OPT_SECTION)
+                    o = &k[j];
+        }
+        if (!o || !man_type_ok(&e[i], o)) {
+            bad++;
+            CHECK(0, "man: %s in %s (%s) is %s", e[i].key,
+                  e[i].where[0] ? e[i].where : "the top level", e[i].type,
+                  o ? "of another type" : "not a key there");
+        }
+    }
+    /* every key of the loader's table is documented, once */
+    for (j = 0; j < nk; j++) {
+        size_t seen = 0, sl = strrchr(k[j].name, '.')
+                                  ? (size_t)(strrchr(k[j].name, '.') - k[j].name)
+                                  : 0;
+        if (k[j].type == IHG_OPT_SECTION)
+            continue;
+        for (i = 0; i < n; i++)
+            seen += strlen(e[i].where) == sl &&
+                    strncmp(e[i].where, k[j].name, sl) == 0 &&
+                    str_is(e[i].key, k[j].name + (sl ? sl + 1 : 0));
+        if (seen != 1) {
+            bad++;
+            CHECK(0, "man: %s documented %zu times", k[j].name, seen);
+        }
+    }
+    /* every key of every family is documented under the family, once */
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_option *o;
+        char where[200];
+        snprintf(where, sizeof where, "kind:%s", ihg_model_types[f]->name);
+        for (o = ihg_model_types[f]->options; o && o->name; o++) {
+            size_t seen = 0;
+            for (i = 0; i < n; i++)
+                seen += str_is(e[i].where, where) && str_is(e[i].key, o->name);
+            if (seen != 1) {
+                bad++;
+                CHECK(0, "man: model.%s of %s documented %zu times under %s",
+                      o->name, ihg_model_types[f]->name, seen,
+                      ihg_model_types[f]->name);
+            }
+        }
+    }
+    CHECK(bad == 0 && n > 0,
+          "man: every key of every table documented, every entry a key");
+}
+
 int main(void)
 {
     test_defaults();
@@ -758,5 +1232,12 @@ int main(void)
     test_methods();
     test_strings();
     test_malformed();
+    test_loader_table();
+    test_family_tables();
+    test_family_keys();
+    test_family_errors();
+    test_family_flags();
+    test_list_keys();
+    test_man_page();
     return check_summary();
 }
