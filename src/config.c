@@ -3,10 +3,13 @@
  * The file is parsed with libyaml's event API into a small tree of nodes,
  * each carrying its 1-based line:column.  Command-line overrides
  * ("key.path=value") are parsed the same way and grafted into the tree, and
- * one validation pass then walks the tree against a table of keys (keys[]
- * below): every key, type and range is checked there, and every failure is
- * reported once through ihg_error_at() as "FILE:LINE:COLUMN: message"
- * (or "--set: key=value: message" for an override).
+ * one validation pass then walks the tree against option tables (option.h):
+ * the generic sections' (keys[] below) and, in the model section, the
+ * chosen family's own (ihg_model_type.options, found through the registry
+ * once model.kind is read, wherever it stands).  Every key, type and range
+ * is checked there, and every failure is reported once through
+ * ihg_error_at() as "FILE:LINE:COLUMN: message" (or "--set: key=value:
+ * message" for an override).
  *
  * Nothing here trusts its input: the tree depth is bounded, every scalar is
  * used with its length (libyaml allows NUL bytes in quoted scalars), numbers

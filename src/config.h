@@ -3,8 +3,10 @@
  * ihg_config_load() reads the file with libyaml, applies command-line
  * overrides ("key.path=value"), checks every key, type and range, and fills
  * an ihg_config.  Every error is reported as "FILE:LINE:COLUMN: message"
- * through error.h.  The key names and their defaults are documented in
- * man/ihgtui-experiment.5; keep the two in step.
+ * through error.h.  The keys are option tables (option.h): the generic
+ * sections' in config.c, and each model family's own in its file, whose
+ * values the loader keeps in model.opts.  ihgtui-experiment(5) documents
+ * every key (tests/test_config.c checks that it does).
  */
 #ifndef IHG_CONFIG_H
 #define IHG_CONFIG_H
