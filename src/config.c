@@ -20,6 +20,8 @@
 #include "config.h"
 
 #include "error.h"
+#include "inner.h"
+#include "method.h"
 #include "number.h"
 #include "option.h"
 #include "../models/model.h" /* the registry of model families */
@@ -403,12 +405,25 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
 #define K_ENUM IHG_OPT_ENUM
 #define K_KIND IHG_OPT_KIND
 #define K_CLIP IHG_OPT_CLIP
+#define K_LEARN IHG_OPT_LEARN
 
-static const char *const inner_opts[] = {"sgd", "momentum", "adam", "newton",
-                                         "bfgs", NULL};
+/* inner.optimizer and hypergrad.method name an entry of a type table: the
+ * names are read from the registries (fill_table_names) */
+#define TABLE_NAMES_MAX 32
+static const char *inner_opts[TABLE_NAMES_MAX + 1];
+static const char *methods[TABLE_NAMES_MAX + 1];
+
+static void fill_table_names(void)
+{
+    size_t i;
+    for (i = 0; ihg_inner_types[i] && i < TABLE_NAMES_MAX; i++)
+        inner_opts[i] = ihg_inner_types[i]->name;
+    inner_opts[i] = NULL;
+    for (i = 0; ihg_method_types[i] && i < TABLE_NAMES_MAX; i++)
+        methods[i] = ihg_method_types[i]->name;
+    methods[i] = NULL;
+}
 static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
-static const char *const methods[] = {"exact", "neumann", "cg", "identity",
-                                      NULL};
 
 #define F(m) offsetof(ihg_config, m)
 #define NOMARK IHG_OPT_NOMARK
@@ -421,6 +436,7 @@ static const char *const methods[] = {"exact", "neumann", "cg", "identity",
 static const ihg_option keys[] = {
     {"name", K_STR, F(name), NOMARK, 0, 0, 0, 0, NULL},
     {"seed", K_SEED, F(seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
+    {"init_seed", K_SEED, F(init_seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
 
     {"data", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"data.train", K_STR, F(data.train), F(data.train_mark), 0, 0, 0, 0, NULL},
@@ -469,6 +485,7 @@ static const ihg_option keys[] = {
      NULL},
     {"inner.batch", K_INT, F(inner.batch), NOMARK, 0, MAX_SIZE, 0, 0, NULL},
     {"inner.warm_start", K_BOOL, F(inner.warm_start), NOMARK, 0, 0, 0, 0, NULL},
+    {"inner.learn", K_LEARN, 0, F(inner.learn_mark), 0, 0, 0, 0, NULL},
 
     {"outer", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"outer.optimizer", K_ENUM, F(outer.optimizer), NOMARK, 0, 0, 0, 0,
@@ -493,6 +510,13 @@ static const ihg_option keys[] = {
      0, 0, NULL},
     {"hypergrad.compare_max", K_INT, F(hypergrad.compare_max), NOMARK, 0, 1e6,
      0, 0, NULL},
+    {"hypergrad.truncate", K_INT, F(hypergrad.truncate), NOMARK, 0, MAX_STEPS, 0, 0,
+     NULL},
+    {"hypergrad.checkpoint", K_BOOL, F(hypergrad.checkpoint), NOMARK, 0, 0, 0, 0, NULL},
+    {"hypergrad.forward_max", K_INT, F(hypergrad.forward_max), NOMARK, 1, 1e6, 0, 0,
+     NULL},
+    {"hypergrad.fd_max", K_INT, F(hypergrad.fd_max), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"hypergrad.fd_step", K_REAL, F(hypergrad.fd_step), NOMARK, 0, 1, 1, 1, NULL},
 };
 #pragma GCC diagnostic pop
 
@@ -896,6 +920,45 @@ static int get_enum(const loadctx *cx, const ynode *nd, const char *what,
                    hint);
 }
 
+/* inner.learn: a sequence of optimizer settings to learn, each at most
+ * once, from {lr, momentum}. */
+static int get_learn(const loadctx *cx, const ynode *nd, ihg_config *cfg)
+{
+    static const char *const names[] = {"lr", "momentum", NULL};
+    char sb[256], hint[96];
+    size_t i;
+    if (nd->kind != YN_SEQ)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "inner.learn must be a sequence such as [lr] or [lr, momentum], "
+                       "not %s", kind_word(nd));
+    cfg->inner.learn_lr = cfg->inner.learn_momentum = 0;
+    for (i = 0; i < nd->n; i++) {
+        const ynode *it = nd->kids[i];
+        int *flag = NULL;
+        if (it->kind == YN_SCALAR && it->len == 2 && strcmp(it->text, "lr") == 0)
+            flag = &cfg->inner.learn_lr;
+        else if (it->kind == YN_SCALAR && it->len == 8 && strcmp(it->text, "momentum") == 0)
+            flag = &cfg->inner.learn_momentum;
+        if (!flag) {
+            const char *near = it->kind == YN_SCALAR
+                                   ? closest_name(it->text, it->len, names)
+                                   : NULL;
+            hint[0] = '\0';
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+            return fail_at(cx, it, IHG_EINVAL,
+                           "inner.learn entries are lr or momentum, got %s%s",
+                           it->kind == YN_SCALAR
+                               ? show(it->text, it->len, sb, sizeof sb)
+                               : kind_word(it), hint);
+        }
+        if (*flag)
+            return fail_at(cx, it, IHG_EINVAL, "inner.learn lists %s twice", it->text);
+        *flag = 1;
+    }
+    return IHG_OK;
+}
+
 /* A sequence of exactly n numbers into out[]. */
 static int get_numbers(const loadctx *cx, const ynode *nd, const char *what,
                        size_t n, const char *shape, double *out)
@@ -1070,7 +1133,12 @@ static int set_value(const loadctx *cx, ihg_config *cfg, void *base,
     case K_ENUM:
         if ((st = get_enum(cx, nd, what, k->names, &e)) != IHG_OK)
             return st;
-        *(int *)p = e;
+        if (k->names == inner_opts)
+            cfg->inner.optimizer = ihg_inner_types[e];
+        else if (k->names == methods)
+            cfg->hypergrad.method = ihg_method_types[e];
+        else
+            *(int *)p = e;
         break;
     case K_KIND:
         return set_kind(cx, cfg, what, nd);
@@ -1083,6 +1151,8 @@ static int set_value(const loadctx *cx, ihg_config *cfg, void *base,
     case IHG_OPT_INTS:
         st = get_ints(cx, nd, k, what, base);
         break;
+    case K_LEARN:
+        return get_learn(cx, nd, cfg);
     case K_CLIP: {
         double mm[2];
         if ((st = get_numbers(cx, nd, what, 2, "[min, max]", mm)) != IHG_OK)
@@ -1296,9 +1366,27 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
         !cfg->data.file)
         cfg->data.images = 1;
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
-        cfg->inner.optimizer = IHG_INNER_NEWTON;
+        cfg->inner.optimizer = &ihg_inner_newton;
     if (!SEEN("hypergrad.compare_max"))
         cfg->hypergrad.compare_max = cfg->hypergrad.terms;
+    cfg->init_seed_set = SEEN("init_seed") != NULL;
+    if (cfg->inner.learn_lr || cfg->inner.learn_momentum) {
+        /* learned optimizer settings drive a first-order optimizer's steps */
+        const ynode *at = VAL("inner.learn");
+        if (!(cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: %s solves the inner problem to tolerance and "
+                           "has no learning rate to learn (use sgd or momentum)",
+                           cfg->inner.optimizer->name);
+        if (cfg->inner.learn_momentum && !(cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: momentum needs inner.optimizer: momentum "
+                           "(got %s)", cfg->inner.optimizer->name);
+        if (cfg->inner.tol > 0)
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn needs a fixed number of inner steps "
+                           "(inner.steps), not inner.tol");
+    }
     return IHG_OK;
 #undef SEEN
 #undef VAL
@@ -1446,6 +1534,7 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 
 void ihg_config_defaults(ihg_config *cfg)
 {
+    fill_table_names();
     memset(cfg, 0, sizeof *cfg);
     cfg->path = NULL;
     cfg->dir = NULL;
@@ -1474,7 +1563,7 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->model.type = NULL;
     cfg->model.opts = NULL;
 
-    cfg->inner.optimizer = IHG_INNER_SGD;
+    cfg->inner.optimizer = &ihg_inner_sgd;
     cfg->inner.lr = 0.1;
     cfg->inner.momentum = 0.9;
     cfg->inner.beta1 = 0.9;
@@ -1496,13 +1585,18 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->outer.clip_min = -HUGE_VAL;
     cfg->outer.clip_max = HUGE_VAL;
 
-    cfg->hypergrad.method = IHG_METHOD_NEUMANN;
+    cfg->hypergrad.method = &ihg_method_neumann;
     cfg->hypergrad.terms = 20;
     cfg->hypergrad.iters = 20;
     cfg->hypergrad.alpha = 0.0;
     cfg->hypergrad.tol = 1e-10;
     cfg->hypergrad.exact_max = 2000;
     cfg->hypergrad.compare_max = 20;
+    cfg->hypergrad.truncate = 0;
+    cfg->hypergrad.checkpoint = 0;
+    cfg->hypergrad.forward_max = 100;
+    cfg->hypergrad.fd_max = 100;
+    cfg->hypergrad.fd_step = 1e-5;
 }
 
 void ihg_config_free(ihg_config *cfg)
@@ -1572,8 +1666,14 @@ int ihg_config_list_keys(FILE *f)
         const ihg_option *k = &keys[i];
         if (k->type == K_SECTION)
             continue;
-        ihg_option_format(k, &d, dflt, sizeof dflt);
         ihg_option_format_range(k, range, sizeof range);
+        if (k->names == inner_opts || k->names == methods)
+            /* these two hold a pointer to a type table, not an index */
+            snprintf(dflt, sizeof dflt, "%s", k->names == inner_opts
+                                                  ? d.inner.optimizer->name
+                                                  : d.hypergrad.method->name);
+        else
+            ihg_option_format(k, &d, dflt, sizeof dflt);
         if (k->type == K_KIND) {
             snprintf(dflt, sizeof dflt, "(required)");
             range[0] = '\0';
@@ -1581,10 +1681,7 @@ int ihg_config_list_keys(FILE *f)
                 append(range, sizeof range, t ? " | " : "");
                 append(range, sizeof range, ihg_model_types[t]->name);
             }
-        } else if (k->type == K_CLIP && isinf(d.outer.clip_min) &&
-                   isinf(d.outer.clip_max)) {
-            snprintf(dflt, sizeof dflt, "(none)");
-        } else if (!dflt[0]) {
+        } else if (!dflt[0]) { /* no clip, no file, nothing learned */
             snprintf(dflt, sizeof dflt, "(none)");
         }
         list_row(f, k->name, ihg_option_type_word(k), dflt, range, NULL);
@@ -1796,27 +1893,4 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
         s[nd++] = '/';
     memcpy(s + nd, relpath, nr + 1);
     return s;
-}
-
-const char *ihg_method_name(ihg_method m)
-{
-    if ((int)m < 0 || m >= IHG_METHOD_COUNT)
-        return "unknown";
-    return methods[m];
-}
-
-int ihg_method_from_name(const char *name, ihg_method *out)
-{
-    int i;
-    if (!name)
-        return ihg_error_set(IHG_EINVAL, "no hypergradient method given");
-    for (i = 0; i < (int)IHG_METHOD_COUNT; i++)
-        if (strcmp(name, methods[i]) == 0) {
-            if (out)
-                *out = (ihg_method)i;
-            return IHG_OK;
-        }
-    return ihg_error_set(IHG_EINVAL,
-                         "unknown hypergradient method '%s' (one of exact, "
-                         "neumann, cg, identity)", name);
 }

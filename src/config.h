@@ -22,23 +22,12 @@ typedef struct {
     unsigned long line, column; /* 1-based; 0 when not from the file */
 } ihg_mark;
 
-typedef enum {
-    IHG_INNER_SGD = 0,
-    IHG_INNER_MOMENTUM,
-    IHG_INNER_ADAM,
-    IHG_INNER_NEWTON, /* Newton-CG with backtracking: solve to tolerance */
-    IHG_INNER_BFGS    /* GSL multimin vector_bfgs2                     */
-} ihg_inner_optimizer;
+/* The inner optimizers (inner.h) and hypergradient methods (method.h) are
+ * type tables; the configuration points at one of each. */
+struct ihg_inner_type;
+struct ihg_method_type;
 
 typedef enum { IHG_OUTER_SGD = 0, IHG_OUTER_ADAM, IHG_OUTER_RMSPROP } ihg_outer_optimizer;
-
-typedef enum {
-    IHG_METHOD_EXACT = 0,
-    IHG_METHOD_NEUMANN,
-    IHG_METHOD_CG,
-    IHG_METHOD_IDENTITY,
-    IHG_METHOD_COUNT
-} ihg_method;
 
 typedef struct {
     char *path; /* the experiment file as given (NULL for the built-in one) */
@@ -46,6 +35,12 @@ typedef struct {
 
     char *name;          /* name: default = file name without .yaml      */
     unsigned long seed;  /* seed: default 0                               */
+    /* init_seed: when given, the initial weights theta are drawn from a
+     * stream of their own seeded with it (data, minibatches and lambda keep
+     * `seed`), so runs that differ only in init_seed start from different
+     * weights on the same data */
+    unsigned long init_seed;
+    int init_seed_set;
 
     struct {
         /* Files (NULL when absent); paths as written in the YAML.  Either
@@ -79,7 +74,7 @@ typedef struct {
     } model;
 
     struct {
-        ihg_inner_optimizer optimizer; /* default sgd (newton when tol > 0) */
+        const struct ihg_inner_type *optimizer; /* default sgd (newton when tol > 0) */
         double lr;          /* default 0.1                                */
         double momentum;    /* default 0.9                                */
         double beta1, beta2, eps; /* adam: 0.9, 0.999, 1e-8               */
@@ -88,6 +83,10 @@ typedef struct {
         long max_steps;     /* cap in tol mode, default 10000             */
         long batch;         /* 0 = full batch                             */
         int warm_start;     /* default 1                                  */
+        /* inner.learn: optimizer settings that become hyperparameters,
+         * appended to lambda after the model's (log lr, logit momentum) */
+        int learn_lr, learn_momentum;
+        ihg_mark learn_mark;
     } inner;
 
     struct {
@@ -100,7 +99,7 @@ typedef struct {
     } outer;
 
     struct {
-        ihg_method method;  /* default neumann                            */
+        const struct ihg_method_type *method; /* default neumann              */
         ihg_mark method_mark;
         long terms;         /* neumann K, default 20                      */
         long iters;         /* cg, default 20                             */
@@ -108,6 +107,12 @@ typedef struct {
         double tol;         /* cg relative residual tolerance, 1e-10      */
         long exact_max;     /* largest P for exact, default 2000          */
         long compare_max;   /* Kmax for --compare, default = terms        */
+        /* explicit methods (unrolled, forward, fd) */
+        long truncate;      /* unrolled: the last K inner steps, 0 = all   */
+        int checkpoint;     /* unrolled: keep every ceil(sqrt T)-th theta  */
+        long forward_max;   /* forward: most hyperparameters, default 100  */
+        long fd_max;        /* fd: most hyperparameters, default 100       */
+        double fd_step;     /* fd: h, default 1e-5                         */
     } hypergrad;
 } ihg_config;
 
@@ -143,9 +148,6 @@ const ihg_option *ihg_config_keys(size_t *n);
 /* Print every key of every table, its type, default and range (--list-keys).
  * Returns 0, or -1 on a write error. */
 int ihg_config_list_keys(FILE *f);
-
-const char *ihg_method_name(ihg_method m);
-int ihg_method_from_name(const char *name, ihg_method *out);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

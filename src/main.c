@@ -219,7 +219,7 @@ int main(int argc, char **argv)
             const ihg_model *m = ihg_session_model(s);
             const ihg_dataset *ds = ihg_session_dataset(s);
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   path, m->type->name, m->P, m->Hn);
+                   path, m->type->name, ihg_session_n_params(s), ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)

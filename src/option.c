@@ -185,7 +185,7 @@ char *ihg_option_format(const ihg_option *o, const void *base, char *buf,
         put(buf, cap, "]");
         break;
     }
-    default: /* SECTION, KIND, CLIP: the loader's own */
+    default: /* SECTION, KIND, CLIP, LEARN: the loader's own */
         break;
     }
     return buf;
@@ -225,6 +225,9 @@ char *ihg_option_format_range(const ihg_option *o, char *buf, size_t cap)
     case IHG_OPT_CLIP:
         put(buf, cap, "min < max");
         break;
+    case IHG_OPT_LEARN:
+        put(buf, cap, "lr, momentum (each once)");
+        break;
     default:
         break;
     }
@@ -243,6 +246,7 @@ const char *ihg_option_type_word(const ihg_option *o)
     case IHG_OPT_ENUM:
     case IHG_OPT_KIND: return "name";
     case IHG_OPT_CLIP: return "[min, max]";
+    case IHG_OPT_LEARN: return "[name, ...]";
     case IHG_OPT_VEC2: return "[x, y]";
     case IHG_OPT_MAT2: return "matrix";
     case IHG_OPT_INTS: return "[int, ...]";

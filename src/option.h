@@ -34,6 +34,8 @@ typedef enum {
     IHG_OPT_KIND,    /* model.kind: a family of the registry (the loader
                         sets cfg->model.kind, .type and .opts)             */
     IHG_OPT_CLIP,    /* outer.clip: [min, max], min < max                  */
+    IHG_OPT_LEARN,   /* inner.learn: the inner optimizer's settings that
+                        become hyperparameters, [lr] or [lr, momentum]     */
     IHG_OPT_VEC2,    /* double[2], written [x, y]                          */
     IHG_OPT_MAT2,    /* double[4], a row-major 2x2 matrix, written
                         [[a, b], [c, d]] or [a, b, c, d]                   */
