@@ -246,7 +246,7 @@ const char *ihg_option_type_word(const ihg_option *o)
     case IHG_OPT_ENUM:
     case IHG_OPT_KIND: return "name";
     case IHG_OPT_CLIP: return "[min, max]";
-    case IHG_OPT_LEARN: return "[name, ...]";
+    case IHG_OPT_LEARN: return "sequence";
     case IHG_OPT_VEC2: return "[x, y]";
     case IHG_OPT_MAT2: return "matrix";
     case IHG_OPT_INTS: return "[int, ...]";
