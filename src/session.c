@@ -126,8 +126,19 @@ static void set_msg(ihg_session *s, const char *fmt, ...)
 /* The model sees its own segment of lambda, lambda[0, Hm). */
 #define MODEL_LAMBDA(s) (&(s)->lambda_m.vector)
 
+/* A family with randomness of its own (model.h set_draw) is told which
+ * draw the calls that follow use: inner step `step` of the outer step
+ * under way, or IHG_DRAW_POINT where its hypergradient is taken (L_T on
+ * the whole training set, H and J). */
+static void model_draw(ihg_session *s, long step)
+{
+    if (s->model->type->set_draw)
+        s->model->type->set_draw(s->model, s->outer, step);
+}
+
 static double train_loss_full(ihg_session *s, gsl_vector *grad)
 {
+    model_draw(s, IHG_DRAW_POINT);
     return s->model->type->train_loss(s->model, s->theta, MODEL_LAMBDA(s),
                                       s->ds.train, grad);
 }
@@ -135,12 +146,14 @@ static double train_loss_full(ihg_session *s, gsl_vector *grad)
 static void hvp_apply(const gsl_vector *u, gsl_vector *Hu, void *params)
 {
     ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_hvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u, Hu);
 }
 
 static void hessian_matrix(gsl_matrix *H, void *params)
 {
     ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_hessian(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, H);
 }
 
@@ -166,6 +179,7 @@ void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out)
         gsl_vector_view rest = gsl_vector_subvector(out, s->Hm, s->Hn - s->Hm);
         gsl_vector_set_zero(&rest.vector);
     }
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_jtvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u,
                                &om.vector);
 }
@@ -209,6 +223,7 @@ static const ihg_data *ex_batch(void *params, long t)
 {
     ihg_session *s = params;
     const size_t *rows = s->traj ? ihg_trajectory_rows(s->traj, t) : NULL;
+    model_draw(s, t); /* the step's own noise, if any */
     if (!rows || !s->step_batch)
         return s->ds.train;
     gather_rows(s->ds.train, rows, s->step_batch);
@@ -297,6 +312,7 @@ static int ex_rerun(void *params, const gsl_vector *lambda2, double *val_loss)
         for (long k = 0; k < cap; k++) {
             double f = NAN;
             pb.f_known = NAN;
+            model_draw(s, cfg->inner.tol > 0 ? IHG_DRAW_POINT : k);
             if (cfg->inner.tol > 0) {
                 f = t->train_loss(s->model, s->rr_theta, lam, s->ds.train, s->rr_g);
                 if (!isfinite(f))
@@ -319,6 +335,9 @@ static const char *explicit_why_not(const ihg_config *cfg)
 {
     static char why[160];
     const ihg_inner_type *it = cfg->inner.optimizer;
+    if (cfg->model.type && (cfg->model.type->flags & IHG_MODEL_THETA_FROM_LAMBDA))
+        return "the inner loop starts from lambda (model.kind: imaml): the reverse and "
+               "forward passes hold theta_0 fixed and would miss d theta_0 / d lambda";
     if (it != &ihg_inner_sgd && it != &ihg_inner_momentum) {
         snprintf(why, sizeof why, "the reverse and forward passes differentiate sgd and "
                  "momentum inner steps, not %s (inner.optimizer)", it->name);
@@ -731,6 +750,9 @@ static void begin_outer(ihg_session *s)
         gsl_vector_memcpy(s->theta, s->theta_init);
         ihg_inner_reset(s->inner);
     }
+    /* a family may draw this step's data and start theta from lambda */
+    if (s->model->type->begin_outer)
+        s->model->type->begin_outer(s->model, s->outer, MODEL_LAMBDA(s), s->theta);
     /* learned optimizer settings take effect for the whole inner loop */
     if (s->lr_index >= 0)
         s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
@@ -816,6 +838,8 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     int tol_mode = cfg->inner.tol > 0;
 
     double f_tol = NAN;
+    /* to a tolerance the inner loop solves the problem the hypergradient
+     * sees; fixed steps draw afresh (model.h set_draw) */
     if (tol_mode) {
         /* check convergence first: the gradient at the current point */
         double f = f_tol = train_loss_full(s, s->grad);
@@ -848,6 +872,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         return stop(s, ev);
     }
     s->ipb.f_known = f_tol;
+    model_draw(s, tol_mode ? IHG_DRAW_POINT : s->inner_k);
     if (ihg_inner_step(s->inner, &s->ipb, &f) != IHG_OK) {
         if (it->flags & IHG_INNER_FIRST_ORDER)
             set_msg(s, "training loss became %s at inner step %ld: inner.lr = %g "
@@ -910,6 +935,12 @@ static int eval_unit(ihg_session *s, unsigned *ev)
     ihg_record *r = &s->cur;
     const ihg_data *sets[3] = {s->ds.train, s->ds.val, s->ds.test};
     while (s->eval_stage < 3) {
+        if (s->eval_stage == 2 && !s->ds.test && t->own_test) {
+            /* the family's own test set (held-out tasks): one unit */
+            r->test_loss = t->own_test(s->model, s->theta, MODEL_LAMBDA(s), &r->test_acc);
+            s->eval_stage = 3;
+            return IHG_OK;
+        }
         const ihg_data *d = sets[s->eval_stage];
         int want = d && (t->accuracy || s->eval_stage == 2);
         if (!want || s->eval_row >= d->n) {

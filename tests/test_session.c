@@ -144,6 +144,17 @@ static const char *softmax_yaml =
     "outer: {steps: 3}\n"
     "hypergrad: {method: exact}\n";
 
+/* learned augmentation: to a tolerance the inner loop sees the draw of
+ * the hypergradient's point, so theta*(lambda) is a function of lambda */
+static const char *augment_yaml =
+    "seed: 6\n"
+    "data: {synthetic: {n: 40, n_val: 30, d: 5, k: 3}}\n"
+    "model: {kind: augment, hidden: [4], aug_hidden: [3], aug_noise: 2, log_decay: -1,\n"
+    "        aug_scale: 0.5}\n"
+    "inner: {tol: 1e-12, max_steps: 200}\n"
+    "outer: {steps: 3}\n"
+    "hypergrad: {method: exact}\n";
+
 static void test_quadratic_closed_form(void)
 {
     /* theta*(lambda) = (A + diag e^lambda)^{-1} A c, so the exact
@@ -531,6 +542,7 @@ int main(void)
     check_fd("ridge", ridge_yaml, 4);
     check_fd("logistic", logistic_yaml, 4);
     check_fd("softmax", softmax_yaml, 4);
+    check_fd("augment", augment_yaml, 3);
     test_methods_agree();
     test_determinism_and_reset();
     test_divergence_stops();
