@@ -15,6 +15,7 @@
 #include "compare.h"
 #include "error.h"
 #include "jsonl.h"
+#include "precond.h"
 #include "session.h"
 
 static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
@@ -50,12 +51,25 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         ihg_json_bool(j, c->rho < 1);
     else
         ihg_json_null(j);
+    if (c->conditioned) {
+        /* what the conditioned entries solve, and the spectrum they see */
+        ihg_json_key(j, "damping");
+        ihg_json_number(j, c->damping);
+        ihg_json_key(j, "precondition");
+        ihg_json_string(j, ihg_precond_names[c->precondition]);
+        ihg_json_key(j, "seen_min");
+        ihg_json_number(j, c->seen_min);
+        ihg_json_key(j, "seen_max");
+        ihg_json_number(j, c->seen_max);
+        ihg_json_key(j, "rho_seen");
+        ihg_json_number(j, c->rho_seen);
+    }
 
     /* one object per compared method: a curve over K, or one value */
     for (size_t i = 0; i < c->n_methods; i++) {
         const ihg_compare_method *cm = &c->method[i];
         int explicit_method = (cm->type->flags & IHG_METHOD_EXPLICIT) != 0;
-        ihg_json_key(j, cm->type->name);
+        ihg_json_key(j, cm->name);
         ihg_json_begin_object(j);
         if (!cm->ran) {
             ihg_json_key(j, "skipped");
@@ -77,7 +91,8 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
             if (cm->type->flags & IHG_METHOD_USES_ALPHA) {
                 /* the envelope rho^(K+1) that Neumann's error stays under */
                 ihg_json_key(j, "predicted");
-                ihg_json_doubles(j, c->predicted + cm->k_first, n);
+                ihg_json_doubles(j, (cm->conditioned ? c->predicted_seen : c->predicted) +
+                                        cm->k_first, n);
             }
             if (explicit_method) {
                 /* the truncation bias: against the whole unroll */
@@ -112,7 +127,7 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         for (size_t i = 0; i < c->n_methods; i++) {
             if (!c->method[i].ran)
                 continue;
-            ihg_json_key(j, c->method[i].type->name);
+            ihg_json_key(j, c->method[i].name);
             ihg_json_vector(j, c->method[i].hg);
         }
         ihg_json_end_object(j);

@@ -157,6 +157,13 @@ static void hessian_matrix(gsl_matrix *H, void *params)
     s->model->type->train_hessian(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, H);
 }
 
+static void hessian_diagonal(gsl_vector *diag, void *params)
+{
+    ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
+    s->model->type->train_hessian_diag(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, diag);
+}
+
 void ihg_session_hessian_op(ihg_session *s, ihg_linop *H) { *H = s->Hop; }
 
 double ihg_session_val_grads(ihg_session *s, gsl_vector *v, gsl_vector *direct)
@@ -452,6 +459,9 @@ void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set)
     set->forward_max = cfg->hypergrad.forward_max;
     set->fd_max = cfg->hypergrad.fd_max;
     set->fd_step = cfg->hypergrad.fd_step;
+    set->damping = cfg->hypergrad.damping;
+    set->precondition = cfg->hypergrad.precondition;
+    set->probes = cfg->hypergrad.probes;
 }
 
 static int make_method(ihg_session *s, const ihg_method_type *type)
@@ -627,6 +637,7 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     s->Hop.params = s;
     s->Hop.n = s->P;
     s->Hop.null_basis = NULL;
+    s->Hop.diagonal = type->train_hessian_diag ? hessian_diagonal : NULL;
     if (type->null_space) {
         s->null_full = gsl_matrix_calloc(s->P, NULL_SPACE_MAX);
         if (!s->null_full) {
