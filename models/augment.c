@@ -3,7 +3,8 @@
  * Duvenaud 2020, section 5.4).
  *
  * Classifier f_theta: a tanh network (net_core.h) d - hidden... - k with a
- * softmax head; theta = its weights and biases (P).  Augmenter g_lambda: a
+ * softmax head (hidden: [0]: no hidden layer, softmax regression, whose L_T
+ * is convex); theta = its weights and biases (P).  Augmenter g_lambda: a
  * tanh network (d + n_eps) - aug_hidden... - d whose input is the image x
  * beside a noise vector eps, and which adds a bounded residual to the image:
  *
@@ -99,8 +100,9 @@ static const ihg_option augment_option_table[] = {
     IHG_OPTION_INIT_SCALE(augment_options, init_scale),
     {.name = "hidden", .type = IHG_OPT_INTS, .off = offsetof(augment_options, hidden),
      .count_off = offsetof(augment_options, n_hidden), .max_count = AUG_MAX_HIDDEN,
-     .unit = "layer", .lo = 1, .hi = 100000, .def_ints = (const long[]){100},
-     .def_count = 1, .help = "the widths of the classifier's hidden layers"},
+     .unit = "layer", .lo = 0, .hi = 100000, .def_ints = (const long[]){100},
+     .def_count = 1,
+     .help = "the widths of the classifier's hidden layers; [0]: none (softmax regression)"},
     {.name = "log_decay", .type = IHG_OPT_REAL, .off = offsetof(augment_options, log_decay),
      .lo = -100, .hi = 100, .def = -6,
      .help = "the fixed log weight decay of the classifier's weights"},
@@ -122,7 +124,7 @@ static const ihg_option augment_option_table[] = {
      .off = offsetof(augment_options, aug_init_gain), .lo = 0, .hi = 100, .def = 0.1,
      .help = "gain of the augmenter's initial last layer (0: the identity)"},
     {.name = "fixed_shift", .type = IHG_OPT_INT,
-     .off = offsetof(augment_options, fixed_shift), .lo = 0, .hi = 1000, .def = 2,
+     .off = offsetof(augment_options, fixed_shift), .lo = 0, .hi = 1000, .def = 1,
      .help = "augment: fixed: largest shift in pixels"},
     {.name = "fixed_noise", .type = IHG_OPT_REAL,
      .off = offsetof(augment_options, fixed_noise), .lo = 0, .hi = 100, .def = 0.1,
@@ -240,11 +242,19 @@ static int augment_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *
     w->chunk = ihg_model_chunk_rows(ds, max_rows, AUG_MAX_CHUNK);
 
     size_t width[AUG_MAX_HIDDEN + 2];
+    /* hidden: [0] is the linear classifier; a width 0 beside others is not */
+    size_t n_hidden = o->n_hidden == 1 && o->hidden[0] == 0 ? 0 : o->n_hidden;
     width[0] = w->d;
-    for (size_t l = 0; l < o->n_hidden; l++)
+    for (size_t l = 0; l < n_hidden; l++) {
+        if (o->hidden[l] < 1) {
+            ihg_error_set(IHG_EINVAL, "augment: hidden layer %zu has no units (hidden: [0] "
+                          "alone means no hidden layer)", l + 1);
+            goto fail;
+        }
         width[l + 1] = (size_t)o->hidden[l];
-    width[o->n_hidden + 1] = w->k;
-    if (ihg_net_init(&w->cls, o->n_hidden + 1, width, w->chunk) != IHG_OK)
+    }
+    width[n_hidden + 1] = w->k;
+    if (ihg_net_init(&w->cls, n_hidden + 1, width, w->chunk) != IHG_OK)
         goto fail;
     width[0] = w->din;
     for (size_t l = 0; l < o->n_aug_hidden; l++)

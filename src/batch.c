@@ -177,10 +177,9 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
                    : 1;
     }
     const ihg_model *m = ihg_session_model(s);
-    const ihg_dataset *ds = ihg_session_dataset(s);
     size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
     int classifier = m->type->accuracy != NULL;
-    int has_test = ds->test != NULL;
+    int has_test = ihg_session_has_test(s);
     long kmax = cfg->hypergrad.compare_max;
     ihg_comparison *cmp = NULL;
     gsl_vector *theta = gsl_vector_alloc(P), *lambda = gsl_vector_alloc(Hn);

@@ -360,6 +360,9 @@ static const char *explicit_why_not(const ihg_config *cfg)
 static const char *rerun_why_not(const ihg_config *cfg, int minibatches)
 {
     const ihg_inner_type *it = cfg->inner.optimizer;
+    if (cfg->model.type && (cfg->model.type->flags & IHG_MODEL_THETA_FROM_LAMBDA))
+        return "the inner loop starts from lambda (model.kind: imaml): re-runs start "
+               "from the theta_0 of the current lambda";
     if (it == &ihg_inner_sgd || it == &ihg_inner_momentum)
         return cfg->inner.tol > 0 && minibatches
                    ? "an inner loop on minibatches run to a tolerance cannot be re-run "
@@ -1330,6 +1333,10 @@ double ihg_session_alpha(const ihg_session *s)
 const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
+int ihg_session_has_test(const ihg_session *s)
+{
+    return s->ds.test != NULL || s->model->type->own_test != NULL;
+}
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s) { return s->hg; }

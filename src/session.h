@@ -129,6 +129,9 @@ double ihg_session_alpha(const ihg_session *s);  /* effective alpha */
 const ihg_config *ihg_session_config(const ihg_session *s);
 const ihg_model *ihg_session_model(const ihg_session *s);
 const ihg_dataset *ihg_session_dataset(const ihg_session *s);
+/* The records have a test loss: the data set has a test set, or the
+ * family measures one of its own (model.h own_test: held-out tasks). */
+int ihg_session_has_test(const ihg_session *s);
 const gsl_vector *ihg_session_theta(const ihg_session *s);
 const gsl_vector *ihg_session_lambda(const ihg_session *s);
 /* During SOLVE and HYPERGRAD: the current approximation q of H^{-1} v

@@ -53,7 +53,7 @@ static int cfg_model(ihg_config *cfg, const char *kind, const char *keys)
 
 /* ---------- tiny data sets ---------- */
 
-static ihg_data *data_new(size_t n, size_t d)
+__attribute__((unused)) static ihg_data *data_new(size_t n, size_t d)
 {
     ihg_data *D = calloc(1, sizeof *D);
     D->n = n;
@@ -63,7 +63,7 @@ static ihg_data *data_new(size_t n, size_t d)
     return D;
 }
 
-static void data_del(ihg_data *D)
+__attribute__((unused)) static void data_del(ihg_data *D)
 {
     if (!D)
         return;
@@ -72,7 +72,7 @@ static void data_del(ihg_data *D)
     free(D);
 }
 
-static void dataset_del(ihg_dataset *ds)
+__attribute__((unused)) static void dataset_del(ihg_dataset *ds)
 {
     data_del(ds->train);
     data_del(ds->val);

@@ -748,7 +748,7 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     }
     t.model = ihg_session_model(t.s);
     t.classifier = t.model->type->accuracy != NULL;
-    t.has_test = ihg_session_dataset(t.s)->test != NULL;
+    t.has_test = ihg_session_has_test(t.s);
     if (opt && opt->record) {
         t.rec = fopen(opt->record, "w");
         if (!t.rec) {
