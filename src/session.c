@@ -1333,6 +1333,21 @@ double ihg_session_alpha(const ihg_session *s)
 const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
+size_t ihg_session_augmented(ihg_session *s, size_t count, double *orig, double *aug)
+{
+    const ihg_model_type *t = s->model->type;
+    const ihg_data *tr = s->ds.train;
+    if (!(t->flags & IHG_MODEL_AUGMENTS) || !t->augment_rows || !tr)
+        return 0;
+    if (count > tr->n)
+        count = tr->n;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < tr->d; j++)
+            orig[i * tr->d + j] = gsl_matrix_get(tr->X, i, j);
+    t->augment_rows(s->model, MODEL_LAMBDA(s), tr, count, aug);
+    return count;
+}
+
 int ihg_session_has_test(const ihg_session *s)
 {
     return s->ds.test != NULL || s->model->type->own_test != NULL;

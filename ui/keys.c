@@ -15,7 +15,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"c", "recompute the Neumann/CG vs exact comparison"},
     {"l", "log / linear loss axis"},
     {"v", "losses pane: accuracy (train/val/test) / loss"},
-    {"s", "distilled images: grey 0..1 / min..max per image"},
+    {"s", "distilled or augmented images: grey 0..1 / min..max per image"},
     {"r", "reset to the start (same seed)"},
     {"Tab", "focus the next pane (Shift-Tab: previous)"},
     {"1-6", "focus a pane; the same digit again zooms it"},

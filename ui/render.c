@@ -34,6 +34,10 @@ void ihg_view_from_session(ihg_view *v, const ihg_session *s)
     v->hypergrad = ihg_session_hypergrad(s);
     v->theta = ihg_session_theta(s);
     ihg_view_images(v, m, ihg_session_dataset(s));
+    if (ihg_view_augments(m, ihg_session_dataset(s))) {
+        v->img_rows = ihg_session_dataset(s)->image_rows;
+        v->img_cols = ihg_session_dataset(s)->image_cols;
+    }
 }
 
 int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds)
@@ -56,6 +60,12 @@ int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds)
     return 1;
 }
 
+int ihg_view_augments(const ihg_model *m, const ihg_dataset *ds)
+{
+    return m && ds && (m->type->flags & IHG_MODEL_AUGMENTS) && ds->image_rows > 0 &&
+           ds->image_cols > 0 && ds->image_rows * ds->image_cols == ds->d;
+}
+
 void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available)
 {
     ihg_view probe;
@@ -63,13 +73,15 @@ void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *availabl
     for (i = 0; i < IHG_PANE_COUNT; i++)
         available[i] = 1;
     available[IHG_PANE_2D] = (m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL) ||
-                             ihg_view_images(&probe, m, ds);
+                             ihg_view_images(&probe, m, ds) || ihg_view_augments(m, ds);
 }
 
 const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id)
 {
     if (id == IHG_PANE_2D && v->img_k > 0)
         return "Distilled images";
+    if (id == IHG_PANE_2D && v->aug_n > 0)
+        return "Augmented images";
     return ihg_pane_name(id);
 }
 
@@ -154,6 +166,8 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
         case IHG_PANE_2D:
             if (v->img_k > 0)
                 ihg_pane_images(cv, lo.pane[i], v);
+            else if (v->aug_n > 0)
+                ihg_pane_augment(cv, lo.pane[i], v);
             else
                 ihg_pane_2d(cv, lo.pane[i], v);
             break;

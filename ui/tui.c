@@ -53,6 +53,7 @@
 #define AUTO_COMPARE_MAX_P 2000
 #define AUTO_COMPARE_UNIT_MS 100.0
 #define ALPHA_FACTOR 1.4142135623730951
+#define AUG_PREVIEW 8            /* images shown beside their augmentations */
 
 typedef struct {
     ihg_config *cfg;
@@ -93,6 +94,10 @@ typedef struct {
 
     double *lambda_path, *theta_path;
     size_t n_path, cap_path;
+
+    /* learned augmentation: AUG_PREVIEW training images and what the
+     * model trains on in their place (pane 6), NULL when not shown */
+    double *aug_orig, *aug_img;
 
     FILE *rec;
     ihg_json json;
@@ -437,7 +442,7 @@ static void fill_view(tui *t)
                      ? t->n_qnorm
                      : 0;
     v->vnorm = t->vnorm;
-    if (t->avail[IHG_PANE_2D] && v->img_k == 0) {
+    if (t->avail[IHG_PANE_2D] && v->img_k == 0 && !t->aug_orig) {
         v->model = (ihg_model *)t->model; /* its workspace is scratch */
         v->ds = ihg_session_dataset(t->s);
         v->lambda_path = t->lambda_path;
@@ -450,6 +455,11 @@ static void fill_view(tui *t)
     } else {
         v->model = NULL;
     }
+    v->aug_n = t->aug_orig ? ihg_session_augmented(t->s, AUG_PREVIEW, t->aug_orig, t->aug_img)
+                           : 0;
+    v->aug_orig = t->aug_orig;
+    v->aug_img = t->aug_img;
+    v->aug_draw = "now";
 }
 
 static void draw(tui *t)
@@ -681,12 +691,14 @@ static void handle(tui *t, ihg_key k)
                 : "losses (v: accuracy)");
         break;
     case IHG_ACT_GREY:
-        if (!t->v.img_k) {
-            say(t, IHG_ROLE_WARN, 0, "s: grey scaling is for the distilled images only");
+        if (!t->v.img_k && !t->aug_orig) {
+            say(t, IHG_ROLE_WARN, 0,
+                "s: grey scaling is for the distilled and augmented images only");
             break;
         }
         t->v.img_minmax = !t->v.img_minmax;
-        say(t, IHG_ROLE_GOOD, 0, "distilled images: grey %s", t->v.img_minmax
+        say(t, IHG_ROLE_GOOD, 0, "%s images: grey %s", t->aug_orig ? "augmented" : "distilled",
+            t->v.img_minmax
                 ? "from each image's min to its max"
                 : "0..1 (the data's scale), clipped");
         break;
@@ -766,6 +778,20 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     t.cmp_auto = t.model->P <= AUTO_COMPARE_MAX_P && cfg->hypergrad.exact_max >= 0 &&
                  t.model->P <= (size_t)cfg->hypergrad.exact_max;
     path_push(&t);
+    if (ihg_view_augments(t.model, ihg_session_dataset(t.s))) {
+        size_t d = ihg_session_dataset(t.s)->d;
+        t.aug_orig = malloc(AUG_PREVIEW * d * sizeof *t.aug_orig);
+        t.aug_img = malloc(AUG_PREVIEW * d * sizeof *t.aug_img);
+        if (!t.aug_orig || !t.aug_img) {
+            fprintf(stderr, "ihgtui: out of memory (augmented images)\n");
+            free(t.aug_orig);
+            free(t.aug_img);
+            ihg_session_free(t.s);
+            if (t.rec)
+                fclose(t.rec);
+            return 1;
+        }
+    }
 
     if (ihg_crt_init(t.theme, opt && opt->no_color, &ascii) != 0) {
         ihg_session_free(t.s);
@@ -820,6 +846,8 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     ihg_canvas_free(t.cv);
     free(t.lambda_path);
     free(t.theta_path);
+    free(t.aug_orig);
+    free(t.aug_img);
     ihg_session_free(t.s);
     return 0;
 }

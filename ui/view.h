@@ -86,6 +86,14 @@ typedef struct {
      * pixels, image c at lambda[c rows cols ..], row-major */
     size_t img_k, img_rows, img_cols;
     int img_fashion;               /* Fashion-MNIST: class names        */
+    /* the augmented images (a family with IHG_MODEL_AUGMENTS on image data;
+     * aug_n 0 otherwise): aug_n training images (aug_orig) and what the
+     * model trains on in their place (aug_img), img_rows x img_cols each,
+     * row-major one after the other; aug_draw says when they were made
+     * ("now": at the current lambda and the last noise draw) */
+    size_t aug_n;
+    const double *aug_orig, *aug_img;
+    const char *aug_draw;
 
     /* display state */
     int log_y;                     /* losses chart on a log axis        */
@@ -121,6 +129,9 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_augment(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+/* Whether the model shows augmented images (pane 6), with their geometry. */
+int ihg_view_augments(const ihg_model *m, const ihg_dataset *ds);
 /* Fashion-MNIST's class names (10), for labels. */
 extern const char *const ihg_fashion_classes[10];
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
