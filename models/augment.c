@@ -71,7 +71,7 @@
 #include "net_core.h"
 #include "softmax_core.h"
 
-#define AUG_MAX_CHUNK 256
+#define AUG_MAX_CHUNK 1024
 #define AUG_MAX_HIDDEN 8
 #define AUG_REF_INIT_SCALE 0.01 /* init_scale giving gain 1 (as mlp) */
 #define AUG_CACHE_MAX_ROWS 20000
@@ -157,6 +157,9 @@ typedef struct {
     ihg_cache_key cache_key;
     long cache_outer, cache_step;
     gsl_vector *cache_lambda;
+    /* the augmenter's workspace holds the forward pass of the whole cached
+     * set (one block: it fits), so J^T u need not run it again */
+    int aug_holds_cache;
 } augment_work;
 
 /* ---- the noise ---- */
@@ -394,6 +397,7 @@ static void fixed_rows(augment_work *w, const gsl_matrix *X, size_t i0, size_t n
 static void learned_rows(augment_work *w, const double *lam, const gsl_matrix *X, size_t i0,
                          size_t nb, gsl_matrix *Xa, const double *V)
 {
+    w->aug_holds_cache = 0;
     fill_input(w, X, i0, nb);
     gsl_matrix_view in = gsl_matrix_submatrix(w->In, 0, 0, nb, w->din);
     ihg_net_forward(&w->aug, lam, &in.matrix, V, NULL);
@@ -457,6 +461,8 @@ static int use_cache(ihg_model *m, const double *lam, const ihg_data *data)
     w->cache_outer = w->outer;
     w->cache_step = w->step;
     gsl_vector_memcpy(w->cache_lambda, &lv.vector);
+    /* one block: the augmenter's workspace now holds its forward pass */
+    w->aug_holds_cache = w->mode == AUG_LEARNED && data->n <= w->chunk;
     return 1;
 }
 
@@ -581,12 +587,17 @@ static void augment_train_jtvp(ihg_model *m, const gsl_vector *theta,
     double inv_n = n ? 1.0 / (double)n : 0.0;
     if (n == 0)
         gsl_vector_set_zero(o);
+    /* the bound training set in one block: x~ and g's forward pass are
+     * those of the cache */
+    int reuse = use_cache(m, lam, data) && w->aug_holds_cache;
     for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
         size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
-        gsl_matrix_view xa = gsl_matrix_submatrix(w->Xa, 0, 0, nb, w->d);
+        gsl_matrix_view xa = reuse ? gsl_matrix_submatrix(w->cache, 0, 0, nb, w->d)
+                                   : gsl_matrix_submatrix(w->Xa, 0, 0, nb, w->d);
         gsl_matrix_view R = gsl_matrix_submatrix(w->R, 0, 0, nb, w->d);
         /* g forward (kept: its backward follows), x~ */
-        learned_rows(w, lam, data->X, i0, nb, &xa.matrix, NULL);
+        if (!reuse)
+            learned_rows(w, lam, data->X, i0, nb, &xa.matrix, NULL);
         /* R_u{dl/dx~}: the classifier's R-op along u at fixed x~ */
         ihg_net_forward(&w->cls, th, &xa.matrix, U, NULL);
         head(w, data, i0, nb, inv_n, 1);

@@ -63,6 +63,8 @@ int ihg_net_init(ihg_net *n, size_t L, const size_t *width, size_t chunk)
     for (int i = 0; i < 2 && ok; i++)
         ok = (n->G[i] = gsl_matrix_alloc(chunk, n->wmax)) != NULL &&
              (n->RG[i] = gsl_matrix_alloc(chunk, n->wmax)) != NULL;
+    ok = ok && (n->WV = gsl_matrix_alloc(2 * width[1], width[0])) != NULL &&
+         (n->ZR = gsl_matrix_alloc(chunk, 2 * width[1])) != NULL;
     if (!ok) {
         double dbl = ihg_net_workspace(n);
         ihg_net_free(n);
@@ -88,11 +90,17 @@ void ihg_net_free(ihg_net *n)
             gsl_matrix_free(n->RG[i]);
         n->G[i] = n->RG[i] = NULL;
     }
+    if (n->WV)
+        gsl_matrix_free(n->WV);
+    if (n->ZR)
+        gsl_matrix_free(n->ZR);
+    n->WV = n->ZR = NULL;
 }
 
 double ihg_net_workspace(const ihg_net *n)
 {
-    double cells = 4.0 * (double)n->chunk * (double)n->wmax;
+    double cells = 4.0 * (double)n->chunk * (double)n->wmax +
+                   2.0 * (double)n->width[1] * ((double)n->width[0] + (double)n->chunk);
     for (size_t l = 1; l <= n->L; l++)
         cells += (l < n->L ? 4.0 : 2.0) * (double)n->chunk * (double)n->width[l];
     return cells;
@@ -177,9 +185,26 @@ void ihg_net_forward(ihg_net *n, const double *th, const gsl_matrix *X, const do
             in = &Ap.matrix;
             rin = rpass ? &RAp.matrix : NULL;
         }
-        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, in, &W, 0.0, &Z.matrix);
-        add_bias(&Z.matrix, th + n->boff[l]);
-        if (rpass) {
+        if (l == 1 && V && !rin) {
+            /* [Z, R{Z}] = X [W; V]^T: one pass over the input */
+            gsl_matrix_view top = gsl_matrix_submatrix(n->WV, 0, 0, w, wp),
+                            bot = gsl_matrix_submatrix(n->WV, w, 0, w, wp);
+            gsl_matrix Vl = W_of(n, V, l);
+            gsl_matrix_memcpy(&top.matrix, &W);
+            gsl_matrix_memcpy(&bot.matrix, &Vl);
+            gsl_matrix_view ZR = block(n->ZR, nb, 2 * w);
+            gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, in, n->WV, 0.0, &ZR.matrix);
+            gsl_matrix_view zl = gsl_matrix_submatrix(&ZR.matrix, 0, 0, nb, w),
+                            zr = gsl_matrix_submatrix(&ZR.matrix, 0, w, nb, w);
+            gsl_matrix_memcpy(&Z.matrix, &zl.matrix);
+            gsl_matrix_memcpy(&RZ.matrix, &zr.matrix);
+            add_bias(&Z.matrix, th + n->boff[l]);
+            add_bias(&RZ.matrix, V + n->boff[l]);
+        } else {
+            gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, in, &W, 0.0, &Z.matrix);
+            add_bias(&Z.matrix, th + n->boff[l]);
+        }
+        if (rpass && !(l == 1 && V && !rin)) {
             double beta = 0.0;
             if (rin) {
                 gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, rin, &W, 0.0, &RZ.matrix);

@@ -28,7 +28,8 @@
  * With RX = 0 this is the Hessian-vector product (R{dl/dth} = H V) and the
  * mixed product d/dX <dl/dth, V> (R{dl/dX}); with V = 0 and RX given,
  * R{dl/dth} is the derivative of the weight gradient along a change of
- * the input.  Every matrix product is one gsl_blas_dgemm.
+ * the input.  Every matrix product is one gsl_blas_dgemm; along V the
+ * first layer's two products with the input are one, X [W_1; V_1]^T.
  *
  * Nothing here allocates after ihg_net_init.
  */
@@ -57,6 +58,9 @@ typedef struct {
     gsl_matrix *D[IHG_NET_MAX_LAYERS + 1], *Q[IHG_NET_MAX_LAYERS + 1];
     /* chunk x wmax: the backward pass's G and R{G}, two of each */
     gsl_matrix *G[2], *RG[2];
+    /* the first layer along V: [W_1; V_1] (2 n_1 x n_0) and its product
+     * with the input (chunk x 2 n_1), so that the input is read once */
+    gsl_matrix *WV, *ZR;
 } ihg_net;
 
 /* Sizes of a network of L layers with widths width[0..L] (all >= 1):
