@@ -40,6 +40,7 @@
 #include "timer.h"
 
 #include "canvas.h"
+#include "controller.h"
 #include "crt.h"
 #include "layout.h"
 #include "view.h"
@@ -107,79 +108,54 @@ static long compare_kmax(ihg_session *s, const ihg_config *cfg)
 typedef struct {
     ihg_view v;
     int avail[IHG_PANE_COUNT];
-    double *lpath, *tpath;
-    ihg_comparison *cmp;
-    ihg_session *s;
+    ihg_ctl *ctl;
     ihg_config cfg;
 } frame_src;
 
 static void frame_src_free(frame_src *f)
 {
-    free(f->lpath);
-    free(f->tpath);
-    ihg_comparison_free(f->cmp);
-    ihg_session_free(f->s);
+    ihg_ctl_free(f->ctl);
     ihg_config_free(&f->cfg);
 }
 
 /* A view as the explorer would show it after a few outer steps, with a
- * comparison (when P allows the exact reference) and, for the quadratic,
- * the 2-D paths. */
+ * comparison at the current point (when P allows the exact reference)
+ * and, for the quadratic, the 2-D view's paths and loss grid. */
 static int frame_src_init(frame_src *f, const char *path)
 {
     const ihg_model *m;
-    size_t n = 0, hn;
-    long steps = 5, i;
+    ihg_plane_frame want;
+    char err[128];
     memset(f, 0, sizeof *f);
     if (load(&f->cfg, path, 0) != IHG_OK)
         return -1;
-    f->s = ihg_session_alloc(&f->cfg);
-    if (!f->s) {
+    f->ctl = ihg_ctl_alloc(&f->cfg);
+    if (!f->ctl) {
         fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
         ihg_config_free(&f->cfg);
         return -1;
     }
-    m = ihg_session_model(f->s);
-    hn = m->Hn;
-    f->lpath = calloc((size_t)(steps + 1) * hn, sizeof *f->lpath);
-    f->tpath = calloc((size_t)(steps + 1) * 2, sizeof *f->tpath);
-    for (i = 0; i < steps && !ihg_session_finished(f->s); i++) {
-        if (m->P == 2 && hn <= 2 && f->lpath && f->tpath) {
-            size_t j;
-            for (j = 0; j < hn; j++)
-                f->lpath[n * hn + j] = gsl_vector_get(ihg_session_lambda(f->s), j);
-            f->tpath[2 * n] = gsl_vector_get(ihg_session_theta(f->s), 0);
-            f->tpath[2 * n + 1] = gsl_vector_get(ihg_session_theta(f->s), 1);
-            n++;
-        }
-        ihg_session_outer_step(f->s, NULL);
-    }
+    m = ihg_session_model(ihg_ctl_session(f->ctl));
+    ihg_ctl_settle(f->ctl, 1L << 40); /* the comparison at the start */
+    ihg_ctl_do(f->ctl, "outer 5", err, sizeof err);
+    ihg_ctl_settle(f->ctl, 1L << 40);
     if (f->cfg.hypergrad.exact_max >= 0 && m->P <= (size_t)f->cfg.hypergrad.exact_max) {
-        f->cmp = ihg_comparison_alloc(hn, compare_kmax(f->s, &f->cfg));
-        if (f->cmp && ihg_compare_run(f->s, f->cmp) != IHG_OK) {
-            ihg_comparison_free(f->cmp);
-            f->cmp = NULL;
-        }
+        ihg_ctl_do(f->ctl, "compare", err, sizeof err);
+        ihg_ctl_settle(f->ctl, 1L << 40);
     }
-    ihg_view_available(m, ihg_session_dataset(f->s), f->avail);
-    ihg_view_from_session(&f->v, f->s);
+    memcpy(f->avail, ihg_ctl_display_ctx(f->ctl)->available, sizeof f->avail);
+    ihg_ctl_view(f->ctl, &f->v);
+    memset(&want, 0, sizeof want);
+    f->v.plane_want = &want;
+    ihg_canvas *cv = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    if (cv) {
+        ihg_render(cv, &f->v, f->avail);
+        ihg_canvas_free(cv);
+    }
+    if (want.nx > 0)
+        ihg_ctl_plane_grid(f->ctl, &want);
+    ihg_ctl_view(f->ctl, &f->v);
     f->v.message = "";
-    f->v.cmp = f->cmp;
-    f->v.cmp_outer = -1;
-    f->v.cmp_auto = 1;
-    f->v.log_y = 1;
-    f->v.point_version = 1; /* as the explorer: panes may cache per point */
-    f->v.zoom = -1;
-    f->v.focus = IHG_PANE_LOSS;
-    if (f->avail[IHG_PANE_2D] && f->v.img_k == 0) {
-        f->v.model = (ihg_model *)m;
-        f->v.ds = ihg_session_dataset(f->s);
-        f->v.lambda_path = f->lpath;
-        f->v.n_lambda_path = n;
-        f->v.theta_path = f->tpath;
-        f->v.n_theta_path = n;
-        f->v.target = f->cfg.model.t;
-    }
     return 0;
 }
 
@@ -194,7 +170,7 @@ static double time_render(ihg_canvas *cv, frame_src *f, double *first)
     *first = (ihg_now() - t0) * 1e3;
     for (i = 0; i < FRAMES; i++) {
         double u0 = ihg_now();
-        f->v.focus = i % 2 ? IHG_PANE_HYPER : IHG_PANE_LOSS;
+        f->v.disp.focus = i % 2 ? IHG_PANE_HYPER : IHG_PANE_LOSS;
         ihg_render(cv, &f->v, f->avail);
         t[i] = (ihg_now() - u0) * 1e3;
     }
@@ -270,13 +246,13 @@ static int bench_frames(char **files, int nfiles)
         r = time_render(cv, &f, &first);
         if (sc) {
             ihg_render(cv, &f.v, f.avail);
-            f.v.focus = IHG_PANE_THEORY;
+            f.v.disp.focus = IHG_PANE_THEORY;
             f.v.outer_done++; /* a frame that differs a little */
             ihg_render(cv2, &f.v, f.avail);
             time_paint(cv, cv2, &full, &incr);
         }
         printf("  %-28s %7zu %10.3f %10.3f %12.3f %12.3f%s\n", short_name(path),
-               f.v.Hn, first, r, full, incr,
+               f.v.n_lambda, first, r, full, incr,
                r <= FRAME_GOAL_MS ? "" : "  over the goal");
         if (!(r <= FRAME_GOAL_MS))
             worst_ok = 0;
@@ -284,7 +260,7 @@ static int bench_frames(char **files, int nfiles)
             /* the distilled images zoomed (the largest image area), on the
              * grey ramp and on the ASCII ramp */
             int ramp;
-            f.v.zoom = IHG_PANE_2D;
+            f.v.disp.zoom = IHG_PANE_2D;
             for (ramp = 0; ramp < 2; ramp++) {
                 char label[64];
                 cv->grey = cv2->grey = !ramp;
@@ -292,9 +268,9 @@ static int bench_frames(char **files, int nfiles)
                 full = incr = NAN;
                 if (sc) {
                     ihg_render(cv, &f.v, f.avail);
-                    f.v.img_minmax = 1; /* every image cell differs */
+                    f.v.disp.img_minmax = 1; /* every image cell differs */
                     ihg_render(cv2, &f.v, f.avail);
-                    f.v.img_minmax = 0;
+                    f.v.disp.img_minmax = 0;
                     time_paint(cv, cv2, &full, &incr);
                 }
                 snprintf(label, sizeof label, "  pane 6 zoomed, %s", ramp ? "ASCII" : "grey");
@@ -355,19 +331,6 @@ static void ut_add(unit_times *u, double dt, const char *where)
     }
 }
 
-static const char *stage_name(int stage, int exact)
-{
-    switch (stage) {
-    case 0: return "setup";
-    case 1: return exact ? "exact solve" : "CG reference";
-    case 2: return "eigenvalues";
-    case 3: return "identity";
-    case 4: return "Neumann term";
-    case 5: return "CG iteration";
-    default: return "done";
-    }
-}
-
 static void phase_where(char *buf, size_t size, ihg_session *s, long outer)
 {
     ihg_phase p = ihg_session_phase(s);
@@ -401,7 +364,7 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
     memset(&cu, 0, sizeof cu);
     exact = cfg.hypergrad.exact_max >= 0 &&
             ihg_session_model(s)->P <= (size_t)cfg.hypergrad.exact_max;
-    cmp = ihg_comparison_alloc(ihg_session_model(s)->Hn, compare_kmax(s, &cfg));
+    cmp = ihg_comparison_alloc(ihg_session_lambda(s)->size, compare_kmax(s, &cfg));
     while (!ihg_session_finished(s)) {
         unsigned ev = 0;
         int st;
@@ -425,7 +388,7 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
             while (j && !done) {
                 long k;
                 int stage = ihg_compare_job_stage(j, &k);
-                snprintf(where, sizeof where, "%s, outer %ld", stage_name(stage, exact),
+                snprintf(where, sizeof where, "%s, outer %ld", ihg_ctl_stage_name(stage, exact),
                          ihg_session_outer(s) + 1);
                 t0 = ihg_now();
                 st = ihg_compare_job_step(j, &done);

@@ -324,6 +324,7 @@ static double distill_accuracy(ihg_model *m, const gsl_vector *theta,
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
+    .flags = IHG_MODEL_LAMBDA_IMAGES,
     .init = distill_init,
     .free = distill_free,
     .init_theta = distill_init_theta,

@@ -33,6 +33,7 @@ typedef struct {
     ihg_task task;
     size_t image_rows, image_cols; /* > 0 for image data                   */
     char *source;                 /* short description for the status bar */
+    const char *const *class_names; /* k names of the classes, or NULL    */
 } ihg_dataset;
 
 ihg_data *ihg_data_alloc(size_t n, size_t d);

@@ -991,6 +991,7 @@ double ihg_session_alpha(const ihg_session *s)
 }
 const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
+ihg_model *ihg_session_model_scratch(ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "layout.h"
 #include "view.h"
+#include "../src/idx.h"
 
 static int is_braille(wchar_t c) { return c >= 0x2800 && c <= 0x28FF; }
 
@@ -65,8 +66,16 @@ static void test_braille_bits(void)
         for (x = 0; x < 3; x++)
             CHECK(ihg_canvas_get(cv, x, 0).ch == 0x2800 + 0x40 + 0x80,
                   "line: horizontal bottom line fills dots 7 and 8 of cell %d", x);
-        ihg_dots_line(&d, 0, -100000000, 0, 100000000, IHG_ROLE_TRAIN, 0);
-        CHECK(1, "line: huge coordinates are clamped (returned)");
+        /* a line from far above to far below: clamped to the canvas, so it
+         * ends quickly and fills exactly the left dot column of cell 0 */
+        ihg_dots_line(&d, 0, -100000000, 0, 100000000, IHG_ROLE_VAL, 0);
+        ihg_dots_blit(&d, cv);
+        CHECK(ihg_canvas_get(cv, 0, 0).ch == 0x2800 + 0x01 + 0x02 + 0x04 + 0x40 + 0x80 &&
+                  ihg_canvas_get(cv, 1, 0).ch == 0x2800 + 0x40 + 0x80 &&
+                  ihg_canvas_get(cv, 2, 0).ch == 0x2800 + 0x40 + 0x80,
+              "line: huge coordinates clamped: the left dot column of cell 0 filled, "
+              "nothing else (U+%04X U+%04X)",
+              (unsigned)ihg_canvas_get(cv, 0, 0).ch, (unsigned)ihg_canvas_get(cv, 1, 0).ch);
         ihg_dots_free(&d);
         ihg_canvas_free(cv);
     }
@@ -351,31 +360,30 @@ static void test_frame_live(void)
 {
     int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 0};
     double qn[3] = {0.1, 0.2, 0.3};
-    gsl_vector *lam = gsl_vector_calloc(2), *hg = gsl_vector_calloc(2),
-               *th = gsl_vector_calloc(3);
+    gsl_vector *lam = gsl_vector_calloc(2), *hg = gsl_vector_calloc(2);
     ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
     ihg_view v;
     memset(&v, 0, sizeof v);
     v.name = "made-up";
     v.model_kind = "ridge";
     v.P = 3;
-    v.Hn = 2;
+    v.n_lambda = 2;
     v.outer_total = 10;
     v.phase = IHG_PHASE_SOLVE;
     v.phase_name = "solve";
     v.prog_done = 3;
     v.prog_total = 10;
-    v.method = IHG_METHOD_NEUMANN;
+    v.method_unit = "Neumann term";
+    v.method_neumann = 1;
     v.method_name = "neumann";
     v.terms = 10;
     v.alpha = 0.1;
     v.message = "";
     v.lambda = lam;
     v.hypergrad = hg;
-    v.theta = th;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_LOSS;
-    v.zoom = -1;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = -1;
     v.qnorm = qn;
     v.n_qnorm = 3;
     v.vnorm = 0.5;
@@ -400,7 +408,6 @@ static void test_frame_live(void)
     ihg_canvas_free(cv);
     gsl_vector_free(lam);
     gsl_vector_free(hg);
-    gsl_vector_free(th);
 }
 
 /* ---- the distilled images: grey cells, ASCII ramp, scaling ---------------- */
@@ -566,7 +573,7 @@ static void test_frame_images(void)
     v.name = "made-up distill";
     v.model_kind = "distill";
     v.P = 7850;
-    v.Hn = 7840;
+    v.n_lambda = 7840;
     v.outer_done = 2;
     v.outer_total = 10;
     v.phase = IHG_PHASE_INNER;
@@ -578,11 +585,11 @@ static void test_frame_images(void)
     v.hist = rec;
     v.nhist = 2;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_LOSS;
-    v.zoom = IHG_PANE_2D;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = IHG_PANE_2D;
     v.img_k = 10;
     v.img_rows = v.img_cols = 28;
-    v.img_fashion = 1;
+    v.class_names = ihg_fashion_mnist_classes;
     cv->grey = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "6 Distilled images") && screen_contains(cv, "outer 2") &&
@@ -595,8 +602,8 @@ static void test_frame_images(void)
     CHECK(count_half_blocks(cv) == 10 * g.tw * g.th / 2,
           "images pane: 10 images of %dx%d pixels in half blocks (%d cells)", g.tw, g.th,
           count_half_blocks(cv));
-    v.img_fashion = 0;
-    v.img_minmax = 1;
+    v.class_names = NULL;
+    v.disp.img_minmax = 1;
     ihg_render(cv, &v, avail);
     CHECK(!screen_contains(cv, "T-shirt") && screen_contains(cv, "grey: min..max per image"),
           "images pane: digits only without Fashion-MNIST; min..max named in the title");
@@ -606,13 +613,13 @@ static void test_frame_images(void)
           "images pane: ASCII ramp without the grey ramp");
     /* unzoomed at 80x24: too small, says so */
     ihg_canvas_resize(cv, 80, 24);
-    v.zoom = -1;
+    v.disp.zoom = -1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "enlarge the terminal") && screen_contains(cv, "6 Distilled"),
           "images pane: 80x24 asks to enlarge the terminal or zoom");
     /* accuracy in the losses pane (v) */
     ihg_canvas_resize(cv, 120, 40);
-    v.show_acc = 1;
+    v.disp.show_acc = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "1 Losses [acc] train 1.000 val 1.000 test 0.600") &&
               screen_contains(cv, "val acc") && screen_contains(cv, "test acc") &&
@@ -641,15 +648,15 @@ static void test_hyper_summary(void)
     v.name = "made-up";
     v.model_kind = "mlp";
     v.P = 5000;
-    v.Hn = n;
+    v.n_lambda = n;
     v.phase_name = "inner";
     v.method_name = "neumann";
     v.message = "";
     v.lambda = lam;
     v.hypergrad = hg;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_HYPER;
-    v.zoom = IHG_PANE_HYPER;
+    v.disp.focus = IHG_PANE_HYPER;
+    v.disp.zoom = IHG_PANE_HYPER;
     v.point_version = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "1001 \xce\xbb: min 0  median 500  max 1e+03"),

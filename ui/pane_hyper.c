@@ -164,18 +164,19 @@ static struct {
 static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 {
     double ml = max_abs(v->lambda), mg = max_abs(v->hypergrad);
-    int y = in.y, first, i, n = (int)v->Hn, bw, gx;
+    int y = in.y, first, i, n = (int)v->n_lambda, bw, gx;
     char a[16], b[16];
     const char *lam = IHG_TXT(cv, "\xce\xbb", "lam");
     bw = (in.w - 5 - 9 - 10 - 3) / 2;
     if (bw < 3)
         bw = 3;
     gx = in.x + 5 + 9 + bw + 1;
-    ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s (log decay)", lam);
+    ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s (%s)", lam,
+                      v->lambda_what ? v->lambda_what : "hyperparameters");
     ihg_canvas_text(cv, gx, y, in.x + in.w - gx, IHG_ROLE_TITLE,
                     IHG_TXT(cv, "dL_V/d\xce\xbb (hypergradient)", "dL_V/dlambda"));
     y++;
-    first = v->scroll_y[IHG_PANE_HYPER];
+    first = v->disp.scroll_y[IHG_PANE_HYPER];
     if (first > n - (in.h - 1))
         first = n - (in.h - 1);
     if (first < 0)
@@ -209,9 +210,9 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
      * version moves (point_version when the view has no finer ones) */
     unsigned long lv = v->lambda_version ? v->lambda_version : v->point_version;
     unsigned long gv = v->hypergrad_version ? v->hypergrad_version : v->point_version;
-    if (cache.n != v->Hn)
+    if (cache.n != v->n_lambda)
         cache.lvalid = cache.gvalid = 0;
-    cache.n = v->Hn;
+    cache.n = v->n_lambda;
     if (!(cache.lvalid && lv != 0 && cache.lversion == lv && cache.lam == v->lambda)) {
         summary(v->lambda, &cache.mn, &cache.md, &cache.mx);
         cache.lam = v->lambda;
@@ -239,7 +240,7 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
         ihg_format_short(s1, sizeof s1, mn, 8);
         ihg_format_short(s2, sizeof s2, md, 8);
         ihg_format_short(s3, sizeof s3, mx, 8);
-        snprintf(line, sizeof line, "%zu %s: min %s  median %s  max %s", v->Hn, lam, s1, s2,
+        snprintf(line, sizeof line, "%zu %s: min %s  median %s  max %s", v->n_lambda, lam, s1, s2,
                  s3);
         if (ihg_text_width(line) > in.w)
             snprintf(line, sizeof line, "%s min %s med %s max %s", lam, s1, s2, s3);
@@ -276,7 +277,7 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
             const double *ld = v->lambda->data;
             size_t st = v->lambda->stride;
             double sc = mx > mn ? (bins - 1) / (mx - mn) : 0;
-            for (i = 0; i < v->Hn; i++) {
+            for (i = 0; i < v->n_lambda; i++) {
                 double l = ld[i * st];
                 if (!isfinite(l))
                     continue;
@@ -332,11 +333,11 @@ void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char extra[48];
     ihg_rect in;
-    snprintf(extra, sizeof extra, "(%zu)", v->Hn);
+    snprintf(extra, sizeof extra, "(%zu)", v->n_lambda);
     in = ihg_pane_frame(cv, r, v, IHG_PANE_HYPER, extra);
     if (in.w < 10 || in.h < 2 || !v->lambda)
         return;
-    if (v->Hn <= HYPER_ROWS_MAX)
+    if (v->n_lambda <= HYPER_ROWS_MAX)
         rows(cv, in, v);
     else
         histogram(cv, in, v);

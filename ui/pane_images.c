@@ -25,10 +25,6 @@
 
 #define IMG_MIN_PX 8
 
-const char *const ihg_fashion_classes[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
 /* min and max of the finite pixels of one image */
 static void image_range(const double *px, size_t stride, size_t n, double *lo, double *hi)
 {
@@ -64,7 +60,7 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     lam = v->lambda->data;
     stride = v->lambda->stride;
     n = k * d;
-    if (!v->img_minmax) {
+    if (!v->disp.img_minmax) {
         size_t i;
         for (i = 0; i < n; i++) {
             double p = lam[i * stride];
@@ -72,7 +68,7 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                 outside++;
         }
     }
-    if (v->img_minmax)
+    if (v->disp.img_minmax)
         snprintf(extra, sizeof extra, "%s, outer %ld, grey: min..max per image (s)",
                  IHG_TXT(cv, "(\xce\xbb)", "(lambda)"), v->outer_done);
     else if (outside)
@@ -103,10 +99,10 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             int gy = y0 + (int)(c / (size_t)g.gcols) * g.cell_h;
             const double *px = lam + c * d * stride;
             double lo = 0, hi = 1;
-            if (v->img_minmax)
+            if (v->disp.img_minmax)
                 image_range(px, stride, d, &lo, &hi);
-            if (v->img_fashion)
-                snprintf(label, sizeof label, "%zu %s", c, ihg_fashion_classes[c]);
+            if (v->class_names && v->class_names[c])
+                snprintf(label, sizeof label, "%zu %s", c, v->class_names[c]);
             else
                 snprintf(label, sizeof label, "%zu", c);
             ihg_canvas_text(cv, gx, gy, g.tw, IHG_ROLE_TITLE, label);

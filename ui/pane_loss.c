@@ -93,15 +93,15 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     history_chart h = {
         {offsetof(ihg_record, train_loss), offsetof(ihg_record, val_loss),
          offsetof(ihg_record, test_loss)},
-        {"train L_T", "val L_V", "test"}, "loss", v->log_y, 0, 0};
+        {"train L_T", "val L_V", "test"}, "loss", v->disp.log_y, 0, 0};
 
-    if (v->scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
-        skip = (size_t)v->scroll_x[IHG_PANE_LOSS];
+    if (v->disp.scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
+        skip = (size_t)v->disp.scroll_x[IHG_PANE_LOSS];
         if (skip > n - 1)
             skip = n - 1;
         n -= skip; /* look at older steps: the newest `skip` hidden */
     }
-    if (v->show_acc) {
+    if (v->disp.show_acc) {
         accuracy(cv, r, v, n, skip);
         return;
     }
@@ -111,12 +111,12 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         ihg_format_short(b, sizeof b, last->val_loss, 8);
         if (isfinite(last->val_acc))
             snprintf(extra, sizeof extra, "%s train %s val %s acc %.3f",
-                     v->log_y ? "[log]" : "[lin]", a, b, last->val_acc);
+                     v->disp.log_y ? "[log]" : "[lin]", a, b, last->val_acc);
         else
             snprintf(extra, sizeof extra, "%s train %s val %s",
-                     v->log_y ? "[log]" : "[lin]", a, b);
+                     v->disp.log_y ? "[log]" : "[lin]", a, b);
     } else {
-        snprintf(extra, sizeof extra, "%s", v->log_y ? "[log]" : "[lin]");
+        snprintf(extra, sizeof extra, "%s", v->disp.log_y ? "[log]" : "[lin]");
     }
     if (skip)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);

@@ -59,7 +59,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     w.cv = cv;
     w.in = ihg_pane_frame(cv, r, v, IHG_PANE_THEORY, extra);
     w.y = w.in.y;
-    w.skip = v->scroll_y[IHG_PANE_THEORY];
+    w.skip = v->disp.scroll_y[IHG_PANE_THEORY];
     if (w.in.w < 10 || w.in.h < 1)
         return;
 
@@ -91,8 +91,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         int x, room;
         if (v->phase == IHG_PHASE_SOLVE && v->prog_total > 0)
             snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %ld/%ld:",
-                     v->outer_done + 1,
-                     v->method == IHG_METHOD_CG ? "CG iteration" : "Neumann term",
+                     v->outer_done + 1, v->method_unit ? v->method_unit : "term",
                      v->prog_done, v->prog_total);
         else
             snprintf(t, sizeof t, "q solved (outer step %ld, %s); J%sq next:",
@@ -136,11 +135,8 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                  num(c, sizeof c, rec->grad_norm));
         line(&w, IHG_ROLE_NUMBER, t);
         snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs%s",
-                 ihg_method_name(rec->method), rec->terms, rec->hvps,
-                 rec->fallback == 1   ? " (H not PD: LU)"
-                 : rec->fallback == 2 ? " (H singular: pseudo-inverse)"
-                 : rec->fallback == 3 ? " (CG met negative curvature)"
-                                      : "");
+                 v->rec_method_name ? v->rec_method_name : "?", rec->terms, rec->hvps,
+                 v->rec_fallback ? v->rec_fallback : "");
         line(&w, IHG_ROLE_DIM, t);
         /* the engine's compute time of the outer step (the explorer's
          * pacing and drawing between units are not counted) */
@@ -150,24 +146,11 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
     }
     line(&w, IHG_ROLE_NORMAL, "");
-    switch (v->method) {
-    case IHG_METHOD_CG:
-        line(&w, IHG_ROLE_TITLE, "Method: conjugate gradient on H q = v");
-        snprintf(t, sizeof t, "  K = %ld iterations, one HVP each; exact after at most P "
-                              "when H is positive definite", v->terms);
-        line(&w, IHG_ROLE_NUMBER, t);
-        break;
-    case IHG_METHOD_EXACT:
-        line(&w, IHG_ROLE_TITLE, "Method: exact, q = H^-1 v by Cholesky (LU or pseudo-inverse "
-                                 "when H is not positive definite)");
-        break;
-    case IHG_METHOD_IDENTITY:
-        line(&w, IHG_ROLE_TITLE, "Method: identity, q = v (H^-1 replaced by I)");
-        break;
-    default:
-        break;
-    }
-    line(&w, IHG_ROLE_TITLE, v->method == IHG_METHOD_NEUMANN
+    if (v->method_title)
+        line(&w, IHG_ROLE_TITLE, v->method_title);
+    if (v->method_note)
+        line(&w, IHG_ROLE_NUMBER, v->method_note);
+    line(&w, IHG_ROLE_TITLE, v->method_neumann
                                  ? "Neumann series (Lorraine et al. 2020, Algorithm 3):"
                                  : "For comparison, the Neumann series (Lorraine et al. "
                                    "2020, Algorithm 3):");

@@ -6,65 +6,6 @@
 #include "layout.h"
 #include "view.h"
 
-void ihg_view_from_session(ihg_view *v, const ihg_session *s)
-{
-    const ihg_config *cfg = ihg_session_config(s);
-    const ihg_model *m = ihg_session_model(s);
-    v->name = cfg->name ? cfg->name : "experiment";
-    v->seed = cfg->seed;
-    v->model_kind = m->type->name;
-    v->P = m->P;
-    v->Hn = m->Hn;
-    v->exact_max = cfg->hypergrad.exact_max;
-    v->outer_done = ihg_session_outer(s);
-    v->outer_total = cfg->outer.steps;
-    v->inner_all = ihg_session_inner_total(s);
-    v->phase = ihg_session_phase(s);
-    v->phase_name = ihg_phase_name(v->phase);
-    ihg_session_progress(s, &v->prog_done, &v->prog_total);
-    v->method = ihg_session_method(s);
-    v->method_name = ihg_method_name(v->method);
-    v->terms = ihg_session_terms(s);
-    v->alpha = ihg_session_alpha(s);
-    v->stop_reason = ihg_session_message(s);
-    v->hist = ihg_session_history(s);
-    v->nhist = ihg_session_history_len(s);
-    v->lambda = ihg_session_lambda(s);
-    v->hypergrad = ihg_session_hypergrad(s);
-    v->theta = ihg_session_theta(s);
-    ihg_view_images(v, m, ihg_session_dataset(s));
-}
-
-int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds)
-{
-    size_t d;
-    v->img_k = v->img_rows = v->img_cols = 0;
-    v->img_fashion = 0;
-    if (!m || !ds || strcmp(m->type->name, "distill") != 0 || ds->image_rows == 0 ||
-        ds->image_cols == 0)
-        return 0;
-    d = ds->image_rows * ds->image_cols;
-    if (m->Hn == 0 || m->Hn % d != 0)
-        return 0;
-    v->img_k = m->Hn / d;
-    v->img_rows = ds->image_rows;
-    v->img_cols = ds->image_cols;
-    /* the IDX reader names the default data set "Fashion-MNIST: ..." */
-    v->img_fashion = v->img_k == 10 && ds->source &&
-                     strncmp(ds->source, "Fashion-MNIST", 13) == 0;
-    return 1;
-}
-
-void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available)
-{
-    ihg_view probe;
-    int i;
-    for (i = 0; i < IHG_PANE_COUNT; i++)
-        available[i] = 1;
-    available[IHG_PANE_2D] = (m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL) ||
-                             ihg_view_images(&probe, m, ds);
-}
-
 const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id)
 {
     if (id == IHG_PANE_2D && v->img_k > 0)
@@ -76,11 +17,11 @@ ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
                         ihg_pane_id id, const char *extra)
 {
     char title[160];
-    int focused = v->focus == (int)id;
+    int focused = v->disp.focus == (int)id;
     ihg_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
     snprintf(title, sizeof title, "%d %s%s%s%s", (int)id + 1, ihg_view_pane_name(v, id),
              extra && *extra ? " " : "", extra ? extra : "",
-             v->zoom == (int)id ? " [zoom]" : "");
+             v->disp.zoom == (int)id ? " [zoom]" : "");
     ihg_canvas_box(cv, r, focused ? IHG_ROLE_FOCUS : IHG_ROLE_BORDER, title,
                    focused ? IHG_ROLE_FOCUS : IHG_ROLE_TITLE);
     if (in.w < 0)
@@ -127,7 +68,7 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
     ihg_layout lo;
     int i;
     ihg_canvas_clear(cv);
-    ihg_layout_compute(&lo, cv->w, cv->h, available, v->zoom);
+    ihg_layout_compute(&lo, cv->w, cv->h, available, v->disp.zoom);
     if (lo.too_small) {
         char msg[96];
         int l;
@@ -160,6 +101,6 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
         }
     }
     ihg_pane_hints(cv, lo.hints, v);
-    if (v->help)
+    if (v->disp.help)
         ihg_help_overlay(cv, v);
 }

@@ -1,28 +1,55 @@
-/* view.h - what the panes draw: a snapshot of the session plus the
- * explorer's own display state.
+/* view.h - what the panes draw: numbers from the engine, the explorer's
+ * settings and messages, and the display state.
  *
- * tui.c fills it from the session between units of work; the panes only
- * read it.  Keeping the panes off the session lets tests and the frame
- * benchmark render a full screen from a made-up view, without a terminal
- * or an engine.  Every number in it comes from the engine.
+ * The controller fills it (ihg_ctl_view); the panes only read it.  Every
+ * number in it comes from the engine; the view holds plain values and
+ * arrays, so tests and the frame benchmark can render a whole screen from
+ * a made-up view, without a terminal or an engine, and the UI thread can
+ * render a copy while the engine computes.
  */
 #ifndef IHG_VIEW_H
 #define IHG_VIEW_H
 
 #include <gsl/gsl_vector.h>
 
-#include "../models/model.h"
 #include "../src/compare.h"
 #include "../src/session.h"
 #include "canvas.h"
+#include "display.h"
 #include "layout.h"
+
+/* A grid of the theta plane: point (i, j) is theta = (x0 + i step,
+ * y0 + (ny - 1 - j) step), row j = 0 at the top; for lambda_version. */
+typedef struct {
+    double x0, y0, step;
+    int nx, ny;
+    unsigned long lambda_version;
+} ihg_plane_frame;
+
+/* Pane 6 for a model of two parameters (src/plane.h): what it draws. */
+typedef struct {
+    int on;                        /* the 2-D view exists                */
+    size_t n_lambda;               /* hyperparameters: 1 or 2            */
+    double theta[2];               /* the iterate                        */
+    double opt[2];                 /* theta*(lambda) now (NaN: none)     */
+    double target[2];              /* validation target t (NaN: none)    */
+    double data_opt[2];            /* optimum c of the data term          */
+    /* per outer step, oldest first: n_lambda values of lambda, 2 of
+     * theta and 2 of theta*(lambda) (NaN where there is none) */
+    const double *lambda_path, *theta_path, *opt_path;
+    size_t n_path;
+    /* L_T(., lambda) over grid_frame, row-major (NULL: not computed) */
+    const double *grid;
+    ihg_plane_frame grid_frame;
+} ihg_plane_view;
 
 typedef struct {
     /* the experiment */
     const char *name;
     unsigned long seed;
     const char *model_kind;
-    size_t P, Hn;
+    size_t P, n_lambda;            /* parameters, hyperparameters        */
+    const char *lambda_what;       /* what lambda is ("log decay")       */
     long exact_max;
 
     /* progress */
@@ -32,9 +59,16 @@ typedef struct {
     const char *phase_name;
     long prog_done, prog_total;    /* ihg_session_progress               */
 
-    /* settings */
-    const char *method_name;
-    ihg_method method;
+    /* settings: the method and its labels */
+    const char *method_name;       /* "neumann"                         */
+    const char *method_unit;       /* one solve term: "Neumann term",
+                                      "CG iteration"; NULL: no terms    */
+    const char *method_solve;      /* the solve when it has no terms:
+                                      "exact solve", "q = v (identity)" */
+    const char *method_title;      /* the theory pane's paragraph (NULL:
+                                      the method is the Neumann series) */
+    const char *method_note;       /* a line under it, or NULL           */
+    int method_neumann;            /* the method is the Neumann series   */
     long terms;
     double alpha;
     int running;                   /* playing                           */
@@ -42,12 +76,14 @@ typedef struct {
     int message_role;              /* ihg_role                          */
     const char *stop_reason;       /* ihg_session_message when stopped  */
 
-    /* history */
+    /* history, and how the last record's q was found */
     const ihg_record *hist;
     size_t nhist;
+    const char *rec_method_name;   /* method of hist[nhist - 1]          */
+    const char *rec_fallback;      /* its solver fallback, "" when none  */
 
     /* the current point */
-    const gsl_vector *lambda, *hypergrad, *theta;
+    const gsl_vector *lambda, *hypergrad;
     unsigned long point_version;   /* changes whenever lambda or the
                                       hypergradient may have changed, so
                                       panes may cache what they derive from
@@ -71,42 +107,21 @@ typedef struct {
     long n_qnorm;
     double vnorm;                  /* ||v|| = ||dL_V/dtheta|| of that solve */
 
-    /* the 2-D view (quadratic model only; model NULL otherwise) */
-    ihg_model *model;
-    const ihg_dataset *ds;
-    const double *lambda_path;     /* Hn values per outer step, oldest first */
-    size_t n_lambda_path;
-    const double *theta_path;      /* 2 values per outer step            */
-    size_t n_theta_path;
-    const double *target;          /* validation optimum t (2 values)   */
+    /* pane 6 as the 2-D view (plane.on), and where it writes the grid it
+     * needs when plane.grid does not match (NULL: nobody asks) */
+    ihg_plane_view plane;
+    ihg_plane_frame *plane_want;
 
-    /* the distilled images (model kind distill on image data; img_k 0
-     * otherwise): lambda holds img_k images of img_rows x img_cols
-     * pixels, image c at lambda[c rows cols ..], row-major */
+    /* pane 6 as the distilled images (img_k 0 otherwise): lambda holds
+     * img_k images of img_rows x img_cols pixels, image c at
+     * lambda[c rows cols ..], row-major; class_names: img_k names or NULL */
     size_t img_k, img_rows, img_cols;
-    int img_fashion;               /* Fashion-MNIST: class names        */
+    const char *const *class_names;
 
-    /* display state */
-    int log_y;                     /* losses chart on a log axis        */
-    int show_acc;                  /* losses pane: accuracy instead     */
-    int img_minmax;                /* images: grey per image min..max
-                                      instead of the fixed 0..1         */
-    int focus, zoom;               /* pane ids; zoom -1: none           */
-    int scroll_x[IHG_PANE_COUNT], scroll_y[IHG_PANE_COUNT];
-    int help;                      /* help overlay shown                */
-    int theme_contrast;            /* for the legend text only          */
+    /* how it is shown */
+    ihg_display disp;
 } ihg_view;
 
-/* Fill the fields that come straight from the session (experiment,
- * progress, settings, history, the current point).  Display state, the
- * message, the comparison and the 2-D paths are the caller's. */
-void ihg_view_from_session(ihg_view *v, const ihg_session *s);
-/* Which panes exist for this model (pane 6: the 2-D view for the
- * quadratic, the distilled images for distill on image data). */
-void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available);
-/* The image geometry of a distill model on image data: 1 and the fields
- * set, else 0 (img_k = 0). */
-int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds);
 /* Name of pane 6 for this view ("2-D view" or "Distilled images"). */
 const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id);
 
@@ -120,8 +135,6 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
-/* Fashion-MNIST's class names (10), for labels. */
-extern const char *const ihg_fashion_classes[10];
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
 
 /* The frame of pane id in r; returns the inner rectangle. */

@@ -1,0 +1,53 @@
+/* plane.c - the numbers behind the explorer's 2-D view (see plane.h).
+ *
+ * Every value is the model's own: train_loss and solve_inner of its type
+ * table, evaluated with the session's model between units of work (its
+ * workspace is scratch then). */
+#include "plane.h"
+
+#include <math.h>
+
+int ihg_plane_available(const ihg_session *s)
+{
+    const ihg_model *m = ihg_session_model(s);
+    return m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL;
+}
+
+int ihg_plane_optimum(ihg_session *s, const double *lambda, double theta_star[2])
+{
+    ihg_model *m = ihg_session_model_scratch(s);
+    gsl_vector_const_view lv = gsl_vector_const_view_array(lambda, m->Hn);
+    gsl_vector_view tv = gsl_vector_view_array(theta_star, 2);
+    if (!ihg_plane_available(s))
+        return -1;
+    return m->type->solve_inner(m, &lv.vector, &tv.vector) == 0 ? 0 : -1;
+}
+
+void ihg_plane_loss_grid(ihg_session *s, const gsl_vector *lambda, double x0, double y0,
+                         double step, int nx, int ny, double *out)
+{
+    ihg_model *m = ihg_session_model_scratch(s);
+    const ihg_data *train = ihg_session_dataset(s)->train;
+    int i, j;
+    for (j = 0; j < ny; j++)
+        for (i = 0; i < nx; i++) {
+            double p[2];
+            gsl_vector_view pv;
+            p[0] = x0 + i * step;
+            p[1] = y0 + (ny - 1 - j) * step;
+            pv = gsl_vector_view_array(p, 2);
+            out[(size_t)j * nx + i] = m->type->train_loss(m, &pv.vector, lambda, train, NULL);
+        }
+}
+
+void ihg_plane_marks(const ihg_session *s, double target[2], double data_optimum[2])
+{
+    const ihg_config *cfg = ihg_session_config(s);
+    target[0] = target[1] = data_optimum[0] = data_optimum[1] = NAN;
+    if (!ihg_plane_available(s))
+        return;
+    target[0] = cfg->model.t[0];
+    target[1] = cfg->model.t[1];
+    data_optimum[0] = cfg->model.c[0];
+    data_optimum[1] = cfg->model.c[1];
+}
