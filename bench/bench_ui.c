@@ -18,7 +18,16 @@
  *     unit, with the phase or stage it was in, for the session and the
  *     comparison separately.  Goal: no unit over 50 ms.
  *
- * Usage: ihgtui-bench-ui [--frames-only] [--outer N] [FILE.yaml]...
+ * (c) Keys: the time from a key's arrival to the end of painting a frame
+ *     that shows its effect, while the engine works (the lesson playing,
+ *     softmax_digits comparing up to K = 2000, fashion_overfit playing: 1.8M
+ *     hyperparameters).  A key (`l`, log/linear) arrives every 100-180 ms;
+ *     the explorer's loop is run as it is in the terminal (slices of work
+ *     ended early by a waiting key, the pacing of solve terms, a frame
+ *     rendered and painted into ncurses on /dev/null after each slice).
+ *     Median and max over the keys.  Goal: <= 50 ms.
+ *
+ * Usage: ihgtui-bench-ui [--frames-only] [--keys-only] [--outer N] [FILE.yaml]...
  * Without FILEs: every .yaml file in $top_srcdir/experiments (default ".").
  */
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -32,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compare.h"
 #include "config.h"
@@ -42,6 +52,7 @@
 #include "canvas.h"
 #include "controller.h"
 #include "crt.h"
+#include "keys.h"
 #include "layout.h"
 #include "view.h"
 
@@ -50,6 +61,8 @@
 #define FRAME_H 60
 #define FRAME_GOAL_MS 5.0
 #define UNIT_GOAL_MS 50.0
+#define KEY_GOAL_MS 50.0
+#define KEYS 15
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -424,11 +437,147 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
     return 0;
 }
 
+/* ---- (c) keys while the engine works -------------------------------------- */
+
+static double key_at; /* when the next key arrives (ihg_now() seconds) */
+
+static int key_arrived(void *unused)
+{
+    (void)unused;
+    return ihg_now() >= key_at;
+}
+
+static void sleep_until(double t)
+{
+    double d = t - ihg_now();
+    if (d > 0) {
+        struct timespec ts;
+        ts.tv_sec = (time_t)d;
+        ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* paint the controller's view: render, the 2-D grid when asked, blit */
+static void paint(ihg_ctl *c, ihg_canvas *cv, int have_screen)
+{
+    ihg_view v;
+    ihg_plane_frame want;
+    memset(&want, 0, sizeof want);
+    ihg_ctl_view(c, &v);
+    v.plane_want = &want;
+    ihg_render(cv, &v, ihg_ctl_display_ctx(c)->available);
+    if (want.nx > 0 && ihg_ctl_plane_grid(c, &want) > 0) {
+        ihg_ctl_view(c, &v);
+        ihg_render(cv, &v, ihg_ctl_display_ctx(c)->available);
+    }
+    if (have_screen)
+        ihg_crt_blit(cv);
+}
+
+/* One scenario: load, run `start` (actions), then KEYS keys while it
+ * works; prints median and max latency in ms. */
+static int bench_keys_one(const char *label, const char *path, const char *set,
+                          const char *start, int have_screen, int *all_ok)
+{
+    ihg_config cfg;
+    ihg_ctl *c;
+    ihg_canvas *cv = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    char *ov[2] = {NULL, NULL}, setbuf[64], err[128];
+    double lat[KEYS], mx = 0, med;
+    int n = 0, st, paced = 0, busy_keys = 0;
+    if (!cv)
+        return 1;
+    cv->grey = 1;
+    if (set) {
+        snprintf(setbuf, sizeof setbuf, "%s", set);
+        ov[0] = setbuf;
+    }
+    st = path ? ihg_config_load(&cfg, path, ov)
+              : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
+                                       strlen(ihg_default_experiment), ov);
+    if (st != IHG_OK) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_canvas_free(cv);
+        return 1;
+    }
+    c = ihg_ctl_alloc(&cfg);
+    if (!c) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_config_free(&cfg);
+        ihg_canvas_free(cv);
+        return 1;
+    }
+    ihg_ctl_settle(c, 1L << 40);
+    ihg_ctl_do(c, start, err, sizeof err);
+    key_at = ihg_now() + 0.3;
+    /* the explorer's loop (tui.c): draw, keys, one slice of work */
+    while (n < KEYS) {
+        paint(c, cv, have_screen);
+        if (paced) /* the pause after a solve term: keys are read in it */
+            sleep_until(fmin(ihg_now() + IHG_CTL_PACE_MS * 1e-3, key_at));
+        if (ihg_now() >= key_at) {
+            ihg_act a = ihg_key_lookup('l');
+            busy_keys += ihg_ctl_busy(c);
+            ihg_ctl_handle(c, &a);
+            paint(c, cv, have_screen);
+            lat[n] = (ihg_now() - key_at) * 1e3;
+            if (lat[n] > mx)
+                mx = lat[n];
+            n++;
+            key_at = ihg_now() + 0.100 + 0.040 * (n % 3);
+        }
+        if (ihg_ctl_busy(c))
+            paced = ihg_ctl_work(c, 0.030, key_arrived, NULL) & IHG_CTL_PACE;
+        else {
+            paced = 0;
+            sleep_until(key_at);
+        }
+    }
+    med = median(lat, (size_t)n);
+    printf("  %-34s %5d %9d %8.1f %8.1f  %s\n", label, n, busy_keys, med, mx,
+           med <= KEY_GOAL_MS && mx <= KEY_GOAL_MS ? "ok" : "OVER");
+    if (!(med <= KEY_GOAL_MS && mx <= KEY_GOAL_MS))
+        *all_ok = 0;
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+    ihg_canvas_free(cv);
+    return 0;
+}
+
+static void bench_keys(void)
+{
+    const char *top = getenv("top_srcdir");
+    char sm[4096], fo[4096];
+    FILE *out = NULL, *in = NULL;
+    SCREEN *sc = paint_screen(&out, &in);
+    int ok = 1;
+    snprintf(sm, sizeof sm, "%s/experiments/softmax_digits.yaml", top && *top ? top : ".");
+    snprintf(fo, sizeof fo, "%s/experiments/fashion_overfit.yaml", top && *top ? top : ".");
+    printf("Key to paint while the engine works, %d keys, %dx%d (goal: median and max "
+           "<= %.0f ms)\n", KEYS, FRAME_W, FRAME_H, KEY_GOAL_MS);
+    printf("  %-34s %5s %9s %8s %8s  %s\n", "scenario", "keys", "while busy", "med ms",
+           "max ms", "goal");
+    bench_keys_one("lesson, playing", NULL, NULL, "play", sc != NULL, &ok);
+    bench_keys_one("softmax_digits, comparing to K=2000", sm, "hypergrad.compare_max=2000",
+                   "compare", sc != NULL, &ok);
+    bench_keys_one("fashion_overfit (1.8M), playing", fo, NULL, "play", sc != NULL, &ok);
+    printf("  key goal %s\n\n", ok ? "met" : "NOT met");
+    if (sc) {
+        endwin();
+        delscreen(sc);
+    }
+    if (out)
+        fclose(out);
+    if (in)
+        fclose(in);
+}
+
 int main(int argc, char **argv)
 {
     glob_t g;
     char **files;
-    int nfiles, i, frames_only = 0, have_glob = 0, all_ok = 1;
+    int nfiles, i, frames_only = 0, keys_only = 0, have_glob = 0, all_ok = 1;
     long outer_cap = 0;
     char pattern[4096];
 
@@ -438,10 +587,12 @@ int main(int argc, char **argv)
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--frames-only") == 0)
             frames_only = 1;
+        else if (strcmp(argv[i], "--keys-only") == 0)
+            keys_only = 1;
         else if (strcmp(argv[i], "--outer") == 0 && i + 1 < argc)
             outer_cap = strtol(argv[++i], NULL, 10);
         else {
-            fprintf(stderr, "usage: %s [--frames-only] [--outer N] [FILE.yaml]...\n",
+            fprintf(stderr, "usage: %s [--frames-only] [--keys-only] [--outer N] [FILE.yaml]...\n",
                     argv[0]);
             return 2;
         }
@@ -464,8 +615,10 @@ int main(int argc, char **argv)
         }
     }
 
-    bench_frames(files, nfiles);
-    if (!frames_only) {
+    if (!keys_only)
+        bench_frames(files, nfiles);
+    bench_keys();
+    if (!frames_only && !keys_only) {
         printf("Longest single unit of work, each experiment run to the end one unit at a "
                "time\n(goal: <= %.0f ms; comparison = the explorer's automatic one after "
                "every hypergradient)\n", UNIT_GOAL_MS);

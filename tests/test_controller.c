@@ -5,16 +5,19 @@
  * The built-in lesson (the 2-D quadratic) and ridge_diabetes are small
  * enough to run outer steps and comparisons to the end here.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../models/model.h"
 #include "../src/compare.h"
 #include "../src/config.h"
 #include "../src/error.h"
 #include "../src/plane.h"
+#include "../src/timer.h"
 #include "action.h"
 #include "canvas.h"
 #include "check.h"
@@ -353,6 +356,41 @@ static void test_slices(void)
     ihg_config_free(&cfg);
 }
 
+/* ---- recorded time: the engine's work only ---------------------------------- */
+
+/* The explorer pauses after each solve term (pacing) and between frames;
+ * a record's seconds is the sum of the outer step's units, so it can never
+ * exceed the elapsed time less the pauses (a bound, not a speed). */
+static void test_record_seconds(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = lesson(&cfg, NULL);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    double t0, elapsed, paused = 0;
+    long pauses = 0;
+    char err[128];
+    ihg_view v;
+    ihg_ctl_settle(c, ALL);
+    ihg_ctl_do(c, "outer 1", err, sizeof err);
+    t0 = ihg_now();
+    while (ihg_ctl_busy(c)) {
+        if (ihg_ctl_work(c, 0.030, NULL, NULL) & IHG_CTL_PACE) {
+            double p0 = ihg_now();
+            nanosleep(&pause, NULL);
+            paused += ihg_now() - p0;
+            pauses++;
+        }
+    }
+    elapsed = ihg_now() - t0;
+    ihg_ctl_view(c, &v);
+    CHECK(v.nhist == 1 && pauses == 10 && v.hist[0].seconds > 0 &&
+              v.hist[0].seconds <= elapsed - paused,
+          "record: seconds %.6f <= elapsed %.6f less %ld pauses of %.6f s in all",
+          v.nhist ? v.hist[0].seconds : NAN, elapsed, pauses, paused);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
 /* ---- divergence and carrying on --------------------------------------------- */
 
 static void test_divergence(void)
@@ -545,6 +583,7 @@ int main(void)
     test_keys();
     test_lesson();
     test_slices();
+    test_record_seconds();
     test_divergence();
     test_display();
     test_plane();
