@@ -42,9 +42,20 @@
  *              child: getrusage(RUSAGE_CHILDREN).ru_maxrss, the figure
  *              /usr/bin/time -v prints as "Maximum resident set size".
  *
+ * Then the unrolled hypergradient (hypergrad.method: unrolled) of a
+ * 784-100-10 tanh MLP with per-weight decays (79,400 hyperparameters), T = 20
+ * SGD steps (lr 0.1) on the experiment's 50 training images, L_V on its 50
+ * validation images: the median time of one outer step up to its
+ * hypergradient (the 20 recorded inner steps, the accuracies of the
+ * record, the 20 reverse steps), of the reverse pass alone, and the bytes
+ * held (trajectory and buffers) against T P doubles; the same with
+ * hypergrad.checkpoint.  bench/torch_unrolled.py times the same loop
+ * differentiated by PyTorch autograd.
+ *
  * Options: --json; --experiment FILE (default: experiments/
  * fashion_overfit.yaml beside this source file); --no-mlp; --mlp-only;
- * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it).
+ * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it);
+ * --unrolled-only.
  */
 #include "ihg_autoconf.h"
 
@@ -117,10 +128,10 @@ static void run_hvp(void *p)
 static void run_exact(void *p)
 {
     bench_ctx *c = p;
-    ihg_solve(IHG_METHOD_EXACT, &c->H, c->v, 0, 0, 0, c->exact_max, c->q);
+    ihg_solve(IHG_SOLVER_EXACT, &c->H, c->v, 0, 0, 0, c->exact_max, c->q);
 }
 
-static void hypergrad(bench_ctx *c, ihg_method m, long K)
+static void hypergrad(bench_ctx *c, ihg_solver_kind m, long K)
 {
     ihg_session_val_grads(c->s, c->v, c->direct);
     ihg_solve(m, &c->H, c->v, K, 0.01, 0.0, c->exact_max, c->q);
@@ -129,8 +140,8 @@ static void hypergrad(bench_ctx *c, ihg_method m, long K)
     gsl_vector_sub(c->hg, c->jtq);
 }
 
-static void run_neumann(void *p) { hypergrad(p, IHG_METHOD_NEUMANN, 20); }
-static void run_cg(void *p) { hypergrad(p, IHG_METHOD_CG, 20); }
+static void run_neumann(void *p) { hypergrad(p, IHG_SOLVER_NEUMANN, 20); }
+static void run_cg(void *p) { hypergrad(p, IHG_SOLVER_CG, 20); }
 
 static int bench_one(const char *kind, long P, int json)
 {
@@ -333,7 +344,7 @@ static int bench_mlp_hypergrad(const char *path, const char *tag,
         for (int warm = 1; cnt < 200 && (cnt < 7 || total < 0.2); warm = 0) {
             double t0 = ihg_now();
             ihg_session_val_grads(c.s, c.v, c.direct);
-            ihg_solve(IHG_METHOD_NEUMANN, &c.H, c.v, K, alpha, 0.0, c.exact_max, c.q);
+            ihg_solve(IHG_SOLVER_NEUMANN, &c.H, c.v, K, alpha, 0.0, c.exact_max, c.q);
             ihg_session_jtvp(c.s, c.q, c.jtq);
             gsl_vector_memcpy(c.hg, c.direct);
             gsl_vector_sub(c.hg, c.jtq);
@@ -468,6 +479,83 @@ static int bench_mlp_rss(const char *argv0, const char *path, int json)
     return 0;
 }
 
+/* The unrolled hypergradient of a 784-100-10 MLP, T = 20 (see the top). */
+static int bench_unrolled(const char *path, int checkpoint, int json)
+{
+    char *ov[] = {"model.hidden=[100]", "inner.steps=20", "inner.lr=0.1",
+                  "inner.optimizer=sgd", "hypergrad.method=unrolled",
+                  "data.images.n_test=0", "outer.steps=1000000",
+                  checkpoint ? "hypergrad.checkpoint=true" : "hypergrad.checkpoint=false",
+                  NULL};
+    ihg_config cfg;
+    ihg_session *s = mlp_session(path, ov, &cfg);
+    if (!s) {
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    double whole[64], rev[64];
+    int cnt = 0;
+    double total = 0;
+    for (int warm = 1; cnt < 64 && (cnt < 7 || total < 1.0); warm = 0) {
+        ihg_session_reset(s);
+        double t0 = ihg_now(), t1 = t0;
+        while (ihg_session_phase(s) != IHG_PHASE_UPDATE && !ihg_session_finished(s)) {
+            if (ihg_session_phase(s) == IHG_PHASE_SOLVE && t1 == t0)
+                t1 = ihg_now();
+            ihg_session_step(s, 1, NULL);
+        }
+        double t2 = ihg_now();
+        if (ihg_session_finished(s)) {
+            fprintf(stderr, "bench: unrolled run stopped: %s\n", ihg_session_message(s));
+            break;
+        }
+        if (warm)
+            continue;
+        whole[cnt] = t2 - t0;
+        rev[cnt] = t2 - t1;
+        total += t2 - t0;
+        cnt++;
+    }
+    int rc = cnt > 0 ? 0 : 1;
+    if (cnt > 0) {
+        qsort(whole, (size_t)cnt, sizeof whole[0], cmp_double);
+        qsort(rev, (size_t)cnt, sizeof rev[0], cmp_double);
+        size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
+        double bytes = ihg_session_hypergrad_bytes(s), tp = 20.0 * (double)P * sizeof(double);
+        if (json)
+            printf("{\"bench\":\"unrolled\",\"checkpoint\":%s,\"P\":%zu,\"Hn\":%zu,"
+                   "\"T\":20,\"n_train\":%zu,\"whole_s\":%.6g,\"reverse_s\":%.6g,"
+                   "\"bytes\":%.0f,\"tp_bytes\":%.0f}\n",
+                   checkpoint ? "true" : "false", P, Hn, ihg_session_dataset(s)->train->n,
+                   whole[cnt / 2], rev[cnt / 2], bytes, tp);
+        else
+            printf("unrolled%-12s %9zu %9zu %4d  %10.2f %10.2f %10.1f MB (T P: %.1f MB)\n",
+                   checkpoint ? " checkpoint" : "", P, Hn, 20, whole[cnt / 2] * 1e3,
+                   rev[cnt / 2] * 1e3, bytes / 1048576.0, tp / 1048576.0);
+    }
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+    return rc;
+}
+
+static int bench_unrolled_rows(const char *path, int json)
+{
+    ihg_config probe;
+    if (ihg_config_load(&probe, path, NULL) != IHG_OK || !images_present(&probe)) {
+        ihg_config_free(&probe);
+        printf("unrolled MLP: skipped (Fashion-MNIST not installed)\n");
+        return 0;
+    }
+    ihg_config_free(&probe);
+    if (!json) {
+        printf("\nUnrolled hypergradient, MLP 784-100-10 tanh, per-weight decays, T = 20 "
+               "SGD steps, 50 images; median ms\n");
+        printf("%-20s %9s %9s %4s  %10s %10s %10s\n", "", "P", "hypers", "T",
+               "step+rev", "reverse", "memory");
+    }
+    return bench_unrolled(path, 0, json) | bench_unrolled(path, 1, json);
+}
+
 static int bench_mlp(const char *argv0, const char *path, int json, int outer)
 {
     ihg_config cfg;
@@ -505,7 +593,7 @@ static int bench_mlp(const char *argv0, const char *path, int json, int outer)
 
 int main(int argc, char **argv)
 {
-    int json = 0, mlp = 1, linear = 1, outer = 1;
+    int json = 0, mlp = 1, linear = 1, outer = 1, unrolled = 1;
     /* experiments/fashion_overfit.yaml beside this source file, so that
      * in-tree and VPATH builds find it (the compiler is given the path) */
     char defpath[4096];
@@ -522,11 +610,13 @@ int main(int argc, char **argv)
             linear = 0;
         else if (strcmp(argv[i], "--no-outer") == 0)
             outer = 0;
+        else if (strcmp(argv[i], "--unrolled-only") == 0)
+            linear = mlp = 0;
         else if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc)
             path = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--json] [--no-mlp | --mlp-only] [--no-outer] "
-                            "[--experiment FILE]\n", argv[0]);
+                            "[--unrolled-only] [--experiment FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -547,5 +637,7 @@ int main(int argc, char **argv)
     }
     if (mlp)
         rc |= bench_mlp(argv[0], path, json, outer);
+    if (unrolled && (mlp || !linear))
+        rc |= bench_unrolled_rows(path, json);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "../models/model.h"
 #include "batch.h"
 #include "error.h"
+#include "seeds.h"
 #include "session.h"
 #include "tui.h"
 
@@ -35,6 +36,9 @@ static void usage(FILE *f)
         "                         cosine of Neumann K=0..Kmax and CG K=1..Kmax against\n"
         "                         the exact solve, rho(I - alpha H) and H's spectrum\n"
         "      --vectors          add theta, lambda and the hypergradients as arrays\n"
+        "      --seeds=S          run S initial weights (init_seed, init_seed + 1, ...)\n"
+        "                         side by side: the spread of losses, solutions and\n"
+        "                         hypergradients, then warm against cold retraining\n"
         "      --check            validate FILE and its data, then exit\n"
         "\n"
         "Experiment settings:\n"
@@ -54,7 +58,8 @@ static void usage(FILE *f)
         "      --version          show the version and exit\n"
         "\n"
         "Keys in the explorer: space play/pause, i inner step, o outer step,\n"
-        "n/N fewer/more terms, a/A smaller/larger alpha, m method, c compare,\n"
+        "n/N fewer/more terms (truncation for unrolled), a/A smaller/larger alpha,\n"
+        "m method, c compare,\n"
         "l log/linear, v accuracies, s image contrast, r reset, Tab and 1-6 focus\n"
         "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit.\n"
         "\n"
@@ -75,7 +80,8 @@ enum {
     OPT_ASCII,
     OPT_RECORD,
     OPT_VERSION,
-    OPT_DUMP_DEFAULT
+    OPT_DUMP_DEFAULT,
+    OPT_SEEDS
 };
 
 int main(int argc, char **argv)
@@ -95,6 +101,7 @@ int main(int argc, char **argv)
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
+        {"seeds", required_argument, NULL, OPT_SEEDS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -103,6 +110,7 @@ int main(int argc, char **argv)
     int extra_slot[2] = {-1, -1};
     size_t n_over = 0;
     int batch = 0, check = 0;
+    long seeds = 0;
     const char *output = NULL;
     ihg_batch_options bopt = {0, 0, 0};
     ihg_tui_options topt;
@@ -153,6 +161,18 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case OPT_SEEDS: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || n < 2 || n > IHG_SEEDS_MAX) {
+                fprintf(stderr, "ihgtui: --seeds needs a number of runs from 2 to %d, "
+                                "got '%s'\n", IHG_SEEDS_MAX, optarg);
+                return 2;
+            }
+            seeds = n;
+            break;
+        }
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
@@ -175,6 +195,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
+    if (seeds && (!batch || bopt.compare || bopt.vectors)) {
+        fprintf(stderr, "ihgtui: --seeds runs headless with --batch, without --compare "
+                        "and --vectors\n");
+        return 2;
+    }
     if (check && !path) {
         fprintf(stderr, "ihgtui: --check needs an experiment FILE\n");
         return 2;
@@ -209,7 +234,7 @@ int main(int argc, char **argv)
             const ihg_model *m = ihg_session_model(s);
             const ihg_dataset *ds = ihg_session_dataset(s);
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   path, m->type->name, m->P, m->Hn);
+                   path, m->type->name, ihg_session_n_params(s), ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -226,7 +251,7 @@ int main(int argc, char **argv)
             ihg_config_free(&cfg);
             return 1;
         }
-        rc = ihg_batch_run(&cfg, &bopt, out);
+        rc = seeds ? ihg_seeds_run(&cfg, seeds, out) : ihg_batch_run(&cfg, &bopt, out);
         if (out != stdout && fclose(out) != 0) {
             perror(output);
             rc = rc ? rc : 1;

@@ -7,16 +7,26 @@
 
 #include <math.h>
 
+size_t ihg_plane_model_lambda(const ihg_session *s, size_t *offset)
+{
+    const ihg_hyper_segment *seg =
+        ihg_hyper_layout_owner(ihg_session_layout(s), IHG_OWNER_MODEL);
+    *offset = seg ? seg->offset : 0;
+    return seg ? seg->count : 0;
+}
+
 int ihg_plane_available(const ihg_session *s)
 {
     const ihg_model *m = ihg_session_model(s);
-    return m->P == 2 && m->Hn <= 2 && m->type->solve_inner != NULL;
+    size_t off, n = ihg_plane_model_lambda(s, &off);
+    return m->P == 2 && n >= 1 && n <= 2 && m->type->solve_inner != NULL;
 }
 
-int ihg_plane_optimum(ihg_session *s, const double *lambda, double theta_star[2])
+int ihg_plane_optimum(ihg_session *s, const double *model_lambda, double theta_star[2])
 {
     ihg_model *m = ihg_session_model_scratch(s);
-    gsl_vector_const_view lv = gsl_vector_const_view_array(lambda, m->Hn);
+    size_t off, n = ihg_plane_model_lambda(s, &off);
+    gsl_vector_const_view lv = gsl_vector_const_view_array(model_lambda, n ? n : 1);
     gsl_vector_view tv = gsl_vector_view_array(theta_star, 2);
     if (!ihg_plane_available(s))
         return -1;
@@ -28,6 +38,8 @@ void ihg_plane_loss_grid(ihg_session *s, const gsl_vector *lambda, double x0, do
 {
     ihg_model *m = ihg_session_model_scratch(s);
     const ihg_data *train = ihg_session_dataset(s)->train;
+    size_t off, n = ihg_plane_model_lambda(s, &off);
+    gsl_vector_const_view ml = gsl_vector_const_subvector(lambda, off, n);
     int i, j;
     for (j = 0; j < ny; j++)
         for (i = 0; i < nx; i++) {
@@ -36,7 +48,8 @@ void ihg_plane_loss_grid(ihg_session *s, const gsl_vector *lambda, double x0, do
             p[0] = x0 + i * step;
             p[1] = y0 + (ny - 1 - j) * step;
             pv = gsl_vector_view_array(p, 2);
-            out[(size_t)j * nx + i] = m->type->train_loss(m, &pv.vector, lambda, train, NULL);
+            out[(size_t)j * nx + i] =
+                m->type->train_loss(m, &pv.vector, &ml.vector, train, NULL);
         }
 }
 

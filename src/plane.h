@@ -15,14 +15,20 @@
 #include "session.h"
 
 /* Whether the 2-D view exists for this session's model: P = 2, at most
- * two hyperparameters, theta*(lambda) in closed form. */
+ * two hyperparameters of the model, theta*(lambda) in closed form. */
 int ihg_plane_available(const ihg_session *s);
 
-/* theta*(lambda) for the Hn values lambda[0..Hn-1]: 0, or -1 when the
- * model has no closed form or no solution there. */
-int ihg_plane_optimum(ihg_session *s, const double *lambda, double theta_star[2]);
+/* Where the model's hyperparameters are in lambda: their count (what the
+ * 2-D view draws) and *offset. */
+size_t ihg_plane_model_lambda(const ihg_session *s, size_t *offset);
 
-/* L_T(theta, lambda) on the training set at theta = (x0 + i step,
+/* theta*(lambda) for the model's hyperparameters model_lambda[0..count-1]
+ * (ihg_plane_model_lambda): 0, or -1 when the model has no closed form or
+ * no solution there. */
+int ihg_plane_optimum(ihg_session *s, const double *model_lambda, double theta_star[2]);
+
+/* L_T(theta, lambda) (lambda: the session's whole vector; the model gets
+ * its part) on the training set at theta = (x0 + i step,
  * y0 + (ny - 1 - j) step) into out[j nx + i], for i < nx, j < ny: row 0
  * is the top (largest theta_2). */
 void ihg_plane_loss_grid(ihg_session *s, const gsl_vector *lambda, double x0, double y0,

@@ -91,9 +91,6 @@ struct ihg_ctl {
     ihg_plane_frame grid_frame;
     int grid_valid;
 
-    /* the explorer's labels of the current method and the last record */
-    char method_note[160];
-
     FILE *rec;
     int rec_errno;               /* first write error (0: none)     */
     ihg_json json;
@@ -126,96 +123,35 @@ void ihg_ctl_say(ihg_ctl *c, int role, int sticky, const char *fmt, ...)
 }
 const ihg_message *ihg_ctl_message(const ihg_ctl *c) { return &c->msg; }
 
-/* ---- what the explorer says about methods, stages and fallbacks ----------
- * Every use of the method enumeration, its names and the comparison's
- * stage numbers in the explorer is in this section. */
+/* ---- methods and comparison stages ---------------------------------------- */
 
-static size_t n_lambda(const ihg_ctl *c) { return c->model->Hn; }
+static size_t n_lambda(const ihg_ctl *c) { return ihg_session_n_hyper(c->s); }
 
-/* m: the next method the session accepts (exact is refused above
- * hypergrad.exact_max) */
+static const char *method_label(const ihg_method_type *m) { return m ? m->name : "?"; }
+
+/* m: the next method of the table that accepts this problem (exact is
+ * refused above hypergrad.exact_max, ...) */
 static void method_next(ihg_ctl *c)
 {
-    ihg_method m = ihg_session_method(c->s);
-    int i;
-    for (i = 0; i < IHG_METHOD_COUNT; i++) {
-        m = (ihg_method)((m + 1) % IHG_METHOD_COUNT);
-        if (ihg_session_set_method(c->s, m) == IHG_OK)
-            break;
+    size_t i, n = 0, cur = 0;
+    while (ihg_method_types[n]) {
+        if (ihg_method_types[n] == ihg_session_method(c->s))
+            cur = n;
+        n++;
     }
+    for (i = 1; i <= n; i++)
+        if (ihg_session_set_method(c->s, ihg_method_types[(cur + i) % n]) == IHG_OK)
+            break;
 }
 
 /* the method called `name`: IHG_OK, or an error with its message */
 static int method_set_by_name(ihg_ctl *c, const char *name)
 {
-    ihg_method m;
-    if (ihg_method_from_name(name, &m) != 0)
-        return ihg_error_set(IHG_EINVAL, "no method named '%s' (exact, neumann, cg, identity)",
-                             name);
+    const ihg_method_type *m = ihg_method_lookup(name);
+    if (!m)
+        return ihg_error_set(IHG_EINVAL, "no method named '%s' (%s)", name,
+                             ihg_method_names());
     return ihg_session_set_method(c->s, m);
-}
-
-static const char *method_label(ihg_method m) { return ihg_method_name(m); }
-
-static const char *fallback_label(int fallback)
-{
-    return fallback == 1   ? " (H not PD: LU)"
-           : fallback == 2 ? " (H singular: pseudo-inverse)"
-           : fallback == 3 ? " (CG met negative curvature)"
-                           : "";
-}
-
-/* the method's labels in the view */
-static void method_labels(ihg_ctl *c, ihg_view *v)
-{
-    ihg_method m = ihg_session_method(c->s);
-    v->method_name = method_label(m);
-    v->method_unit = NULL;
-    v->method_solve = NULL;
-    v->method_title = NULL;
-    v->method_note = NULL;
-    v->method_neumann = m == IHG_METHOD_NEUMANN;
-    switch (m) {
-    case IHG_METHOD_NEUMANN: v->method_unit = "Neumann term"; break;
-    case IHG_METHOD_CG:
-        v->method_unit = "CG iteration";
-        v->method_title = "Method: conjugate gradient on H q = v";
-        snprintf(c->method_note, sizeof c->method_note,
-                 "  K = %ld iterations, one HVP each; exact after at most P "
-                 "when H is positive definite", v->terms);
-        v->method_note = c->method_note;
-        break;
-    case IHG_METHOD_EXACT:
-        v->method_solve = "exact solve";
-        v->method_title = "Method: exact, q = H^-1 v by Cholesky (LU or pseudo-inverse "
-                          "when H is not positive definite)";
-        break;
-    default:
-        v->method_solve = "q = v (identity)";
-        v->method_title = "Method: identity, q = v (H^-1 replaced by I)";
-        break;
-    }
-    if (v->nhist > 0) {
-        const ihg_record *r = &v->hist[v->nhist - 1];
-        v->rec_method_name = method_label(r->method);
-        v->rec_fallback = fallback_label(r->fallback);
-    } else {
-        v->rec_method_name = NULL;
-        v->rec_fallback = "";
-    }
-}
-
-const char *ihg_ctl_stage_name(int stage, int exact)
-{
-    switch (stage) {
-    case 0: return "setup";
-    case 1: return exact ? "exact solve" : "CG reference";
-    case 2: return "eigenvalues";
-    case 3: return "identity";
-    case 4: return "Neumann term";
-    case 5: return "CG iteration";
-    default: return "done";
-    }
 }
 
 static int reference_exact(const ihg_ctl *c)
@@ -229,30 +165,25 @@ static const char *stage_text(ihg_ctl *c, char *buf, size_t size)
 {
     long k = 0;
     long kmax = c->job_cmp ? c->job_cmp->kmax : 0;
-    switch (ihg_compare_job_stage(c->job, &k)) {
-    case 0: snprintf(buf, size, "v and the direct term"); break;
-    case 1:
+    const ihg_method_type *mt = NULL;
+    switch (ihg_compare_job_stage(c->job, &mt, &k)) {
+    case IHG_COMPARE_SETUP: snprintf(buf, size, "v and the direct term"); break;
+    case IHG_COMPARE_REFERENCE:
         if (reference_exact(c))
             snprintf(buf, size, "exact solve (P = %zu)", c->model->P);
         else
             snprintf(buf, size, "CG reference, %ld HVPs", c->job_ref_units);
         break;
-    case 2: snprintf(buf, size, "eigenvalues of H"); break;
-    case 3: snprintf(buf, size, "identity"); break;
-    case 4: snprintf(buf, size, "Neumann K %ld/%ld", k, kmax); break;
-    case 5: snprintf(buf, size, "CG K %ld/%ld", k, kmax); break;
+    case IHG_COMPARE_SPECTRUM: snprintf(buf, size, "eigenvalues of H"); break;
+    case IHG_COMPARE_METHOD:
+        if (mt && (mt->flags & IHG_METHOD_USES_K))
+            snprintf(buf, size, "%s K %ld/%ld", mt->title, k, kmax);
+        else
+            snprintf(buf, size, "%s", mt ? mt->title : "?");
+        break;
     default: snprintf(buf, size, "done"); break;
     }
     return buf;
-}
-
-/* the unit under way is the reference (whose HVPs are counted apart) */
-static int stage_is_reference(int stage) { return stage == 1; }
-
-/* what lambda is, for pane 2's list */
-static const char *lambda_label(const ihg_ctl *c)
-{
-    return c->dctx.images ? "pixels" : "log decay";
 }
 
 /* ---- paths for the 2-D view (copies of engine numbers) ------------------- */
@@ -261,7 +192,7 @@ static void path_clear(ihg_ctl *c) { c->n_path = 0; }
 
 static void path_push(ihg_ctl *c)
 {
-    size_t hn = n_lambda(c), i;
+    size_t off, hn = ihg_plane_model_lambda(c->s, &off), i;
     const gsl_vector *l = ihg_session_lambda(c->s), *th = ihg_session_theta(c->s);
     if (!c->plane_on)
         return;
@@ -282,7 +213,7 @@ static void path_push(ihg_ctl *c)
         c->cap_path = cap;
     }
     for (i = 0; i < hn; i++)
-        c->lambda_path[c->n_path * hn + i] = gsl_vector_get(l, i);
+        c->lambda_path[c->n_path * hn + i] = gsl_vector_get(l, off + i);
     c->theta_path[2 * c->n_path] = gsl_vector_get(th, 0);
     c->theta_path[2 * c->n_path + 1] = gsl_vector_get(th, 1);
     if (ihg_plane_optimum(c->s, c->lambda_path + c->n_path * hn, c->opt_path + 2 * c->n_path) !=
@@ -376,7 +307,7 @@ static void compare_finish(ihg_ctl *c)
         say(c, IHG_ROLE_WARN, 0,
             "the comparison's %s took %.0f ms in one piece: it now runs only when you "
             "press c",
-            ihg_ctl_stage_name(stage, reference_exact(c)), longest);
+            ihg_compare_stage_name((ihg_compare_stage)stage), longest);
     } else if (c->job_from_key) {
         say(c, IHG_ROLE_GOOD, 0,
             "compared at the current point in %.1f ms (%ld units, longest %.1f ms)", ms,
@@ -392,14 +323,14 @@ static void compare_work(ihg_ctl *c, double slice, int (*stop)(void *), void *ar
     c->serial++;
     while (c->job) {
         long k;
-        int done = 0, st, stage = ihg_compare_job_stage(c->job, &k), next;
+        int done = 0, st, stage = ihg_compare_job_stage(c->job, NULL, &k), next;
         double u0 = ihg_now(), dt, el;
         st = ihg_compare_job_step(c->job, &done);
         dt = ihg_now() - u0;
         c->units++;
         c->job_compute += dt;
         c->job_units++;
-        if (stage_is_reference(stage))
+        if (stage == IHG_COMPARE_REFERENCE)
             c->job_ref_units++;
         if (dt > c->job_longest) {
             c->job_longest = dt;
@@ -414,7 +345,7 @@ static void compare_work(ihg_ctl *c, double slice, int (*stop)(void *), void *ar
             compare_finish(c);
             return;
         }
-        next = ihg_compare_job_stage(c->job, &k);
+        next = ihg_compare_job_stage(c->job, NULL, &k);
         el = ihg_now() - t0;
         if (next != stage || !(el < slice && el + dt <= slice) || (stop && stop(arg)))
             return;
@@ -816,7 +747,7 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->model_kind = m->type->name;
     v->P = m->P;
     v->n_lambda = n_lambda(c);
-    v->lambda_what = lambda_label(c);
+    v->layout = ihg_session_layout(s);
     v->exact_max = cfg->hypergrad.exact_max;
     v->outer_done = ihg_session_outer(s);
     v->outer_total = cfg->outer.steps;
@@ -832,7 +763,8 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->stop_reason = ihg_session_message(s);
     v->hist = ihg_session_history(s);
     v->nhist = ihg_session_history_len(s);
-    method_labels(c, v);
+    v->method = ihg_session_method(s);
+    v->method_name = method_label(v->method);
     v->lambda = ihg_session_lambda(s);
     v->hypergrad = ihg_session_hypergrad(s);
     v->point_version = c->point_version;
@@ -849,12 +781,17 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->vnorm = c->vnorm;
     if (c->plane_on) {
         ihg_plane_view *p = &v->plane;
+        size_t off, i;
         p->on = 1;
-        p->n_lambda = v->n_lambda;
+        p->n_lambda = ihg_plane_model_lambda(s, &off);
+        for (i = 0; i < p->n_lambda; i++) {
+            p->lambda[i] = gsl_vector_get(v->lambda, off + i);
+            p->hypergrad[i] = gsl_vector_get(v->hypergrad, off + i);
+        }
         p->theta[0] = gsl_vector_get(ihg_session_theta(s), 0);
         p->theta[1] = gsl_vector_get(ihg_session_theta(s), 1);
         if (c->opt_version != c->lambda_version) {
-            if (ihg_plane_optimum(s, v->lambda->data, c->opt) != 0)
+            if (ihg_plane_optimum(s, p->lambda, c->opt) != 0)
                 c->opt[0] = c->opt[1] = NAN;
             c->opt_version = c->lambda_version;
         }

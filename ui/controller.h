@@ -101,7 +101,5 @@ const ihg_display_ctx *ihg_ctl_display_ctx(const ihg_ctl *c);
 ihg_session *ihg_ctl_session(ihg_ctl *c);
 /* The comparison on show (NULL: none yet). */
 const ihg_comparison *ihg_ctl_comparison(const ihg_ctl *c);
-/* A comparison stage for people (0 setup .. 6 done, compare.h). */
-const char *ihg_ctl_stage_name(int stage, int exact_reference);
 
 #endif

@@ -61,8 +61,8 @@ static void lambda_inset(ihg_canvas *cv, ihg_rect box, const ihg_view *v)
         grow(&lo[0], &hi[0], v->plane.lambda_path[i * hn]);
         grow(&lo[1], &hi[1], hn > 1 ? v->plane.lambda_path[i * hn + 1] : 0);
     }
-    grow(&lo[0], &hi[0], gsl_vector_get(v->lambda, 0));
-    grow(&lo[1], &hi[1], hn > 1 ? gsl_vector_get(v->lambda, 1) : 0);
+    grow(&lo[0], &hi[0], v->plane.lambda[0]);
+    grow(&lo[1], &hi[1], hn > 1 ? v->plane.lambda[1] : 0);
     span = fmax(hi[0] - lo[0], hi[1] - lo[1]);
     if (!(span > 0.5))
         span = 0.5;
@@ -81,11 +81,11 @@ static void lambda_inset(ihg_canvas *cv, ihg_rect box, const ihg_view *v)
                           to_dot_x(&f, v->plane.lambda_path[(i + 1) * hn]),
                           to_dot_y(&f, hn > 1 ? v->plane.lambda_path[(i + 1) * hn + 1] : 0),
                           IHG_ROLE_DIM, '.');
-        cx = to_dot_x(&f, gsl_vector_get(v->lambda, 0));
-        cy = to_dot_y(&f, hn > 1 ? gsl_vector_get(v->lambda, 1) : 0);
+        cx = to_dot_x(&f, v->plane.lambda[0]);
+        cy = to_dot_y(&f, hn > 1 ? v->plane.lambda[1] : 0);
         /* the arrow: -hypergradient, drawn with a fixed length in dots */
-        gx = v->hypergrad ? -gsl_vector_get(v->hypergrad, 0) : 0;
-        gy = v->hypergrad && hn > 1 ? gsl_vector_get(v->hypergrad, 1) : 0; /* screen y down */
+        gx = -v->plane.hypergrad[0];
+        gy = hn > 1 ? v->plane.hypergrad[1] : 0; /* screen y down */
         gn = hypot(gx, gy);
         len = (d.dw < d.dh ? d.dw : d.dh) / 2;
         if (gn > 0 && isfinite(gn))
@@ -124,7 +124,7 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     in = ihg_pane_frame(cv, r, v, IHG_PANE_2D,
                         IHG_TXT(cv, "\xce\xb8 plane: contours of L_T(\xc2\xb7, \xce\xbb)",
                                 "theta plane: contours of L_T(., lambda)"));
-    if (!pl->on || !v->lambda) {
+    if (!pl->on) {
         ihg_canvas_text(cv, in.x + 1, in.y + 1, in.w - 2, IHG_ROLE_DIM,
                         "the 2-D view is for the quadratic model (P = 2)");
         return;

@@ -22,10 +22,11 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
             snprintf(buf, size, "inner step %ld (to tol)", v->prog_done);
         break;
     case IHG_PHASE_SOLVE:
-        if (v->method_unit)
-            snprintf(buf, size, "%s %ld/%ld", v->method_unit, v->prog_done, v->prog_total);
+        if (v->method && (v->method->flags & IHG_METHOD_USES_K))
+            snprintf(buf, size, "%s %s %ld/%ld", v->method->label, v->method->unit,
+                     v->prog_done, v->prog_total);
         else
-            snprintf(buf, size, "%s", v->method_solve ? v->method_solve : "solve");
+            snprintf(buf, size, "%s", v->method ? v->method->title : "?");
         break;
     case IHG_PHASE_HYPERGRAD: snprintf(buf, size, "J^T q"); break;
     case IHG_PHASE_UPDATE: snprintf(buf, size, "hyper-update"); break;

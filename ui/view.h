@@ -29,13 +29,15 @@ typedef struct {
 /* Pane 6 for a model of two parameters (src/plane.h): what it draws. */
 typedef struct {
     int on;                        /* the 2-D view exists                */
-    size_t n_lambda;               /* hyperparameters: 1 or 2            */
+    size_t n_lambda;               /* the model's hyperparameters: 1, 2  */
+    double lambda[2];              /* they, now                          */
+    double hypergrad[2];           /* their hypergradient                */
     double theta[2];               /* the iterate                        */
     double opt[2];                 /* theta*(lambda) now (NaN: none)     */
     double target[2];              /* validation target t (NaN: none)    */
     double data_opt[2];            /* optimum c of the data term          */
-    /* per outer step, oldest first: n_lambda values of lambda, 2 of
-     * theta and 2 of theta*(lambda) (NaN where there is none) */
+    /* per outer step, oldest first: n_lambda values of the model's
+     * lambda, 2 of theta and 2 of theta*(lambda) (NaN where none) */
     const double *lambda_path, *theta_path, *opt_path;
     size_t n_path;
     /* L_T(., lambda) over grid_frame, row-major (NULL: not computed) */
@@ -49,7 +51,7 @@ typedef struct {
     unsigned long seed;
     const char *model_kind;
     size_t P, n_lambda;            /* parameters, hyperparameters        */
-    const char *lambda_what;       /* what lambda is ("log decay")       */
+    const ihg_hyper_layout *layout; /* segments of lambda (names, owners) */
     long exact_max;
 
     /* progress */
@@ -59,16 +61,9 @@ typedef struct {
     const char *phase_name;
     long prog_done, prog_total;    /* ihg_session_progress               */
 
-    /* settings: the method and its labels */
-    const char *method_name;       /* "neumann"                         */
-    const char *method_unit;       /* one solve term: "Neumann term",
-                                      "CG iteration"; NULL: no terms    */
-    const char *method_solve;      /* the solve when it has no terms:
-                                      "exact solve", "q = v (identity)" */
-    const char *method_title;      /* the theory pane's paragraph (NULL:
-                                      the method is the Neumann series) */
-    const char *method_note;       /* a line under it, or NULL           */
-    int method_neumann;            /* the method is the Neumann series   */
+    /* settings */
+    const ihg_method_type *method; /* the method table's entry           */
+    const char *method_name;
     long terms;
     double alpha;
     int running;                   /* playing                           */
@@ -76,11 +71,9 @@ typedef struct {
     int message_role;              /* ihg_role                          */
     const char *stop_reason;       /* ihg_session_message when stopped  */
 
-    /* history, and how the last record's q was found */
+    /* history */
     const ihg_record *hist;
     size_t nhist;
-    const char *rec_method_name;   /* method of hist[nhist - 1]          */
-    const char *rec_fallback;      /* its solver fallback, "" when none  */
 
     /* the current point */
     const gsl_vector *lambda, *hypergrad;
