@@ -23,6 +23,7 @@
 #include "check.h"
 #include "controller.h"
 #include "keys.h"
+#include "runner.h"
 #include "view.h"
 
 #define ALL (1L << 40) /* settle: no cap on units */
@@ -547,6 +548,88 @@ static void test_plane(void)
     ihg_config_free(&cfg);
 }
 
+/* ---- the engine on its own thread ------------------------------------------ */
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* wait (at most ~20 s) until the rendered screen shows text */
+static int runner_shows(ihg_runner *r, ihg_canvas *cv, const char *text)
+{
+    int i;
+    for (i = 0; i < 4000; i++) {
+        if (ihg_runner_render(r, cv) && screen_contains(cv, text))
+            return 1;
+        sleep_ms(5);
+    }
+    return 0;
+}
+
+static void test_runner(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = lesson(&cfg, NULL);
+    ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+    ihg_runner *r;
+    ihg_act a;
+    char err[128];
+    unsigned long sent, taken, published;
+    r = ihg_runner_start(c, -1);
+    CHECK(r != NULL, "runner: the engine thread starts");
+    if (!r)
+        return;
+    CHECK(ihg_runner_render(r, cv) && screen_contains(cv, "quadratic-lesson"),
+          "runner: a snapshot is there to draw at once");
+    ihg_act_parse("outer 2", &a, err, sizeof err);
+    CHECK(ihg_runner_send(r, &a) == 0, "runner: outer 2 goes to the engine");
+    CHECK(runner_shows(r, cv, "outer 2/30") && runner_shows(r, cv, "PAUSED"),
+          "runner: the engine runs two outer steps and pauses");
+    ihg_act_parse("play", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    CHECK(runner_shows(r, cv, "RUNNING"), "runner: play");
+    /* a display key changes the screen at once, whatever the engine does */
+    ihg_act_parse("log", &a, err, sizeof err);
+    CHECK(ihg_runner_send(r, &a) == 1 && !ihg_runner_display(r)->log_y,
+          "runner: a display key is applied by the UI thread at once");
+    CHECK(ihg_runner_render(r, cv) && screen_contains(cv, "[lin]"),
+          "runner: the next frame shows it (linear axis)");
+    ihg_act_parse("focus 3", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    ihg_runner_send(r, &a);
+    CHECK(ihg_runner_render(r, cv) && screen_contains(cv, "3 Neumann & CG") &&
+              screen_contains(cv, "[zoom]"),
+          "runner: focus 3 twice zooms pane 3 at once");
+    ihg_act_parse("pause", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    CHECK(runner_shows(r, cv, "PAUSED"), "runner: pause");
+    ihg_act_parse("K 7", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    CHECK(runner_shows(r, cv, "K=7 "), "runner: K 7 reaches the engine and comes back");
+    ihg_runner_counts(r, &sent, &taken, &published);
+    CHECK(sent == 4 && taken == 4 && published > 2,
+          "runner: 4 actions sent and taken, %lu snapshots", published);
+    ihg_act_parse("help", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    ihg_act_parse("outer 1", &a, err, sizeof err);
+    CHECK(ihg_runner_send(r, &a) == 1 && !ihg_runner_display(r)->help,
+          "runner: with the help shown, a key only closes it");
+    ihg_runner_counts(r, &sent, NULL, NULL);
+    CHECK(sent == 4, "runner: ... and does not reach the engine");
+    ihg_act_parse("quit", &a, err, sizeof err);
+    ihg_runner_send(r, &a);
+    CHECK(ihg_runner_quit(r), "runner: quit is the UI's, at once");
+    ihg_runner_free(r);
+    CHECK(ihg_session_terms(ihg_ctl_session(c)) == 7 && ihg_session_outer(ihg_ctl_session(c)) >= 2,
+          "runner: stopped; the controller is the caller's again (K = 7, outer %ld)",
+          ihg_session_outer(ihg_ctl_session(c)));
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
 /* ---- determinism: the same script gives the same numbers ------------------- */
 
 static void test_replay(void)
@@ -588,6 +671,7 @@ int main(void)
     test_display();
     test_plane();
     test_replay();
+    test_runner();
     ihg_config_free(&lesson_cfg);
     ihg_config_free(&ridge_cfg);
     return check_summary();

@@ -61,6 +61,7 @@ struct ihg_ctl {
     unsigned long point_version, lambda_version, hypergrad_version;
 
     ihg_comparison *cmp;     /* shown (when cmp_valid)                  */
+    unsigned long cmp_version, hist_version;
     int cmp_auto, cmp_valid, cmp_stale;
     double cmp_ms;
     long cmp_outer;
@@ -105,6 +106,7 @@ static void vsay(ihg_ctl *c, int role, int sticky, const char *fmt, va_list ap)
     vsnprintf(c->msg.text, sizeof c->msg.text, fmt, ap);
     c->msg.role = role;
     c->msg.sticky = sticky;
+    c->msg.when = ihg_now();
     c->serial++;
 }
 static void say(ihg_ctl *c, int role, int sticky, const char *fmt, ...)
@@ -298,6 +300,7 @@ static void compare_finish(ihg_ctl *c)
     c->cmp = c->job_cmp;
     c->job_cmp = shown; /* the next job reuses the old one */
     c->cmp_valid = 1;
+    c->cmp_version++;
     c->cmp_stale = 0;
     c->cmp_ms = ms;
     c->cmp_outer = c->job_outer;
@@ -541,6 +544,8 @@ static void reset(ihg_ctl *c)
     c->running = 0;
     c->outer_pending = 0;
     c->cmp_valid = 0;
+    c->cmp_version++;
+    c->hist_version++;
     path_clear(c);
     path_push(c);
     say(c, IHG_ROLE_GOOD, 0, "reset to the start (seed %lu)", c->cfg->seed);
@@ -646,8 +651,10 @@ void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
             c->quit = 1;
         return;
     }
-    if (!c->msg.sticky)
+    if (!c->msg.sticky) {
         c->msg.text[0] = '\0';
+        c->msg.when = ihg_now();
+    }
     if (ihg_action_is_display(a->action)) {
         ihg_message m;
         ihg_display_handle(&c->disp, &c->dctx, a, &m);
@@ -746,6 +753,7 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->seed = cfg->seed;
     v->model_kind = m->type->name;
     v->P = m->P;
+    v->quit = c->quit;
     v->n_lambda = n_lambda(c);
     v->layout = ihg_session_layout(s);
     v->exact_max = cfg->hypergrad.exact_max;
@@ -760,9 +768,12 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->running = c->running || c->outer_pending;
     v->message = c->msg.text;
     v->message_role = c->msg.role;
+    v->message_sticky = c->msg.sticky;
+    v->message_when = c->msg.when;
     v->stop_reason = ihg_session_message(s);
     v->hist = ihg_session_history(s);
     v->nhist = ihg_session_history_len(s);
+    v->hist_version = c->hist_version;
     v->method = ihg_session_method(s);
     v->method_name = method_label(v->method);
     v->lambda = ihg_session_lambda(s);
@@ -771,6 +782,7 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->lambda_version = c->lambda_version;
     v->hypergrad_version = c->hypergrad_version;
     v->cmp = c->cmp_valid ? c->cmp : NULL;
+    v->cmp_version = c->cmp_version;
     v->cmp_outer = c->cmp_outer;
     v->cmp_stale = c->cmp_stale;
     v->cmp_ms = c->cmp_ms;
@@ -856,6 +868,7 @@ ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg)
     c->dctx.classifier = c->classifier;
     c->dctx.n_lambda = n_lambda(c);
     c->point_version = c->lambda_version = c->hypergrad_version = 1;
+    c->cmp_version = c->hist_version = 1;
     c->cmp_outer = -1;
     c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
     path_push(c);

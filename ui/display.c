@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../src/timer.h"
 #include "canvas.h"
 
 void ihg_display_init(ihg_display *d)
@@ -32,6 +33,7 @@ static void say(ihg_message *m, int role, const char *text)
     snprintf(m->text, sizeof m->text, "%s", text);
     m->role = role;
     m->sticky = 0;
+    m->when = ihg_now();
 }
 
 static void focus_pane(ihg_display *d, const ihg_display_ctx *x, int id, ihg_message *m)
@@ -44,6 +46,7 @@ static void focus_pane(ihg_display *d, const ihg_display_ctx *x, int id, ihg_mes
                  id + 1, ihg_pane_name((ihg_pane_id)id));
         m->role = IHG_ROLE_WARN;
         m->sticky = 0;
+        m->when = ihg_now();
         return;
     }
     if (d->focus == id)
@@ -72,6 +75,7 @@ void ihg_display_handle(ihg_display *d, const ihg_display_ctx *x, const ihg_act 
                         ihg_message *m)
 {
     m->text[0] = '\0';
+    m->when = ihg_now();
     switch (a->action) {
     case IHG_ACT_HELP: d->help = 1; break;
     case IHG_ACT_LOG:
@@ -82,6 +86,7 @@ void ihg_display_handle(ihg_display *d, const ihg_display_ctx *x, const ihg_act 
                      d->log_y ? "log" : "linear");
             m->role = IHG_ROLE_DIM;
             m->sticky = 0;
+            m->when = ihg_now();
         }
         break;
     case IHG_ACT_ACCURACY:

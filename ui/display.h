@@ -37,6 +37,7 @@ typedef struct {
     char text[600];
     int role;         /* ihg_role */
     int sticky;       /* kept until something else replaces it         */
+    double when;      /* set or cleared at (ihg_now(), seconds)        */
 } ihg_message;
 
 /* The start: losses focused, log axis, nothing zoomed. */

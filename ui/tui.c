@@ -1,17 +1,22 @@
 /* tui.c - the explorer in a terminal: keys in, frames out.
  *
- * Everything the explorer does is the controller's (controller.h); this
- * file reads keys, turns them into actions, and paints the controller's
- * view.  Keys are read with a short timeout; between reads the controller
- * works for at most a slice of ~30 ms, ended early when a key is waiting,
- * so a key reaches the screen after the unit under way.  The screen is
- * rendered into a canvas and copied out only when something changed.
+ * Everything the explorer does is the controller's (controller.h), run on
+ * the engine's own thread (runner.h).  This thread only reads keys, turns
+ * them into actions, and paints: a key is answered within one frame
+ * whatever the engine is doing (a 60 ms unit, a 200 ms eigendecomposition),
+ * display keys at once, the others as soon as the unit under way ends
+ * (the bottom line says when one waits).  It sleeps in poll() on the
+ * keyboard and on a pipe the engine writes to when it publishes a new
+ * snapshot; engine news is painted at most every FRAME_SECONDS, a key at
+ * once.  q restores the terminal at once, then waits for the engine's unit.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _POSIX_C_SOURCE 200809L
 #include "tui.h"
 
 #include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,58 +24,36 @@
 #include <unistd.h>
 
 #include "../src/error.h"
+#include "../src/timer.h"
 #include "canvas.h"
 #include "controller.h"
 #include "crt.h"
 #include "keys.h"
 #include "layout.h"
+#include "runner.h"
 #include "view.h"
 
-#define SLICE_SECONDS 0.030 /* work between key reads while running */
+#define FRAME_SECONDS 0.030 /* engine news: at most one frame per 30 ms */
+#define IDLE_POLL_MS 250
 
 typedef struct {
     ihg_ctl *ctl;
+    ihg_runner *runner;
     ihg_canvas *cv;
-    ihg_view v;
     ihg_theme theme;
-    unsigned long drawn; /* the controller's serial when last drawn */
-    int dirty;
+    int wake[2];
 } tui;
-
-/* A key (or a resize's input) is waiting: end the slice early so it is
- * answered after the unit under way, not after the whole slice. */
-static int key_waiting(void *unused)
-{
-    struct pollfd p;
-    (void)unused;
-    p.fd = STDIN_FILENO;
-    p.events = POLLIN;
-    p.revents = 0;
-    return poll(&p, 1, 0) > 0;
-}
 
 static void draw(tui *t)
 {
     int w, h;
-    ihg_plane_frame want;
     ihg_crt_size(&w, &h);
     if (w != t->cv->w || h != t->cv->h)
         if (ihg_canvas_resize(t->cv, w, h) != 0)
             ihg_crt_fatal("out of memory for a %dx%d screen", w, h);
     t->cv->grey = ihg_crt_grey();
-    memset(&want, 0, sizeof want);
-    ihg_ctl_view(t->ctl, &t->v);
-    t->v.plane_want = &want;
-    ihg_render(t->cv, &t->v, ihg_ctl_display_ctx(t->ctl)->available);
-    if (want.nx > 0 && ihg_ctl_plane_grid(t->ctl, &want) > 0) {
-        /* the 2-D view asked for the loss grid of its new frame */
-        ihg_ctl_view(t->ctl, &t->v);
-        t->v.plane_want = NULL;
-        ihg_render(t->cv, &t->v, ihg_ctl_display_ctx(t->ctl)->available);
-    }
-    ihg_crt_blit(t->cv);
-    t->drawn = ihg_ctl_serial(t->ctl);
-    t->dirty = 0;
+    if (ihg_runner_render(t->runner, t->cv))
+        ihg_crt_blit(t->cv);
 }
 
 /* The terminal's special keys as keys.h codes. */
@@ -91,29 +74,39 @@ static long key_code(int is_keycode, wint_t ch)
     }
 }
 
-static void key(tui *t, long code)
+/* One key; 1 when the screen should be painted now. */
+static int key(tui *t, long code)
 {
     ihg_act a = ihg_key_lookup(code);
-    int help_open = ihg_ctl_display(t->ctl)->help;
-    ihg_ctl_handle(t->ctl, &a);
+    int help_open = ihg_runner_display(t->runner)->help;
+    int now = ihg_runner_send(t->runner, &a);
     if (a.action == IHG_ACT_RESIZE || a.action == IHG_ACT_REDRAW) {
         clearok(curscr, TRUE);
     } else if (a.action == IHG_ACT_THEME && !help_open) {
         t->theme = (ihg_theme)((t->theme + 1) % IHG_THEME_COUNT);
         ihg_crt_set_theme(t->theme);
-        ihg_ctl_say(t->ctl, IHG_ROLE_GOOD, 0, "theme: %s", ihg_theme_name(ihg_crt_theme()));
+        ihg_runner_say(t->runner, IHG_ROLE_GOOD, "theme: %s", ihg_theme_name(ihg_crt_theme()));
         clearok(curscr, TRUE);
     }
-    if (a.action != IHG_ACT_NONE)
-        t->dirty = 1;
+    /* an engine action: paint once now (the bottom line may say it waits) */
+    return now || a.action != IHG_ACT_NONE;
+}
+
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
 }
 
 int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
 {
     tui t;
-    int ascii = opt && opt->ascii, theme, paced = 0;
+    int ascii = opt && opt->ascii, theme, paint_now = 1, status = 0;
+    double next_frame = 0;
 
     memset(&t, 0, sizeof t);
+    t.wake[0] = t.wake[1] = -1;
     theme = ihg_theme_from_name(opt ? opt->theme : NULL);
     if (theme < 0) {
         fprintf(stderr, "ihgtui: unknown theme '%s' (default, contrast or mono)\n", opt->theme);
@@ -138,9 +131,17 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         }
         ihg_ctl_set_record(t.ctl, rec);
     }
+    if (pipe(t.wake) != 0 || fcntl(t.wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(t.wake[1], F_SETFL, O_NONBLOCK) != 0) {
+        perror("ihgtui: pipe");
+        ihg_ctl_free(t.ctl);
+        return 1;
+    }
 
     if (ihg_crt_init(t.theme, opt && opt->no_color, &ascii) != 0) {
         ihg_ctl_free(t.ctl);
+        close(t.wake[0]);
+        close(t.wake[1]);
         return 1;
     }
     {
@@ -150,34 +151,46 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         if (!t.cv)
             ihg_crt_fatal("out of memory for a %dx%d screen", w, h);
     }
-    t.dirty = 1;
+    t.runner = ihg_runner_start(t.ctl, t.wake[1]);
+    if (!t.runner)
+        ihg_crt_fatal("%s", ihg_error_message());
+    wtimeout(stdscr, 0);
 
-    while (!ihg_ctl_quit(t.ctl)) {
+    while (!ihg_runner_quit(t.runner)) {
+        struct pollfd p[2];
         wint_t wch;
-        int r;
-        if (t.dirty || paced || t.drawn != ihg_ctl_serial(t.ctl))
+        int r, timeout = IDLE_POLL_MS;
+        double now = ihg_now();
+        if (paint_now || (ihg_runner_fresh(t.runner) && now >= next_frame)) {
             draw(&t);
-        /* wait for a key: briefly when busy (or pacing a solve) */
-        wtimeout(stdscr, paced ? IHG_CTL_PACE_MS : ihg_ctl_busy(t.ctl) ? 0 : 100);
-        r = wget_wch(stdscr, &wch);
-        paced = 0;
-        while (r != ERR && !ihg_ctl_quit(t.ctl)) {
-            long code = key_code(r == KEY_CODE_YES, wch);
-            if (code >= 0)
-                key(&t, code);
-            wtimeout(stdscr, 0);
-            r = wget_wch(stdscr, &wch);
+            paint_now = 0;
+            next_frame = now + FRAME_SECONDS;
         }
-        if (ihg_ctl_quit(t.ctl))
+        if (ihg_runner_fresh(t.runner)) {
+            double wait = next_frame - ihg_now();
+            timeout = wait > 0 ? (int)(wait * 1e3) + 1 : 0;
+        }
+        p[0].fd = STDIN_FILENO;
+        p[0].events = POLLIN;
+        p[1].fd = t.wake[0];
+        p[1].events = POLLIN;
+        p[0].revents = p[1].revents = 0;
+        if (poll(p, 2, timeout) < 0 && errno != EINTR)
             break;
-        if (ihg_ctl_busy(t.ctl))
-            paced = ihg_ctl_work(t.ctl, SLICE_SECONDS, key_waiting, NULL) & IHG_CTL_PACE;
+        if (p[1].revents)
+            drain(t.wake[0]);
+        /* every key waiting (also KEY_RESIZE after a SIGWINCH) */
+        while ((r = wget_wch(stdscr, &wch)) != ERR && !ihg_runner_quit(t.runner))
+            paint_now |= key(&t, key_code(r == KEY_CODE_YES, wch));
     }
 
-    ihg_crt_done();
+    ihg_crt_done(); /* the terminal first; then wait for the engine's unit */
+    ihg_runner_free(t.runner);
     if (opt && opt->record && ihg_ctl_close_record(t.ctl) != 0)
         perror(opt->record);
     ihg_canvas_free(t.cv);
     ihg_ctl_free(t.ctl);
-    return 0;
+    close(t.wake[0]);
+    close(t.wake[1]);
+    return status;
 }

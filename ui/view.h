@@ -47,6 +47,7 @@ typedef struct {
 
 typedef struct {
     /* the experiment */
+    int quit;                      /* the explorer is asked to end      */
     const char *name;
     unsigned long seed;
     const char *model_kind;
@@ -69,11 +70,14 @@ typedef struct {
     int running;                   /* playing                           */
     const char *message;           /* last message, "" when none        */
     int message_role;              /* ihg_role                          */
+    int message_sticky;            /* stays until replaced              */
+    double message_when;           /* set or cleared at (ihg_now())     */
     const char *stop_reason;       /* ihg_session_message when stopped  */
 
-    /* history */
+    /* history (hist_version changes when it starts again: reset) */
     const ihg_record *hist;
     size_t nhist;
+    unsigned long hist_version;
 
     /* the current point */
     const gsl_vector *lambda, *hypergrad;
@@ -87,6 +91,7 @@ typedef struct {
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
+    unsigned long cmp_version;     /* changes with what cmp points to   */
     long cmp_outer;                /* -1: at the current point           */
     int cmp_stale;                 /* settings or point changed since   */
     double cmp_ms;                 /* how long it took                  */
