@@ -374,6 +374,7 @@ static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alph
         c->kappa = c->eig_max / c->eig_lo;
         c->alpha_best = 2.0 / (c->eig_lo + c->eig_max);
         c->rho_best = (c->kappa - 1.0) / (c->kappa + 1.0);
+        c->band_best = c->eig_lo + c->eig_max; /* 2 / alpha_best */
     }
 }
 
@@ -502,8 +503,9 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
     switch (j->stage) {
     case IHG_COMPARE_SETUP:
         c->alpha = ihg_session_alpha(s);
+        c->band_top = 2.0 / c->alpha; /* the stable band is 0 < lambda < 2/alpha */
         c->rho = c->eig_min = c->eig_max = NAN;
-        c->eig_lo = c->kappa = c->alpha_best = c->rho_best = NAN;
+        c->eig_lo = c->kappa = c->alpha_best = c->rho_best = c->band_best = NAN;
         c->n_unstable = c->n_null = 0;
         c->reference_fallback = IHG_FALLBACK_NONE;
         if (c->eigenvalues && c->eigenvalues->size != j->P) {

@@ -63,6 +63,8 @@ typedef struct {
      * (kappa - 1) / (kappa + 1).  NaN when unknown or H is not positive
      * definite on the rest. */
     double eig_lo, kappa, alpha_best, rho_best;
+    double band_top;          /* 2 / alpha: the stable band is (0, band_top) */
+    double band_best;         /* 2 / alpha_best = eig_lo + eig_max        */
     /* timings (seconds) */
     double t_reference, t_eigen;
     gsl_vector *hg_reference; /* Hn */

@@ -1004,8 +1004,9 @@ static int solve_unit(ihg_session *s, unsigned *ev)
         if (s->method->flags & IHG_METHOD_USES_ALPHA)
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %.3g > 1, "
                        "so rho(I - alpha H) >= %.3g (alpha*lambda_max >= %.3g > 2, or H "
-                       "is not positive definite); lower alpha = %.3g (key a, "
-                       "hypergrad.alpha) or change method (key m, hypergrad.method)",
+                       "is not positive definite): alpha = %.3g is too large for this H; "
+                       "use a smaller alpha (hypergrad.alpha) or another method "
+                       "(hypergrad.method)",
                     s->hgm->done, g, g, 1 + g, alpha);
         else
             set_msg(s, "%s solve produced non-finite values", s->method->name);

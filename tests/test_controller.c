@@ -284,17 +284,41 @@ static void test_lesson(void)
               contains(v.message, "reset to the start (seed"),
           "reset: outer 0, K kept, the path restarts (%s)", v.message);
 
-    /* the record file: one line per outer step */
+    /* the record file: one line per outer step, and event lines for the
+     * reset, the settings and every comparison */
     {
-        char line[4096];
-        int n = 0, outer_1 = 0;
+        static char line[1 << 16];
+        int steps = 0, outer_1 = 0, resets = 0, methods = 0, terms = 0, alphas = 0, cmps = 0,
+            at = 0, other = 0;
         rewind(rec);
         while (fgets(line, sizeof line, rec)) {
-            n++;
-            if (strstr(line, "\"outer\":1,"))
-                outer_1++;
+            if (strncmp(line, "{\"event\":", 9) != 0) {
+                steps++;
+                if (strncmp(line, "{\"outer\":1,", 11) == 0)
+                    outer_1++;
+            } else if (strstr(line, "\"event\":\"reset\",\"outer\":0,"))
+                resets++;
+            else if (strstr(line, "\"event\":\"method\""))
+                methods++;
+            else if (strstr(line, "\"event\":\"terms\""))
+                terms++;
+            else if (strstr(line, "\"event\":\"alpha\""))
+                alphas++;
+            else if (strstr(line, "\"event\":\"compare\"")) {
+                cmps++;
+                if (strstr(line, "\"at_outer\":1,") && strstr(line, "\"compare\":{"))
+                    at++;
+            } else
+                other++;
         }
-        CHECK(n == 2 && outer_1 == 1, "record: one JSON line per outer step (%d lines)", n);
+        CHECK(steps == 2 && outer_1 == 1, "record: one line per outer step (%d)", steps);
+        CHECK(resets == 1 && other == 0, "record: the reset is an event line (%d)", resets);
+        CHECK(methods == 3 && terms == 6 && alphas == 3,
+              "record: each change of method (%d), K (%d) and alpha (%d) is an event line",
+              methods, terms, alphas);
+        CHECK(cmps >= 3 && at == 1,
+              "record: comparisons are event lines with --batch --compare's numbers (%d, "
+              "%d at outer 1)", cmps, at);
     }
     CHECK(ihg_ctl_close_record(c) == 0, "record: closed without error");
     ihg_ctl_free(c);

@@ -178,11 +178,12 @@ if [ -f "$rd" ]; then
     run "$rd"
     check "ridge 80x24: starts" wait_for 'outer [0-9]+/' 100
     keys 2
-    check "ridge pane 2: the list starts at lambda 1" wait_for '│λ1 ' 20
+    check "ridge pane 2: the list starts at lambda 1" wait_for '│ λ1 ' 20
     keys j
-    check "ridge pane 2: j scrolls to lambda 2" sh -c "sleep 0.3; $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│λ2 ' && ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│λ1 '"
+    check "ridge pane 2: j scrolls to lambda 2" sh -c "sleep 0.3; $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│ λ2 ' && ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│ λ1 '"
     keys k
-    check "ridge pane 2: k scrolls back to lambda 1" wait_for '│λ1 ' 20
+    check "ridge pane 2: k scrolls back to lambda 1" wait_for '│ λ1 ' 20
+    check "ridge pane 2: the title says which rows are shown" on_screen '2 Hyperparameters \(10\) rows 1-'
     keys q
     finished "ridge 80x24" 0
     size 120 40
@@ -333,6 +334,8 @@ keys a
 check "key a: smaller alpha" wait_for 'smaller alpha' 20
 keys A
 check "key A: larger alpha" wait_for 'larger alpha' 20
+keys b
+check "key b: alpha = 2/(lambda_min + lambda_max) from the spectrum" wait_for 'alpha = 2/\(lambda_min \+ lambda_max\) changed: neumann, K = 10, alpha = 0\.2' 50
 keys m
 check "key m: next method (cg)" wait_for ' cg K=' 20
 keys m
@@ -466,7 +469,8 @@ wait_for 'outer 2/' 100
 check "colours used by default" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '\[([0-9;]*;)?3[0-7](;[0-9;]*)?m'"
 keys q
 finished "--record" 0
-check "--record: one JSON line per outer step" test "$(grep -c '"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
+check "--record: one JSON line per outer step" test "$(grep -c '^{"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
+check "--record: comparisons as event lines" grep -q '^{"event":"compare","outer":1,' "$tmp/rec.jsonl"
 
 keys "export NO_COLOR=1" Enter
 run

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../models/model.h"
+#include "../src/batch.h"
 #include "../src/compare.h"
 #include "../src/error.h"
 #include "../src/jsonl.h"
@@ -62,6 +63,11 @@ struct ihg_ctl {
 
     ihg_comparison *cmp;     /* shown (when cmp_valid)                  */
     unsigned long cmp_version, hist_version;
+    /* the point (theta, lambda) moves: point_serial counts the moves;
+     * the comparison shown was made at cmp_point, after cmp_done outer
+     * steps */
+    unsigned long point_serial, cmp_point, job_point;
+    long cmp_done, job_done;
     int cmp_auto, cmp_valid, cmp_stale;
     double cmp_ms;
     long cmp_outer;
@@ -252,6 +258,8 @@ int ihg_ctl_plane_grid(ihg_ctl *c, const ihg_plane_frame *f)
 
 /* ---- the comparison, one unit at a time ---------------------------------- */
 
+static void record_event(ihg_ctl *c, const char *name);
+
 static void compare_cancel(ihg_ctl *c)
 {
     ihg_compare_job_free(c->job);
@@ -289,6 +297,8 @@ static void compare_start(ihg_ctl *c, int from_key)
     /* -1: "the current point" (not where --batch --compare looks) */
     c->job_outer = ihg_session_phase(c->s) == IHG_PHASE_UPDATE ? ihg_session_outer(c->s) + 1
                                                                : -1;
+    c->job_point = c->point_serial;
+    c->job_done = ihg_session_outer(c->s);
     c->serial++;
 }
 
@@ -304,7 +314,10 @@ static void compare_finish(ihg_ctl *c)
     c->cmp_stale = 0;
     c->cmp_ms = ms;
     c->cmp_outer = c->job_outer;
+    c->cmp_point = c->job_point;
+    c->cmp_done = c->job_done;
     compare_cancel(c);
+    record_event(c, "compare");
     if (c->cmp_auto && longest > AUTO_COMPARE_UNIT_MS) {
         c->cmp_auto = 0;
         say(c, IHG_ROLE_WARN, 0,
@@ -380,6 +393,45 @@ int ihg_ctl_close_record(ihg_ctl *c)
     return failed ? -1 : 0;
 }
 
+static void record_write(ihg_ctl *c)
+{
+    if (ihg_json_write_line(&c->json, c->rec) != 0) {
+        c->rec_errno = errno ? errno : EIO;
+        say(c, IHG_ROLE_BAD, 1, "cannot write the --record file: recording stopped");
+        fclose(c->rec);
+        c->rec = NULL;
+    }
+}
+
+/* An event line: {"event": NAME, "outer": done so far, the settings, and
+ * for "compare" where it was made and what it found}. */
+static void record_event(ihg_ctl *c, const char *name)
+{
+    if (!c->rec)
+        return;
+    ihg_json_begin_object(&c->json);
+    ihg_json_key(&c->json, "event");
+    ihg_json_string(&c->json, name);
+    ihg_json_key(&c->json, "outer");
+    ihg_json_integer(&c->json, ihg_session_outer(c->s));
+    ihg_json_key(&c->json, "method");
+    ihg_json_string(&c->json, method_label(ihg_session_method(c->s)));
+    ihg_json_key(&c->json, "terms");
+    ihg_json_integer(&c->json, ihg_session_terms(c->s));
+    ihg_json_key(&c->json, "alpha");
+    ihg_json_number(&c->json, ihg_session_alpha(c->s));
+    if (strcmp(name, "compare") == 0 && c->cmp_valid) {
+        ihg_json_key(&c->json, "at_outer");
+        if (c->cmp_outer >= 0)
+            ihg_json_integer(&c->json, c->cmp_outer);
+        else
+            ihg_json_null(&c->json); /* the current point */
+        ihg_batch_json_compare(&c->json, c->cmp, 0);
+    }
+    ihg_json_end_object(&c->json);
+    record_write(c);
+}
+
 static void record_last(ihg_ctl *c)
 {
     size_t n = ihg_session_history_len(c->s);
@@ -390,12 +442,7 @@ static void record_last(ihg_ctl *c)
     ihg_json_begin_object(&c->json);
     ihg_json_record(&c->json, &r, c->classifier, c->has_test);
     ihg_json_end_object(&c->json);
-    if (ihg_json_write_line(&c->json, c->rec) != 0) {
-        c->rec_errno = errno ? errno : EIO;
-        say(c, IHG_ROLE_BAD, 1, "cannot write the --record file: recording stopped");
-        fclose(c->rec);
-        c->rec = NULL;
-    }
+    record_write(c);
 }
 
 /* ---- stepping ------------------------------------------------------------ */
@@ -404,7 +451,9 @@ static void stopped(ihg_ctl *c)
 {
     c->running = 0;
     c->outer_pending = 0;
-    say(c, IHG_ROLE_BAD, 1, "stopped: %s  (r resets; a/n/m change the method)",
+    say(c, IHG_ROLE_BAD, 1,
+        "stopped: %s  (keys: a smaller alpha, b the best alpha, m another method, then o; "
+        "r resets)",
         ihg_session_message(c->s));
 }
 
@@ -430,6 +479,8 @@ static void qnorm_push(ihg_ctl *c)
  * path, the live ||q_j|| (compute time is in the engine's records). */
 static void after_step(ihg_ctl *c, unsigned ev)
 {
+    if (ev & (IHG_EV_INNER_STEP | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
+        c->point_serial++; /* theta or lambda moved */
     if (ev & (IHG_EV_HYPERGRAD | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
         c->point_version++; /* lambda or the hypergradient changed */
     if (ev & (IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
@@ -546,8 +597,10 @@ static void reset(ihg_ctl *c)
     c->cmp_valid = 0;
     c->cmp_version++;
     c->hist_version++;
+    c->point_serial++;
     path_clear(c);
     path_push(c);
+    record_event(c, "reset");
     say(c, IHG_ROLE_GOOD, 0, "reset to the start (seed %lu)", c->cfg->seed);
     if (c->cmp_auto)
         compare_start(c, 0);
@@ -561,8 +614,10 @@ static long terms_step(long K, int up)
     return up ? K + d : K - d;
 }
 
-static void settings_changed(ihg_ctl *c, const char *what, int was_comparing_for_key)
+static void settings_changed(ihg_ctl *c, const char *event, const char *what,
+                             int was_comparing_for_key)
 {
+    record_event(c, event);
     if (c->msg.sticky && ihg_session_phase(c->s) != IHG_PHASE_STOPPED)
         c->msg.sticky = 0;
     say(c, IHG_ROLE_GOOD, 0, "%s changed: %s, K = %ld, alpha = %.4g", what,
@@ -588,6 +643,7 @@ static int carry_on(ihg_ctl *c)
     }
     if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
         ihg_session_resume(s);
+        c->point_serial++;
         c->msg.sticky = 0;
         say(c, IHG_ROLE_GOOD, 0, "outer step %ld starts again with %s, K = %ld, alpha = %.3g",
             ihg_session_outer(s) + 1, method_label(ihg_session_method(s)),
@@ -603,7 +659,7 @@ static void set_terms(ihg_ctl *c, long K, const char *what, int for_key)
         say(c, IHG_ROLE_WARN, 0, "K stays %ld: %s", ihg_session_terms(c->s),
             K < 0 ? "it cannot be negative" : ihg_error_message());
     else
-        settings_changed(c, what, for_key);
+        settings_changed(c, "terms", what, for_key);
 }
 
 static void set_alpha(ihg_ctl *c, double a, const char *what, int for_key)
@@ -613,7 +669,7 @@ static void set_alpha(ihg_ctl *c, double a, const char *what, int for_key)
         say(c, IHG_ROLE_WARN, 0, "alpha stays %.4g: %s", ihg_session_alpha(c->s),
             ihg_error_message());
     else
-        settings_changed(c, what, for_key);
+        settings_changed(c, "alpha", what, for_key);
 }
 
 static void inner_steps(ihg_ctl *c, long n)
@@ -701,10 +757,24 @@ void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
         break;
     }
     case IHG_ACT_SET_ALPHA: set_alpha(c, a->value, "alpha", for_key); break;
+    case IHG_ACT_BEST_ALPHA: {
+        const ihg_comparison *cmp = c->cmp_valid ? c->cmp : NULL;
+        if (!cmp || !isfinite(cmp->alpha_best)) {
+            say(c, IHG_ROLE_WARN, 0, "%s",
+                !cmp ? "best alpha: compare first (c); it comes from the spectrum of H"
+                : !isfinite(cmp->eig_max)
+                    ? "best alpha: needs the spectrum of H (P <= hypergrad.exact_max)"
+                    : "best alpha: H is not positive definite here, no step makes the "
+                      "Neumann series converge");
+            break;
+        }
+        set_alpha(c, cmp->alpha_best, "alpha = 2/(lambda_min + lambda_max)", for_key);
+        break;
+    }
     case IHG_ACT_METHOD:
         compare_cancel(c);
         method_next(c);
-        settings_changed(c, "method", for_key);
+        settings_changed(c, "method", "method", for_key);
         break;
     case IHG_ACT_SET_METHOD:
         compare_cancel(c);
@@ -712,7 +782,7 @@ void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
             say(c, IHG_ROLE_WARN, 0, "method stays %s: %s",
                 method_label(ihg_session_method(s)), ihg_error_message());
         else
-            settings_changed(c, "method", for_key);
+            settings_changed(c, "method", "method", for_key);
         break;
     case IHG_ACT_COMPARE:
         if (c->job && c->job_from_key) {
@@ -784,7 +854,13 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->cmp = c->cmp_valid ? c->cmp : NULL;
     v->cmp_version = c->cmp_version;
     v->cmp_outer = c->cmp_outer;
-    v->cmp_stale = c->cmp_stale;
+    v->cmp_done = c->cmp_done;
+    /* a comparison where an outer step's hypergradient was taken stands
+     * for that step until a newer one completes; one at the current point
+     * until theta or lambda moves */
+    v->cmp_moved = c->cmp_valid && (c->cmp_outer >= 0 ? v->outer_done > c->cmp_outer
+                                                      : c->cmp_point != c->point_serial);
+    v->cmp_stale = c->cmp_stale || v->cmp_moved;
     v->cmp_ms = c->cmp_ms;
     v->cmp_auto = c->cmp_auto;
     v->cmp_progress = c->job ? stage_text(c, c->job_text, sizeof c->job_text) : NULL;

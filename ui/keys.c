@@ -8,6 +8,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"o", "one outer step: inner steps, each Neumann term, the update"},
     {"n / N", "fewer / more Neumann terms (CG iterations)"},
     {"a / A", "smaller / larger Neumann alpha"},
+    {"b", "alpha = 2/(lambda_min + lambda_max), the best step"},
     {"m", "next method: exact, neumann, cg, identity"},
     {"c", "recompute the Neumann/CG vs exact comparison"},
     {"l", "log / linear loss axis"},
@@ -52,6 +53,7 @@ ihg_act ihg_key_lookup(long ch)
     case 'N': a = IHG_ACT_TERMS_UP; break;
     case 'a': a = IHG_ACT_ALPHA_DOWN; break;
     case 'A': a = IHG_ACT_ALPHA_UP; break;
+    case 'b': a = IHG_ACT_BEST_ALPHA; break;
     case 'm': a = IHG_ACT_METHOD; break;
     case 'c': a = IHG_ACT_COMPARE; break;
     case 'l': a = IHG_ACT_LOG; break;

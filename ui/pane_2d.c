@@ -97,8 +97,8 @@ static void lambda_inset(ihg_canvas *cv, ihg_rect box, const ihg_view *v)
                            cv->ascii ? L'L' : (wchar_t)0x03BB,
                            IHG_ROLE_NUMBER);
     }
-    ihg_canvas_text(cv, in.x, in.y + in.h - 1, in.w, IHG_ROLE_DIM,
-                    IHG_TXT(cv, "\xe2\x86\x92 \xe2\x88\x92" "dL_V/d\xce\xbb", "-> -dL_V/dlambda"));
+    ihg_canvas_fit(cv, in.x, in.y + in.h - 1, in.w, IHG_ROLE_DIM,
+                   IHG_TXT(cv, "\xe2\x86\x92 \xe2\x88\x92" "dL_V/d\xce\xbb", "-> -dL_V/dlambda"));
     ihg_dots_free(&d);
 }
 
@@ -125,15 +125,15 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                         IHG_TXT(cv, "\xce\xb8 plane: contours of L_T(\xc2\xb7, \xce\xbb)",
                                 "theta plane: contours of L_T(., lambda)"));
     if (!pl->on) {
-        ihg_canvas_text(cv, in.x + 1, in.y + 1, in.w - 2, IHG_ROLE_DIM,
-                        "the 2-D view is for the quadratic model (P = 2)");
+        ihg_canvas_fit(cv, in.x, in.y + 1, in.w, IHG_ROLE_DIM,
+                       "the 2-D view is for the quadratic model (P = 2)");
         return;
     }
     if (in.w < 20 || in.h < 5)
         return;
-    ihg_canvas_text(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
-                    IHG_TXT(cv, "\xce\xb8 iterate  * \xce\xb8*(\xce\xbb)  t target  c data optimum",
-                            "@ theta  * theta*(lambda)  t target  c data optimum  . path"));
+    ihg_canvas_fit(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
+                   IHG_TXT(cv, "\xce\xb8 iterate  * \xce\xb8*(\xce\xbb)  t target  c data optimum",
+                           "@ theta  * theta*(lambda)  t target  c data optimum  . path"));
     plot = (ihg_rect){in.x, in.y + 1, in.w, in.h - 1};
 
     /* the region: everything of interest, with a margin */
@@ -232,8 +232,8 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         char a[16], b[16];
         ihg_format_short(a, sizeof a, f.x0, 7);
         ihg_format_short(b, sizeof b, f.x0 + d.dw * f.scale, 7);
-        ihg_canvas_printf(cv, plot.x, plot.y + plot.h - 1, plot.w / 2, IHG_ROLE_AXIS,
-                          "%s1: %s .. %s", IHG_TXT(cv, "\xce\xb8", "theta"), a, b);
+        ihg_canvas_fitf(cv, plot.x, plot.y + plot.h - 1, plot.w / 2, IHG_ROLE_AXIS,
+                        "%s1: %s .. %s", IHG_TXT(cv, "\xce\xb8", "theta"), a, b);
     }
     ihg_dots_free(&d);
 

@@ -161,11 +161,20 @@ static struct {
     int *count, maxc;
 } cache;
 
+/* the rows shown from `first` (scrolled), and how many fit */
+static int rows_first(const ihg_view *v, ihg_rect in)
+{
+    int n = (int)v->n_lambda, first = v->disp.scroll_y[IHG_PANE_HYPER];
+    if (first > n - (in.h - 1))
+        first = n - (in.h - 1);
+    return first < 0 ? 0 : first;
+}
+
 static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 {
     double ml = max_abs(v->lambda), mg = max_abs(v->hypergrad);
     int y = in.y, first, i, n = (int)v->n_lambda, bw, gx;
-    char a[16], b[16];
+    char a[16], b[16], head[96];
     const char *lam = IHG_TXT(cv, "\xce\xbb", "lam");
     bw = (in.w - 5 - 9 - 10 - 3) / 2;
     if (bw < 3)
@@ -173,18 +182,19 @@ static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     gx = in.x + 5 + 9 + bw + 1;
     /* what lambda holds: the name of its segment (layout of the session) */
     if (v->layout && v->layout->nseg == 1)
-        ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s (%s)", lam,
-                          v->layout->seg[0].name);
+        snprintf(head, sizeof head, "%s (%s)", lam, v->layout->seg[0].name);
     else
-        ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s", lam);
-    ihg_canvas_text(cv, gx, y, in.x + in.w - gx, IHG_ROLE_TITLE,
-                    IHG_TXT(cv, "dL_V/d\xce\xbb (hypergradient)", "dL_V/dlambda"));
+        snprintf(head, sizeof head, "%s", lam);
+    ihg_canvas_fit(cv, in.x, y, gx - in.x - 1, IHG_ROLE_TITLE, head);
+    if (ihg_text_width(IHG_TXT(cv, "dL_V/d\xce\xbb (hypergradient)", "dL_V/dlambda")) <=
+        in.x + in.w - gx)
+        ihg_canvas_text(cv, gx, y, in.x + in.w - gx, IHG_ROLE_TITLE,
+                        IHG_TXT(cv, "dL_V/d\xce\xbb (hypergradient)", "dL_V/dlambda"));
+    else
+        ihg_canvas_fit(cv, gx, y, in.x + in.w - gx, IHG_ROLE_TITLE,
+                       IHG_TXT(cv, "dL_V/d\xce\xbb", "dL_V/dlambda"));
     y++;
-    first = v->disp.scroll_y[IHG_PANE_HYPER];
-    if (first > n - (in.h - 1))
-        first = n - (in.h - 1);
-    if (first < 0)
-        first = 0;
+    first = rows_first(v, in);
     for (i = first; i < n && y < in.y + in.h; i++, y++) {
         double l = gsl_vector_get(v->lambda, i);
         double g = v->hypergrad ? gsl_vector_get(v->hypergrad, i) : NAN;
@@ -197,9 +207,6 @@ static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
         ihg_hbar_signed(cv, gx + 10, y, bw, mg > 0 ? g / mg : 0,
                         g > 0 ? IHG_ROLE_VAL : IHG_ROLE_GOOD);
     }
-    if (first > 0 || i < n)
-        ihg_canvas_printf(cv, in.x + in.w - 12, in.y, 12, IHG_ROLE_DIM, "%d-%d/%d j/k",
-                          first + 1, i, n);
 }
 
 static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
@@ -248,7 +255,7 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
                  s3);
         if (ihg_text_width(line) > in.w)
             snprintf(line, sizeof line, "%s min %s med %s max %s", lam, s1, s2, s3);
-        ihg_canvas_text(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL, line);
+        ihg_canvas_fit(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL, line);
         ihg_format_short(s1, sizeof s1, gmn, 8);
         ihg_format_short(s2, sizeof s2, gmd, 8);
         ihg_format_short(s3, sizeof s3, gmx, 8);
@@ -258,12 +265,12 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
                      IHG_TXT(cv, "dL_V/d\xce\xbb", "dL_V/dlambda"), s1, s2, s3);
         if (ihg_text_width(line) > in.w)
             snprintf(line, sizeof line, "hypergrad %s/%s/%s", s1, s2, s3);
-        ihg_canvas_text(cv, in.x, in.y + 1, in.w, IHG_ROLE_NORMAL, line);
+        ihg_canvas_fit(cv, in.x, in.y + 1, in.w, IHG_ROLE_NORMAL, line);
     }
     if (last) {
         ihg_format_short(s1, sizeof s1, last->lambda_norm, 8);
         ihg_format_short(s2, sizeof s2, last->hypergrad_norm, 8);
-        ihg_canvas_printf(cv, in.x, in.y + 2, in.w, IHG_ROLE_DIM,
+        ihg_canvas_fitf(cv, in.x, in.y + 2, in.w, IHG_ROLE_DIM,
                           "%s = %s   %s = %s  (outer step %ld)",
                           IHG_TXT(cv, "\xe2\x80\x96\xce\xbb\xe2\x80\x96", "|lambda|"), s1,
                           IHG_TXT(cv, "\xe2\x80\x96" "dL_V/d\xce\xbb\xe2\x80\x96", "|hypergrad|"),
@@ -335,9 +342,19 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 
 void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char extra[48];
+    char extra[96];
     ihg_rect in;
     snprintf(extra, sizeof extra, "(%zu)", v->n_lambda);
+    if (v->n_lambda <= HYPER_ROWS_MAX) {
+        /* the list scrolls: which rows it shows goes into the title */
+        ihg_rect probe = {r.x + 2, r.y + 1, r.w - 4, r.h - 2};
+        int first = rows_first(v, probe), shown = probe.h - 1;
+        if (first + shown > (int)v->n_lambda)
+            shown = (int)v->n_lambda - first;
+        if (shown > 0 && (first > 0 || first + shown < (int)v->n_lambda))
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " rows %d-%d j/k",
+                     first + 1, first + shown);
+    }
     in = ihg_pane_frame(cv, r, v, IHG_PANE_HYPER, extra);
     if (in.w < 10 || in.h < 2 || !v->lambda)
         return;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chart.h"
 #include "keys.h"
 #include "layout.h"
 #include "view.h"
@@ -16,12 +17,22 @@ const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id)
 ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
                         ihg_pane_id id, const char *extra)
 {
-    char title[160];
-    int focused = v->disp.focus == (int)id;
-    ihg_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
-    snprintf(title, sizeof title, "%d %s%s%s%s", (int)id + 1, ihg_view_pane_name(v, id),
-             extra && *extra ? " " : "", extra ? extra : "",
-             v->disp.zoom == (int)id ? " [zoom]" : "");
+    char title[400], head[96], fitted[320];
+    int focused = v->disp.focus == (int)id, room;
+    /* one blank column inside each side of the border */
+    ihg_rect in = {r.x + 2, r.y + 1, r.w - 4, r.h - 2};
+    /* the pane's number and name always; its state and news as they fit */
+    ihg_format_int(head, sizeof head, (long)id + 1);
+    snprintf(head + strlen(head), sizeof head - strlen(head), " %s%s",
+             ihg_view_pane_name(v, id), v->disp.zoom == (int)id ? " [zoom]" : "");
+    room = r.w - 6 - ihg_text_width(head) - 1;
+    fitted[0] = '\0';
+    if (extra && *extra && room > 1) {
+        ihg_fit_text(fitted, sizeof fitted, extra, room, cv->ascii);
+        if (strcmp(fitted, cv->ascii ? "~" : "\xe2\x80\xa6") == 0)
+            fitted[0] = '\0'; /* an ellipsis alone says nothing */
+    }
+    snprintf(title, sizeof title, "%s%s%s", head, fitted[0] ? " " : "", fitted);
     ihg_canvas_box(cv, r, focused ? IHG_ROLE_FOCUS : IHG_ROLE_BORDER, title,
                    focused ? IHG_ROLE_FOCUS : IHG_ROLE_TITLE);
     if (in.w < 0)
@@ -55,12 +66,12 @@ void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v)
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_NORMAL);
     ihg_canvas_box(cv, r, IHG_ROLE_FOCUS, "Keys", IHG_ROLE_FOCUS);
     for (i = 0; i < n && i + 1 < h - 2; i++) {
-        ihg_canvas_text(cv, x0 + 2, y0 + 1 + i, 16, IHG_ROLE_KEY, ihg_key_help_rows[i].keys);
-        ihg_canvas_text(cv, x0 + 19, y0 + 1 + i, w - 21, IHG_ROLE_NORMAL,
-                        ihg_key_help_rows[i].what);
+        ihg_canvas_fit(cv, x0 + 2, y0 + 1 + i, 16, IHG_ROLE_KEY, ihg_key_help_rows[i].keys);
+        ihg_canvas_fit(cv, x0 + 19, y0 + 1 + i, w - 21, IHG_ROLE_NORMAL,
+                       ihg_key_help_rows[i].what);
     }
-    ihg_canvas_text(cv, x0 + 2, y0 + h - 2, w - 4, IHG_ROLE_DIM,
-                    "press any key to close; see ihgtui(1)");
+    ihg_canvas_fit(cv, x0 + 2, y0 + h - 2, w - 4, IHG_ROLE_DIM,
+                   "press any key to close; see ihgtui(1)");
 }
 
 void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
@@ -74,15 +85,17 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
         int l;
         ihg_layout_too_small_text(msg, sizeof msg, cv->w, cv->h, cv->ascii);
         l = ihg_text_width(msg);
-        ihg_canvas_text(cv, l < cv->w ? (cv->w - l) / 2 : 0, cv->h / 2, cv->w,
-                        IHG_ROLE_BAD, msg);
+        ihg_canvas_fit(cv, l < cv->w ? (cv->w - l) / 2 : 0, cv->h / 2, cv->w, IHG_ROLE_BAD,
+                       msg);
         if (cv->h / 2 + 1 < cv->h)
-            ihg_canvas_text(cv, cv->w > 22 ? (cv->w - 22) / 2 : 0, cv->h / 2 + 1, cv->w,
-                            IHG_ROLE_DIM, "enlarge it, or q to quit");
+            ihg_canvas_fit(cv, cv->w > 24 ? (cv->w - 24) / 2 : 0, cv->h / 2 + 1, cv->w,
+                           IHG_ROLE_DIM, "enlarge it, or q to quit");
         return;
     }
     ihg_pane_status(cv, lo.status, v);
-    for (i = 0; i < IHG_PANE_COUNT; i++) {
+    /* the help covers the panes whole: no pane shows half a number
+     * beside it */
+    for (i = 0; i < IHG_PANE_COUNT && !v->disp.help; i++) {
         if (!lo.shown[i])
             continue;
         switch (i) {

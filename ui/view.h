@@ -93,6 +93,9 @@ typedef struct {
     const ihg_comparison *cmp;     /* NULL: none yet                    */
     unsigned long cmp_version;     /* changes with what cmp points to   */
     long cmp_outer;                /* -1: at the current point           */
+    long cmp_done;                 /* outer steps done when it was made  */
+    int cmp_moved;                 /* theta or lambda moved since: its
+                                      numbers are of an earlier point   */
     int cmp_stale;                 /* settings or point changed since   */
     double cmp_ms;                 /* how long it took                  */
     int cmp_auto;                  /* recomputed after each outer step  */
