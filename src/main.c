@@ -47,6 +47,8 @@ static void usage(FILE *f)
         "      --outer=N          outer steps (same as --set outer.steps=N)\n"
         "      --seed=N           random seed (same as --set seed=N)\n"
         "      --dump-default     print the built-in default experiment and exit\n"
+        "      --list-keys        print every YAML key (each model kind's too) with\n"
+        "                         its type, default and range, and exit\n"
         "\n"
         "Explorer:\n"
         "      --no-color         monochrome (also when NO_COLOR is set)\n"
@@ -82,7 +84,8 @@ enum {
     OPT_RECORD,
     OPT_VERSION,
     OPT_DUMP_DEFAULT,
-    OPT_SEEDS
+    OPT_SEEDS,
+    OPT_LIST_KEYS
 };
 
 int main(int argc, char **argv)
@@ -103,6 +106,7 @@ int main(int argc, char **argv)
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
         {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -179,6 +183,12 @@ int main(int argc, char **argv)
         case OPT_ASCII: topt.ascii = 1; break;
         case OPT_RECORD: topt.record = optarg; break;
         case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case OPT_LIST_KEYS:
+            if (ihg_config_list_keys(stdout) != 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "ihgtui: cannot write the key list\n");
+                return 1;
+            }
+            return 0;
         case 'h': usage(stdout); return 0;
         case OPT_VERSION:
             printf("ihgtui %s\n", PACKAGE_VERSION);

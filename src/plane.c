@@ -55,12 +55,18 @@ void ihg_plane_loss_grid(ihg_session *s, const gsl_vector *lambda, double x0, do
 
 void ihg_plane_marks(const ihg_session *s, double target[2], double data_optimum[2])
 {
-    const ihg_config *cfg = ihg_session_config(s);
+    const ihg_model *m = ihg_session_model(s);
+    ihg_plane_points pts;
     target[0] = target[1] = data_optimum[0] = data_optimum[1] = NAN;
-    if (!ihg_plane_available(s))
+    if (!ihg_plane_available(s) || !m->type->plane_points)
         return;
-    target[0] = cfg->model.t[0];
-    target[1] = cfg->model.t[1];
-    data_optimum[0] = cfg->model.c[0];
-    data_optimum[1] = cfg->model.c[1];
+    pts = m->type->plane_points(m);
+    if (pts.target) {
+        target[0] = pts.target[0];
+        target[1] = pts.target[1];
+    }
+    if (pts.data_optimum) {
+        data_optimum[0] = pts.data_optimum[0];
+        data_optimum[1] = pts.data_optimum[1];
+    }
 }

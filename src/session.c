@@ -36,8 +36,11 @@
 #define IHG_MAX_PARAMS 20000000
 /* At most this many known null directions of H (model.h null_space). */
 #define NULL_SPACE_MAX 8
-/* The largest trajectory a session records (8 GiB). */
+/* The largest trajectory a session records: 8 GiB for a method that needs
+ * it, 1 GiB when it is only for comparisons (--compare, the explorer's c);
+ * above that the comparison skips the explicit methods and says why. */
 #define TRAJECTORY_MAX_BYTES (8.0 * 1073741824.0)
+#define TRAJECTORY_COMPARE_BYTES (1.0 * 1073741824.0)
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -68,6 +71,7 @@ struct ihg_session {
     ihg_trajectory *traj;     /* recording on: the inner loop's steps     */
     int traj_wanted;          /* asked for by a caller (comparisons)      */
     int traj_complete;        /* traj holds this outer step's whole loop  */
+    char traj_why[256];       /* why recording could not start, or ""     */
     gsl_vector *theta_start;  /* theta where this outer step began        */
     long lr_index, mom_index; /* learned log lr, logit momentum; -1: none  */
     char blind_note[160];     /* the segments the IFT cannot see, why     */
@@ -379,8 +383,9 @@ static void refresh_explicit(ihg_session *s)
     s->ex.traj = s->traj && s->traj_complete ? s->traj : NULL;
     s->ex.why_not = why;
     if (!why && !s->ex.traj)
-        s->ex.why_not = "this outer step's inner loop was not recorded (recording starts "
-                        "with the next outer step)";
+        s->ex.why_not = s->traj_why[0] ? s->traj_why
+                        : "this outer step's inner loop was not recorded (recording "
+                          "starts with the next outer step)";
     s->ex.why_not_rerun = rerun_why_not(s->cfg, s->batch != NULL);
     if (!s->ex.why_not_rerun && !s->rr_theta)
         s->ex.why_not_rerun = "re-runs were not prepared (no fd method or comparison)";
@@ -406,9 +411,17 @@ static int ensure_trajectory(ihg_session *s)
     long every = cfg->hypergrad.checkpoint ? (long)ceil(sqrt((double)T)) : 1;
     s->traj = ihg_trajectory_alloc(s->P, T, s->batch ? s->batch->n : 0,
                                    (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0,
-                                   every, TRAJECTORY_MAX_BYTES);
+                                   every,
+                                   (s->method->flags & IHG_METHOD_EXPLICIT)
+                                       ? TRAJECTORY_MAX_BYTES
+                                       : TRAJECTORY_COMPARE_BYTES);
     s->traj_complete = 0;
-    return s->traj ? IHG_OK : ihg_error_status();
+    if (!s->traj) {
+        snprintf(s->traj_why, sizeof s->traj_why, "%s", ihg_error_message());
+        return ihg_error_status();
+    }
+    s->traj_why[0] = '\0';
+    return IHG_OK;
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -1211,9 +1224,22 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
         int st = ensure_trajectory(s);
         if (st == IHG_OK)
             st = ensure_rerun(s);
-        s->method = old;
-        if (st != IHG_OK)
+        if (st != IHG_OK) {
+            s->method = old;
             return st;
+        }
+        if (s->traj && !s->traj_complete && s->phase != IHG_PHASE_DONE &&
+            s->phase != IHG_PHASE_STOPPED &&
+            !(s->phase == IHG_PHASE_INNER && s->inner_k == 0)) {
+            /* the inner loop under way was not recorded: this outer step
+             * starts again from where it began, recorded */
+            gsl_vector_memcpy(s->theta, s->theta_start);
+            begin_outer(s);
+            set_msg(s, "outer step %ld starts again from its first inner step, so that "
+                       "%s can differentiate its inner loop", s->outer + 1, m->name);
+            return IHG_OK;
+        }
+        s->method = old;
     }
     if (s->phase == IHG_PHASE_SOLVE) {
         /* restart the current solve with the new method */
