@@ -320,7 +320,7 @@ static void test_lesson(void)
               "record: comparisons are event lines with --batch --compare's numbers (%d, "
               "%d at outer 1)", cmps, at);
     }
-    CHECK(ihg_ctl_close_record(c) == 0, "record: closed without error");
+    CHECK(ihg_ctl_close_record(c, "rec") == IHG_OK, "record: closed without error");
     ihg_ctl_free(c);
 }
 
@@ -499,7 +499,9 @@ static void test_display(void)
             CHECK(contains(v.message, "cannot write the --record file") &&
                       ihg_ctl_message(c)->sticky,
                   "record on /dev/full: the write error is shown (%s)", v.message);
-            CHECK(ihg_ctl_close_record(c) == -1, "record on /dev/full: close reports it");
+            CHECK(ihg_ctl_close_record(c, "/dev/full") == IHG_EIO &&
+                      contains(ihg_error_message(), "/dev/full: write error"),
+                  "record on /dev/full: close reports it (%s)", ihg_error_message());
         }
     }
     ihg_ctl_free(c);

@@ -472,6 +472,36 @@ finished "--record" 0
 check "--record: one JSON line per outer step" test "$(grep -c '^{"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
 check "--record: comparisons as event lines" grep -q '^{"event":"compare","outer":1,' "$tmp/rec.jsonl"
 
+# a record that cannot be written ends the explorer with a message and
+# status 1 (at the latest when it quits)
+if [ -w /dev/full ]; then
+    run --record /dev/full
+    wait_for "$status_re" 100
+    keys o
+    check "--record /dev/full: the write error is shown" wait_for 'cannot write the --record file' 100
+    keys q
+    finished "--record /dev/full" 1
+    check "--record /dev/full: said on stderr too" on_screen 'ihgtui: /dev/full: write error'
+fi
+# never onto an input: the experiment's own data file is refused, untouched
+mkdir -p "$tmp/exp/data"
+cp "$top_srcdir/experiments/ridge_diabetes.yaml" "$tmp/exp/"
+cp "$top_srcdir/experiments/data/diabetes.csv" "$tmp/exp/data/"
+run --record "$tmp/exp/data/diabetes.csv" "$tmp/exp/ridge_diabetes.yaml"
+finished "--record onto the data file" 2
+check "--record onto the data file: refused with a message" on_screen 'is an input of this run'
+check "--record onto the data file: the data are untouched" \
+    cmp -s "$tmp/exp/data/diabetes.csv" "$top_srcdir/experiments/data/diabetes.csv"
+run --record "$tmp/exp/ridge_diabetes.yaml" "$tmp/exp/ridge_diabetes.yaml"
+finished "--record onto the experiment" 2
+check "--record onto the experiment: untouched" \
+    cmp -s "$tmp/exp/ridge_diabetes.yaml" "$top_srcdir/experiments/ridge_diabetes.yaml"
+# without a terminal the explorer cannot start: an old record is kept
+printf 'keep me\n' > "$tmp/keep.jsonl"
+"$IHGTUI" --record "$tmp/keep.jsonl" < /dev/null > /dev/null 2> "$tmp/err"; st=$?
+check "no terminal: exits 1 (got $st)" test "$st" = 1
+check "no terminal: the old --record file is kept" grep -q 'keep me' "$tmp/keep.jsonl"
+
 keys "export NO_COLOR=1" Enter
 run
 check "NO_COLOR: starts" wait_for "$status_re" 100

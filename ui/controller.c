@@ -28,6 +28,7 @@
 #include "../src/compare.h"
 #include "../src/error.h"
 #include "../src/jsonl.h"
+#include "../src/output.h"
 #include "../src/plane.h"
 #include "../src/timer.h"
 
@@ -378,19 +379,17 @@ void ihg_ctl_set_record(ihg_ctl *c, FILE *f)
     c->rec_errno = 0;
 }
 
-int ihg_ctl_close_record(ihg_ctl *c)
+int ihg_ctl_close_record(ihg_ctl *c, const char *name)
 {
-    int failed = c->rec_errno != 0;
+    int st = IHG_OK;
     if (c->rec) {
-        if (fclose(c->rec) != 0 && !failed) {
-            c->rec_errno = errno ? errno : EIO;
-            failed = 1;
-        }
+        st = ihg_output_close(c->rec, name);
         c->rec = NULL;
     }
-    if (failed)
-        errno = c->rec_errno;
-    return failed ? -1 : 0;
+    if (c->rec_errno && st == IHG_OK) /* the file was closed at the error */
+        st = ihg_error_set(IHG_EIO, "%s: write error: %s", name ? name : "--record",
+                           strerror(c->rec_errno));
+    return st;
 }
 
 static void record_write(ihg_ctl *c)

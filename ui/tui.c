@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../src/error.h"
+#include "../src/output.h"
 #include "../src/timer.h"
 #include "canvas.h"
 #include "controller.h"
@@ -122,15 +123,6 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         fprintf(stderr, "%s\n", ihg_error_message());
         return st == IHG_EINVAL || st == IHG_EIO ? 2 : 1;
     }
-    if (opt && opt->record) {
-        FILE *rec = fopen(opt->record, "w");
-        if (!rec) {
-            perror(opt->record);
-            ihg_ctl_free(t.ctl);
-            return 1;
-        }
-        ihg_ctl_set_record(t.ctl, rec);
-    }
     if (pipe(t.wake) != 0 || fcntl(t.wake[0], F_SETFL, O_NONBLOCK) != 0 ||
         fcntl(t.wake[1], F_SETFL, O_NONBLOCK) != 0) {
         perror("ihgtui: pipe");
@@ -150,6 +142,25 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
         t.cv = ihg_canvas_alloc(w, h, ascii);
         if (!t.cv)
             ihg_crt_fatal("out of memory for a %dx%d screen", w, h);
+    }
+    /* The record file last: the experiment and its data are loaded, the
+     * terminal works; never one of the inputs. */
+    if (opt && opt->record) {
+        const char *inputs[IHG_MAX_INPUTS + 1];
+        FILE *rec;
+        ihg_run_inputs(cfg, ihg_session_dataset(ihg_ctl_session(t.ctl)), inputs);
+        rec = ihg_output_open(opt->record, inputs);
+        if (!rec) {
+            int st = ihg_error_status();
+            ihg_crt_done();
+            fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+            ihg_canvas_free(t.cv);
+            ihg_ctl_free(t.ctl);
+            close(t.wake[0]);
+            close(t.wake[1]);
+            return st == IHG_EINVAL ? 2 : 1;
+        }
+        ihg_ctl_set_record(t.ctl, rec);
     }
     t.runner = ihg_runner_start(t.ctl, t.wake[1]);
     if (!t.runner)
@@ -186,8 +197,11 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
 
     ihg_crt_done(); /* the terminal first; then wait for the engine's unit */
     ihg_runner_free(t.runner);
-    if (opt && opt->record && ihg_ctl_close_record(t.ctl) != 0)
-        perror(opt->record);
+    /* a record that could not be written ends the run as a failure */
+    if (opt && opt->record && ihg_ctl_close_record(t.ctl, opt->record) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        status = 1;
+    }
     ihg_canvas_free(t.cv);
     ihg_ctl_free(t.ctl);
     close(t.wake[0]);
