@@ -36,6 +36,7 @@
 #include "../src/error.h"
 #include "../src/timer.h"
 #include "snapshot.h"
+#include "summary.h"
 
 #define SLICE_SECONDS 0.030
 #define QUEUE_MAX 256
@@ -69,6 +70,8 @@ struct ihg_runner {
 
     /* engine thread only */
     unsigned long ctl_serial;   /* the controller's serial last published */
+    ihg_summary *lsum, *gsum;   /* of lambda and the hypergradient, for */
+    unsigned long lsum_version, gsum_version; /* these versions      */
 
     /* UI thread only */
     ihg_display disp;
@@ -99,13 +102,28 @@ static void wake_ui(ihg_runner *r)
 static int publish(ihg_runner *r, int block)
 {
     ihg_view live;
-    int st;
+    int st, many;
+    unsigned long lv, gv;
+    /* the summaries of many hyperparameters (tens of ms for millions)
+     * here, before the lock: the UI only draws them */
+    ihg_ctl_view(r->ctl, &live);
+    many = live.n_lambda > IHG_SUMMARY_MIN && r->lsum && r->gsum;
+    lv = live.lambda_version;
+    gv = live.hypergrad_version ? live.hypergrad_version : live.point_version;
+    if (many && (lv == 0 || lv != r->lsum_version)) {
+        ihg_summary_of(live.lambda, r->lsum);
+        r->lsum_version = lv;
+    }
+    if (many && (gv == 0 || gv != r->gsum_version)) {
+        ihg_summary_of(live.hypergrad, r->gsum);
+        r->gsum_version = gv;
+    }
     if (block)
         pthread_mutex_lock(&r->slock);
     else if (pthread_mutex_trylock(&r->slock) != 0)
         return 0;
-    ihg_ctl_view(r->ctl, &live);
-    st = ihg_snapshot_take(&r->snap, &live);
+    ihg_ctl_view(r->ctl, &live); /* the same state: nothing ran since */
+    st = ihg_snapshot_take(&r->snap, &live, many ? r->lsum : NULL, many ? r->gsum : NULL);
     if (st == IHG_OK) {
         r->published++;
         pthread_mutex_lock(&r->qlock);
@@ -224,6 +242,8 @@ ihg_runner *ihg_runner_start(ihg_ctl *ctl, int wake_fd)
     ihg_snapshot_init(&r->snap);
     r->disp = *ihg_ctl_display(ctl);
     r->dctx = *ihg_ctl_display_ctx(ctl);
+    r->lsum = malloc(sizeof *r->lsum);
+    r->gsum = malloc(sizeof *r->gsum);
     /* the first snapshot before the thread starts: something to draw */
     publish(r, 1);
     sigfillset(&all);
@@ -233,6 +253,8 @@ ihg_runner *ihg_runner_start(ihg_ctl *ctl, int wake_fd)
     if (err != 0) {
         ihg_error_set(IHG_ENOMEM, "cannot start the engine thread: %s", strerror(err));
         ihg_snapshot_free(&r->snap);
+        free(r->lsum);
+        free(r->gsum);
         free(r);
         return NULL;
     }
@@ -262,6 +284,8 @@ void ihg_runner_free(ihg_runner *r)
     pthread_cond_destroy(&r->qcond);
     pthread_mutex_destroy(&r->slock);
     ihg_snapshot_free(&r->snap);
+    free(r->lsum);
+    free(r->gsum);
     free(r);
 }
 

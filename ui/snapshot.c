@@ -22,6 +22,8 @@ void ihg_snapshot_free(ihg_snapshot *s)
     free(s->theta_path);
     free(s->opt_path);
     free(s->grid);
+    free(s->lambda_summary);
+    free(s->hypergrad_summary);
     memset(s, 0, sizeof *s);
 }
 
@@ -110,7 +112,19 @@ static int copy_plane(ihg_snapshot *s, const ihg_plane_view *src, ihg_plane_view
     return IHG_OK;
 }
 
-int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live)
+/* dst made and filled from src, or NULL when src is */
+static int copy_summary(ihg_summary **dst, const ihg_summary *src)
+{
+    if (!src)
+        return IHG_OK;
+    if (!*dst && !(*dst = malloc(sizeof **dst)))
+        return IHG_ENOMEM;
+    memcpy(*dst, src, sizeof **dst);
+    return IHG_OK;
+}
+
+int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *lsum,
+                      const ihg_summary *gsum)
 {
     ihg_view *v = &s->v;
     int st;
@@ -184,6 +198,11 @@ int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live)
 
     if ((st = copy_plane(s, &live->plane, &v->plane)) != IHG_OK)
         return st;
+    if (copy_summary(&s->lambda_summary, lsum) != IHG_OK ||
+        copy_summary(&s->hypergrad_summary, gsum) != IHG_OK)
+        return IHG_ENOMEM;
+    v->lambda_summary = lsum ? s->lambda_summary : NULL;
+    v->hypergrad_summary = gsum ? s->hypergrad_summary : NULL;
     s->valid = 1;
     return IHG_OK;
 }

@@ -30,6 +30,7 @@ typedef struct {
     size_t grid_cap;
     ihg_plane_frame grid_frame;
     int have_grid;
+    ihg_summary *lambda_summary, *hypergrad_summary;
     char message[600], stop_reason[600], cmp_progress[96], method_name[48];
     int valid;                    /* a copy has been taken              */
 } ihg_snapshot;
@@ -37,8 +38,10 @@ typedef struct {
 void ihg_snapshot_init(ihg_snapshot *s);
 void ihg_snapshot_free(ihg_snapshot *s);
 
-/* Copy the view (as the controller filled it) into s.  IHG_OK, or
+/* Copy the view (as the controller filled it) into s, with the summaries
+ * of lambda and the hypergradient when given (NULL: none).  IHG_OK, or
  * IHG_ENOMEM with s left as the last complete copy where possible. */
-int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live);
+int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *lsum,
+                      const ihg_summary *gsum);
 
 #endif

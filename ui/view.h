@@ -17,6 +17,7 @@
 #include "canvas.h"
 #include "display.h"
 #include "layout.h"
+#include "summary.h"
 
 /* A grid of the theta plane: point (i, j) is theta = (x0 + i step,
  * y0 + (ny - 1 - j) step), row j = 0 at the top; for lambda_version. */
@@ -88,6 +89,9 @@ typedef struct {
     unsigned long lambda_version;  /* the same for lambda alone and for  */
     unsigned long hypergrad_version; /* the hypergradient alone (0: use
                                       point_version)                    */
+    /* their summaries (above 30 hyperparameters), derived off the UI
+     * thread; NULL: the pane derives them itself */
+    const ihg_summary *lambda_summary, *hypergrad_summary;
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
