@@ -461,7 +461,7 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
         goto fail;
     }
     if (nrows > CSV_MAX_CELLS / ncols) {
-        status = ihg_error_at(IHG_ENOMEM, name, hdr_line, 1,
+        status = ihg_error_at(IHG_ELIMIT, name, hdr_line, 1,
                               "too large: %zu rows x %zu columns (at most "
                               "%lu cells)",
                               nrows, ncols, CSV_MAX_CELLS);
@@ -614,7 +614,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
     }
     if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > CSV_MAX_BYTES) {
         fclose(f);
-        return ihg_error_at(IHG_ENOMEM, path, 1, 1,
+        return ihg_error_at(IHG_ELIMIT, path, 1, 1,
                             "too large: %lld bytes (at most %lu)",
                             (long long)st.st_size, CSV_MAX_BYTES);
     }
@@ -630,7 +630,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
             if (cap >= CSV_MAX_BYTES) {
                 free(buf);
                 fclose(f);
-                return ihg_error_at(IHG_ENOMEM, path, 1, 1,
+                return ihg_error_at(IHG_ELIMIT, path, 1, 1,
                                     "too large: more than %lu bytes",
                                     CSV_MAX_BYTES);
             }

@@ -52,7 +52,7 @@ ihg_data *ihg_data_alloc(size_t n, size_t d)
         return NULL;
     }
     if (n > DATA_MAX_CELLS / d) {
-        ihg_error_set(IHG_ENOMEM, "data set too large: %zu rows x %zu "
+        ihg_error_set(IHG_ELIMIT, "data set too large: %zu rows x %zu "
                                   "features (at most %lu values)",
                       n, d, DATA_MAX_CELLS);
         return NULL;
@@ -98,7 +98,20 @@ void ihg_dataset_free(ihg_dataset *ds)
     ihg_data_free(ds->val);
     ihg_data_free(ds->test);
     free(ds->source);
+    for (size_t i = 0; i < IHG_DATASET_MAX_FILES; i++)
+        free(ds->files[i]);
     memset(ds, 0, sizeof *ds);
+}
+
+/* Keep path (resolved, malloc'd) in ds->files; takes it over. */
+static void keep_file(ihg_dataset *ds, char *path)
+{
+    for (size_t i = 0; i < IHG_DATASET_MAX_FILES; i++)
+        if (!ds->files[i]) {
+            ds->files[i] = path;
+            return;
+        }
+    free(path);
 }
 
 int ihg_dataset_standardize(ihg_dataset *ds)
@@ -343,7 +356,8 @@ static int load_files(ihg_dataset *ds, const ihg_config *cfg, ihg_task task)
                             ds->train->n, ds->val->n, ds->d);
 done:
     for (int p = 0; p < 3; p++)
-        free(paths[p]);
+        if (paths[p])
+            keep_file(ds, paths[p]); /* freed with ds on failure */
     return status;
 }
 
@@ -359,7 +373,7 @@ static int load_split(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
                       task, &all, &classes, &path);
     if (status != IHG_OK)
         return status;
-    free(path);
+    keep_file(ds, path);
     status = split_file(ds, cfg, all, rng);
     if (status == IHG_OK) {
         ds->d = all->d;

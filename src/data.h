@@ -26,6 +26,10 @@ typedef struct {
     gsl_vector *y; /* n     */
 } ihg_data;
 
+/* Data files one data set can read: train, val, test CSV files, or the
+ * four IDX files. */
+#define IHG_DATASET_MAX_FILES 4
+
 typedef struct {
     ihg_data *train, *val, *test; /* test may be NULL */
     size_t d;                     /* features                               */
@@ -33,6 +37,9 @@ typedef struct {
     ihg_task task;
     size_t image_rows, image_cols; /* > 0 for image data                   */
     char *source;                 /* short description for the status bar */
+    /* the files read (resolved paths, NULL after the last): outputs are
+     * checked against them (output.h) */
+    char *files[IHG_DATASET_MAX_FILES];
 } ihg_dataset;
 
 ihg_data *ihg_data_alloc(size_t n, size_t d);

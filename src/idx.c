@@ -429,8 +429,10 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
     ihg_idx_free(&im);
     ihg_idx_free(&lb);
     free(idx);
-    for (size_t i = 0; i < 4; i++)
-        free(paths[i]);
+    for (size_t i = 0; i < 4 && i < IHG_DATASET_MAX_FILES; i++) {
+        ds->files[i] = paths[i]; /* the files read, for output checks */
+        paths[i] = NULL;
+    }
     free(dir);
     return IHG_OK;
 

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../models/model.h"
 #include "batch.h"
 #include "error.h"
+#include "output.h"
 #include "session.h"
 #include "tui.h"
 
@@ -78,7 +80,45 @@ enum {
     OPT_DUMP_DEFAULT
 };
 
+/* The explorer needs a terminal that can move its cursor: say so before
+ * anything is loaded or opened, instead of a blank or garbled screen. */
+static int explorer_refused(void)
+{
+    const char *term = getenv("TERM");
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "ihgtui: the explorer needs a terminal on standard input and "
+                        "output (use --batch for a headless run)\n");
+        return 1;
+    }
+    if (!term || !*term || strcmp(term, "dumb") == 0 || strcmp(term, "unknown") == 0) {
+        char t[64];
+        if (term && *term)
+            fprintf(stderr, "ihgtui: TERM=%s cannot show the explorer", IHG_ESCAPE(t, term));
+        else
+            fprintf(stderr, "ihgtui: TERM is not set");
+        fprintf(stderr, ": the explorer needs a terminal that can move the cursor "
+                        "(set TERM, e.g. TERM=xterm-256color, or use --batch)\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv);
+
+/* Every mode ends here: what stdout holds must reach its file, or the exit
+ * status says it did not (ihgtui --help >/dev/full fails). */
 int main(int argc, char **argv)
+{
+    int rc = run(argc, argv);
+    if (ihg_output_close(stdout, "standard output") != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        if (rc == 0)
+            rc = 1;
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"batch", no_argument, NULL, 'b'},
@@ -104,7 +144,7 @@ int main(int argc, char **argv)
     size_t n_over = 0;
     int batch = 0, check = 0;
     const char *output = NULL;
-    ihg_batch_options bopt = {0, 0, 0};
+    ihg_batch_options bopt = {0, 0, 0, NULL};
     ihg_tui_options topt;
     memset(&topt, 0, sizeof topt);
     int c;
@@ -123,7 +163,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             if (!strchr(optarg, '=')) {
-                fprintf(stderr, "ihgtui: --set needs KEY=VALUE, got '%s'\n", optarg);
+                char a[256];
+                fprintf(stderr, "ihgtui: --set needs KEY=VALUE, got '%s'\n",
+                        IHG_ESCAPE(a, optarg));
                 return 2;
             }
             overrides[n_over++] = optarg;
@@ -137,8 +179,10 @@ int main(int argc, char **argv)
             unsigned long long n = strtoull(optarg, &end, 10);
             if (!*optarg || *end || errno || optarg[0] == '-' ||
                 n > (which ? 4294967295ULL : 1000000000ULL)) {
+                char a[256];
                 fprintf(stderr, "ihgtui: --%s needs a non-negative integer%s, got '%s'\n",
-                        which ? "seed" : "outer", which ? " below 2^32" : "", optarg);
+                        which ? "seed" : "outer", which ? " below 2^32" : "",
+                        IHG_ESCAPE(a, optarg));
                 return 2;
             }
             snprintf(extra[which], sizeof extra[which], "%s=%llu",
@@ -181,10 +225,29 @@ int main(int argc, char **argv)
     }
     if (topt.theme && strcmp(topt.theme, "default") && strcmp(topt.theme, "contrast") &&
         strcmp(topt.theme, "mono")) {
+        char a[256];
         fprintf(stderr, "ihgtui: unknown theme '%s' (default, contrast or mono)\n",
-                topt.theme);
+                IHG_ESCAPE(a, topt.theme));
         return 2;
     }
+    /* options that would be ignored are refused */
+    if (!batch && (output || bopt.compare || bopt.vectors)) {
+        fprintf(stderr, "ihgtui: %s only applies to --batch runs\n"
+                        "Try 'ihgtui --help' for more information.\n",
+                output ? "--output" : bopt.compare ? "--compare" : "--vectors");
+        return 2;
+    }
+    if ((batch || check) && topt.record) {
+        fprintf(stderr, "ihgtui: --record only applies to the explorer (--batch writes "
+                        "the same lines; use --output)\n");
+        return 2;
+    }
+    if (check && batch) {
+        fprintf(stderr, "ihgtui: --check and --batch exclude each other\n");
+        return 2;
+    }
+    if (!batch && !check && explorer_refused())
+        return 1;
     const char *nc = getenv("NO_COLOR");
     if (nc && nc[0])
         topt.no_color = 1;
@@ -196,20 +259,22 @@ int main(int argc, char **argv)
     if (st != IHG_OK) {
         fprintf(stderr, "%s\n", ihg_error_message());
         ihg_config_free(&cfg);
-        return 2;
+        return ihg_exit_status(st) == 1 ? 1 : 2;
     }
 
     int rc = 0;
     if (check) {
         ihg_session *s = ihg_session_alloc(&cfg);
         if (!s) {
+            st = ihg_error_status();
             fprintf(stderr, "%s\n", ihg_error_message());
-            rc = 2;
+            rc = ihg_exit_status(st ? st : IHG_EINTERNAL);
         } else {
             const ihg_model *m = ihg_session_model(s);
             const ihg_dataset *ds = ihg_session_dataset(s);
+            char shown[512];
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   path, m->type->name, m->P, m->Hn);
+                   IHG_ESCAPE(shown, path), m->type->name, m->P, m->Hn);
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -220,17 +285,8 @@ int main(int argc, char **argv)
             ihg_session_free(s);
         }
     } else if (batch) {
-        FILE *out = stdout;
-        if (output && !(out = fopen(output, "w"))) {
-            perror(output);
-            ihg_config_free(&cfg);
-            return 1;
-        }
-        rc = ihg_batch_run(&cfg, &bopt, out);
-        if (out != stdout && fclose(out) != 0) {
-            perror(output);
-            rc = rc ? rc : 1;
-        }
+        bopt.output = output;
+        rc = ihg_batch_run(&cfg, &bopt);
     } else {
         rc = ihg_tui_run(&cfg, &topt);
     }
