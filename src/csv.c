@@ -35,7 +35,7 @@
 #define CSV_MAX_CELLS 100000000UL  /* rows x columns */
 #define CSV_MAX_COLUMNS 1000000UL
 #define CSV_MAX_BYTES (1UL << 31)   /* 2 GiB */
-#define CSV_MAX_CLASSES 1000
+#define CSV_MAX_CLASSES IHG_CSV_MAX_CLASSES
 #define CSV_NUMBER_MAX 400          /* longest number accepted, in bytes */
 #define CSV_SHOW 40                 /* cell text quoted in messages      */
 
@@ -299,9 +299,42 @@ static void list_names(char **names, size_t n, char *buf, size_t size)
     }
 }
 
+void ihg_csv_info_free(ihg_csv_info *info)
+{
+    if (!info)
+        return;
+    free_names(info->names, info->ncols);
+    free(info->name_column);
+    memset(info, 0, sizeof *info);
+}
+
+/* A header whose every cell is a number is a data row: the file has no
+ * header. */
+static int all_numbers(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        if (parse_number(names[i], strlen(names[i]), &v) != NUM_OK)
+            return 0;
+    }
+    return n > 0;
+}
+
 int ihg_csv_parse(const char *name, const char *text, size_t len,
                   const char *target, ihg_task task, ihg_data **out,
                   size_t *n_classes)
+{
+    ihg_csv_info info;
+    int st = ihg_csv_parse_info(name, text, len, target, task, out, &info);
+    if (n_classes)
+        *n_classes = st == IHG_OK ? info.n_classes : 0;
+    ihg_csv_info_free(&info);
+    return st;
+}
+
+int ihg_csv_parse_info(const char *name, const char *text, size_t len,
+                       const char *target, ihg_task task, ihg_data **out,
+                       ihg_csv_info *info)
 {
     csv_lines ls = {text, len, 0, 0};
     size_t beg = 0, end = 0;
@@ -314,8 +347,8 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
 
     if (out)
         *out = NULL;
-    if (n_classes)
-        *n_classes = 0;
+    memset(info, 0, sizeof *info);
+    info->max_label = -1;
     if (!name)
         name = "<csv>";
     if (!text)
@@ -425,6 +458,22 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                               "need at least two columns (features and "
                               "a target), the header has %zu",
                               ncols);
+        goto fail;
+    }
+    info->name_column = malloc(ncols * sizeof *info->name_column);
+    if (!info->name_column) {
+        status = ihg_error_set(IHG_ENOMEM, "%s: out of memory", name);
+        goto fail;
+    }
+    for (size_t j = 0; j < ncols; j++)
+        info->name_column[j] = char_column(text, hdr_beg, cells[j].at);
+    if (all_numbers(names, ncols)) {
+        show_cell(text, &cells[0], show, sizeof show);
+        status = ihg_error_at(IHG_EIO, name, hdr_line,
+                              char_column(text, hdr_beg, cells[0].at),
+                              "the first row holds numbers ('%s', ...), not "
+                              "column names: the file needs a header row",
+                              show);
         goto fail;
     }
 
@@ -552,8 +601,12 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                             show, CSV_MAX_CLASSES - 1);
                         goto fail;
                     }
-                    if ((long)v > max_label)
+                    if ((long)v > max_label) {
                         max_label = (long)v;
+                        info->max_label_line = ls.line;
+                        info->max_label_column = char_column(text, beg, cj->at);
+                    }
+                    info->label_seen[(long)v] = 1;
                 }
                 if (v == 0.0)
                     v = 0.0; /* no -0 labels */
@@ -565,13 +618,15 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
         row++;
     }
 
-    if (n_classes) {
-        if (task == IHG_TASK_BINARY)
-            *n_classes = 2;
-        else if (task == IHG_TASK_MULTICLASS)
-            *n_classes = (size_t)(max_label + 1);
-    }
-    free_names(names, ncols);
+    if (task == IHG_TASK_BINARY)
+        info->n_classes = 2;
+    else if (task == IHG_TASK_MULTICLASS)
+        info->n_classes = (size_t)(max_label + 1);
+    info->max_label = max_label;
+    info->names = names;
+    info->ncols = ncols;
+    info->target = tcol;
+    info->header_line = hdr_line;
     free(cells);
     *out = data;
     return IHG_OK;
@@ -580,12 +635,27 @@ fail:
     free_names(names, ncols);
     free(cells);
     ihg_data_free(data);
+    free(info->name_column);
+    info->name_column = NULL;
     return status;
 }
 
 int ihg_csv_read(const char *path, const char *target, ihg_task task,
                  ihg_data **out, size_t *n_classes)
 {
+    ihg_csv_info info;
+    int st = ihg_csv_read_info(path, target, task, out, &info);
+    if (n_classes)
+        *n_classes = st == IHG_OK ? info.n_classes : 0;
+    ihg_csv_info_free(&info);
+    return st;
+}
+
+int ihg_csv_read_info(const char *path, const char *target, ihg_task task,
+                      ihg_data **out, ihg_csv_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->max_label = -1;
     FILE *f;
     struct stat st;
     char *buf = NULL;
@@ -659,7 +729,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
                             strerror(e));
     }
     fclose(f);
-    status = ihg_csv_parse(path, buf, len, target, task, out, n_classes);
+    status = ihg_csv_parse_info(path, buf, len, target, task, out, info);
     free(buf);
     return status;
 }
