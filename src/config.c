@@ -689,6 +689,11 @@ static int get_number(const loadctx *cx, const ynode *nd, const char *what,
         return fail_at(cx, nd, IHG_EINVAL,
                        "%s must be a finite number, got '%s' (out of range)",
                        what, show(nd->text, nd->len, sb, sizeof sb));
+    if (v == 0.0 && strcspn(nd->text, "123456789") < strcspn(nd->text, "eE"))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s: '%s' is too small for a double (it would be read "
+                       "as 0)",
+                       what, show(nd->text, nd->len, sb, sizeof sb));
     if (v == 0.0)
         v = 0.0; /* no negative zero */
     *out = v;
@@ -707,10 +712,48 @@ static int check_range(const loadctx *cx, const ynode *nd, const keyspec *k,
     return IHG_OK;
 }
 
+/* 1 when the decimal s (ihg_decimal_syntax holds) is an integer exactly:
+ * no nonzero digit below the units once the exponent is applied (so
+ * 1e-400 and 1.0000000000000001 are not, 1e3 and 2.50e1 are). */
+static int decimal_is_integer(const char *s)
+{
+    const char *e = strpbrk(s, "eE");
+    long exp10 = 0;
+    if (e) {
+        const char *p = e + 1;
+        int neg = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if (exp10 < 100000)
+                exp10 = exp10 * 10 + (*p - '0');
+        if (neg)
+            exp10 = -exp10;
+    }
+    /* place of each digit: 10^(units - i - 1 + exp10) */
+    const char *dot = strchr(s, '.'), *end = e ? e : s + strlen(s);
+    long units = 0, i = 0;
+    for (const char *p = s; p < (dot && dot < end ? dot : end); p++)
+        if (*p >= '0' && *p <= '9')
+            units++;
+    for (const char *p = s; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            continue;
+        if (*p != '0' && units - i - 1 + exp10 < 0)
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
 static int get_integer(const loadctx *cx, const ynode *nd, const keyspec *k,
                        const char *what, double *out)
 {
     double v;
+    if (nd->kind == YN_SCALAR && nd->plain && strlen(nd->text) == nd->len &&
+        ihg_decimal_syntax(nd->text, nd->len) && !decimal_is_integer(nd->text))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be an integer, got %s",
+                       what, nd->text);
     int st = get_number(cx, nd, what, &v);
     if (st)
         return st;
@@ -841,8 +884,10 @@ static int get_matrix(const loadctx *cx, const ynode *nd, double A[4])
         return fail_at(cx, nd, IHG_EINVAL,
                        "model.A must be symmetric (A[0][1] = %g but "
                        "A[1][0] = %g)", m[1], m[2]);
-    if (!(m[0] > 0) || !(m[0] * m[3] - m[1] * m[2] > 0) ||
-        !isfinite(m[0] * m[3] - m[1] * m[2]))
+    /* positive definite: a > 0, d > 0 and b^2 < a d, tested as
+     * |b| < sqrt(a) sqrt(d) so that tiny or huge entries do not underflow
+     * or overflow (A = 1e-300 I is positive definite) */
+    if (!(m[0] > 0) || !(m[3] > 0) || !(fabs(m[1]) < sqrt(m[0]) * sqrt(m[3])))
         return fail_at(cx, nd, IHG_EINVAL,
                        "model.A must be positive definite (need a > 0 and "
                        "a*d - b*b > 0)");
@@ -1097,6 +1142,46 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
      * image set (Fashion-MNIST by default) */
     if (strcmp(cfg->model.kind, "distill") == 0 && !cfg->data.train && !cfg->data.file)
         cfg->data.images = 1;
+    {
+        /* keys the chosen data source would ignore are errors, at the key */
+        static const char *const with_images[] = {
+            "data.train", "data.val", "data.test", "data.file", "data.target",
+            "data.standardize", "data.split_val", "data.split_test",
+            "data.synthetic", NULL};
+        static const char *const with_files[] = {"data.synthetic", NULL};
+        static const char *const with_train[] = {"data.split_val",
+                                                 "data.split_test", NULL};
+        static const char *const with_synthetic[] = {
+            "data.target", "data.split_val", "data.split_test", NULL};
+        const char *const *ignored = NULL;
+        const char *why = NULL;
+        int no_data = strcmp(cfg->model.kind, "quadratic") == 0;
+        if (no_data && SEEN("data")) {
+            return fail_at(cx, SEEN("data"), IHG_EINVAL,
+                           "the quadratic model uses no data: remove the "
+                           "data section");
+        } else if (cfg->data.images) {
+            ignored = with_images;
+            why = SEEN("data.images") ? "data.images is given (the images are "
+                                        "the data)"
+                                      : "model.kind is distill without data "
+                                        "files (the images are the data)";
+        } else if (cfg->data.train) {
+            ignored = with_train;
+            why = "the data come from data.train and data.val (the split "
+                  "fractions are for data.file)";
+        } else if (cfg->data.file) {
+            ignored = with_files;
+            why = "the data come from data.file";
+        } else {
+            ignored = with_synthetic;
+            why = "the data are synthetic (no data file is given)";
+        }
+        for (size_t i = 0; ignored && ignored[i]; i++)
+            if ((nd = SEEN(ignored[i])) != NULL)
+                return fail_at(cx, nd, IHG_EINVAL,
+                               "%s would be ignored: %s", ignored[i], why);
+    }
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
         cfg->inner.optimizer = IHG_INNER_NEWTON;
     if (!SEEN("hypergrad.compare_max"))
