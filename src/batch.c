@@ -162,7 +162,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
     ihg_session *s = ihg_session_alloc(cfg);
     if (!s) {
         int st = ihg_error_status();
-        fprintf(stderr, "%s\n", ihg_error_message());
+        ihg_error_print(stderr);
         return ihg_exit_status(st ? st : IHG_EINTERNAL);
     }
     const ihg_model *m = ihg_session_model(s);

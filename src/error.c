@@ -74,6 +74,13 @@ void ihg_error_install_gsl_handler(void)
     gsl_set_error_handler(gsl_handler);
 }
 
+void ihg_error_print(FILE *f)
+{
+    int located = error_code == IHG_EINVAL || error_code == IHG_EIO ||
+                  error_code == IHG_ELIMIT;
+    fprintf(f, "%s%s\n", located ? "" : "ihgtui: ", error_text);
+}
+
 int ihg_exit_status(int status)
 {
     switch (status) {

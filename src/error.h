@@ -52,6 +52,11 @@ void ihg_error_install_gsl_handler(void);
 /* Breakpoint target: called with every recorded message. */
 void ihg_error_record(int status, const char *message);
 
+/* Print the last message and a newline on f: as it is when it locates
+ * bad input ("FILE:LINE:COLUMN: ..."), after "ihgtui: " otherwise (out of
+ * memory, a write error). */
+void ihg_error_print(FILE *f);
+
 /* The process exit status for a failure status (man page, EXIT STATUS):
  * 2 for bad input (IHG_EINVAL, IHG_EIO, IHG_ELIMIT), 3 for a divergence,
  * 1 for anything else (out of memory, a write error, an internal error);

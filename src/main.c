@@ -12,6 +12,7 @@
 
 #include "../models/model.h"
 #include "batch.h"
+#include "blas.h"
 #include "error.h"
 #include "output.h"
 #include "session.h"
@@ -109,6 +110,7 @@ static int run(int argc, char **argv);
  * status says it did not (ihgtui --help >/dev/full fails). */
 int main(int argc, char **argv)
 {
+    ihg_blas_limit_threads(argv);
     int rc = run(argc, argv);
     if (ihg_output_close(stdout, "standard output") != IHG_OK) {
         fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
@@ -252,12 +254,17 @@ static int run(int argc, char **argv)
     if (nc && nc[0])
         topt.no_color = 1;
 
+    if (!check && ihg_blas_reserve() != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        return 1;
+    }
+
     ihg_config cfg;
     int st = path ? ihg_config_load(&cfg, path, overrides)
                   : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
                                            strlen(ihg_default_experiment), overrides);
     if (st != IHG_OK) {
-        fprintf(stderr, "%s\n", ihg_error_message());
+        ihg_error_print(stderr);
         ihg_config_free(&cfg);
         return ihg_exit_status(st) == 1 ? 1 : 2;
     }
@@ -267,7 +274,7 @@ static int run(int argc, char **argv)
         ihg_session *s = ihg_session_alloc(&cfg);
         if (!s) {
             st = ihg_error_status();
-            fprintf(stderr, "%s\n", ihg_error_message());
+            ihg_error_print(stderr);
             rc = ihg_exit_status(st ? st : IHG_EINTERNAL);
         } else {
             const ihg_model *m = ihg_session_model(s);
