@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "number.h"
 #include "optim.h"
 #include "timer.h"
 
@@ -453,6 +454,24 @@ static int stop(ihg_session *s, unsigned *ev)
     return IHG_EDIVERGE;
 }
 
+/* Who to blame when the inner loop blows up: inner.lr, or, once outer
+ * steps have moved lambda, the lambda they reached as much as inner.lr. */
+static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
+{
+    if (s->outer == 0) {
+        snprintf(buf, size, "inner.lr = %g is too large for this problem",
+                 s->cfg->inner.lr);
+        return buf;
+    }
+    snprintf(buf, size,
+             "inner.lr = %g is too large for the lambda that %ld outer steps of "
+             "outer.lr = %g reached (max lambda %.3g, ||lambda|| %.3g): lower outer.lr "
+             "or inner.lr, or bound lambda with outer.clip",
+             s->cfg->inner.lr, s->outer, s->cfg->outer.lr, gsl_vector_max(s->lambda),
+             gsl_blas_dnrm2(s->lambda));
+    return buf;
+}
+
 static int vector_finite(const gsl_vector *x)
 {
     for (size_t i = 0; i < x->size; i++)
@@ -547,8 +566,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         double f = f_tol = train_loss_full(s, s->grad);
         double gn = gsl_blas_dnrm2(s->grad);
         if (!isfinite(f) || !isfinite(gn)) {
-            set_msg(s, "training loss is not finite after %ld inner steps "
-                       "(inner.lr = %g may be too large)", s->inner_k, cfg->inner.lr);
+            char why[320];
+            set_msg(s, "training loss is not finite after %ld inner steps: %s", s->inner_k,
+                    inner_blame(s, why, sizeof why));
             return stop(s, ev);
         }
         if (gn <= cfg->inner.tol || s->inner_k >= cfg->inner.max_steps) {
@@ -590,9 +610,10 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         const ihg_data *b = next_batch(s);
         double f = t->train_loss(s->model, s->theta, s->lambda, b, s->grad);
         if (!isfinite(f) || !vector_finite(s->grad)) {
-            set_msg(s, "training loss became %s at inner step %ld: inner.lr = %g "
-                       "is too large for this problem",
-                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1, cfg->inner.lr);
+            char why[320];
+            set_msg(s, "training loss became %s at inner step %ld: %s",
+                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1,
+                    inner_blame(s, why, sizeof why));
             return stop(s, ev);
         }
         ihg_optimizer_step(s->inner_opt, s->theta, s->grad);
@@ -600,8 +621,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     }
     }
     if (!vector_finite(s->theta)) {
-        set_msg(s, "parameters became non-finite at inner step %ld (inner.lr = %g "
-                   "too large?)", s->inner_k + 1, cfg->inner.lr);
+        char why[320];
+        set_msg(s, "parameters became non-finite at inner step %ld: %s", s->inner_k + 1,
+                inner_blame(s, why, sizeof why));
         return stop(s, ev);
     }
     s->inner_k++;
@@ -736,12 +758,22 @@ static int solve_unit(ihg_session *s, unsigned *ev)
     if (state == IHG_SOLVE_DIVERGED) {
         double g = ihg_solver_growth(s->solver);
         double alpha = ihg_session_alpha(s);
-        if (s->method == IHG_METHOD_NEUMANN)
-            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %.3g > 1, "
-                       "so rho(I - alpha H) >= %.3g (alpha*lambda_max >= %.3g > 2, or H "
+        char gs[32], g1s[48];
+        if (s->method == IHG_METHOD_NEUMANN && g > 1)
+            /* the ratio with the digits that show it above 1 (1.0000002,
+             * never "1 > 1") */
+            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
+                       "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
                        "is not positive definite); lower alpha = %.3g (key a, "
                        "hypergrad.alpha) or change method (key m, hypergrad.method)",
-                    ihg_solver_done_terms(s->solver), g, g, 1 + g, alpha);
+                    ihg_solver_done_terms(s->solver),
+                    ihg_format_above(gs, sizeof gs, g, 1.0), gs,
+                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
+        else if (s->method == IHG_METHOD_NEUMANN)
+            set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
+                       "finite; lower alpha = %.3g (key a, hypergrad.alpha) or change "
+                       "method (key m, hypergrad.method)",
+                    ihg_solver_done_terms(s->solver), alpha);
         else
             set_msg(s, "%s solve produced non-finite values", ihg_method_name(s->method));
         return stop(s, ev);

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "../src/config.h" /* not the autoconf config.h */
 #include "../src/error.h"
+#include "../src/number.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -298,6 +299,24 @@ static void test_numbers(void)
     st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 0e-400}\n", NULL);
     CHECK(st == IHG_OK && c.inner.tol == 0, "inner.tol: 0e-400 is 0");
     ihg_config_free(&c);
+
+    /* numbers in messages say what the comparison says (number.h) */
+    char buf[64];
+    static const struct {
+        double x, bound;
+        const char *want;
+    } above[] = {{1.0234, 1, "1.02"},
+                 {1.0000002, 1, "1.0000002"},
+                 {1 + 1e-9, 1, "1.000000001"},
+                 {2 + 1e-9, 2, "2.000000001"},
+                 {297.4, 1, "297"},
+                 {1 + 0x1p-52, 1, "1.0000000000000002"}};
+    for (size_t i = 0; i < sizeof above / sizeof *above; i++) {
+        ihg_format_above(buf, sizeof buf, above[i].x, above[i].bound);
+        CHECK(strcmp(buf, above[i].want) == 0 && ihg_strtod_c(buf, NULL) > above[i].bound,
+              "%.17g above %g printed as %s (want %s)", above[i].x, above[i].bound, buf,
+              above[i].want);
+    }
 }
 
 static void test_dependent_defaults(void)
