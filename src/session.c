@@ -458,17 +458,22 @@ static int stop(ihg_session *s, unsigned *ev)
  * steps have moved lambda, the lambda they reached as much as inner.lr. */
 static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
 {
-    if (s->outer == 0) {
+    double moved = 0; /* max |lambda - lambda at the start| */
+    for (size_t i = 0; i < s->lambda->size; i++) {
+        double d = fabs(gsl_vector_get(s->lambda, i) - gsl_vector_get(s->lambda_init, i));
+        if (d > moved || isnan(d))
+            moved = d;
+    }
+    if (s->outer == 0 || moved < 1) {
         snprintf(buf, size, "inner.lr = %g is too large for this problem",
                  s->cfg->inner.lr);
         return buf;
     }
     snprintf(buf, size,
              "inner.lr = %g is too large for the lambda that %ld outer steps of "
-             "outer.lr = %g reached (max lambda %.3g, ||lambda|| %.3g): lower outer.lr "
-             "or inner.lr, or bound lambda with outer.clip",
-             s->cfg->inner.lr, s->outer, s->cfg->outer.lr, gsl_vector_max(s->lambda),
-             gsl_blas_dnrm2(s->lambda));
+             "outer.lr = %g reached (moved by up to %.3g, max lambda %.3g): lower "
+             "outer.lr or inner.lr, or bound lambda with outer.clip",
+             s->cfg->inner.lr, s->outer, s->cfg->outer.lr, moved, gsl_vector_max(s->lambda));
     return buf;
 }
 
