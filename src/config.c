@@ -115,24 +115,20 @@ static int is_null(const ynode *nd)
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
 
-/* A printable, bounded rendering of user text for messages. */
+/* A printable, bounded rendering of user text for messages: at most 48
+ * bytes of it (cut at a character), escaped by ihg_escape (error.h). */
 static const char *show(const char *s, size_t len, char *buf, size_t cap)
 {
-    size_t i, o = 0;
     const size_t limit = 48;
-    for (i = 0; i < len && o + 8 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (i >= limit) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (ch >= 0x20 && ch != 0x7f)
-            buf[o++] = (char)ch; /* UTF-8 bytes pass through */
-        else
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", ch);
+    size_t n = len;
+    if (n > limit) {
+        n = limit;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    buf[o] = '\0';
+    ihg_escape(buf, cap > 4 ? cap - 3 : cap, s, n);
+    if (n < len && cap > 4)
+        strcat(buf, "...");
     return buf;
 }
 

@@ -92,23 +92,24 @@ static unsigned long char_column(const char *t, size_t line_beg, size_t at)
     return col;
 }
 
-/* Copy a cell for a message: at most CSV_SHOW bytes, unprintable bytes
- * shown as '?', quotes doubled-unescaped. */
+/* Copy a cell for a message: at most CSV_SHOW bytes of it (cut at a
+ * character), quotes unescaped, escaped by ihg_escape (error.h). */
 static void show_cell(const char *t, const csv_cell *c, char *buf, size_t size)
 {
-    size_t o = 0;
-    for (size_t i = c->beg; i < c->end && o + 4 < size; i++) {
-        unsigned char ch = (unsigned char)t[i];
-        if (c->quoted && ch == '"' && i + 1 < c->end && t[i + 1] == '"')
+    char raw[CSV_SHOW + 8];
+    size_t o = 0, i;
+    for (i = c->beg; i < c->end && o < CSV_SHOW; i++) {
+        if (c->quoted && t[i] == '"' && i + 1 < c->end && t[i + 1] == '"')
             i++;
-        if (o >= CSV_SHOW && (ch & 0xC0) != 0x80) { /* at a character */
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        buf[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+        raw[o++] = t[i];
     }
-    buf[o] = '\0';
+    while (i < c->end && o > 0 && ((unsigned char)t[i] & 0xC0) == 0x80) {
+        o--; /* do not cut a character */
+        i--;
+    }
+    ihg_escape(buf, size > 4 ? size - 3 : size, raw, o);
+    if (i < c->end && size > 4)
+        strcat(buf, "...");
 }
 
 /* Split the next cell of the line [*pos, end).  Returns 1 with the cell,
@@ -343,7 +344,7 @@ int ihg_csv_parse_info(const char *name, const char *text, size_t len,
     csv_cell *cells = NULL;
     ihg_data *data = NULL;
     int status = IHG_OK;
-    char show[CSV_SHOW + 8];
+    char show[4 * CSV_SHOW + 8];
 
     if (out)
         *out = NULL;
