@@ -117,10 +117,10 @@ static void run_hvp(void *p)
 static void run_exact(void *p)
 {
     bench_ctx *c = p;
-    ihg_solve(IHG_METHOD_EXACT, &c->H, c->v, 0, 0, 0, c->exact_max, c->q);
+    ihg_solve(IHG_SOLVER_EXACT, &c->H, c->v, 0, 0, 0, c->exact_max, c->q);
 }
 
-static void hypergrad(bench_ctx *c, ihg_method m, long K)
+static void hypergrad(bench_ctx *c, ihg_solver_kind m, long K)
 {
     ihg_session_val_grads(c->s, c->v, c->direct);
     ihg_solve(m, &c->H, c->v, K, 0.01, 0.0, c->exact_max, c->q);
@@ -129,8 +129,8 @@ static void hypergrad(bench_ctx *c, ihg_method m, long K)
     gsl_vector_sub(c->hg, c->jtq);
 }
 
-static void run_neumann(void *p) { hypergrad(p, IHG_METHOD_NEUMANN, 20); }
-static void run_cg(void *p) { hypergrad(p, IHG_METHOD_CG, 20); }
+static void run_neumann(void *p) { hypergrad(p, IHG_SOLVER_NEUMANN, 20); }
+static void run_cg(void *p) { hypergrad(p, IHG_SOLVER_CG, 20); }
 
 static int bench_one(const char *kind, long P, int json)
 {
@@ -333,7 +333,7 @@ static int bench_mlp_hypergrad(const char *path, const char *tag,
         for (int warm = 1; cnt < 200 && (cnt < 7 || total < 0.2); warm = 0) {
             double t0 = ihg_now();
             ihg_session_val_grads(c.s, c.v, c.direct);
-            ihg_solve(IHG_METHOD_NEUMANN, &c.H, c.v, K, alpha, 0.0, c.exact_max, c.q);
+            ihg_solve(IHG_SOLVER_NEUMANN, &c.H, c.v, K, alpha, 0.0, c.exact_max, c.q);
             ihg_session_jtvp(c.s, c.q, c.jtq);
             gsl_vector_memcpy(c.hg, c.direct);
             gsl_vector_sub(c.hg, c.jtq);

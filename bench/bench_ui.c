@@ -355,24 +355,20 @@ static void ut_add(unit_times *u, double dt, const char *where)
     }
 }
 
-static const char *stage_name(int stage, int exact)
+static const char *stage_name(ihg_compare_stage stage, const ihg_method_type *m, int exact)
 {
-    switch (stage) {
-    case 0: return "setup";
-    case 1: return exact ? "exact solve" : "CG reference";
-    case 2: return "eigenvalues";
-    case 3: return "identity";
-    case 4: return "Neumann term";
-    case 5: return "CG iteration";
-    default: return "done";
-    }
+    if (stage == IHG_COMPARE_REFERENCE)
+        return exact ? "exact solve" : "CG reference";
+    if (stage == IHG_COMPARE_METHOD && m)
+        return m->title;
+    return ihg_compare_stage_name(stage);
 }
 
 static void phase_where(char *buf, size_t size, ihg_session *s, long outer)
 {
     ihg_phase p = ihg_session_phase(s);
     if (p == IHG_PHASE_SOLVE)
-        snprintf(buf, size, "solve (%s), outer %ld", ihg_method_name(ihg_session_method(s)),
+        snprintf(buf, size, "solve (%s), outer %ld", ihg_session_method(s)->name,
                  outer);
     else
         snprintf(buf, size, "%s, outer %ld", ihg_phase_name(p), outer);
@@ -424,8 +420,9 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
             comparisons++;
             while (j && !done) {
                 long k;
-                int stage = ihg_compare_job_stage(j, &k);
-                snprintf(where, sizeof where, "%s, outer %ld", stage_name(stage, exact),
+                const ihg_method_type *mt;
+                ihg_compare_stage stage = ihg_compare_job_stage(j, &mt, &k);
+                snprintf(where, sizeof where, "%s, outer %ld", stage_name(stage, mt, exact),
                          ihg_session_outer(s) + 1);
                 t0 = ihg_now();
                 st = ihg_compare_job_step(j, &done);

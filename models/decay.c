@@ -16,6 +16,25 @@ void ihg_decay_init(ihg_decay *dc, ihg_hyper_mode mode)
     dc->n_decayed = 0;
 }
 
+int ihg_decay_segments(const ihg_decay *dc, ihg_hyper_layout *layout)
+{
+    static const char *const names[IHG_DECAY_MAX_RANGES] = {
+        "W1 log decay",  "W2 log decay",  "W3 log decay",  "W4 log decay",
+        "W5 log decay",  "W6 log decay",  "W7 log decay",  "W8 log decay",
+        "W9 log decay",  "W10 log decay", "W11 log decay", "W12 log decay",
+        "W13 log decay", "W14 log decay", "W15 log decay", "W16 log decay"};
+    if (dc->mode == IHG_HYPER_GLOBAL || dc->n_ranges <= 1)
+        return ihg_hyper_layout_add(layout, IHG_OWNER_MODEL, "log decay",
+                                    ihg_decay_n_hyper(dc), IHG_TRANSFORM_LOG, 1);
+    for (size_t r = 0; r < dc->n_ranges; r++) {
+        int st = ihg_hyper_layout_add(layout, IHG_OWNER_MODEL, names[r], dc->count[r],
+                                      IHG_TRANSFORM_LOG, 1);
+        if (st != IHG_OK)
+            return st;
+    }
+    return IHG_OK;
+}
+
 int ihg_decay_add_range(ihg_decay *dc, size_t start, size_t count)
 {
     if (dc->n_ranges >= IHG_DECAY_MAX_RANGES)
@@ -152,6 +171,20 @@ void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
                     gsl_vector *out)
 {
     jtvp(dc, NULL, lambda, theta, u, out);
+}
+
+void ihg_decay_jvp(const ihg_decay *dc, const gsl_vector *theta,
+                   const gsl_vector *lambda, const gsl_vector *u, gsl_vector *out)
+{
+    size_t h = 0;
+    gsl_vector_set_zero(out);
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t k = 0; k < dc->count[r]; k++, h++) {
+            size_t j = dc->start[r] + k;
+            size_t i = dc->mode == IHG_HYPER_GLOBAL ? 0 : h;
+            double e = exp(gsl_vector_get(lambda, i));
+            gsl_vector_set(out, j, e * gsl_vector_get(theta, j) * gsl_vector_get(u, i));
+        }
 }
 
 double ihg_decay_loss_e(const ihg_decay *dc, const double *e,

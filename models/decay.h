@@ -18,6 +18,7 @@
  *   d2R/dtheta_j2        = e_j              (diagonal Hessian)
  *   (J^T u)_i            = sum_{j in D, h(j) = i} e_j theta_j u_j
  *                          where J_ji = d2R / dtheta_j dlambda_i
+ *   (J u)_j              = e_j theta_j u_{h(j)}   (j in D; u in lambda's space)
  *
  * Nothing here allocates (except ihg_decay_cache_init, from a family's
  * init()).  theta, lambda, u may have any stride.
@@ -40,6 +41,7 @@
 
 #include "../src/config.h"
 #include "../src/data.h"
+#include "../src/hyperlayout.h"
 
 #define IHG_DECAY_MAX_RANGES 16
 
@@ -59,6 +61,11 @@ int ihg_decay_add_range(ihg_decay *dc, size_t start, size_t count);
 /* The number of hyperparameters: |D| (per-weight) or 1 (global). */
 size_t ihg_decay_n_hyper(const ihg_decay *dc);
 
+/* The decays as segments of the hyperparameter layout: "log decay" (one
+ * range or global mode), or "W1 log decay", "W2 log decay", ... (one per
+ * range, per-weight mode with several ranges). */
+int ihg_decay_segments(const ihg_decay *dc, ihg_hyper_layout *layout);
+
 /* R(theta, lambda). */
 double ihg_decay_loss(const ihg_decay *dc, const gsl_vector *theta,
                       const gsl_vector *lambda);
@@ -75,6 +82,11 @@ void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
 void ihg_decay_jtvp(const ihg_decay *dc, const gsl_vector *theta,
                     const gsl_vector *lambda, const gsl_vector *u,
                     gsl_vector *out);
+
+/* out = J u (a P-vector; overwritten): out_j = e_j theta_j u_{h(j)} for j
+ * in D, 0 elsewhere. */
+void ihg_decay_jvp(const ihg_decay *dc, const gsl_vector *theta,
+                   const gsl_vector *lambda, const gsl_vector *u, gsl_vector *out);
 
 /* The same with the factors e = exp(lambda) precomputed (Hn entries). */
 double ihg_decay_loss_e(const ihg_decay *dc, const double *e,

@@ -321,9 +321,17 @@ static double distill_accuracy(ihg_model *m, const gsl_vector *theta,
     return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
+/* lambda: the k images' pixels, row-major image after image */
+static int distill_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_hyper_layout_add(layout, IHG_OWNER_MODEL, "pixel", m->Hn,
+                                IHG_TRANSFORM_IDENTITY, 1);
+}
+
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
+    .hyper_segments = distill_segments,
     .init = distill_init,
     .free = distill_free,
     .init_theta = distill_init_theta,

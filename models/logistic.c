@@ -445,9 +445,23 @@ static double logistic_accuracy(ihg_model *m, const gsl_vector *theta,
     return (double)right / (double)n;
 }
 
+static int logistic_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const logistic_work *)m->work)->decay, layout);
+}
+
+/* J u: lambda enters L_T only through the decay (decay.h) */
+static void logistic_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vector *lambda,
+                         const ihg_data *data, const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ihg_decay_jvp(&((const logistic_work *)m->work)->decay, theta, lambda, u, out);
+}
+
 const ihg_model_type ihg_model_logistic_type = {
     .name = "logistic",
     .task = IHG_TASK_BINARY,
+    .hyper_segments = logistic_segments,
     .init = logistic_init,
     .free = logistic_free,
     .init_theta = logistic_init_theta,
@@ -455,6 +469,7 @@ const ihg_model_type ihg_model_logistic_type = {
     .train_loss = logistic_train_loss,
     .train_hvp = logistic_train_hvp,
     .train_jtvp = logistic_train_jtvp,
+    .train_jvp = logistic_train_jvp,
     .train_hessian = logistic_train_hessian,
     .val_loss = logistic_val_loss,
     .accuracy = logistic_accuracy,

@@ -722,9 +722,23 @@ static double mlp_val_metrics(ihg_model *m, const gsl_vector *theta,
     return sl * inv_n;
 }
 
+static int mlp_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const mlp_work *)m->work)->decay, layout);
+}
+
+/* J u: lambda enters L_T only through the decay (decay.h) */
+static void mlp_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vector *lambda,
+                         const ihg_data *data, const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ihg_decay_jvp(&((const mlp_work *)m->work)->decay, theta, lambda, u, out);
+}
+
 const ihg_model_type ihg_model_mlp_type = {
     .name = "mlp",
     .task = IHG_TASK_MULTICLASS,
+    .hyper_segments = mlp_segments,
     .init = mlp_init,
     .free = mlp_free,
     .init_theta = mlp_init_theta,
@@ -732,6 +746,7 @@ const ihg_model_type ihg_model_mlp_type = {
     .train_loss = mlp_train_loss,
     .train_hvp = mlp_train_hvp,
     .train_jtvp = mlp_train_jtvp,
+    .train_jvp = mlp_train_jvp,
     .train_hessian = NULL,
     .val_loss = mlp_val_loss,
     .accuracy = mlp_accuracy,

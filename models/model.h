@@ -23,6 +23,7 @@
 
 #include "../src/config.h"
 #include "../src/data.h"
+#include "../src/hyperlayout.h"
 
 typedef struct ihg_model ihg_model;
 
@@ -35,6 +36,10 @@ typedef struct {
     int (*init)(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
                 size_t max_rows);
     void (*free)(ihg_model *m);
+
+    /* Append the model's Hn hyperparameters to the layout as one or more
+     * named segments (owner IHG_OWNER_MODEL, in L_T), in lambda's order. */
+    int (*hyper_segments)(const ihg_model *m, ihg_hyper_layout *layout);
 
     /* Initial parameters and hyperparameters. */
     void (*init_theta)(const ihg_model *m, gsl_vector *theta, gsl_rng *rng);
@@ -53,6 +58,11 @@ typedef struct {
     void (*train_jtvp)(ihg_model *m, const gsl_vector *theta,
                        const gsl_vector *lambda, const ihg_data *data,
                        const gsl_vector *u, gsl_vector *out);
+    /* Optional (NULL: forward mode is refused): out = J u (a P-vector) for
+     * u in lambda's space, out_j = sum_i d2 L_T/dtheta_j dlambda_i u_i. */
+    void (*train_jvp)(ihg_model *m, const gsl_vector *theta,
+                      const gsl_vector *lambda, const ihg_data *data,
+                      const gsl_vector *u, gsl_vector *out);
     /* Optional (may be NULL): the full P x P Hessian of L_T.  When absent
      * it is formed column by column with train_hvp. */
     void (*train_hessian)(ihg_model *m, const gsl_vector *theta,

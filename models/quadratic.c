@@ -188,9 +188,23 @@ static int quad_solve_inner(ihg_model *m, const gsl_vector *lambda,
     return IHG_OK;
 }
 
+static int quad_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const quad_work *)m->work)->decay, layout);
+}
+
+/* J u: lambda enters L_T only through the decay (decay.h) */
+static void quad_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vector *lambda,
+                         const ihg_data *data, const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ihg_decay_jvp(&((const quad_work *)m->work)->decay, theta, lambda, u, out);
+}
+
 const ihg_model_type ihg_model_quadratic_type = {
     .name = "quadratic",
     .task = IHG_TASK_NONE,
+    .hyper_segments = quad_segments,
     .init = quad_init,
     .free = quad_free,
     .init_theta = quad_init_theta,
@@ -198,6 +212,7 @@ const ihg_model_type ihg_model_quadratic_type = {
     .train_loss = quad_train_loss,
     .train_hvp = quad_train_hvp,
     .train_jtvp = quad_train_jtvp,
+    .train_jvp = quad_train_jvp,
     .train_hessian = quad_train_hessian,
     .val_loss = quad_val_loss,
     .accuracy = NULL,

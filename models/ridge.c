@@ -345,9 +345,23 @@ static double ridge_val_loss(ihg_model *m, const gsl_vector *theta,
     return ridge_data_loss(m, theta, data, grad_theta);
 }
 
+static int ridge_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const ridge_work *)m->work)->decay, layout);
+}
+
+/* J u: lambda enters L_T only through the decay (decay.h) */
+static void ridge_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vector *lambda,
+                         const ihg_data *data, const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ihg_decay_jvp(&((const ridge_work *)m->work)->decay, theta, lambda, u, out);
+}
+
 const ihg_model_type ihg_model_ridge_type = {
     .name = "ridge",
     .task = IHG_TASK_REGRESSION,
+    .hyper_segments = ridge_segments,
     .init = ridge_init,
     .free = ridge_free,
     .init_theta = ridge_init_theta,
@@ -355,6 +369,7 @@ const ihg_model_type ihg_model_ridge_type = {
     .train_loss = ridge_train_loss,
     .train_hvp = ridge_train_hvp,
     .train_jtvp = ridge_train_jtvp,
+    .train_jvp = ridge_train_jvp,
     .train_hessian = ridge_train_hessian,
     .val_loss = ridge_val_loss,
     .accuracy = NULL,

@@ -385,9 +385,23 @@ static double softmax_accuracy(ihg_model *m, const gsl_vector *theta,
     return ihg_sm_accuracy(&w->sm, theta, data);
 }
 
+static int softmax_segments(const ihg_model *m, ihg_hyper_layout *layout)
+{
+    return ihg_decay_segments(&((const softmax_work *)m->work)->decay, layout);
+}
+
+/* J u: lambda enters L_T only through the decay (decay.h) */
+static void softmax_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vector *lambda,
+                         const ihg_data *data, const gsl_vector *u, gsl_vector *out)
+{
+    (void)data;
+    ihg_decay_jvp(&((const softmax_work *)m->work)->decay, theta, lambda, u, out);
+}
+
 const ihg_model_type ihg_model_softmax_type = {
     .name = "softmax",
     .task = IHG_TASK_MULTICLASS,
+    .hyper_segments = softmax_segments,
     .init = softmax_init,
     .free = softmax_free,
     .init_theta = softmax_init_theta,
@@ -395,6 +409,7 @@ const ihg_model_type ihg_model_softmax_type = {
     .train_loss = softmax_train_loss,
     .train_hvp = softmax_train_hvp,
     .train_jtvp = softmax_train_jtvp,
+    .train_jvp = softmax_train_jvp,
     .train_hessian = softmax_train_hessian,
     .val_loss = softmax_val_loss,
     .accuracy = softmax_accuracy,

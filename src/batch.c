@@ -28,11 +28,9 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         ihg_json_key(j, "reference_iters");
         ihg_json_integer(j, c->reference_iters);
     }
-    if (c->exact_fallback) {
+    if (c->reference_fallback != IHG_FALLBACK_NONE) {
         ihg_json_key(j, "fallback");
-        ihg_json_string(j, c->reference_exact
-                               ? (c->exact_fallback == 1 ? "lu" : "pseudo-inverse")
-                               : "cg-negative-curvature");
+        ihg_json_string(j, ihg_fallback_name(c->reference_fallback));
     }
     ihg_json_key(j, "kmax");
     ihg_json_integer(j, c->kmax);
@@ -54,50 +52,56 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
     else
         ihg_json_null(j);
 
-    ihg_json_key(j, "neumann");
-    ihg_json_begin_object(j);
-    ihg_json_key(j, "K");
-    ihg_json_begin_array(j);
-    for (long k = 0; k <= c->kmax; k++)
-        ihg_json_integer(j, k);
-    ihg_json_end_array(j);
-    ihg_json_key(j, "rel_err");
-    ihg_json_doubles(j, c->neumann_rel_err, (size_t)c->kmax + 1);
-    ihg_json_key(j, "cos");
-    ihg_json_doubles(j, c->neumann_cos, (size_t)c->kmax + 1);
-    ihg_json_key(j, "predicted");
-    ihg_json_doubles(j, c->predicted, (size_t)c->kmax + 1);
-    ihg_json_key(j, "seconds");
-    ihg_json_number(j, c->t_neumann);
-    ihg_json_end_object(j);
-
-    ihg_json_key(j, "cg");
-    ihg_json_begin_object(j);
-    ihg_json_key(j, "K");
-    ihg_json_begin_array(j);
-    for (long k = 1; k <= c->kmax; k++)
-        ihg_json_integer(j, k);
-    ihg_json_end_array(j);
-    ihg_json_key(j, "rel_err");
-    ihg_json_doubles(j, c->cg_rel_err + 1, (size_t)c->kmax);
-    ihg_json_key(j, "cos");
-    ihg_json_doubles(j, c->cg_cos + 1, (size_t)c->kmax);
-    ihg_json_key(j, "seconds");
-    ihg_json_number(j, c->t_cg);
-    ihg_json_end_object(j);
-
-    ihg_json_key(j, "identity");
-    ihg_json_begin_object(j);
-    ihg_json_key(j, "rel_err");
-    ihg_json_number(j, c->identity_rel_err);
-    ihg_json_key(j, "cos");
-    ihg_json_number(j, c->identity_cos);
-    ihg_json_key(j, "seconds");
-    ihg_json_number(j, c->t_identity);
-    ihg_json_end_object(j);
+    /* one object per compared method: a curve over K, or one value */
+    for (size_t i = 0; i < c->n_methods; i++) {
+        const ihg_compare_method *cm = &c->method[i];
+        int explicit_method = (cm->type->flags & IHG_METHOD_EXPLICIT) != 0;
+        ihg_json_key(j, cm->type->name);
+        ihg_json_begin_object(j);
+        if (!cm->ran) {
+            ihg_json_key(j, "skipped");
+            ihg_json_string(j, cm->skipped);
+            ihg_json_end_object(j);
+            continue;
+        }
+        if (cm->curve) {
+            size_t n = cm->kmax >= cm->k_first ? (size_t)(cm->kmax - cm->k_first + 1) : 0;
+            ihg_json_key(j, "K");
+            ihg_json_begin_array(j);
+            for (long k = cm->k_first; k <= cm->kmax; k++)
+                ihg_json_integer(j, k);
+            ihg_json_end_array(j);
+            ihg_json_key(j, "rel_err");
+            ihg_json_doubles(j, cm->rel_err + cm->k_first, n);
+            ihg_json_key(j, "cos");
+            ihg_json_doubles(j, cm->cos + cm->k_first, n);
+            if (cm->type->flags & IHG_METHOD_USES_ALPHA) {
+                /* the envelope rho^(K+1) that Neumann's error stays under */
+                ihg_json_key(j, "predicted");
+                ihg_json_doubles(j, c->predicted + cm->k_first, n);
+            }
+            if (explicit_method) {
+                /* the truncation bias: against the whole unroll */
+                ihg_json_key(j, "rel_err_unrolled");
+                ihg_json_doubles(j, cm->rel_unrolled + cm->k_first, n);
+            }
+        } else {
+            ihg_json_key(j, "rel_err");
+            ihg_json_number(j, cm->rel_err[0]);
+            ihg_json_key(j, "cos");
+            ihg_json_number(j, cm->cos[0]);
+            if (explicit_method) {
+                ihg_json_key(j, "rel_err_unrolled");
+                ihg_json_number(j, cm->rel_unrolled[0]);
+            }
+        }
+        ihg_json_key(j, "seconds");
+        ihg_json_number(j, cm->seconds);
+        ihg_json_end_object(j);
+    }
 
     ihg_json_key(j, "exact_seconds");
-    ihg_json_number(j, c->t_exact);
+    ihg_json_number(j, c->t_reference);
     ihg_json_key(j, "eigen_seconds");
     ihg_json_number(j, c->t_eigen);
 
@@ -106,12 +110,12 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         ihg_json_begin_object(j);
         ihg_json_key(j, "reference");
         ihg_json_vector(j, c->hg_reference);
-        ihg_json_key(j, "neumann");
-        ihg_json_vector(j, c->hg_neumann);
-        ihg_json_key(j, "cg");
-        ihg_json_vector(j, c->hg_cg);
-        ihg_json_key(j, "identity");
-        ihg_json_vector(j, c->hg_identity);
+        for (size_t i = 0; i < c->n_methods; i++) {
+            if (!c->method[i].ran)
+                continue;
+            ihg_json_key(j, c->method[i].type->name);
+            ihg_json_vector(j, c->method[i].hg);
+        }
         ihg_json_end_object(j);
         if (c->eigenvalues) {
             ihg_json_key(j, "eigenvalues");
@@ -127,7 +131,7 @@ static int open_output(const ihg_config *cfg, const ihg_batch_options *opt,
                        ihg_session *s, const char *inputs[IHG_MAX_INPUTS + 1],
                        ihg_json *j, FILE **out)
 {
-    const ihg_model *m = ihg_session_model(s);
+    size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
     ihg_run_inputs(cfg, ihg_session_dataset(s), inputs);
     *out = stdout;
     if (opt->output) {
@@ -137,12 +141,12 @@ static int open_output(const ihg_config *cfg, const ihg_batch_options *opt,
     }
     if (!opt->vectors)
         return IHG_OK;
-    if ((m->P > IHG_JSON_INLINE_MAX || m->Hn > IHG_JSON_INLINE_MAX) && !opt->output)
+    if ((P > IHG_JSON_INLINE_MAX || Hn > IHG_JSON_INLINE_MAX) && !opt->output)
         return ihg_error_set(IHG_EINVAL,
                              "--vectors: arrays of more than %d numbers (here P = %zu, "
                              "%zu hyperparameters) are written as .npy files beside "
                              "the output: give --output FILE",
-                             IHG_JSON_INLINE_MAX, m->P, m->Hn);
+                             IHG_JSON_INLINE_MAX, P, Hn);
     return ihg_json_spill(j, opt->output, inputs);
 }
 
@@ -157,6 +161,32 @@ static void warn_test_loss(const ihg_record *r, int *warned)
                     "the model\n", r->outer);
 }
 
+/* The layout of lambda: which entries of the "lambda" and "hypergrad"
+ * arrays belong to which segment. */
+static void write_layout(ihg_json *j, const ihg_hyper_layout *lo)
+{
+    ihg_json_key(j, "hyper_layout");
+    ihg_json_begin_array(j);
+    for (size_t i = 0; i < lo->nseg; i++) {
+        const ihg_hyper_segment *sg = &lo->seg[i];
+        ihg_json_begin_object(j);
+        ihg_json_key(j, "name");
+        ihg_json_string(j, sg->name);
+        ihg_json_key(j, "offset");
+        ihg_json_integer(j, (long)sg->offset);
+        ihg_json_key(j, "count");
+        ihg_json_integer(j, (long)sg->count);
+        ihg_json_key(j, "owner");
+        ihg_json_string(j, ihg_hyper_owner_name(sg->owner));
+        ihg_json_key(j, "transform");
+        ihg_json_string(j, ihg_transform_name(sg->transform));
+        ihg_json_key(j, "in_loss");
+        ihg_json_bool(j, sg->in_loss);
+        ihg_json_end_object(j);
+    }
+    ihg_json_end_array(j);
+}
+
 int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
 {
     ihg_session *s = ihg_session_alloc(cfg);
@@ -167,6 +197,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
     }
     const ihg_model *m = ihg_session_model(s);
     const ihg_dataset *ds = ihg_session_dataset(s);
+    size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
     int classifier = m->type->accuracy != NULL;
     int has_test = ds->test != NULL, warned_test = 0;
     long kmax = cfg->hypergrad.compare_max;
@@ -184,18 +215,22 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
         rc = ihg_exit_status(st);
         goto done;
     }
-    theta = gsl_vector_alloc(m->P);
-    lambda = gsl_vector_alloc(m->Hn);
+    theta = gsl_vector_alloc(P);
+    lambda = gsl_vector_alloc(Hn);
     if (!theta || !lambda) {
         fprintf(stderr, "ihgtui: out of memory\n");
         rc = 1;
         goto done;
     }
-    if (opt->compare && !(cmp = ihg_comparison_alloc(m->Hn, kmax))) {
+    if (opt->compare && !(cmp = ihg_comparison_alloc(Hn, kmax))) {
         fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
         rc = 1;
         goto done;
     }
+    /* the explicit methods compare the recorded inner loop: record it when
+     * it can be (when not, the comparison says why for each of them) */
+    if (opt->compare)
+        ihg_session_record_trajectory(s, 1);
     while (!ihg_session_finished(s)) {
         /* run to the point where the hypergradient is known but lambda
          * not yet updated */
@@ -222,6 +257,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
         if (cmp)
             write_compare(&j, cmp, opt->vectors);
         if (opt->vectors) {
+            write_layout(&j, ihg_session_layout(s));
             ihg_json_key(&j, "theta");
             ihg_json_vector(&j, theta);
             ihg_json_key(&j, "lambda");

@@ -1,8 +1,10 @@
 /* compare.c - all hypergradient methods at one (theta, lambda).
  *
- * Neumann is run once for Kmax terms; after term K its partial sum gives
- * the K-term hypergradient, so every K costs one extra J^T q product.  CG
- * likewise.  The reference is the exact solve when P <= exact_max, else CG
+ * The compared methods are those of the method table that do not form H
+ * (the exact solve is the reference).  A method with K is run once for
+ * Kmax units; after unit K its partial result gives the K-term
+ * hypergradient (Neumann's partial sum, CG's iterate), so every K costs one
+ * extra J^T q product.  The reference is the exact solve when P <= exact_max, else CG
  * run to a relative residual of 1e-12 (at most max(10 Kmax, 1000) steps).
  *
  * Relative error   ||g_K - g_ref|| / ||g_ref||
@@ -20,6 +22,7 @@
 #include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "timer.h"
@@ -31,22 +34,33 @@ ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax)
         return NULL;
     }
     ihg_comparison *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
         return NULL;
+    }
     size_t m = (size_t)kmax + 1;
     c->kmax = kmax;
-    c->neumann_rel_err = calloc(m, sizeof(double));
-    c->neumann_cos = calloc(m, sizeof(double));
-    c->cg_rel_err = calloc(m, sizeof(double));
-    c->cg_cos = calloc(m, sizeof(double));
-    c->predicted = calloc(m, sizeof(double));
-    c->hg_reference = gsl_vector_calloc(Hn);
-    c->hg_neumann = gsl_vector_calloc(Hn);
-    c->hg_cg = gsl_vector_calloc(Hn);
-    c->hg_identity = gsl_vector_calloc(Hn);
-    if (!c->neumann_rel_err || !c->neumann_cos || !c->cg_rel_err || !c->cg_cos ||
-        !c->predicted || !c->hg_reference || !c->hg_neumann || !c->hg_cg ||
-        !c->hg_identity) {
+    int ok = (c->predicted = calloc(m, sizeof(double))) &&
+             (c->hg_reference = gsl_vector_calloc(Hn));
+    for (size_t i = 0; ok && ihg_method_types[i]; i++) {
+        const ihg_method_type *t = ihg_method_types[i];
+        if (t->flags & IHG_METHOD_NEEDS_MATRIX)
+            continue; /* the reference */
+        if (c->n_methods == IHG_COMPARE_METHODS_MAX)
+            break;
+        ihg_compare_method *cm = &c->method[c->n_methods++];
+        cm->type = t;
+        cm->curve = (t->flags & IHG_METHOD_USES_K) != 0;
+        cm->k_first = cm->curve ? t->k_first : 0;
+        cm->kmax = cm->curve ? kmax : 0;
+        cm->cap = cm->kmax;
+        size_t len = cm->curve ? m : 1;
+        ok = (cm->rel_err = calloc(len, sizeof(double))) &&
+             (cm->cos = calloc(len, sizeof(double))) &&
+             (cm->rel_unrolled = calloc(len, sizeof(double))) &&
+             (cm->hg = gsl_vector_calloc(Hn));
+    }
+    if (!ok) {
         ihg_comparison_free(c);
         ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
         return NULL;
@@ -58,26 +72,56 @@ void ihg_comparison_free(ihg_comparison *c)
 {
     if (!c)
         return;
-    free(c->neumann_rel_err);
-    free(c->neumann_cos);
-    free(c->cg_rel_err);
-    free(c->cg_cos);
     free(c->predicted);
-    gsl_vector *vs[] = {c->hg_reference, c->hg_neumann, c->hg_cg, c->hg_identity,
-                        c->eigenvalues};
-    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
-        if (vs[i])
-            gsl_vector_free(vs[i]);
+    for (size_t i = 0; i < c->n_methods; i++) {
+        free(c->method[i].rel_err);
+        free(c->method[i].cos);
+        free(c->method[i].rel_unrolled);
+        if (c->method[i].hg)
+            gsl_vector_free(c->method[i].hg);
+    }
+    if (c->hg_reference)
+        gsl_vector_free(c->hg_reference);
+    if (c->eigenvalues)
+        gsl_vector_free(c->eigenvalues);
     free(c);
 }
 
-/* g = direct - J^T q */
-static void hypergrad_of(ihg_session *s, const gsl_vector *direct,
-                         const gsl_vector *q, gsl_vector *jtq, gsl_vector *g)
+const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name)
 {
-    ihg_session_jtvp(s, q, jtq);
-    gsl_vector_memcpy(g, direct);
-    gsl_vector_sub(g, jtq);
+    for (size_t i = 0; c && i < c->n_methods; i++)
+        if (strcmp(c->method[i].type->name, name) == 0)
+            return &c->method[i];
+    return NULL;
+}
+
+static double method_value(const ihg_comparison *c, const char *name, long K, int cosine)
+{
+    const ihg_compare_method *cm = ihg_comparison_find(c, name);
+    if (!cm || !cm->ran)
+        return NAN;
+    if (!cm->curve)
+        K = 0;
+    else if (K < cm->k_first || K > cm->kmax)
+        return NAN;
+    return cosine ? cm->cos[K] : cm->rel_err[K];
+}
+
+double ihg_comparison_error(const ihg_comparison *c, const char *name, long K)
+{
+    return method_value(c, name, K, 0);
+}
+
+double ihg_comparison_cosine(const ihg_comparison *c, const char *name, long K)
+{
+    return method_value(c, name, K, 1);
+}
+
+const char *ihg_compare_stage_name(ihg_compare_stage st)
+{
+    static const char *const names[] = {"setup", "reference", "eigenvalues", "method",
+                                        "done"};
+    return (unsigned)st <= IHG_COMPARE_DONE ? names[st] : "?";
 }
 
 static void rel_and_cos(const gsl_vector *g, const gsl_vector *ref, gsl_vector *tmp,
@@ -96,29 +140,29 @@ static void rel_and_cos(const gsl_vector *g, const gsl_vector *ref, gsl_vector *
         *rel = INFINITY;
 }
 
-/* The stages of a comparison; each ihg_compare_job_step does one unit. */
-enum {
-    STAGE_SETUP = 0,  /* v, direct                                  */
-    STAGE_REFERENCE,  /* exact solve (1 unit) or CG reference (1/HVP) */
-    STAGE_SPECTRUM,   /* eigenvalues of H (1 unit)                   */
-    STAGE_IDENTITY,
-    STAGE_NEUMANN,    /* one term per unit                           */
-    STAGE_CG,         /* one iteration per unit                      */
-    STAGE_DONE
-};
-
 struct ihg_compare_job {
     ihg_session *s;
     ihg_comparison *c;
-    ihg_linop H;
+    ihg_hg_problem pb;
     size_t P, Hn;
     long exact_max;
-    int exact_ok, stage;
-    long k;
+    int exact_ok;
+    ihg_compare_stage stage;
+    size_t mi;                /* the method under way: c->method[mi]    */
+    long k;                   /* its K                                  */
     double t0;
     gsl_vector *v, *direct, *jtq, *g, *tmp, *eig;
-    ihg_solver *exact, *cgref, *neumann, *cg;
+    ihg_solver *exact, *cgref;
+    ihg_method *run[IHG_COMPARE_METHODS_MAX];
+    ihg_method_settings set;  /* the session's settings                 */
+    /* unrolled's partial hypergradients (K = 1..T), for its truncation
+     * bias against the whole unroll; NULL above PARTIALS_MAX values */
+    double *partials;
+    const gsl_vector *unrolled;  /* the whole unroll, once known         */
 };
+
+/* The most doubles kept for the truncation bias curve (80 MB). */
+#define PARTIALS_MAX 10000000.0
 
 void ihg_compare_job_free(ihg_compare_job *j)
 {
@@ -130,15 +174,15 @@ void ihg_compare_job_free(ihg_compare_job *j)
             gsl_vector_free(vs[i]);
     ihg_solver_free(j->exact);
     ihg_solver_free(j->cgref);
-    ihg_solver_free(j->neumann);
-    ihg_solver_free(j->cg);
+    for (size_t i = 0; i < IHG_COMPARE_METHODS_MAX; i++)
+        ihg_method_free(j->run[i]);
+    free(j->partials);
     free(j);
 }
 
 ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
 {
     const ihg_config *cfg = ihg_session_config(s);
-    const ihg_model *m = ihg_session_model(s);
     ihg_compare_job *j = calloc(1, sizeof *j);
     if (!j) {
         ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
@@ -146,8 +190,8 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
     }
     j->s = s;
     j->c = c;
-    j->P = m->P;
-    j->Hn = m->Hn;
+    j->P = ihg_session_n_params(s);
+    j->Hn = ihg_session_n_hyper(s);
     j->exact_max = cfg->hypergrad.exact_max;
     j->exact_ok = j->exact_max >= 0 && j->P <= (size_t)j->exact_max;
     j->v = gsl_vector_alloc(j->P);
@@ -155,26 +199,73 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
     j->jtq = gsl_vector_alloc(j->Hn);
     j->g = gsl_vector_alloc(j->Hn);
     j->tmp = gsl_vector_alloc(j->Hn);
-    if (j->exact_ok) {
+    int ok = j->v && j->direct && j->jtq && j->g && j->tmp;
+    if (ok && j->exact_ok) {
         j->eig = gsl_vector_alloc(j->P);
-        j->exact = ihg_solver_alloc(IHG_METHOD_EXACT, j->P, j->exact_max);
-    } else {
-        j->cgref = ihg_solver_alloc(IHG_METHOD_CG, j->P, 0);
+        j->exact = ihg_solver_alloc(IHG_SOLVER_EXACT, j->P, j->exact_max);
+        ok = j->eig && j->exact;
+    } else if (ok) {
+        ok = (j->cgref = ihg_solver_alloc(IHG_SOLVER_CG, j->P, 0)) != NULL;
     }
-    j->neumann = ihg_solver_alloc(IHG_METHOD_NEUMANN, j->P, 0);
-    j->cg = ihg_solver_alloc(IHG_METHOD_CG, j->P, 0);
-    if (!j->v || !j->direct || !j->jtq || !j->g || !j->tmp || !j->neumann || !j->cg ||
-        (j->exact_ok && (!j->eig || !j->exact)) || (!j->exact_ok && !j->cgref)) {
+    if (!ok) {
         ihg_compare_job_free(j);
-        ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", m->P);
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", j->P);
         return NULL;
     }
-    j->stage = STAGE_SETUP;
+    ihg_session_problem(s, j->v, j->direct, &j->pb);
+    ihg_session_method_settings(s, &j->set);
+    /* the recorded inner loop (explicit methods), T steps */
+    const ihg_trajectory *tr = j->pb.ex ? j->pb.ex->traj : NULL;
+    long T = tr ? ihg_trajectory_len(tr) : 0;
+    for (size_t i = 0; i < c->n_methods; i++) {
+        ihg_compare_method *cm = &c->method[i];
+        const ihg_method_type *t = cm->type;
+        cm->ran = 0;
+        cm->skipped[0] = '\0';
+        if (cm->curve)
+            cm->kmax = (t->flags & IHG_METHOD_NEEDS_TRAJECTORY) ? T : c->kmax;
+        if (cm->curve && cm->kmax > cm->cap) {
+            size_t len = (size_t)cm->kmax + 1;
+            double *a = realloc(cm->rel_err, len * sizeof *a), *b, *u;
+            if (a)
+                cm->rel_err = a;
+            b = a ? realloc(cm->cos, len * sizeof *b) : NULL;
+            if (b)
+                cm->cos = b;
+            u = b ? realloc(cm->rel_unrolled, len * sizeof *u) : NULL;
+            if (u)
+                cm->rel_unrolled = u;
+            if (!a || !b || !u) {
+                ihg_compare_job_free(j);
+                ihg_error_set(IHG_ENOMEM, "comparison: out of memory (K up to %ld)", cm->kmax);
+                return NULL;
+            }
+            cm->cap = cm->kmax;
+        }
+        ihg_method_settings set = j->set;
+        set.K = cm->kmax;
+        set.tol = 0.0;
+        const char *why = ihg_method_refusal(t, &j->pb, &set);
+        if (why) {
+            snprintf(cm->skipped, sizeof cm->skipped, "%s", why);
+            continue;
+        }
+        if (!(j->run[i] = ihg_method_alloc(t, j->P, j->Hn, &set))) {
+            snprintf(cm->skipped, sizeof cm->skipped, "%s", ihg_error_message());
+            continue;
+        }
+        if (t == &ihg_method_unrolled && (double)T * (double)j->Hn <= PARTIALS_MAX && T > 0)
+            j->partials = malloc((size_t)T * j->Hn * sizeof *j->partials);
+    }
+    j->stage = IHG_COMPARE_SETUP;
     return j;
 }
 
-int ihg_compare_job_stage(const ihg_compare_job *j, long *k)
+ihg_compare_stage ihg_compare_job_stage(const ihg_compare_job *j,
+                                        const ihg_method_type **method, long *k)
 {
+    if (method)
+        *method = j->stage == IHG_COMPARE_METHOD ? j->c->method[j->mi].type : NULL;
     if (k)
         *k = j->k;
     return j->stage;
@@ -206,6 +297,120 @@ static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alph
     }
 }
 
+/* Begin method mi (or finish when there is none left). */
+static int begin_method(ihg_compare_job *j, size_t mi)
+{
+    ihg_comparison *c = j->c;
+    j->mi = mi;
+    if (mi >= c->n_methods) {
+        j->stage = IHG_COMPARE_DONE;
+        return IHG_OK;
+    }
+    ihg_compare_method *cm = &c->method[mi];
+    /* K = kmax units; no early stop at a tolerance: every K is a point */
+    ihg_method_settings set = j->set;
+    set.K = cm->kmax;
+    set.tol = 0.0;
+    set.alpha = c->alpha;
+    for (long k = 0; k <= (cm->curve ? cm->kmax : 0); k++)
+        cm->rel_err[k] = cm->cos[k] = cm->rel_unrolled[k] = NAN;
+    cm->seconds = 0;
+    j->k = cm->k_first;
+    j->stage = IHG_COMPARE_METHOD;
+    if (!j->run[mi])
+        return begin_method(j, mi + 1); /* skipped: the reason is in cm */
+    cm->ran = 1;
+    if (cm->curve && cm->k_first > cm->kmax) {
+        gsl_vector_memcpy(cm->hg, j->direct);
+        return begin_method(j, mi + 1);
+    }
+    int st = ihg_method_start(j->run[mi], &j->pb, &set);
+    if (st != IHG_OK) {
+        snprintf(cm->skipped, sizeof cm->skipped, "%s", ihg_error_message());
+        cm->ran = 0;
+        return begin_method(j, mi + 1);
+    }
+    return IHG_OK;
+}
+
+/* One K of method mi: its hypergradient after K units. */
+static int method_unit(ihg_compare_job *j)
+{
+    ihg_comparison *c = j->c;
+    ihg_compare_method *cm = &c->method[j->mi];
+    ihg_method *m = j->run[j->mi];
+    ihg_solve_state state;
+    int st = IHG_OK;
+    double t0 = ihg_now();
+    if (!cm->curve) {
+        /* one unit of the method per step of the job; its result once at
+         * the end */
+        state = IHG_SOLVE_RUNNING;
+        st = ihg_method_iterate(m, &state);
+        if (st == IHG_OK && state == IHG_SOLVE_RUNNING) {
+            cm->seconds += ihg_now() - t0;
+            j->k++;
+            return IHG_OK;
+        }
+        if (st == IHG_OK)
+            st = ihg_method_hypergrad(m, cm->hg);
+        if (st != IHG_OK)
+            return st;
+        rel_and_cos(cm->hg, c->hg_reference, j->tmp, &cm->rel_err[0], &cm->cos[0]);
+        if (j->unrolled && (cm->type->flags & IHG_METHOD_EXPLICIT)) {
+            double cs;
+            rel_and_cos(cm->hg, j->unrolled, j->tmp, &cm->rel_unrolled[0], &cs);
+        }
+        cm->seconds += ihg_now() - t0;
+        return begin_method(j, j->mi + 1);
+    }
+    if (j->k > 0) {
+        /* once the method has finished (CG converged or broke down) later
+         * K repeat its result */
+        long before = m->done;
+        if ((st = ihg_method_iterate(m, &state)) != IHG_OK)
+            return st;
+        if (m->done != before || j->k == cm->k_first)
+            st = ihg_method_hypergrad(m, j->g);
+    } else {
+        st = ihg_method_hypergrad(m, j->g);
+    }
+    if (st != IHG_OK)
+        return st;
+    rel_and_cos(j->g, c->hg_reference, j->tmp, &cm->rel_err[j->k], &cm->cos[j->k]);
+    int unrolled = cm->type == &ihg_method_unrolled;
+    if (unrolled && j->partials && j->k >= 1)
+        memcpy(j->partials + (size_t)(j->k - 1) * j->Hn, j->g->data, j->Hn * sizeof(double));
+    cm->seconds += ihg_now() - t0;
+    if (j->k == cm->kmax) {
+        gsl_vector_memcpy(cm->hg, j->g);
+        if (unrolled) {
+            /* the whole unroll: the reference of the explicit methods, and
+             * the truncation bias of each K against it */
+            j->unrolled = cm->hg;
+            for (long k = cm->k_first; j->partials && k <= cm->kmax; k++) {
+                gsl_vector_view pk = gsl_vector_view_array(j->partials + (size_t)(k - 1) * j->Hn,
+                                                           j->Hn);
+                double cs;
+                rel_and_cos(&pk.vector, cm->hg, j->tmp, &cm->rel_unrolled[k], &cs);
+            }
+        }
+        return begin_method(j, j->mi + 1);
+    }
+    j->k++;
+    return IHG_OK;
+}
+
+/* The spectrum is known (or cannot be): the predicted envelope, then the
+ * methods. */
+static int after_spectrum(ihg_compare_job *j)
+{
+    ihg_comparison *c = j->c;
+    for (long k = 0; k <= c->kmax; k++)
+        c->predicted[k] = isfinite(c->rho) ? pow(c->rho, (double)(k + 1)) : NAN;
+    return begin_method(j, 0);
+}
+
 int ihg_compare_job_step(ihg_compare_job *j, int *done)
 {
     ihg_comparison *c = j->c;
@@ -215,12 +420,11 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
     ihg_solve_state state;
     *done = 0;
     switch (j->stage) {
-    case STAGE_SETUP:
-        ihg_session_hessian_op(s, &j->H);
+    case IHG_COMPARE_SETUP:
         c->alpha = ihg_session_alpha(s);
         c->rho = c->eig_min = c->eig_max = NAN;
         c->n_unstable = c->n_null = 0;
-        c->exact_fallback = 0;
+        c->reference_fallback = IHG_FALLBACK_NONE;
         if (c->eigenvalues && c->eigenvalues->size != j->P) {
             gsl_vector_free(c->eigenvalues);
             c->eigenvalues = NULL;
@@ -228,14 +432,14 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
         ihg_session_val_grads(s, j->v, j->direct);
         j->t0 = ihg_now();
         if (j->exact_ok) {
-            ihg_solver_start(j->exact, &j->H, j->v, 1, c->alpha, 0);
+            ihg_solver_start(j->exact, j->pb.H, j->v, 1, c->alpha, 0);
         } else {
             long iters = 10 * K > 1000 ? 10 * K : 1000;
-            ihg_solver_start(j->cgref, &j->H, j->v, iters, c->alpha, 1e-12);
+            ihg_solver_start(j->cgref, j->pb.H, j->v, iters, c->alpha, 1e-12);
         }
-        j->stage = STAGE_REFERENCE;
+        j->stage = IHG_COMPARE_REFERENCE;
         break;
-    case STAGE_REFERENCE: {
+    case IHG_COMPARE_REFERENCE: {
         ihg_solver *sv = j->exact_ok ? j->exact : j->cgref;
         if ((st = ihg_solver_iterate(sv, &state)) != IHG_OK)
             return st;
@@ -243,88 +447,40 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
             break;
         c->reference_exact = j->exact_ok;
         c->reference_iters = j->exact_ok ? 0 : ihg_solver_done_terms(sv);
-        c->exact_fallback = ihg_solver_used_fallback(sv);
-        hypergrad_of(s, j->direct, ihg_solver_q(sv), j->jtq, c->hg_reference);
-        c->t_exact = ihg_now() - j->t0;
+        c->reference_fallback = ihg_solver_used_fallback(sv);
+        ihg_ift_hypergrad(&j->pb, ihg_solver_q(sv), j->jtq, c->hg_reference);
+        c->t_reference = ihg_now() - j->t0;
         j->t0 = ihg_now();
         if (j->exact_ok && ihg_solver_eigenvalues(sv)) {
             /* the singular fallback already has the spectrum */
             spectrum_from(c, ihg_solver_eigenvalues(sv), c->alpha);
             c->t_eigen = 0;
-            j->stage = STAGE_IDENTITY;
+            st = after_spectrum(j);
+        } else if (j->exact_ok) {
+            j->stage = IHG_COMPARE_SPECTRUM;
         } else {
-            j->stage = j->exact_ok ? STAGE_SPECTRUM : STAGE_IDENTITY;
-            if (!j->exact_ok && c->eigenvalues) {
+            if (c->eigenvalues) {
                 gsl_vector_free(c->eigenvalues);
                 c->eigenvalues = NULL;
             }
+            st = after_spectrum(j);
         }
         break;
     }
-    case STAGE_SPECTRUM:
-        if (ihg_linop_eigenvalues(&j->H, j->exact_max, j->eig) == IHG_OK)
+    case IHG_COMPARE_SPECTRUM:
+        if (ihg_linop_eigenvalues(j->pb.H, j->exact_max, j->eig) == IHG_OK)
             spectrum_from(c, j->eig, c->alpha);
         c->t_eigen = ihg_now() - j->t0;
-        j->stage = STAGE_IDENTITY;
+        st = after_spectrum(j);
         break;
-    case STAGE_IDENTITY:
-        for (long k = 0; k <= K; k++)
-            c->predicted[k] = isfinite(c->rho) ? pow(c->rho, (double)(k + 1)) : NAN;
-        j->t0 = ihg_now();
-        hypergrad_of(s, j->direct, j->v, j->jtq, c->hg_identity);
-        c->t_identity = ihg_now() - j->t0;
-        rel_and_cos(c->hg_identity, c->hg_reference, j->tmp, &c->identity_rel_err,
-                    &c->identity_cos);
-        ihg_solver_start(j->neumann, &j->H, j->v, K, c->alpha, 0);
-        j->k = 0;
-        c->t_neumann = 0;
-        j->stage = STAGE_NEUMANN;
+    case IHG_COMPARE_METHOD:
+        st = method_unit(j);
         break;
-    case STAGE_NEUMANN: {
-        /* K-term hypergradient from the running partial sum */
-        double t0 = ihg_now();
-        if (j->k > 0)
-            ihg_solver_iterate(j->neumann, &state);
-        hypergrad_of(s, j->direct, ihg_solver_q(j->neumann), j->jtq, j->g);
-        rel_and_cos(j->g, c->hg_reference, j->tmp, &c->neumann_rel_err[j->k],
-                    &c->neumann_cos[j->k]);
-        c->t_neumann += ihg_now() - t0;
-        if (j->k == K) {
-            gsl_vector_memcpy(c->hg_neumann, j->g);
-            c->cg_rel_err[0] = c->cg_cos[0] = NAN;
-            gsl_vector_memcpy(c->hg_cg, j->direct);
-            ihg_solver_start(j->cg, &j->H, j->v, K, c->alpha, 0.0);
-            j->k = 1;
-            c->t_cg = 0;
-            j->stage = K >= 1 ? STAGE_CG : STAGE_DONE;
-        } else {
-            j->k++;
-        }
-        break;
-    }
-    case STAGE_CG: {
-        double t0 = ihg_now();
-        long before = ihg_solver_done_terms(j->cg);
-        ihg_solver_iterate(j->cg, &state);
-        /* once CG has converged (or broken down) later K repeat the result */
-        if (ihg_solver_done_terms(j->cg) != before || j->k == 1)
-            hypergrad_of(s, j->direct, ihg_solver_q(j->cg), j->jtq, j->g);
-        rel_and_cos(j->g, c->hg_reference, j->tmp, &c->cg_rel_err[j->k],
-                    &c->cg_cos[j->k]);
-        c->t_cg += ihg_now() - t0;
-        if (j->k == K) {
-            gsl_vector_memcpy(c->hg_cg, j->g);
-            j->stage = STAGE_DONE;
-        } else {
-            j->k++;
-        }
-        break;
-    }
     default:
         break;
     }
-    *done = j->stage == STAGE_DONE;
-    return IHG_OK;
+    *done = j->stage == IHG_COMPARE_DONE;
+    return st;
 }
 
 int ihg_compare_run(ihg_session *s, ihg_comparison *c)

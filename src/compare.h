@@ -1,9 +1,11 @@
 /* compare.h - every hypergradient method at the same (theta, lambda).
  *
- * For Neumann K = 0..Kmax and CG K = 1..Kmax: the relative error
- * ||g_K - g_ref|| / ||g_ref|| and cosine similarity to the reference
- * hypergradient g_ref (exact when P <= exact_max, else a long CG run,
- * labelled as such), the identity approximation, the spectrum of H,
+ * The reference hypergradient g_ref is the exact solve when P <= exact_max,
+ * else a long CG run (labelled as such).  Every other method of the method
+ * table is run at the same point: a method with K (Neumann, CG) for
+ * K = k_first..Kmax, each K giving a point of its error curve, the others
+ * (identity) once.  For each: the relative error ||g - g_ref|| / ||g_ref||
+ * and the cosine g . g_ref / (||g|| ||g_ref||).  Also the spectrum of H,
  * rho(I - alpha H) and the predicted Neumann envelope rho^(K+1).
  */
 #ifndef IHG_COMPARE_H
@@ -11,19 +13,41 @@
 
 #include <gsl/gsl_vector.h>
 
+#include "method.h"
 #include "session.h"
+
+/* The most methods one comparison runs. */
+#define IHG_COMPARE_METHODS_MAX 16
+
+/* One compared method. */
+typedef struct {
+    const ihg_method_type *type;
+    int curve;                /* 1: one value per K (IHG_METHOD_USES_K)  */
+    long k_first;             /* the curve's first K                     */
+    long kmax;                /* its last K: the comparison's Kmax, or T
+                                 for a method through the inner loop     */
+    long cap;                 /* entries allocated - 1                   */
+    /* kmax + 1 entries indexed by K (those below k_first NaN); without a
+     * curve only [0] is used */
+    double *rel_err, *cos;
+    /* explicit methods, against the whole unroll (NaN when unknown): the
+     * truncation bias per K (unrolled), or one value (forward, fd) */
+    double *rel_unrolled;
+    double seconds;
+    gsl_vector *hg;           /* the hypergradient at K = kmax (Hn)      */
+    int ran;                  /* 0: skipped, the reason in skipped       */
+    char skipped[200];
+} ihg_compare_method;
 
 typedef struct {
     long kmax;
     double alpha;
     int reference_exact;      /* 1: exact solve; 0: long CG run       */
     long reference_iters;     /* CG iterations of the reference       */
-    int exact_fallback;       /* exact: H not PD, LU used              */
-    /* arrays of kmax + 1 entries, index = K (cg[0] unused, NaN) */
-    double *neumann_rel_err, *neumann_cos;
-    double *cg_rel_err, *cg_cos;
-    double *predicted;        /* rho^(K+1) (NaN when spectrum unknown) */
-    double identity_rel_err, identity_cos;
+    ihg_fallback reference_fallback; /* what the reference solve fell back to */
+    ihg_compare_method method[IHG_COMPARE_METHODS_MAX];
+    size_t n_methods;
+    double *predicted;        /* rho^(K+1) (NaN when spectrum unknown), kmax + 1 */
     /* spectrum (when P <= exact_max; NULL otherwise) */
     gsl_vector *eigenvalues;  /* ascending                              */
     double eig_min, eig_max;
@@ -33,15 +57,32 @@ typedef struct {
     long n_null;              /* |lambda_i| <= 1e-10 max |lambda|          */
     long n_unstable;          /* non-null with alpha lambda outside (0, 2)  */
     /* timings (seconds) */
-    double t_exact, t_neumann, t_cg, t_identity, t_eigen;
-    /* hypergradients (Hn) for --vectors */
-    gsl_vector *hg_reference, *hg_neumann, *hg_cg, *hg_identity; /* at K = kmax */
+    double t_reference, t_eigen;
+    gsl_vector *hg_reference; /* Hn */
 } ihg_comparison;
 
 ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax);
 void ihg_comparison_free(ihg_comparison *c);
+/* The compared method of that name, or NULL. */
+const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name);
+/* The relative error (or the cosine) of the method of that name after K
+ * units (methods without K: K is ignored); NaN when there is none. */
+double ihg_comparison_error(const ihg_comparison *c, const char *name, long K);
+double ihg_comparison_cosine(const ihg_comparison *c, const char *name, long K);
 /* Fill c at the session's current point with the session's alpha. */
 int ihg_compare_run(ihg_session *s, ihg_comparison *c);
+
+/* The stages of a comparison job. */
+typedef enum {
+    IHG_COMPARE_SETUP = 0,   /* v and the direct term                     */
+    IHG_COMPARE_REFERENCE,   /* exact solve (1 unit) or CG reference (1/HVP) */
+    IHG_COMPARE_SPECTRUM,    /* eigenvalues of H (1 unit)                 */
+    IHG_COMPARE_METHOD,      /* a compared method, one K per unit         */
+    IHG_COMPARE_DONE
+} ihg_compare_stage;
+
+/* "setup", "reference", "eigenvalues", "method", "done" */
+const char *ihg_compare_stage_name(ihg_compare_stage st);
 
 /* The same in small units, so an interactive caller can redraw between
  * them: one unit is one Hessian-vector product (a Neumann term, a CG
@@ -51,9 +92,9 @@ int ihg_compare_run(ihg_session *s, ihg_comparison *c);
 typedef struct ihg_compare_job ihg_compare_job;
 ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c);
 int ihg_compare_job_step(ihg_compare_job *j, int *done);
-/* Stage (0 setup, 1 reference, 2 spectrum, 3 identity, 4 Neumann, 5 CG,
- * 6 done) and, in stages 4 and 5, the current K. */
-int ihg_compare_job_stage(const ihg_compare_job *j, long *k);
+/* The stage; in IHG_COMPARE_METHOD also the method (*method) and its K. */
+ihg_compare_stage ihg_compare_job_stage(const ihg_compare_job *j,
+                                        const ihg_method_type **method, long *k);
 void ihg_compare_job_free(ihg_compare_job *j);
 
 #endif

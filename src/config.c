@@ -17,6 +17,8 @@
 #include "config.h"
 
 #include "error.h"
+#include "inner.h"
+#include "method.h"
 #include "number.h"
 
 #include <errno.h>
@@ -383,18 +385,30 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
 /* The keys                                                            */
 
 enum {
-    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP,
+    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP, K_LEARN,
     K_MAT2, K_VEC2, K_HIDDEN
 };
 
 static const char *const kinds[] = {"quadratic", "ridge", "logistic",
                                     "softmax", "mlp", "distill", NULL};
 static const char *const hypers[] = {"per-weight", "global", NULL};
-static const char *const inner_opts[] = {"sgd", "momentum", "adam", "newton",
-                                         "bfgs", NULL};
+/* inner.optimizer and hypergrad.method name an entry of a type table: the
+ * names are read from the registries (fill_table_names) */
+#define TABLE_NAMES_MAX 32
+static const char *inner_opts[TABLE_NAMES_MAX + 1];
+static const char *methods[TABLE_NAMES_MAX + 1];
+
+static void fill_table_names(void)
+{
+    size_t i;
+    for (i = 0; ihg_inner_types[i] && i < TABLE_NAMES_MAX; i++)
+        inner_opts[i] = ihg_inner_types[i]->name;
+    inner_opts[i] = NULL;
+    for (i = 0; ihg_method_types[i] && i < TABLE_NAMES_MAX; i++)
+        methods[i] = ihg_method_types[i]->name;
+    methods[i] = NULL;
+}
 static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
-static const char *const methods[] = {"exact", "neumann", "cg", "identity",
-                                      NULL};
 static const char *const activations[] = {"tanh", "softplus", NULL};
 static const char *const distill_inits[] = {"class-mean", "random-real", "noise",
                                             NULL};
@@ -416,6 +430,7 @@ typedef struct {
 static const keyspec keys[] = {
     {"name", K_STR, F(name), NOMARK, 0, 0, 0, 0, NULL},
     {"seed", K_SEED, F(seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
+    {"init_seed", K_SEED, F(init_seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
 
     {"data", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"data.train", K_STR, F(data.train), F(data.train_mark), 0, 0, 0, 0, NULL},
@@ -480,6 +495,7 @@ static const keyspec keys[] = {
      NULL},
     {"inner.batch", K_INT, F(inner.batch), NOMARK, 0, MAX_SIZE, 0, 0, NULL},
     {"inner.warm_start", K_BOOL, F(inner.warm_start), NOMARK, 0, 0, 0, 0, NULL},
+    {"inner.learn", K_LEARN, 0, F(inner.learn_mark), 0, 0, 0, 0, NULL},
 
     {"outer", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"outer.optimizer", K_ENUM, F(outer.optimizer), NOMARK, 0, 0, 0, 0,
@@ -504,6 +520,13 @@ static const keyspec keys[] = {
      0, 0, NULL},
     {"hypergrad.compare_max", K_INT, F(hypergrad.compare_max), NOMARK, 0, 1e6,
      0, 0, NULL},
+    {"hypergrad.truncate", K_INT, F(hypergrad.truncate), NOMARK, 0, MAX_STEPS, 0, 0,
+     NULL},
+    {"hypergrad.checkpoint", K_BOOL, F(hypergrad.checkpoint), NOMARK, 0, 0, 0, 0, NULL},
+    {"hypergrad.forward_max", K_INT, F(hypergrad.forward_max), NOMARK, 1, 1e6, 0, 0,
+     NULL},
+    {"hypergrad.fd_max", K_INT, F(hypergrad.fd_max), NOMARK, 1, 1e6, 0, 0, NULL},
+    {"hypergrad.fd_step", K_REAL, F(hypergrad.fd_step), NOMARK, 0, 1, 1, 1, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -840,6 +863,45 @@ static int get_enum(const loadctx *cx, const ynode *nd, const keyspec *k,
                    hint);
 }
 
+/* inner.learn: a sequence of optimizer settings to learn, each at most
+ * once, from {lr, momentum}. */
+static int get_learn(const loadctx *cx, const ynode *nd, ihg_config *cfg)
+{
+    static const char *const names[] = {"lr", "momentum", NULL};
+    char sb[256], hint[96];
+    size_t i;
+    if (nd->kind != YN_SEQ)
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "inner.learn must be a sequence such as [lr] or [lr, momentum], "
+                       "not %s", kind_word(nd));
+    cfg->inner.learn_lr = cfg->inner.learn_momentum = 0;
+    for (i = 0; i < nd->n; i++) {
+        const ynode *it = nd->kids[i];
+        int *flag = NULL;
+        if (it->kind == YN_SCALAR && it->len == 2 && strcmp(it->text, "lr") == 0)
+            flag = &cfg->inner.learn_lr;
+        else if (it->kind == YN_SCALAR && it->len == 8 && strcmp(it->text, "momentum") == 0)
+            flag = &cfg->inner.learn_momentum;
+        if (!flag) {
+            const char *near = it->kind == YN_SCALAR
+                                   ? closest_name(it->text, it->len, names)
+                                   : NULL;
+            hint[0] = '\0';
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+            return fail_at(cx, it, IHG_EINVAL,
+                           "inner.learn entries are lr or momentum, got %s%s",
+                           it->kind == YN_SCALAR
+                               ? show(it->text, it->len, sb, sizeof sb)
+                               : kind_word(it), hint);
+        }
+        if (*flag)
+            return fail_at(cx, it, IHG_EINVAL, "inner.learn lists %s twice", it->text);
+        *flag = 1;
+    }
+    return IHG_OK;
+}
+
 /* A sequence of exactly n numbers into out[]. */
 static int get_numbers(const loadctx *cx, const ynode *nd, const char *what,
                        size_t n, const char *shape, double *out)
@@ -976,7 +1038,11 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
     case K_ENUM:
         if ((st = get_enum(cx, nd, k, &e)) != IHG_OK)
             return st;
-        if (k->names == kinds) {
+        if (k->names == inner_opts) {
+            cfg->inner.optimizer = ihg_inner_types[e];
+        } else if (k->names == methods) {
+            cfg->hypergrad.method = ihg_method_types[e];
+        } else if (k->names == kinds) {
             char *s = strdup(k->names[e]);
             if (!s)
                 return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
@@ -993,6 +1059,8 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
         return get_matrix(cx, nd, (double *)(base + k->off));
     case K_HIDDEN:
         return get_hidden(cx, nd, k, cfg);
+    case K_LEARN:
+        return get_learn(cx, nd, cfg);
     case K_CLIP: {
         double mm[2];
         if ((st = get_numbers(cx, nd, k->path, 2, "[min, max]", mm)) != IHG_OK)
@@ -1179,9 +1247,27 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                                "%s would be ignored: %s", ignored[i], why);
     }
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
-        cfg->inner.optimizer = IHG_INNER_NEWTON;
+        cfg->inner.optimizer = &ihg_inner_newton;
     if (!SEEN("hypergrad.compare_max"))
         cfg->hypergrad.compare_max = cfg->hypergrad.terms;
+    cfg->init_seed_set = SEEN("init_seed") != NULL;
+    if (cfg->inner.learn_lr || cfg->inner.learn_momentum) {
+        /* learned optimizer settings drive a first-order optimizer's steps */
+        const ynode *at = VAL("inner.learn");
+        if (!(cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: %s solves the inner problem to tolerance and "
+                           "has no learning rate to learn (use sgd or momentum)",
+                           cfg->inner.optimizer->name);
+        if (cfg->inner.learn_momentum && !(cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM))
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn: momentum needs inner.optimizer: momentum "
+                           "(got %s)", cfg->inner.optimizer->name);
+        if (cfg->inner.tol > 0)
+            return fail_at(cx, at, IHG_EINVAL,
+                           "inner.learn needs a fixed number of inner steps "
+                           "(inner.steps), not inner.tol");
+    }
     if (!SEEN("model.init_log_decay") &&
         strcmp(cfg->model.kind, "quadratic") == 0)
         cfg->model.init_log_decay = 0.0;
@@ -1338,6 +1424,7 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 
 void ihg_config_defaults(ihg_config *cfg)
 {
+    fill_table_names();
     static const double A[4] = {3, 1, 1, 2};
     memset(cfg, 0, sizeof *cfg);
     cfg->path = NULL;
@@ -1377,7 +1464,7 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->model.activation = IHG_ACT_TANH;
     cfg->model.distill_log_decay = -4.0;
 
-    cfg->inner.optimizer = IHG_INNER_SGD;
+    cfg->inner.optimizer = &ihg_inner_sgd;
     cfg->inner.lr = 0.1;
     cfg->inner.momentum = 0.9;
     cfg->inner.beta1 = 0.9;
@@ -1399,13 +1486,18 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->outer.clip_min = -HUGE_VAL;
     cfg->outer.clip_max = HUGE_VAL;
 
-    cfg->hypergrad.method = IHG_METHOD_NEUMANN;
+    cfg->hypergrad.method = &ihg_method_neumann;
     cfg->hypergrad.terms = 20;
     cfg->hypergrad.iters = 20;
     cfg->hypergrad.alpha = 0.0;
     cfg->hypergrad.tol = 1e-10;
     cfg->hypergrad.exact_max = 2000;
     cfg->hypergrad.compare_max = 20;
+    cfg->hypergrad.truncate = 0;
+    cfg->hypergrad.checkpoint = 0;
+    cfg->hypergrad.forward_max = 100;
+    cfg->hypergrad.fd_max = 100;
+    cfg->hypergrad.fd_step = 1e-5;
 }
 
 void ihg_config_free(ihg_config *cfg)
@@ -1606,27 +1698,4 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
         s[nd++] = '/';
     memcpy(s + nd, relpath, nr + 1);
     return s;
-}
-
-const char *ihg_method_name(ihg_method m)
-{
-    if ((int)m < 0 || m >= IHG_METHOD_COUNT)
-        return "unknown";
-    return methods[m];
-}
-
-int ihg_method_from_name(const char *name, ihg_method *out)
-{
-    int i;
-    if (!name)
-        return ihg_error_set(IHG_EINVAL, "no hypergradient method given");
-    for (i = 0; i < (int)IHG_METHOD_COUNT; i++)
-        if (strcmp(name, methods[i]) == 0) {
-            if (out)
-                *out = (ihg_method)i;
-            return IHG_OK;
-        }
-    return ihg_error_set(IHG_EINVAL,
-                         "unknown hypergradient method '%s' (one of exact, "
-                         "neumann, cg, identity)", name);
 }

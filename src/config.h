@@ -21,23 +21,13 @@ typedef struct {
 
 typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
 
-typedef enum {
-    IHG_INNER_SGD = 0,
-    IHG_INNER_MOMENTUM,
-    IHG_INNER_ADAM,
-    IHG_INNER_NEWTON, /* Newton-CG with backtracking: solve to tolerance */
-    IHG_INNER_BFGS    /* GSL multimin vector_bfgs2                     */
-} ihg_inner_optimizer;
+/* The inner optimizers (inner.h) and hypergradient methods (method.h) are
+ * type tables; the configuration points at one of each. */
+struct ihg_inner_type;
+struct ihg_method_type;
 
 typedef enum { IHG_OUTER_SGD = 0, IHG_OUTER_ADAM, IHG_OUTER_RMSPROP } ihg_outer_optimizer;
 
-typedef enum {
-    IHG_METHOD_EXACT = 0,
-    IHG_METHOD_NEUMANN,
-    IHG_METHOD_CG,
-    IHG_METHOD_IDENTITY,
-    IHG_METHOD_COUNT
-} ihg_method;
 
 typedef enum {
     IHG_DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
@@ -56,6 +46,12 @@ typedef struct {
 
     char *name;          /* name: default = file name without .yaml      */
     unsigned long seed;  /* seed: default 0                               */
+    /* init_seed: when given, the initial weights theta are drawn from a
+     * stream of their own seeded with it (data, minibatches and lambda keep
+     * `seed`), so runs that differ only in init_seed start from different
+     * weights on the same data */
+    unsigned long init_seed;
+    int init_seed_set;
 
     struct {
         /* Files (NULL when absent); paths as written in the YAML.  Either
@@ -98,7 +94,7 @@ typedef struct {
     } model;
 
     struct {
-        ihg_inner_optimizer optimizer; /* default sgd (newton when tol > 0) */
+        const struct ihg_inner_type *optimizer; /* default sgd (newton when tol > 0) */
         double lr;          /* default 0.1                                */
         double momentum;    /* default 0.9                                */
         double beta1, beta2, eps; /* adam: 0.9, 0.999, 1e-8               */
@@ -107,6 +103,10 @@ typedef struct {
         long max_steps;     /* cap in tol mode, default 10000             */
         long batch;         /* 0 = full batch                             */
         int warm_start;     /* default 1                                  */
+        /* inner.learn: optimizer settings that become hyperparameters,
+         * appended to lambda after the model's (log lr, logit momentum) */
+        int learn_lr, learn_momentum;
+        ihg_mark learn_mark;
     } inner;
 
     struct {
@@ -119,7 +119,7 @@ typedef struct {
     } outer;
 
     struct {
-        ihg_method method;  /* default neumann                            */
+        const struct ihg_method_type *method; /* default neumann              */
         ihg_mark method_mark;
         long terms;         /* neumann K, default 20                      */
         long iters;         /* cg, default 20                             */
@@ -127,6 +127,12 @@ typedef struct {
         double tol;         /* cg relative residual tolerance, 1e-10      */
         long exact_max;     /* largest P for exact, default 2000          */
         long compare_max;   /* Kmax for --compare, default = terms        */
+        /* explicit methods (unrolled, forward, fd) */
+        long truncate;      /* unrolled: the last K inner steps, 0 = all   */
+        int checkpoint;     /* unrolled: keep every ceil(sqrt T)-th theta  */
+        long forward_max;   /* forward: most hyperparameters, default 100  */
+        long fd_max;        /* fd: most hyperparameters, default 100       */
+        double fd_step;     /* fd: h, default 1e-5                         */
     } hypergrad;
 } ihg_config;
 
@@ -149,8 +155,6 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath);
 
 void ihg_config_free(ihg_config *cfg);
 
-const char *ihg_method_name(ihg_method m);
-int ihg_method_from_name(const char *name, ihg_method *out);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

@@ -32,7 +32,7 @@
 #include "linalg.h"
 
 struct ihg_solver {
-    ihg_method method;
+    ihg_solver_kind method;
     size_t n;
     long exact_max;
     const ihg_linop *H;
@@ -40,7 +40,8 @@ struct ihg_solver {
     double alpha, tol;
     long hvps, done;
     double residual, rr, bnorm, last_term_norm, growth;
-    int fallback, finished;
+    ihg_fallback fallback;
+    int finished;
     gsl_vector *q, *term, *p, *Hv, *r, *d;
     gsl_matrix *Hm, *work;
     gsl_permutation *perm;
@@ -49,12 +50,32 @@ struct ihg_solver {
     ihg_eigen_work *eigw;    /* made on first need (singular H)         */
 };
 
-ihg_method ihg_solver_method(const ihg_solver *s) { return s->method; }
+ihg_solver_kind ihg_solver_kind_of(const ihg_solver *s) { return s->method; }
 const gsl_vector *ihg_solver_q(const ihg_solver *s) { return s->q; }
 long ihg_solver_hvps(const ihg_solver *s) { return s->hvps; }
 long ihg_solver_done_terms(const ihg_solver *s) { return s->done; }
 double ihg_solver_residual(const ihg_solver *s) { return s->residual; }
-int ihg_solver_used_fallback(const ihg_solver *s) { return s->fallback; }
+ihg_fallback ihg_solver_used_fallback(const ihg_solver *s) { return s->fallback; }
+
+const char *ihg_fallback_name(ihg_fallback f)
+{
+    switch (f) {
+    case IHG_FALLBACK_LU: return "lu";
+    case IHG_FALLBACK_PSEUDO_INVERSE: return "pseudo-inverse";
+    case IHG_FALLBACK_CG_NEGATIVE_CURVATURE: return "cg-negative-curvature";
+    default: return "";
+    }
+}
+
+const char *ihg_fallback_describe(ihg_fallback f)
+{
+    switch (f) {
+    case IHG_FALLBACK_LU: return "H not positive definite: LU";
+    case IHG_FALLBACK_PSEUDO_INVERSE: return "H singular: pseudo-inverse";
+    case IHG_FALLBACK_CG_NEGATIVE_CURVATURE: return "CG met negative curvature";
+    default: return "";
+    }
+}
 double ihg_solver_growth(const ihg_solver *s) { return s->growth; }
 
 const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s)
@@ -62,13 +83,13 @@ const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s)
     return s->have_eval ? s->eval : NULL;
 }
 
-ihg_solver *ihg_solver_alloc(ihg_method method, size_t n, long exact_max)
+ihg_solver *ihg_solver_alloc(ihg_solver_kind method, size_t n, long exact_max)
 {
     if (n == 0) {
         ihg_error_set(IHG_EINVAL, "solver: empty problem");
         return NULL;
     }
-    if (method == IHG_METHOD_EXACT && (exact_max < 0 || n > (size_t)exact_max)) {
+    if (method == IHG_SOLVER_EXACT && (exact_max < 0 || n > (size_t)exact_max)) {
         ihg_error_set(IHG_ELIMIT,
                       "exact inverse refused: P = %zu parameters is above "
                       "hypergrad.exact_max = %ld (use cg or neumann)",
@@ -90,7 +111,7 @@ ihg_solver *ihg_solver_alloc(ihg_method method, size_t n, long exact_max)
     s->r = gsl_vector_calloc(n);
     s->d = gsl_vector_calloc(n);
     int ok = s->q && s->term && s->p && s->Hv && s->r && s->d;
-    if (ok && method == IHG_METHOD_EXACT) {
+    if (ok && method == IHG_SOLVER_EXACT) {
         s->Hm = gsl_matrix_alloc(n, n);
         s->work = gsl_matrix_alloc(n, n);
         s->perm = gsl_permutation_alloc(n);
@@ -160,14 +181,14 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
     s->tol = tol;
     s->hvps = 0;
     s->done = 0;
-    s->fallback = 0;
+    s->fallback = IHG_FALLBACK_NONE;
     s->finished = 0;
     s->have_eval = 0;
     s->growth = 0;
     s->bnorm = gsl_blas_dnrm2(v);
     s->residual = 1.0;
     switch (s->method) {
-    case IHG_METHOD_NEUMANN:
+    case IHG_SOLVER_NEUMANN:
         gsl_vector_memcpy(s->term, v);
         gsl_vector_memcpy(s->p, v);
         gsl_vector_memcpy(s->q, v);
@@ -176,7 +197,7 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
         if (K == 0)
             s->finished = 1;
         break;
-    case IHG_METHOD_CG:
+    case IHG_SOLVER_CG:
         gsl_vector_set_zero(s->q);
         gsl_vector_memcpy(s->r, v);
         gsl_vector_memcpy(s->d, v);
@@ -188,12 +209,12 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
         if (K == 0)
             s->finished = 1;
         break;
-    case IHG_METHOD_IDENTITY:
+    case IHG_SOLVER_IDENTITY:
         gsl_vector_memcpy(s->q, v);
         s->residual = 0.0;
         s->finished = 1;
         break;
-    case IHG_METHOD_EXACT:
+    case IHG_SOLVER_EXACT:
         gsl_vector_memcpy(s->r, v); /* keep the right-hand side */
         gsl_vector_set_zero(s->q);
         break;
@@ -297,7 +318,7 @@ static int exact_solve(ihg_solver *s)
     } else {
         /* not positive definite: LU */
         int signum;
-        s->fallback = 1;
+        s->fallback = IHG_FALLBACK_LU;
         gsl_matrix_memcpy(s->work, s->Hm);
         st = gsl_linalg_LU_decomp(s->work, s->perm, &signum);
         double maxabs = 0, mindiag = INFINITY;
@@ -315,7 +336,7 @@ static int exact_solve(ihg_solver *s)
     st = IHG_OK;
     if (singular) {
         /* singular: pseudo-inverse through the eigendecomposition */
-        s->fallback = 2;
+        s->fallback = IHG_FALLBACK_PSEUDO_INVERSE;
         st = pseudo_inverse_solve(s);
     }
     if (st == IHG_OK && U && U->size2 > 0) {
@@ -333,13 +354,13 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
     if (s->finished)
         return IHG_OK;
     switch (s->method) {
-    case IHG_METHOD_EXACT: {
+    case IHG_SOLVER_EXACT: {
         int st = exact_solve(s);
         s->done = 1;
         s->finished = 1;
         return st;
     }
-    case IHG_METHOD_NEUMANN: {
+    case IHG_SOLVER_NEUMANN: {
         /* v <- v - alpha H v; p <- p + v */
         s->H->apply(s->term, s->Hv, s->H->params);
         s->hvps++;
@@ -363,7 +384,7 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
         *state = s->finished ? IHG_SOLVE_DONE : IHG_SOLVE_RUNNING;
         return IHG_OK;
     }
-    case IHG_METHOD_CG: {
+    case IHG_SOLVER_CG: {
         double dHd;
         s->H->apply(s->d, s->Hv, s->H->params);
         s->hvps++;
@@ -372,7 +393,7 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
         if (!(dHd > 0.0)) {
             /* negative curvature: H is not positive definite */
             s->finished = 1;
-            s->fallback = 1;
+            s->fallback = IHG_FALLBACK_CG_NEGATIVE_CURVATURE;
             *state = isfinite(dHd) ? IHG_SOLVE_DONE : IHG_SOLVE_DIVERGED;
             return IHG_OK;
         }
@@ -403,7 +424,7 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
     }
 }
 
-int ihg_solve(ihg_method method, const ihg_linop *H, const gsl_vector *v,
+int ihg_solve(ihg_solver_kind method, const ihg_linop *H, const gsl_vector *v,
               long K, double alpha, double tol, long exact_max, gsl_vector *q)
 {
     ihg_solver *s = ihg_solver_alloc(method, H->n, exact_max);

@@ -19,7 +19,6 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
-#include "config.h"
 
 /* A symmetric linear operator u -> H u. */
 typedef struct {
@@ -34,6 +33,28 @@ typedef struct {
     const gsl_matrix *null_basis;
 } ihg_linop;
 
+/* The linear solvers (the IFT methods of method_ift.c wrap them). */
+typedef enum {
+    IHG_SOLVER_EXACT = 0, /* form H, Cholesky (LU, pseudo-inverse)  */
+    IHG_SOLVER_NEUMANN,   /* Lorraine et al. Algorithm 3           */
+    IHG_SOLVER_CG,        /* conjugate gradient                    */
+    IHG_SOLVER_IDENTITY   /* q = v                                 */
+} ihg_solver_kind;
+
+/* What a solve fell back to when H was not what the method assumes. */
+typedef enum {
+    IHG_FALLBACK_NONE = 0,
+    IHG_FALLBACK_LU,             /* exact: H not positive definite, LU     */
+    IHG_FALLBACK_PSEUDO_INVERSE, /* exact: H singular, eigen pseudo-inverse */
+    IHG_FALLBACK_CG_NEGATIVE_CURVATURE /* cg: d'Hd <= 0, stopped there     */
+} ihg_fallback;
+
+/* "lu", "pseudo-inverse", "cg-negative-curvature" ("" for none): the
+ * names of the JSON output. */
+const char *ihg_fallback_name(ihg_fallback f);
+/* For people: "H not positive definite: LU" and so on ("" for none). */
+const char *ihg_fallback_describe(ihg_fallback f);
+
 typedef enum {
     IHG_SOLVE_RUNNING = 0,
     IHG_SOLVE_DONE,       /* reached K terms / iterations or tolerance */
@@ -44,7 +65,7 @@ typedef struct ihg_solver ihg_solver;
 
 /* Allocate for dimension n; exact additionally allocates n x n (checked
  * against exact_max first). */
-ihg_solver *ihg_solver_alloc(ihg_method method, size_t n, long exact_max);
+ihg_solver *ihg_solver_alloc(ihg_solver_kind kind, size_t n, long exact_max);
 void ihg_solver_free(ihg_solver *s);
 
 /* Begin solving H q = v.  K = Neumann terms or CG iterations; alpha the
@@ -59,9 +80,10 @@ const gsl_vector *ihg_solver_q(const ihg_solver *s);
 long ihg_solver_hvps(const ihg_solver *s);   /* HVPs used so far       */
 long ihg_solver_done_terms(const ihg_solver *s); /* terms / iterations done */
 double ihg_solver_residual(const ihg_solver *s); /* CG: ||r||/||v||    */
-ihg_method ihg_solver_method(const ihg_solver *s);
-/* exact: 1 if H was not positive definite and LU was used. */
-int ihg_solver_used_fallback(const ihg_solver *s);
+ihg_solver_kind ihg_solver_kind_of(const ihg_solver *s);
+/* What the solve fell back to (exact: LU or the pseudo-inverse; cg: it
+ * stopped at non-positive curvature). */
+ihg_fallback ihg_solver_used_fallback(const ihg_solver *s);
 /* neumann: the largest ratio ||v_j|| / ||v_{j-1}|| seen; > 1 proves
  * rho(I - alpha H) > 1. */
 double ihg_solver_growth(const ihg_solver *s);
@@ -70,7 +92,7 @@ double ihg_solver_growth(const ihg_solver *s);
 const gsl_vector *ihg_solver_eigenvalues(const ihg_solver *s);
 
 /* Convenience: run a solver to completion. */
-int ihg_solve(ihg_method method, const ihg_linop *H, const gsl_vector *v,
+int ihg_solve(ihg_solver_kind kind, const ihg_linop *H, const gsl_vector *v,
               long K, double alpha, double tol, long exact_max,
               gsl_vector *q);
 

@@ -313,7 +313,7 @@ void ihg_json_record(ihg_json *j, const ihg_record *r, int classifier, int has_t
     ihg_json_key(j, "hypergrad_norm");
     ihg_json_number(j, r->hypergrad_norm);
     ihg_json_key(j, "method");
-    ihg_json_string(j, ihg_method_name(r->method));
+    ihg_json_string(j, r->method ? r->method->name : "");
     ihg_json_key(j, "terms");
     ihg_json_integer(j, r->terms);
     ihg_json_key(j, "alpha");
@@ -332,10 +332,12 @@ void ihg_json_record(ihg_json *j, const ihg_record *r, int classifier, int has_t
     ihg_json_number(j, r->direct_norm);
     ihg_json_key(j, "lambda_norm");
     ihg_json_number(j, r->lambda_norm);
-    if (r->fallback) {
+    if (r->note) {
+        ihg_json_key(j, "hypergrad_note");
+        ihg_json_string(j, r->note);
+    }
+    if (r->fallback != IHG_FALLBACK_NONE) {
         ihg_json_key(j, "fallback");
-        ihg_json_string(j, r->fallback == 1   ? "lu"
-                           : r->fallback == 2 ? "pseudo-inverse"
-                                              : "cg-negative-curvature");
+        ihg_json_string(j, ihg_fallback_name(r->fallback));
     }
 }

@@ -15,6 +15,7 @@
 #include "blas.h"
 #include "error.h"
 #include "output.h"
+#include "seeds.h"
 #include "session.h"
 #include "tui.h"
 
@@ -40,6 +41,9 @@ static void usage(FILE *f)
         "                         the exact solve, rho(I - alpha H) and H's spectrum\n"
         "      --vectors          add theta, lambda and the hypergradients as arrays\n"
         "                         (above 100000 numbers: NumPy .npy files beside FILE)\n"
+        "      --seeds=S          run S initial weights (init_seed, init_seed + 1, ...)\n"
+        "                         side by side: the spread of losses, solutions and\n"
+        "                         hypergradients, then warm against cold retraining\n"
         "      --check            validate FILE and its data, then exit\n"
         "\n"
         "Experiment settings:\n"
@@ -81,7 +85,8 @@ enum {
     OPT_ASCII,
     OPT_RECORD,
     OPT_VERSION,
-    OPT_DUMP_DEFAULT
+    OPT_DUMP_DEFAULT,
+    OPT_SEEDS
 };
 
 /* The explorer needs a terminal that can move its cursor: say so before
@@ -108,6 +113,36 @@ static int explorer_refused(void)
 }
 
 static int run(int argc, char **argv);
+
+/* --seeds writes to output as --batch does: opened once a session shows
+ * that the experiment and its data load, never onto one of them. */
+static int run_seeds(const ihg_config *cfg, long seeds, const char *output)
+{
+    FILE *out = stdout;
+    if (output) {
+        ihg_session *s = ihg_session_alloc(cfg);
+        if (!s) {
+            int st = ihg_error_status();
+            ihg_error_print(stderr);
+            return ihg_exit_status(st ? st : IHG_EINTERNAL);
+        }
+        const char *inputs[IHG_MAX_INPUTS + 1];
+        ihg_run_inputs(cfg, ihg_session_dataset(s), inputs);
+        out = ihg_output_open(output, inputs);
+        ihg_session_free(s);
+        if (!out) {
+            int st = ihg_error_status();
+            ihg_error_print(stderr);
+            return ihg_exit_status(st);
+        }
+    }
+    int rc = ihg_seeds_run(cfg, seeds, out);
+    if (ihg_output_close(out, output ? output : "standard output") != IHG_OK) {
+        ihg_error_print(stderr);
+        rc = rc ? rc : 1;
+    }
+    return rc;
+}
 
 /* Every mode ends here: what stdout holds must reach its file, or the exit
  * status says it did not (ihgtui --help >/dev/full fails). */
@@ -140,6 +175,7 @@ static int run(int argc, char **argv)
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
+        {"seeds", required_argument, NULL, OPT_SEEDS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -148,6 +184,7 @@ static int run(int argc, char **argv)
     int extra_slot[2] = {-1, -1};
     size_t n_over = 0;
     int batch = 0, check = 0;
+    long seeds = 0;
     const char *output = NULL;
     ihg_batch_options bopt = {0, 0, 0, NULL};
     ihg_tui_options topt;
@@ -202,6 +239,19 @@ static int run(int argc, char **argv)
             }
             break;
         }
+        case OPT_SEEDS: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || n < 2 || n > IHG_SEEDS_MAX) {
+                char a[256];
+                fprintf(stderr, "ihgtui: --seeds needs a number of runs from 2 to %d, "
+                                "got '%s'\n", IHG_SEEDS_MAX, IHG_ESCAPE(a, optarg));
+                return 2;
+            }
+            seeds = n;
+            break;
+        }
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
@@ -224,6 +274,11 @@ static int run(int argc, char **argv)
         return 2;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
+    if (seeds && (!batch || bopt.compare || bopt.vectors)) {
+        fprintf(stderr, "ihgtui: --seeds runs headless with --batch, without --compare "
+                        "and --vectors\n");
+        return 2;
+    }
     if (check && !path) {
         fprintf(stderr, "ihgtui: --check needs an experiment FILE\n");
         return 2;
@@ -284,7 +339,8 @@ static int run(int argc, char **argv)
             const ihg_dataset *ds = ihg_session_dataset(s);
             char shown[512];
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   IHG_ESCAPE(shown, path), m->type->name, m->P, m->Hn);
+                   IHG_ESCAPE(shown, path), m->type->name, ihg_session_n_params(s),
+                   ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -296,7 +352,7 @@ static int run(int argc, char **argv)
         }
     } else if (batch) {
         bopt.output = output;
-        rc = ihg_batch_run(&cfg, &bopt);
+        rc = seeds ? run_seeds(&cfg, seeds, output) : ihg_batch_run(&cfg, &bopt);
     } else {
         rc = ihg_tui_run(&cfg, &topt);
     }

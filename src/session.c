@@ -14,7 +14,6 @@
 #include "session.h"
 
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,12 +22,10 @@
 #include <string.h>
 
 #include "error.h"
+#include "explicit.h"
 #include "number.h"
 #include "optim.h"
 #include "timer.h"
-
-/* Newton-CG: at most this many CG iterations for one Newton direction. */
-#define NEWTON_CG_MAX 250
 /* Metrics of large sets are evaluated at most this many rows per unit of
  * work, fewer for big models: about 3e8 / P rows keeps a unit's forward
  * passes near 1 GFLOP (tens of milliseconds). */
@@ -39,36 +36,53 @@
 #define IHG_MAX_PARAMS 20000000
 /* At most this many known null directions of H (model.h null_space). */
 #define NULL_SPACE_MAX 8
+/* The largest trajectory a session records (8 GiB). */
+#define TRAJECTORY_MAX_BYTES (8.0 * 1073741824.0)
 
 struct ihg_session {
     const ihg_config *cfg;
-    gsl_rng *rng, *rng_start;
+    gsl_rng *rng, *rng_start, *rng_init;
     ihg_dataset ds;
     ihg_model *model;
-    size_t P, Hn;
+    size_t P, Hn;             /* parameters; hyperparameters (all segments) */
+    size_t Hm;                /* the model's hyperparameters: lambda[0, Hm) */
+    ihg_hyper_layout layout;
 
     gsl_vector *theta, *lambda, *theta_init, *lambda_init;
-    gsl_vector *grad, *v, *direct, *jtq, *hg, *lambda_prev;
-    /* Newton-CG work */
-    gsl_vector *nd, *nr, *np, *nHp, *ntheta;
+    gsl_vector *grad, *v, *direct, *hg, *lambda_prev;
+    gsl_vector_view lambda_m; /* the model's segment of lambda            */
 
-    ihg_optimizer *inner_opt, *outer_opt;
-    gsl_multimin_fdfminimizer *bfgs;
-    gsl_multimin_function_fdf bfgs_fdf;
-    int bfgs_ready;
+    ihg_inner *inner;
+    ihg_inner_problem ipb;
+    ihg_optimizer *outer_opt;
 
-    ihg_solver *solver;
-    ihg_method solver_method;
+    ihg_method *hgm;          /* the hypergradient method's instance      */
+    ihg_hg_problem pb;
     ihg_linop Hop;
     gsl_matrix *null_full;    /* model's known null directions of H */
     gsl_matrix_view null_view;
 
     ihg_data *batch;
-    size_t *order, order_pos;
+    size_t *order, order_pos, *batch_rows;
+
+    ihg_trajectory *traj;     /* recording on: the inner loop's steps     */
+    int traj_wanted;          /* asked for by a caller (comparisons)      */
+    int traj_complete;        /* traj holds this outer step's whole loop  */
+    gsl_vector *theta_start;  /* theta where this outer step began        */
+    long lr_index, mom_index; /* learned log lr, logit momentum; -1: none  */
+    char blind_note[160];     /* the segments the IFT cannot see, why     */
+    /* explicit methods: the recorded loop and the model on a step's data */
+    ihg_explicit ex;
+    ihg_data *step_batch;     /* a step's minibatch, rebuilt from its rows */
+    /* re-runs of the inner loop (fd) */
+    gsl_vector *rr_theta, *rr_m, *rr_g;
+    gsl_vector_view rr_lambda_m;
+    ihg_replayer *rr_rep;
+    ihg_inner *rr_inner;
 
     ihg_phase phase;
     long inner_k, outer, inner_total;
-    ihg_method method;
+    const ihg_method_type *method;
     long K;
     double alpha; /* 0: inner lr */
 
@@ -109,67 +123,295 @@ static void set_msg(ihg_session *s, const char *fmt, ...)
 
 /* ---- the model at the session's data -------------------------------- */
 
+/* The model sees its own segment of lambda, lambda[0, Hm). */
+#define MODEL_LAMBDA(s) (&(s)->lambda_m.vector)
+
 static double train_loss_full(ihg_session *s, gsl_vector *grad)
 {
-    return s->model->type->train_loss(s->model, s->theta, s->lambda,
+    return s->model->type->train_loss(s->model, s->theta, MODEL_LAMBDA(s),
                                       s->ds.train, grad);
 }
 
 static void hvp_apply(const gsl_vector *u, gsl_vector *Hu, void *params)
 {
     ihg_session *s = params;
-    s->model->type->train_hvp(s->model, s->theta, s->lambda, s->ds.train, u, Hu);
+    s->model->type->train_hvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u, Hu);
 }
 
 static void hessian_matrix(gsl_matrix *H, void *params)
 {
     ihg_session *s = params;
-    s->model->type->train_hessian(s->model, s->theta, s->lambda, s->ds.train, H);
+    s->model->type->train_hessian(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, H);
 }
 
 void ihg_session_hessian_op(ihg_session *s, ihg_linop *H) { *H = s->Hop; }
 
 double ihg_session_val_grads(ihg_session *s, gsl_vector *v, gsl_vector *direct)
 {
-    return s->model->type->val_loss(s->model, s->theta, s->lambda, s->ds.val,
-                                    v, direct);
+    /* L_V depends on lambda only through the model's segment */
+    gsl_vector_view dm = gsl_vector_subvector(direct, 0, s->Hm);
+    if (s->Hm < s->Hn) {
+        gsl_vector_view rest = gsl_vector_subvector(direct, s->Hm, s->Hn - s->Hm);
+        gsl_vector_set_zero(&rest.vector);
+    }
+    return s->model->type->val_loss(s->model, s->theta, MODEL_LAMBDA(s), s->ds.val,
+                                    v, &dm.vector);
 }
 
 void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out)
 {
-    s->model->type->train_jtvp(s->model, s->theta, s->lambda, s->ds.train, u, out);
+    /* J = d2 L_T / dtheta dlambda is zero in the segments L_T does not see */
+    gsl_vector_view om = gsl_vector_subvector(out, 0, s->Hm);
+    if (s->Hm < s->Hn) {
+        gsl_vector_view rest = gsl_vector_subvector(out, s->Hm, s->Hn - s->Hm);
+        gsl_vector_set_zero(&rest.vector);
+    }
+    s->model->type->train_jtvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u,
+                               &om.vector);
 }
 
-/* ---- BFGS through GSL multimin --------------------------------------- */
-
-static double bfgs_f(const gsl_vector *x, void *params)
+static void jtvp_apply(const gsl_vector *u, gsl_vector *out, void *params)
 {
-    ihg_session *s = params;
-    return s->model->type->train_loss(s->model, x, s->lambda, s->ds.train, NULL);
+    ihg_session_jtvp(params, u, out);
 }
 
-static void bfgs_df(const gsl_vector *x, void *params, gsl_vector *g)
+static void refresh_explicit(ihg_session *s);
+
+void ihg_session_problem(ihg_session *s, const gsl_vector *v, const gsl_vector *direct,
+                         ihg_hg_problem *pb)
 {
-    ihg_session *s = params;
-    s->model->type->train_loss(s->model, x, s->lambda, s->ds.train, g);
+    pb->P = s->P;
+    pb->Hn = s->Hn;
+    pb->H = &s->Hop;
+    pb->v = v;
+    pb->direct = direct;
+    pb->jtvp = jtvp_apply;
+    pb->params = s;
+    refresh_explicit(s);
+    pb->ex = &s->ex;
 }
 
-static void bfgs_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+static const ihg_data *next_batch(void *params);
+
+/* ---- explicit methods: the model on one step's minibatch ------------- */
+
+/* Copy the rows of the training set into b. */
+static void gather_rows(const ihg_data *src, const size_t *rows, ihg_data *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        for (size_t j = 0; j < src->d; j++)
+            gsl_matrix_set(b->X, i, j, gsl_matrix_get(src->X, rows[i], j));
+        gsl_vector_set(b->y, i, gsl_vector_get(src->y, rows[i]));
+    }
+}
+
+static const ihg_data *ex_batch(void *params, long t)
 {
     ihg_session *s = params;
-    *f = s->model->type->train_loss(s->model, x, s->lambda, s->ds.train, g);
+    const size_t *rows = s->traj ? ihg_trajectory_rows(s->traj, t) : NULL;
+    if (!rows || !s->step_batch)
+        return s->ds.train;
+    gather_rows(s->ds.train, rows, s->step_batch);
+    return s->step_batch;
+}
+
+static double ex_grad(void *params, const gsl_vector *theta, const ihg_data *d, gsl_vector *g)
+{
+    ihg_session *s = params;
+    return s->model->type->train_loss(s->model, theta, MODEL_LAMBDA(s), d, g);
+}
+
+static void ex_hvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                   const gsl_vector *u, gsl_vector *Hu)
+{
+    ihg_session *s = params;
+    s->model->type->train_hvp(s->model, theta, MODEL_LAMBDA(s), d, u, Hu);
+}
+
+static void ex_jtvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                    const gsl_vector *u, gsl_vector *out)
+{
+    ihg_session *s = params;
+    gsl_vector_view om = gsl_vector_subvector(out, 0, s->Hm);
+    if (s->Hm < s->Hn) {
+        gsl_vector_view rest = gsl_vector_subvector(out, s->Hm, s->Hn - s->Hm);
+        gsl_vector_set_zero(&rest.vector);
+    }
+    s->model->type->train_jtvp(s->model, theta, MODEL_LAMBDA(s), d, u, &om.vector);
+}
+
+static int ex_jvp(void *params, const gsl_vector *theta, const ihg_data *d,
+                  const gsl_vector *u, gsl_vector *out)
+{
+    ihg_session *s = params;
+    if (!s->model->type->train_jvp)
+        return ihg_error_set(IHG_EINVAL, "model '%s' has no J u product: forward mode "
+                             "cannot run on it (use unrolled)", s->model->type->name);
+    gsl_vector_const_view um = gsl_vector_const_subvector(u, 0, s->Hm);
+    s->model->type->train_jvp(s->model, theta, MODEL_LAMBDA(s), d, &um.vector, out);
+    return IHG_OK;
+}
+
+static double logistic_of(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* The inner loop of this outer step again, at lambda2: replayed from the
+ * record (sgd, momentum), or run again from theta_start (whole-set
+ * optimizers, and any optimizer to a tolerance on the whole set). */
+static int ex_rerun(void *params, const gsl_vector *lambda2, double *val_loss)
+{
+    ihg_session *s = params;
+    const ihg_config *cfg = s->cfg;
+    gsl_vector_const_view lm = gsl_vector_const_subvector(lambda2, 0, s->Hm);
+    const gsl_vector *lam = &lm.vector;
+    const ihg_model_type *t = s->model->type;
+    if (s->traj_complete && s->traj) {
+        const ihg_trajectory *tr = s->traj;
+        long T = ihg_trajectory_len(tr);
+        gsl_vector_const_view th0 =
+            gsl_vector_const_view_array(ihg_trajectory_theta(tr, 0), s->P);
+        gsl_vector_memcpy(s->rr_theta, &th0.vector);
+        if (ihg_trajectory_has_momentum(tr)) {
+            gsl_vector_const_view m0 = gsl_vector_const_view_array(ihg_trajectory_m(tr, 0), s->P);
+            gsl_vector_memcpy(s->rr_m, &m0.vector);
+        }
+        for (long k = 0; k < T; k++) {
+            double lr = s->lr_index >= 0 ? exp(gsl_vector_get(lambda2, (size_t)s->lr_index))
+                                         : ihg_trajectory_lr(tr, k);
+            double mu = s->mom_index >= 0
+                            ? logistic_of(gsl_vector_get(lambda2, (size_t)s->mom_index))
+                            : ihg_trajectory_momentum(tr, k);
+            t->train_loss(s->model, s->rr_theta, lam, ex_batch(s, k), s->rr_g);
+            ihg_replayer_step(s->rr_rep, lr, mu, s->rr_theta,
+                              ihg_trajectory_has_momentum(tr) ? s->rr_m : NULL, s->rr_g);
+        }
+    } else {
+        /* a whole-set optimizer from where this outer step began */
+        ihg_inner_problem pb = s->ipb;
+        pb.lambda = lam;
+        pb.theta = s->rr_theta;
+        pb.grad = s->rr_g;
+        gsl_vector_memcpy(s->rr_theta, s->theta_start);
+        ihg_inner_reset(s->rr_inner);
+        ihg_inner_begin(s->rr_inner);
+        long cap = cfg->inner.tol > 0 ? cfg->inner.max_steps : cfg->inner.steps;
+        for (long k = 0; k < cap; k++) {
+            double f = NAN;
+            pb.f_known = NAN;
+            if (cfg->inner.tol > 0) {
+                f = t->train_loss(s->model, s->rr_theta, lam, s->ds.train, s->rr_g);
+                if (!isfinite(f))
+                    break;
+                if (gsl_blas_dnrm2(s->rr_g) <= cfg->inner.tol)
+                    break;
+                pb.f_known = f;
+            }
+            if (ihg_inner_step(s->rr_inner, &pb, &f) != IHG_OK)
+                break;
+        }
+    }
+    *val_loss = t->val_loss(s->model, s->rr_theta, lam, s->ds.val, NULL, NULL);
+    return IHG_OK;
+}
+
+/* Why the reverse and forward passes cannot run with this experiment's
+ * inner loop (NULL: they can). */
+static const char *explicit_why_not(const ihg_config *cfg)
+{
+    static char why[160];
+    const ihg_inner_type *it = cfg->inner.optimizer;
+    if (it != &ihg_inner_sgd && it != &ihg_inner_momentum) {
+        snprintf(why, sizeof why, "the reverse and forward passes differentiate sgd and "
+                 "momentum inner steps, not %s (inner.optimizer)", it->name);
+        return why;
+    }
+    if (cfg->inner.tol > 0)
+        return "the reverse and forward passes need a fixed number of inner steps "
+               "(inner.steps, not inner.tol)";
+    return NULL;
+}
+
+/* Why fd cannot re-run this experiment's inner loop (NULL: it can). */
+static const char *rerun_why_not(const ihg_config *cfg, int minibatches)
+{
+    const ihg_inner_type *it = cfg->inner.optimizer;
+    if (it == &ihg_inner_sgd || it == &ihg_inner_momentum)
+        return cfg->inner.tol > 0 && minibatches
+                   ? "an inner loop on minibatches run to a tolerance cannot be re-run "
+                     "step for step"
+                   : NULL;
+    if (it->flags & IHG_INNER_SOLVER)
+        return NULL;
+    if (cfg->inner.tol > 0 && !minibatches)
+        return NULL;
+    return "fd re-runs sgd and momentum steps from the record, and whole-set solvers; "
+           "not this optimizer with a fixed number of steps";
+}
+
+static int wants_trajectory(const ihg_session *s)
+{
+    return (s->traj_wanted || (s->method->flags & IHG_METHOD_EXPLICIT)) &&
+           !explicit_why_not(s->cfg);
+}
+
+/* The vectors of re-runs (fd, and comparisons that include it). */
+static int ensure_rerun(ihg_session *s)
+{
+    if (s->rr_theta || !(s->traj_wanted || s->method == &ihg_method_fd))
+        return IHG_OK;
+    const ihg_config *cfg = s->cfg;
+    s->rr_theta = gsl_vector_alloc(s->P);
+    s->rr_m = gsl_vector_calloc(s->P);
+    s->rr_g = gsl_vector_alloc(s->P);
+    s->rr_rep = ihg_replayer_alloc(s->P, (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0);
+    s->rr_inner = ihg_inner_alloc(cfg->inner.optimizer, s->P, cfg->inner.lr,
+                                  cfg->inner.momentum, cfg->inner.beta1, cfg->inner.beta2,
+                                  cfg->inner.eps);
+    if (!s->rr_theta || !s->rr_m || !s->rr_g || !s->rr_rep || !s->rr_inner)
+        return ihg_error_set(IHG_ENOMEM, "out of memory (re-runs of the inner loop, P = %zu)",
+                             s->P);
+    return IHG_OK;
+}
+
+/* The explicit methods' view of the outer step that just ran. */
+static void refresh_explicit(ihg_session *s)
+{
+    const char *why = explicit_why_not(s->cfg);
+    s->ex.traj = s->traj && s->traj_complete ? s->traj : NULL;
+    s->ex.why_not = why;
+    if (!why && !s->ex.traj)
+        s->ex.why_not = "this outer step's inner loop was not recorded (recording starts "
+                        "with the next outer step)";
+    s->ex.why_not_rerun = rerun_why_not(s->cfg, s->batch != NULL);
+    if (!s->ex.why_not_rerun && !s->rr_theta)
+        s->ex.why_not_rerun = "re-runs were not prepared (no fd method or comparison)";
+    if (!s->ex.why_not_rerun && s->traj && !s->traj_complete &&
+        (s->cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER))
+        s->ex.why_not_rerun = "this outer step's inner loop was not recorded (recording "
+                              "starts with the next outer step)";
+    if (!s->ex.why_not_rerun && !s->traj &&
+        (s->cfg->inner.optimizer->flags & IHG_INNER_FIRST_ORDER) && s->cfg->inner.tol <= 0)
+        s->ex.why_not_rerun = "the inner loop was not recorded";
+    s->ex.rerun = s->ex.why_not_rerun ? NULL : ex_rerun;
+    s->pb.ex = &s->ex;
+}
+
+/* Recording on when a method or a caller needs it (room for inner.steps
+ * steps; hypergrad.checkpoint keeps every ceil(sqrt T)-th state). */
+static int ensure_trajectory(ihg_session *s)
+{
+    if (s->traj || !wants_trajectory(s))
+        return IHG_OK;
+    const ihg_config *cfg = s->cfg;
+    long T = cfg->inner.steps > 0 ? cfg->inner.steps : 1;
+    long every = cfg->hypergrad.checkpoint ? (long)ceil(sqrt((double)T)) : 1;
+    s->traj = ihg_trajectory_alloc(s->P, T, s->batch ? s->batch->n : 0,
+                                   (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0,
+                                   every, TRAJECTORY_MAX_BYTES);
+    s->traj_complete = 0;
+    return s->traj ? IHG_OK : ihg_error_status();
 }
 
 /* ---- allocation ------------------------------------------------------ */
-
-static ihg_opt_kind inner_kind(ihg_inner_optimizer o)
-{
-    switch (o) {
-    case IHG_INNER_MOMENTUM: return IHG_OPT_MOMENTUM;
-    case IHG_INNER_ADAM: return IHG_OPT_ADAM;
-    default: return IHG_OPT_SGD;
-    }
-}
 
 static ihg_opt_kind outer_kind(ihg_outer_optimizer o)
 {
@@ -180,14 +422,28 @@ static ihg_opt_kind outer_kind(ihg_outer_optimizer o)
     }
 }
 
-static int make_solver(ihg_session *s, ihg_method m)
+void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set)
 {
-    ihg_solver *n = ihg_solver_alloc(m, s->P, s->cfg->hypergrad.exact_max);
+    const ihg_config *cfg = s->cfg;
+    set->K = s->K;
+    set->alpha = ihg_session_alpha(s);
+    set->tol = cfg->hypergrad.tol;
+    set->exact_max = cfg->hypergrad.exact_max;
+    set->checkpoint = cfg->hypergrad.checkpoint;
+    set->forward_max = cfg->hypergrad.forward_max;
+    set->fd_max = cfg->hypergrad.fd_max;
+    set->fd_step = cfg->hypergrad.fd_step;
+}
+
+static int make_method(ihg_session *s, const ihg_method_type *type)
+{
+    ihg_method_settings set;
+    ihg_session_method_settings(s, &set);
+    ihg_method *n = ihg_method_alloc(type, s->P, s->Hn, &set);
     if (!n)
         return ihg_error_status();
-    ihg_solver_free(s->solver);
-    s->solver = n;
-    s->solver_method = m;
+    ihg_method_free(s->hgm);
+    s->hgm = n;
     return IHG_OK;
 }
 
@@ -209,7 +465,8 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     }
     s->rng = gsl_rng_alloc(gsl_rng_mt19937);
     s->rng_start = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!s->rng || !s->rng_start) {
+    s->rng_init = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!s->rng || !s->rng_start || !s->rng_init) {
         ihg_error_set(IHG_ENOMEM, "out of memory");
         goto fail;
     }
@@ -242,7 +499,43 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         goto fail;
     }
     s->P = s->model->P;
-    s->Hn = s->model->Hn;
+    s->Hm = s->model->Hn;
+    ihg_hyper_layout_init(&s->layout);
+    if (type->hyper_segments(s->model, &s->layout) != IHG_OK)
+        goto fail;
+    if (s->layout.n != s->Hm) {
+        ihg_error_set(IHG_EINTERNAL, "model '%s' declares %zu hyperparameters in its "
+                      "segments but has %zu", type->name, s->layout.n, s->Hm);
+        goto fail;
+    }
+    /* the inner optimizer's learned settings follow the model's */
+    s->lr_index = s->mom_index = -1;
+    if (cfg->inner.learn_lr) {
+        s->lr_index = (long)s->layout.n;
+        if (ihg_hyper_layout_add(&s->layout, IHG_OWNER_INNER, "log lr", 1,
+                                 IHG_TRANSFORM_LOG, 0) != IHG_OK)
+            goto fail;
+    }
+    if (cfg->inner.learn_momentum) {
+        s->mom_index = (long)s->layout.n;
+        if (ihg_hyper_layout_add(&s->layout, IHG_OWNER_INNER, "logit momentum", 1,
+                                 IHG_TRANSFORM_LOGIT, 0) != IHG_OK)
+            goto fail;
+    }
+    s->Hn = s->layout.n;
+    {
+        /* what the implicit function theorem cannot see, said once */
+        size_t used = 0;
+        s->blind_note[0] = '\0';
+        for (size_t i = 0; i < s->layout.nseg; i++)
+            if (!s->layout.seg[i].in_loss)
+                used += (size_t)snprintf(s->blind_note + used, sizeof s->blind_note - used,
+                                         "%s%s", used ? ", " : "", s->layout.seg[i].name);
+        if (used)
+            snprintf(s->blind_note + used, sizeof s->blind_note - used,
+                     ": not in L_T, so the implicit function theorem gives 0: use "
+                     "unrolled or forward");
+    }
     if (s->P > IHG_MAX_PARAMS || s->Hn > IHG_MAX_PARAMS) {
         /* a session keeps about 25 vectors of P and 10 of Hn doubles */
         ihg_error_at(IHG_EINVAL, cfg->path ? cfg->path : "<built-in>",
@@ -257,31 +550,30 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         ihg_error_set(IHG_EINVAL, "model has no parameters or no hyperparameters");
         goto fail;
     }
-    gsl_vector **vecP[] = {&s->theta, &s->theta_init, &s->grad, &s->v,
-                           &s->nd, &s->nr, &s->np, &s->nHp, &s->ntheta};
+    gsl_vector **vecP[] = {&s->theta, &s->theta_init, &s->grad, &s->v, &s->theta_start};
     for (size_t i = 0; i < sizeof vecP / sizeof vecP[0]; i++)
         if (!(*vecP[i] = gsl_vector_calloc(s->P))) {
             ihg_error_set(IHG_ENOMEM, "out of memory (P = %zu)", s->P);
             goto fail;
         }
-    gsl_vector **vecH[] = {&s->lambda, &s->lambda_init, &s->direct, &s->jtq,
-                           &s->hg, &s->lambda_prev};
+    gsl_vector **vecH[] = {&s->lambda, &s->lambda_init, &s->direct, &s->hg,
+                           &s->lambda_prev};
     for (size_t i = 0; i < sizeof vecH / sizeof vecH[0]; i++)
         if (!(*vecH[i] = gsl_vector_calloc(s->Hn))) {
             ihg_error_set(IHG_ENOMEM, "out of memory (Hn = %zu)", s->Hn);
             goto fail;
         }
-    s->inner_opt = ihg_optimizer_alloc(inner_kind(cfg->inner.optimizer), s->P);
+    s->lambda_m = gsl_vector_subvector(s->lambda, 0, s->Hm);
+    s->inner = ihg_inner_alloc(cfg->inner.optimizer, s->P, cfg->inner.lr,
+                               cfg->inner.momentum, cfg->inner.beta1, cfg->inner.beta2,
+                               cfg->inner.eps);
+    if (!s->inner)
+        goto fail;
     s->outer_opt = ihg_optimizer_alloc(outer_kind(cfg->outer.optimizer), s->Hn);
-    if (!s->inner_opt || !s->outer_opt) {
+    if (!s->outer_opt) {
         ihg_error_set(IHG_ENOMEM, "out of memory");
         goto fail;
     }
-    s->inner_opt->lr = cfg->inner.lr;
-    s->inner_opt->momentum = cfg->inner.momentum;
-    s->inner_opt->beta1 = cfg->inner.beta1;
-    s->inner_opt->beta2 = cfg->inner.beta2;
-    s->inner_opt->eps = cfg->inner.eps;
     s->outer_opt->lr = cfg->outer.lr;
     s->outer_opt->beta1 = cfg->outer.beta1;
     s->outer_opt->beta2 = cfg->outer.beta2;
@@ -290,25 +582,22 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     s->outer_opt->clip_min = cfg->outer.clip_min;
     s->outer_opt->clip_max = cfg->outer.clip_max;
 
-    if (cfg->inner.optimizer == IHG_INNER_BFGS) {
-        s->bfgs = gsl_multimin_fdfminimizer_alloc(
-            gsl_multimin_fdfminimizer_vector_bfgs2, s->P);
-        if (!s->bfgs) {
-            ihg_error_set(IHG_ENOMEM, "out of memory (BFGS)");
-            goto fail;
-        }
-        s->bfgs_fdf.f = bfgs_f;
-        s->bfgs_fdf.df = bfgs_df;
-        s->bfgs_fdf.fdf = bfgs_fdf;
-        s->bfgs_fdf.n = s->P;
-        s->bfgs_fdf.params = s;
-    }
+    s->ipb.model = s->model;
+    s->ipb.lambda = MODEL_LAMBDA(s);
+    s->ipb.train = s->ds.train;
+    s->ipb.theta = s->theta;
+    s->ipb.grad = s->grad;
+    s->ipb.next_batch = next_batch;
+    s->ipb.params = s;
+    s->ipb.f_known = NAN;
 
     if (cfg->inner.batch > 0 && s->ds.train &&
         (size_t)cfg->inner.batch < s->ds.train->n) {
         s->batch = ihg_data_alloc((size_t)cfg->inner.batch, s->ds.train->d);
         s->order = malloc(s->ds.train->n * sizeof *s->order);
-        if (!s->batch || !s->order) {
+        s->batch_rows = malloc((size_t)cfg->inner.batch * sizeof *s->batch_rows);
+        s->step_batch = ihg_data_alloc((size_t)cfg->inner.batch, s->ds.train->d);
+        if (!s->batch || !s->order || !s->batch_rows || !s->step_batch) {
             ihg_error_set(IHG_ENOMEM, "out of memory (minibatch)");
             goto fail;
         }
@@ -333,10 +622,41 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         }
     }
 
+    s->ex.layout = &s->layout;
+    s->ex.lambda = s->lambda;
+    s->ex.Hm = s->Hm;
+    s->ex.lr_index = s->lr_index;
+    s->ex.mom_index = s->mom_index;
+    s->ex.momentum = (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0;
+    s->ex.batch = ex_batch;
+    s->ex.grad = ex_grad;
+    s->ex.hvp = ex_hvp;
+    s->ex.jtvp = ex_jtvp;
+    s->ex.jvp = ex_jvp;
+    s->ex.params = s;
+    ihg_session_problem(s, s->v, s->direct, &s->pb);
+
     s->method = cfg->hypergrad.method;
-    s->K = s->method == IHG_METHOD_CG ? cfg->hypergrad.iters : cfg->hypergrad.terms;
+    s->K = s->method->k_key && strcmp(s->method->k_key, "iters") == 0
+               ? cfg->hypergrad.iters
+               : cfg->hypergrad.terms;
     s->alpha = cfg->hypergrad.alpha > 0 ? cfg->hypergrad.alpha : 0.0;
-    if (make_solver(s, s->method) != IHG_OK) {
+    if (s->method->k_key && strcmp(s->method->k_key, "truncate") == 0)
+        s->K = cfg->hypergrad.truncate;
+    if (s->method->flags & IHG_METHOD_EXPLICIT) {
+        const char *why = s->method == &ihg_method_fd
+                              ? rerun_why_not(cfg, s->batch != NULL)
+                              : explicit_why_not(cfg);
+        if (why) {
+            ihg_error_at(IHG_EINVAL, cfg->path ? cfg->path : "<built-in>",
+                         cfg->hypergrad.method_mark.line, cfg->hypergrad.method_mark.column,
+                         "hypergrad.method: %s: %s", s->method->name, why);
+            goto fail;
+        }
+    }
+    if (ensure_trajectory(s) != IHG_OK || ensure_rerun(s) != IHG_OK)
+        goto fail;
+    if (make_method(s, s->method) != IHG_OK) {
         char msg[700];
         snprintf(msg, sizeof msg, "%s", ihg_error_message());
         ihg_error_at(ihg_error_status() == IHG_ELIMIT ? IHG_EINVAL : ihg_error_status(),
@@ -360,26 +680,35 @@ void ihg_session_free(ihg_session *s)
     if (!s)
         return;
     gsl_vector *vs[] = {s->theta, s->lambda, s->theta_init, s->lambda_init,
-                        s->grad, s->v, s->direct, s->jtq, s->hg, s->lambda_prev,
-                        s->nd, s->nr, s->np, s->nHp, s->ntheta};
+                        s->grad, s->v, s->direct, s->hg, s->lambda_prev};
+    /* theta_start is freed with the re-run vectors below */
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (vs[i])
             gsl_vector_free(vs[i]);
-    ihg_optimizer_free(s->inner_opt);
+    ihg_inner_free(s->inner);
     ihg_optimizer_free(s->outer_opt);
-    if (s->bfgs)
-        gsl_multimin_fdfminimizer_free(s->bfgs);
-    ihg_solver_free(s->solver);
+    ihg_method_free(s->hgm);
+    ihg_trajectory_free(s->traj);
+    ihg_data_free(s->step_batch);
+    gsl_vector *rr[] = {s->rr_theta, s->rr_m, s->rr_g, s->theta_start};
+    for (size_t i = 0; i < sizeof rr / sizeof rr[0]; i++)
+        if (rr[i])
+            gsl_vector_free(rr[i]);
+    ihg_replayer_free(s->rr_rep);
+    ihg_inner_free(s->rr_inner);
     if (s->null_full)
         gsl_matrix_free(s->null_full);
     ihg_data_free(s->batch);
     free(s->order);
+    free(s->batch_rows);
     ihg_model_free(s->model);
     ihg_dataset_free(&s->ds);
     if (s->rng)
         gsl_rng_free(s->rng);
     if (s->rng_start)
         gsl_rng_free(s->rng_start);
+    if (s->rng_init)
+        gsl_rng_free(s->rng_init);
     free(s->hist);
     free(s);
 }
@@ -400,21 +729,41 @@ static void begin_outer(ihg_session *s)
     memset(&s->cur, 0, sizeof s->cur);
     if (!s->cfg->inner.warm_start) {
         gsl_vector_memcpy(s->theta, s->theta_init);
-        ihg_optimizer_reset(s->inner_opt);
+        ihg_inner_reset(s->inner);
     }
-    s->bfgs_ready = 0;
+    /* learned optimizer settings take effect for the whole inner loop */
+    if (s->lr_index >= 0)
+        s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
+    if (s->mom_index >= 0)
+        s->inner->momentum = logistic_of(gsl_vector_get(s->lambda, (size_t)s->mom_index));
+    ihg_inner_begin(s->inner);
+    gsl_vector_memcpy(s->theta_start, s->theta);
+    if (s->traj)
+        ihg_trajectory_clear(s->traj);
+    s->traj_complete = 0;
 }
 
 int ihg_session_reset(ihg_session *s)
 {
     gsl_rng_memcpy(s->rng, s->rng_start);
-    /* draw exactly as in alloc so the initial point is the same */
-    s->model->type->init_theta(s->model, s->theta, s->rng);
-    s->model->type->init_lambda(s->model, s->lambda, s->rng);
+    /* draw exactly as in alloc so the initial point is the same; with
+     * init_seed the weights have a stream of their own */
+    if (s->cfg->init_seed_set) {
+        gsl_rng_set(s->rng_init, s->cfg->init_seed);
+        s->model->type->init_theta(s->model, s->theta, s->rng_init);
+    } else {
+        s->model->type->init_theta(s->model, s->theta, s->rng);
+    }
+    s->model->type->init_lambda(s->model, MODEL_LAMBDA(s), s->rng);
+    if (s->lr_index >= 0)
+        gsl_vector_set(s->lambda, (size_t)s->lr_index, log(s->cfg->inner.lr));
+    if (s->mom_index >= 0)
+        gsl_vector_set(s->lambda, (size_t)s->mom_index,
+                       log(s->cfg->inner.momentum / (1 - s->cfg->inner.momentum)));
     gsl_vector_memcpy(s->theta_init, s->theta);
     gsl_vector_memcpy(s->lambda_init, s->lambda);
     gsl_vector_set_zero(s->hg);
-    ihg_optimizer_reset(s->inner_opt);
+    ihg_inner_reset(s->inner);
     ihg_optimizer_reset(s->outer_opt);
     if (s->order)
         shuffle_order(s);
@@ -430,8 +779,9 @@ int ihg_session_reset(ihg_session *s)
 
 /* ---- units of work ----------------------------------------------------- */
 
-static const ihg_data *next_batch(ihg_session *s)
+static const ihg_data *next_batch(void *params)
 {
+    ihg_session *s = params;
     if (!s->batch)
         return s->ds.train;
     size_t b = s->batch->n, d = s->ds.train->d;
@@ -439,6 +789,7 @@ static const ihg_data *next_batch(ihg_session *s)
         if (s->order_pos >= s->ds.train->n)
             shuffle_order(s);
         size_t r = s->order[s->order_pos++];
+        s->batch_rows[i] = r;
         for (size_t j = 0; j < d; j++)
             gsl_matrix_set(s->batch->X, i, j, gsl_matrix_get(s->ds.train->X, r, j));
         gsl_vector_set(s->batch->y, i, gsl_vector_get(s->ds.train->y, r));
@@ -466,14 +817,14 @@ static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
     }
     if (s->outer == 0 || moved < 1) {
         snprintf(buf, size, "inner.lr = %g is too large for this problem",
-                 s->cfg->inner.lr);
+                 s->inner->lr);
         return buf;
     }
     snprintf(buf, size,
              "inner.lr = %g is too large for the lambda that %ld outer steps of "
              "outer.lr = %g reached (moved by up to %.3g, max lambda %.3g): lower "
              "outer.lr or inner.lr, or bound lambda with outer.clip",
-             s->cfg->inner.lr, s->outer, s->cfg->outer.lr, moved, gsl_vector_max(s->lambda));
+             s->inner->lr, s->outer, s->cfg->outer.lr, moved, gsl_vector_max(s->lambda));
     return buf;
 }
 
@@ -485,76 +836,6 @@ static int vector_finite(const gsl_vector *x)
     return 1;
 }
 
-/* One Newton-CG step with backtracking (Armijo) on the full training loss.
- * The CG forcing term eta = min(0.5, sqrt(||g||)) gives superlinear
- * convergence (Nocedal & Wright, Numerical Optimization, Alg. 7.1). */
-static int newton_step(ihg_session *s, int have_grad, double f_known)
-{
-    const ihg_model_type *t = s->model->type;
-    /* in tolerance mode the convergence test has just computed L_T and its
-     * gradient at theta (in s->grad): no need to do it again */
-    double f0 = have_grad ? f_known : train_loss_full(s, s->grad);
-    double gnorm = gsl_blas_dnrm2(s->grad);
-    if (!isfinite(f0) || !isfinite(gnorm))
-        return -1;
-    if (gnorm == 0.0)
-        return 0;
-    double eta = fmin(0.5, sqrt(gnorm));
-    /* CG on H d = -g */
-    gsl_vector_set_zero(s->nd);
-    gsl_vector_memcpy(s->nr, s->grad);
-    gsl_vector_scale(s->nr, -1.0);
-    gsl_vector_memcpy(s->np, s->nr);
-    double rr = gnorm * gnorm;
-    size_t maxit = s->P < NEWTON_CG_MAX ? s->P + 5 : NEWTON_CG_MAX;
-    for (size_t it = 0; it < maxit; it++) {
-        double pHp;
-        t->train_hvp(s->model, s->theta, s->lambda, s->ds.train, s->np, s->nHp);
-        gsl_blas_ddot(s->np, s->nHp, &pHp);
-        if (pHp <= 0) {
-            if (it == 0)
-                gsl_vector_memcpy(s->nd, s->nr); /* steepest descent */
-            break;
-        }
-        double a = rr / pHp;
-        gsl_blas_daxpy(a, s->np, s->nd);
-        gsl_blas_daxpy(-a, s->nHp, s->nr);
-        double rr2;
-        gsl_blas_ddot(s->nr, s->nr, &rr2);
-        if (sqrt(rr2) <= eta * gnorm)
-            break;
-        gsl_vector_scale(s->np, rr2 / rr);
-        gsl_vector_add(s->np, s->nr);
-        rr = rr2;
-    }
-    double slope;
-    gsl_blas_ddot(s->grad, s->nd, &slope);
-    if (!(slope < 0)) {
-        gsl_vector_memcpy(s->nd, s->grad);
-        gsl_vector_scale(s->nd, -1.0);
-        slope = -gnorm * gnorm;
-    }
-    double step = 1.0;
-    /* Near the optimum the predicted decrease -slope/2 falls below the
-     * rounding error of L_T itself; the loss can no longer judge a step,
-     * and the full Newton step (quadratically convergent there) is taken. */
-    int measurable = -slope > 1e3 * 2.2e-16 * (fabs(f0) + 1e-300);
-    for (int ls = 0; measurable && ls < 60; ls++) {
-        gsl_vector_memcpy(s->ntheta, s->theta);
-        gsl_blas_daxpy(step, s->nd, s->ntheta);
-        double f1 = t->train_loss(s->model, s->ntheta, s->lambda, s->ds.train, NULL);
-        if (isfinite(f1) && f1 <= f0 + 1e-4 * step * slope)
-            break;
-        step *= 0.5;
-    }
-    if (!measurable) {
-        gsl_vector_memcpy(s->ntheta, s->theta);
-        gsl_blas_daxpy(1.0, s->nd, s->ntheta);
-    }
-    gsl_vector_memcpy(s->theta, s->ntheta);
-    return 0;
-}
-
 static int setup_hypergrad(ihg_session *s, unsigned *ev);
 
 /* One inner step, or, when the inner loop is done, the set-up of the
@@ -563,7 +844,6 @@ static int inner_unit(ihg_session *s, unsigned *ev)
 {
     const ihg_config *cfg = s->cfg;
     int tol_mode = cfg->inner.tol > 0;
-    const ihg_model_type *t = s->model->type;
 
     double f_tol = NAN;
     if (tol_mode) {
@@ -588,43 +868,30 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         return setup_hypergrad(s, ev);
     }
 
-    switch (cfg->inner.optimizer) {
-    case IHG_INNER_NEWTON: {
-        if (newton_step(s, tol_mode, f_tol) != 0) {
-            set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
-            return stop(s, ev);
-        }
-        break;
+    const ihg_inner_type *it = s->inner->type;
+    double f = NAN;
+    if (s->inner_k == 0 && s->traj) {
+        ihg_trajectory_clear(s->traj);
+        s->traj_complete = 1; /* recorded from the first step on */
     }
-    case IHG_INNER_BFGS: {
-        if (!s->bfgs_ready) {
-            gsl_multimin_fdfminimizer_set(s->bfgs, &s->bfgs_fdf, s->theta, 0.01, 0.1);
-            s->bfgs_ready = 1;
-        }
-        gsl_error_handler_t *old = gsl_set_error_handler_off();
-        int st = gsl_multimin_fdfminimizer_iterate(s->bfgs);
-        gsl_set_error_handler(old);
-        gsl_vector_memcpy(s->theta, gsl_multimin_fdfminimizer_x(s->bfgs));
-        if (st == GSL_ENOPROG) {
-            /* the line search can make no progress: restart from here */
-            s->bfgs_ready = 0;
-        }
-        break;
+    if (s->traj && ihg_trajectory_begin(s->traj, s->theta, ihg_inner_buffer(s->inner)) != IHG_OK) {
+        set_msg(s, "%s", ihg_error_message());
+        return stop(s, ev);
     }
-    default: {
-        const ihg_data *b = next_batch(s);
-        double f = t->train_loss(s->model, s->theta, s->lambda, b, s->grad);
-        if (!isfinite(f) || !vector_finite(s->grad)) {
-            char why[320];
+    s->ipb.f_known = f_tol;
+    if (ihg_inner_step(s->inner, &s->ipb, &f) != IHG_OK) {
+        char why[320];
+        if (it->flags & IHG_INNER_FIRST_ORDER)
             set_msg(s, "training loss became %s at inner step %ld: %s",
                     isnan(f) ? "NaN" : "infinite", s->inner_k + 1,
                     inner_blame(s, why, sizeof why));
-            return stop(s, ev);
-        }
-        ihg_optimizer_step(s->inner_opt, s->theta, s->grad);
-        break;
+        else
+            set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
+        return stop(s, ev);
     }
-    }
+    if (s->traj)
+        ihg_trajectory_end(s->traj, s->batch ? s->batch_rows : NULL, s->inner->lr,
+                           s->inner->momentum);
     if (!vector_finite(s->theta)) {
         char why[320];
         set_msg(s, "parameters became non-finite at inner step %ld: %s", s->inner_k + 1,
@@ -644,12 +911,13 @@ static int start_solve(ihg_session *s, unsigned *ev);
 
 static int setup_hypergrad(ihg_session *s, unsigned *ev)
 {
-    const ihg_model_type *t = s->model->type;
     ihg_record *r = &s->cur;
     r->inner_steps = s->inner_k;
+    if (s->traj && s->traj_complete)
+        ihg_trajectory_finish(s->traj, ihg_inner_buffer(s->inner));
     r->train_loss = train_loss_full(s, s->grad);
     r->grad_norm = gsl_blas_dnrm2(s->grad);
-    r->val_loss = t->val_loss(s->model, s->theta, s->lambda, s->ds.val, s->v, s->direct);
+    r->val_loss = ihg_session_val_grads(s, s->v, s->direct);
     r->test_loss = r->train_acc = r->val_acc = r->test_acc = NAN;
     r->v_norm = gsl_blas_dnrm2(s->v);
     r->direct_norm = gsl_blas_dnrm2(s->direct);
@@ -710,15 +978,16 @@ static int eval_unit(ihg_session *s, unsigned *ev)
         s->chunk.y = &s->chunk_y.vector;
         if (s->eval_stage == 2 && t->val_metrics) {
             double acc;
-            s->eval_loss += (double)rows * t->val_metrics(s->model, s->theta, s->lambda,
-                                                          &s->chunk, &acc);
+            s->eval_loss += (double)rows * t->val_metrics(s->model, s->theta,
+                                                          MODEL_LAMBDA(s), &s->chunk, &acc);
             s->eval_hits += (double)rows * acc;
         } else {
             if (t->accuracy)
                 s->eval_hits += (double)rows * t->accuracy(s->model, s->theta, &s->chunk);
             if (s->eval_stage == 2)
-                s->eval_loss += (double)rows * t->val_loss(s->model, s->theta, s->lambda,
-                                                           &s->chunk, NULL, NULL);
+                s->eval_loss += (double)rows * t->val_loss(s->model, s->theta,
+                                                           MODEL_LAMBDA(s), &s->chunk,
+                                                           NULL, NULL);
         }
         s->eval_row += rows;
         return IHG_OK;
@@ -729,18 +998,20 @@ static int eval_unit(ihg_session *s, unsigned *ev)
 static int start_solve(ihg_session *s, unsigned *ev)
 {
     ihg_record *r = &s->cur;
-    if (s->solver_method != s->method) {
-        if (make_solver(s, s->method) != IHG_OK) {
+    if (s->hgm->type != s->method) {
+        if (make_method(s, s->method) != IHG_OK) {
             set_msg(s, "%s", ihg_error_message());
             return stop(s, ev);
         }
     }
-    double alpha = ihg_session_alpha(s);
+    ihg_method_settings set;
+    ihg_session_method_settings(s, &set);
+    refresh_explicit(s);
     r->method = s->method;
-    r->terms = s->method == IHG_METHOD_NEUMANN || s->method == IHG_METHOD_CG ? s->K : 0;
-    r->alpha = alpha;
-    int st = ihg_solver_start(s->solver, &s->Hop, s->v, s->K, alpha,
-                              s->cfg->hypergrad.tol);
+    r->note = (s->method->flags & IHG_METHOD_IFT) && s->blind_note[0] ? s->blind_note : NULL;
+    r->terms = (s->method->flags & IHG_METHOD_USES_K) ? s->K : 0;
+    r->alpha = set.alpha;
+    int st = ihg_method_start(s->hgm, &s->pb, &set);
     if (st != IHG_OK) {
         set_msg(s, "%s", ihg_error_message());
         return stop(s, ev);
@@ -752,50 +1023,46 @@ static int start_solve(ihg_session *s, unsigned *ev)
 static int solve_unit(ihg_session *s, unsigned *ev)
 {
     ihg_solve_state state;
-    long before = ihg_solver_done_terms(s->solver);
-    int st = ihg_solver_iterate(s->solver, &state);
+    long before = s->hgm->done;
+    int st = ihg_method_iterate(s->hgm, &state);
     if (st != IHG_OK) {
         set_msg(s, "%s", ihg_error_message());
         return stop(s, ev);
     }
-    if (ihg_solver_done_terms(s->solver) != before)
+    if (s->hgm->done != before)
         *ev |= IHG_EV_SOLVE_TERM;
     if (state == IHG_SOLVE_DIVERGED) {
-        double g = ihg_solver_growth(s->solver);
+        double g = s->hgm->growth;
         double alpha = ihg_session_alpha(s);
         char gs[32], g1s[48];
-        if (s->method == IHG_METHOD_NEUMANN && g > 1)
+        if ((s->method->flags & IHG_METHOD_USES_ALPHA) && g > 1)
             /* the ratio with the digits that show it above 1 (1.0000002,
              * never "1 > 1") */
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
                        "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
                        "is not positive definite); lower alpha = %.3g (key a, "
                        "hypergrad.alpha) or change method (key m, hypergrad.method)",
-                    ihg_solver_done_terms(s->solver),
-                    ihg_format_above(gs, sizeof gs, g, 1.0), gs,
+                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
                     ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
-        else if (s->method == IHG_METHOD_NEUMANN)
+        else if (s->method->flags & IHG_METHOD_USES_ALPHA)
             set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
                        "finite; lower alpha = %.3g (key a, hypergrad.alpha) or change "
                        "method (key m, hypergrad.method)",
-                    ihg_solver_done_terms(s->solver), alpha);
+                    s->hgm->done, alpha);
         else
-            set_msg(s, "%s solve produced non-finite values", ihg_method_name(s->method));
+            set_msg(s, "%s solve produced non-finite values", s->method->name);
         return stop(s, ev);
     }
     if (state == IHG_SOLVE_DONE) {
-        if (ihg_solver_used_fallback(s->solver)) {
-            /* 1 LU, 2 pseudo-inverse (exact); 3 CG negative curvature */
-            s->cur.fallback = s->method == IHG_METHOD_CG ? 3
-                                                         : ihg_solver_used_fallback(s->solver);
-            if (s->method == IHG_METHOD_EXACT)
-                set_msg(s, "H is not positive definite at outer step %ld: exact "
-                           "solve used %s", s->outer + 1,
-                        s->cur.fallback == 1 ? "LU" : "the eigen pseudo-inverse");
-            else
-                set_msg(s, "CG met non-positive curvature at outer step %ld: H is not "
-                           "positive definite", s->outer + 1);
-        }
+        ihg_fallback fb = s->hgm->fallback;
+        s->cur.fallback = fb;
+        if (fb == IHG_FALLBACK_LU || fb == IHG_FALLBACK_PSEUDO_INVERSE)
+            set_msg(s, "H is not positive definite at outer step %ld: exact "
+                       "solve used %s", s->outer + 1,
+                    fb == IHG_FALLBACK_LU ? "LU" : "the eigen pseudo-inverse");
+        else if (fb == IHG_FALLBACK_CG_NEGATIVE_CURVATURE)
+            set_msg(s, "CG met non-positive curvature at outer step %ld: H is not "
+                       "positive definite", s->outer + 1);
         s->phase = IHG_PHASE_HYPERGRAD;
     }
     return IHG_OK;
@@ -803,15 +1070,16 @@ static int solve_unit(ihg_session *s, unsigned *ev)
 
 static int hypergrad_unit(ihg_session *s, unsigned *ev)
 {
-    const gsl_vector *q = ihg_solver_q(s->solver);
-    ihg_session_jtvp(s, q, s->jtq);
-    /* g = direct - J^T q */
-    gsl_vector_memcpy(s->hg, s->direct);
-    gsl_vector_sub(s->hg, s->jtq);
-    s->cur.q_norm = gsl_blas_dnrm2(q);
-    s->cur.jtq_norm = gsl_blas_dnrm2(s->jtq);
+    int st = ihg_method_hypergrad(s->hgm, s->hg);
+    if (st != IHG_OK) {
+        set_msg(s, "%s", ihg_error_message());
+        return stop(s, ev);
+    }
+    const gsl_vector *q = ihg_method_q(s->hgm);
+    s->cur.q_norm = q ? gsl_blas_dnrm2(q) : NAN;
+    s->cur.jtq_norm = q ? s->hgm->jtq_norm : NAN;
     s->cur.hypergrad_norm = gsl_blas_dnrm2(s->hg);
-    s->cur.hvps = ihg_solver_hvps(s->solver);
+    s->cur.hvps = s->hgm->hvps;
     if (!vector_finite(s->hg)) {
         set_msg(s, "hypergradient is not finite at outer step %ld", s->outer + 1);
         return stop(s, ev);
@@ -950,27 +1218,47 @@ void ihg_session_progress(const ihg_session *s, long *done, long *total)
         *done = s->inner_k;
         *total = s->cfg->inner.tol > 0 ? 0 : s->cfg->inner.steps;
     } else if (s->phase == IHG_PHASE_SOLVE) {
-        *done = ihg_solver_done_terms(s->solver);
-        *total = s->method == IHG_METHOD_EXACT ? 1
-                 : s->method == IHG_METHOD_IDENTITY ? 0 : s->K;
+        *done = s->hgm->done;
+        *total = (s->method->flags & IHG_METHOD_NEEDS_MATRIX) ? 1
+                 : (s->method->flags & IHG_METHOD_USES_K)     ? s->K
+                                                              : 0;
     } else {
         *done = 0;
         *total = 0;
     }
 }
 
-int ihg_session_set_method(ihg_session *s, ihg_method m)
+int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
 {
-    if ((unsigned)m >= IHG_METHOD_COUNT)
+    if (!m)
         return ihg_error_set(IHG_EINVAL, "unknown method");
-    if (m == IHG_METHOD_EXACT &&
-        (s->cfg->hypergrad.exact_max < 0 || s->P > (size_t)s->cfg->hypergrad.exact_max))
+    if (!ihg_method_accepts(m, s->P, s->cfg->hypergrad.exact_max))
         return ihg_error_set(IHG_ELIMIT,
-                             "exact refused: P = %zu > hypergrad.exact_max = %ld",
-                             s->P, s->cfg->hypergrad.exact_max);
+                             "%s refused: P = %zu > hypergrad.exact_max = %ld",
+                             m->name, s->P, s->cfg->hypergrad.exact_max);
+    if (m->flags & IHG_METHOD_EXPLICIT) {
+        const char *why = m == &ihg_method_fd ? rerun_why_not(s->cfg, s->batch != NULL)
+                                              : explicit_why_not(s->cfg);
+        ihg_method_settings set;
+        ihg_session_method_settings(s, &set);
+        if (!why && m == &ihg_method_forward && s->Hn > (size_t)set.forward_max)
+            why = "more hyperparameters than hypergrad.forward_max";
+        if (!why && m == &ihg_method_fd && s->Hn > (size_t)set.fd_max)
+            why = "more hyperparameters than hypergrad.fd_max";
+        if (why)
+            return ihg_error_set(IHG_EINVAL, "%s refused: %s", m->name, why);
+        const ihg_method_type *old = s->method;
+        s->method = m;
+        int st = ensure_trajectory(s);
+        if (st == IHG_OK)
+            st = ensure_rerun(s);
+        s->method = old;
+        if (st != IHG_OK)
+            return st;
+    }
     if (s->phase == IHG_PHASE_SOLVE) {
         /* restart the current solve with the new method */
-        if (make_solver(s, m) != IHG_OK)
+        if (make_method(s, m) != IHG_OK)
             return ihg_error_status();
         s->method = m;
         unsigned ev = 0;
@@ -1020,7 +1308,7 @@ int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda)
     return IHG_OK;
 }
 
-ihg_method ihg_session_method(const ihg_session *s) { return s->method; }
+const ihg_method_type *ihg_session_method(const ihg_session *s) { return s->method; }
 long ihg_session_terms(const ihg_session *s) { return s->K; }
 double ihg_session_alpha(const ihg_session *s)
 {
@@ -1032,12 +1320,38 @@ const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s) { return s->hg; }
+const ihg_hyper_layout *ihg_session_layout(const ihg_session *s) { return &s->layout; }
+size_t ihg_session_n_hyper(const ihg_session *s) { return s->Hn; }
+size_t ihg_session_n_params(const ihg_session *s) { return s->P; }
+
+int ihg_session_record_trajectory(ihg_session *s, int on)
+{
+    if (!on) {
+        s->traj_wanted = 0;
+        if (!wants_trajectory(s)) {
+            ihg_trajectory_free(s->traj);
+            s->traj = NULL;
+            s->traj_complete = 0;
+        }
+        return IHG_OK;
+    }
+    const char *why = explicit_why_not(s->cfg);
+    s->traj_wanted = 1;
+    int st = ensure_rerun(s);
+    if (st != IHG_OK)
+        return st;
+    if (why)
+        return ihg_error_set(IHG_EINVAL, "nothing to record: %s", why);
+    return ensure_trajectory(s);
+}
+
+const ihg_trajectory *ihg_session_trajectory(const ihg_session *s) { return s->traj; }
 
 const gsl_vector *ihg_session_partial_q(const ihg_session *s)
 {
     if (s->phase != IHG_PHASE_SOLVE && s->phase != IHG_PHASE_HYPERGRAD)
         return NULL;
-    return ihg_solver_q(s->solver);
+    return ihg_method_q(s->hgm);
 }
 
 const gsl_vector *ihg_session_v(const ihg_session *s)
@@ -1053,7 +1367,7 @@ double ihg_session_train_loss(ihg_session *s) { return train_loss_full(s, NULL);
 
 double ihg_session_val_loss(ihg_session *s)
 {
-    return s->model->type->val_loss(s->model, s->theta, s->lambda, s->ds.val,
+    return s->model->type->val_loss(s->model, s->theta, MODEL_LAMBDA(s), s->ds.val,
                                     NULL, NULL);
 }
 

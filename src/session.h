@@ -25,6 +25,10 @@
 #include "config.h"
 #include "data.h"
 #include "hypergrad.h"
+#include "hyperlayout.h"
+#include "inner.h"
+#include "method.h"
+#include "trajectory.h"
 
 typedef enum {
     IHG_PHASE_INNER = 0, /* training theta                         */
@@ -61,12 +65,15 @@ typedef struct {
     double q_norm;       /* ||q||                                       */
     double jtq_norm;     /* ||J^T q||                                   */
     double lambda_norm;
-    ihg_method method;
+    const ihg_method_type *method;
     long terms;          /* K used (Neumann terms / CG iterations)      */
     double alpha;        /* Neumann alpha used                          */
     long hvps;           /* HVPs spent on this hypergradient            */
     double seconds;      /* wall time of this outer step                */
-    int fallback;        /* exact: H not PD, LU used                    */
+    ihg_fallback fallback; /* what the solve fell back to              */
+    /* Why part of the hypergradient is 0 by construction (hyperparameters
+     * outside L_T under an IFT method), or NULL */
+    const char *note;
 } ihg_record;
 
 typedef struct ihg_session ihg_session;
@@ -111,10 +118,10 @@ const char *ihg_session_message(const ihg_session *s);
 int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda);
 
 /* Live settings (take effect at the next solve). */
-int ihg_session_set_method(ihg_session *s, ihg_method m);
+int ihg_session_set_method(ihg_session *s, const ihg_method_type *m);
 int ihg_session_set_terms(ihg_session *s, long K);   /* neumann terms / cg iters */
 int ihg_session_set_alpha(ihg_session *s, double alpha);
-ihg_method ihg_session_method(const ihg_session *s);
+const ihg_method_type *ihg_session_method(const ihg_session *s);
 long ihg_session_terms(const ihg_session *s);
 double ihg_session_alpha(const ihg_session *s);  /* effective alpha */
 
@@ -128,6 +135,20 @@ const gsl_vector *ihg_session_lambda(const ihg_session *s);
  * (the partial Neumann sum or CG iterate), and v itself; NULL otherwise. */
 const gsl_vector *ihg_session_partial_q(const ihg_session *s);
 const gsl_vector *ihg_session_v(const ihg_session *s);
+/* The layout of lambda: named segments (the model's, the inner
+ * optimizer's, ...); layout->n hyperparameters in all. */
+const ihg_hyper_layout *ihg_session_layout(const ihg_session *s);
+size_t ihg_session_n_hyper(const ihg_session *s);  /* = layout->n */
+size_t ihg_session_n_params(const ihg_session *s); /* P           */
+/* Recording of the inner loop (trajectory.h), for methods that
+ * differentiate through it, and re-runs of it (fd): on prepares both for
+ * comparisons of the explicit methods (an error, and recording stays off,
+ * when the inner loop cannot be recorded: the reason is the message), off
+ * stops recording unless the method in use needs it.  Recording is always
+ * on for an explicit method.  The record holds the steps of the inner loop
+ * under way or just finished. */
+int ihg_session_record_trajectory(ihg_session *s, int on);
+const ihg_trajectory *ihg_session_trajectory(const ihg_session *s); /* NULL: off */
 /* The last hypergradient (zeros before the first). */
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s);
 long ihg_session_outer(const ihg_session *s);       /* records so far */
@@ -147,5 +168,11 @@ double ihg_session_grad_norm(ihg_session *s);
 void ihg_session_hessian_op(ihg_session *s, ihg_linop *H);
 double ihg_session_val_grads(ihg_session *s, gsl_vector *v, gsl_vector *direct);
 void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out);
+/* The settings a method gets from the session (K, alpha, caps, ...). */
+void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set);
+/* A method's problem at the current point (method.h) with these v and
+ * direct term (kept by pointer): H and J^T u as above. */
+void ihg_session_problem(ihg_session *s, const gsl_vector *v, const gsl_vector *direct,
+                         ihg_hg_problem *pb);
 
 #endif

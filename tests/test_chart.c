@@ -365,7 +365,7 @@ static void test_frame_live(void)
     v.phase_name = "solve";
     v.prog_done = 3;
     v.prog_total = 10;
-    v.method = IHG_METHOD_NEUMANN;
+    v.method = &ihg_method_neumann;
     v.method_name = "neumann";
     v.terms = 10;
     v.alpha = 0.1;
@@ -571,6 +571,7 @@ static void test_frame_images(void)
     v.outer_total = 10;
     v.phase = IHG_PHASE_INNER;
     v.phase_name = "inner";
+    v.method = &ihg_method_cg;
     v.method_name = "cg";
     v.message = "";
     v.lambda = lam;

@@ -12,6 +12,8 @@
 #include "check.h"
 #include "../src/config.h" /* not the autoconf config.h */
 #include "../src/error.h"
+#include "../src/inner.h"
+#include "../src/method.h"
 #include "../src/number.h"
 
 #include <dirent.h>
@@ -128,7 +130,7 @@ static void test_defaults(void)
           "defaults: A = [[3,1],[1,2]]");
     CHECK(c.model.c[0] == 1 && c.model.c[1] == 1, "defaults: c = [1,1]");
     CHECK(c.model.t[0] == 0.5 && c.model.t[1] == 0.2, "defaults: t");
-    CHECK(c.inner.optimizer == IHG_INNER_SGD, "defaults: inner sgd");
+    CHECK(c.inner.optimizer == &ihg_inner_sgd, "defaults: inner sgd");
     CHECK(c.inner.lr == 0.1, "defaults: inner.lr 0.1");
     CHECK(c.inner.momentum == 0.9, "defaults: momentum 0.9");
     CHECK(c.inner.beta1 == 0.9 && c.inner.beta2 == 0.999 &&
@@ -146,7 +148,7 @@ static void test_defaults(void)
     CHECK(isinf(c.outer.clip_min) && c.outer.clip_min < 0 &&
               isinf(c.outer.clip_max) && c.outer.clip_max > 0,
           "defaults: no clip");
-    CHECK(c.hypergrad.method == IHG_METHOD_NEUMANN, "defaults: neumann");
+    CHECK(c.hypergrad.method == &ihg_method_neumann, "defaults: neumann");
     CHECK(c.hypergrad.terms == 20 && c.hypergrad.iters == 20,
           "defaults: terms 20, iters 20");
     CHECK(c.hypergrad.alpha == 0.0, "defaults: alpha = inner lr (0)");
@@ -200,7 +202,7 @@ static void test_full(void)
           "full: hidden");
     CHECK(c.model.activation == IHG_ACT_SOFTPLUS, "full: activation");
     CHECK(c.model.distill_log_decay == -6, "full: distill_log_decay");
-    CHECK(c.inner.optimizer == IHG_INNER_ADAM, "full: inner.optimizer");
+    CHECK(c.inner.optimizer == &ihg_inner_adam, "full: inner.optimizer");
     CHECK(c.inner.lr == 1e-3, "full: inner.lr");
     CHECK(c.inner.momentum == 0.5 && c.inner.beta1 == 0.8 &&
               c.inner.beta2 == 0.99 && c.inner.eps == 1e-6,
@@ -215,7 +217,7 @@ static void test_full(void)
               c.outer.steps == 12,
           "full: outer numbers");
     CHECK(c.outer.clip_min == -10 && c.outer.clip_max == 3, "full: clip");
-    CHECK(c.hypergrad.method == IHG_METHOD_CG, "full: method cg");
+    CHECK(c.hypergrad.method == &ihg_method_cg, "full: method cg");
     CHECK(c.hypergrad.terms == 15 && c.hypergrad.iters == 30 &&
               c.hypergrad.alpha == 0.05 && c.hypergrad.tol == 1e-8 &&
               c.hypergrad.exact_max == 500 && c.hypergrad.compare_max == 25,
@@ -340,13 +342,13 @@ static void test_dependent_defaults(void)
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 1e-10}\n", NULL);
-    CHECK(st == 0 && c.inner.optimizer == IHG_INNER_NEWTON,
+    CHECK(st == 0 && c.inner.optimizer == &ihg_inner_newton,
           "inner.tol > 0 without optimizer: newton");
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 1e-10, optimizer: "
                       "bfgs}\n", NULL);
-    CHECK(st == 0 && c.inner.optimizer == IHG_INNER_BFGS,
+    CHECK(st == 0 && c.inner.optimizer == &ihg_inner_bfgs,
           "inner.tol > 0 with optimizer: kept");
     ihg_config_free(&c);
 
@@ -397,7 +399,7 @@ static void test_overrides(void)
           "override: inner.lr replaced, steps kept");
     CHECK(st == 0 && c.outer.clip_min == -5 && c.outer.clip_max == 2,
           "override: outer.clip=[-5,2] (section created)");
-    CHECK(st == 0 && c.hypergrad.method == IHG_METHOD_EXACT,
+    CHECK(st == 0 && c.hypergrad.method == &ihg_method_exact,
           "override: method exact");
     CHECK(st == 0 && c.data.syn_n == 64, "override: data.synthetic.n");
     CHECK(st == 0 && c.model.n_hidden == 2 && c.model.hidden[1] == 4,
@@ -554,7 +556,7 @@ static void test_builtin(void)
                                     strlen(ihg_default_experiment), NULL);
     CHECK(st == 0, "built-in lesson parses (%s)", ihg_error_message());
     CHECK(st == 0 && str_is(c.model.kind, "quadratic") &&
-              c.hypergrad.method == IHG_METHOD_NEUMANN &&
+              c.hypergrad.method == &ihg_method_neumann &&
               c.hypergrad.terms == 10 && c.inner.lr == 0.1 &&
               c.inner.steps == 50,
           "built-in lesson: quadratic, Neumann K=10, lr 0.1, 50 steps");
@@ -563,24 +565,23 @@ static void test_builtin(void)
 
 static void test_methods(void)
 {
-    ihg_method m = IHG_METHOD_COUNT;
-    int i, ok = 1;
-    for (i = 0; i < IHG_METHOD_COUNT; i++) {
-        ihg_method back;
-        if (ihg_method_from_name(ihg_method_name((ihg_method)i), &back) ||
-            back != (ihg_method)i)
+    int ok = 1;
+    size_t n = 0;
+    for (n = 0; ihg_method_types[n]; n++)
+        if (ihg_method_lookup(ihg_method_types[n]->name) != ihg_method_types[n])
             ok = 0;
-    }
-    CHECK(ok, "method names round-trip");
-    CHECK(str_is(ihg_method_name(IHG_METHOD_NEUMANN), "neumann") &&
-              str_is(ihg_method_name(IHG_METHOD_CG), "cg"),
+    CHECK(ok && n == 7, "method names round-trip through the registry (%zu methods)", n);
+    CHECK(ihg_method_lookup("neumann") == &ihg_method_neumann &&
+              ihg_method_lookup("cg") == &ihg_method_cg,
           "method names");
-    CHECK(ihg_method_from_name("newton", &m) == IHG_EINVAL &&
-              m == IHG_METHOD_COUNT,
-          "unknown method rejected");
-    CHECK(ihg_method_from_name(NULL, &m) == IHG_EINVAL, "NULL method rejected");
-    CHECK(str_is(ihg_method_name(IHG_METHOD_COUNT), "unknown"),
-          "out-of-range method name");
+    CHECK(ihg_method_lookup("newton") == NULL, "unknown method rejected");
+    CHECK(ihg_method_lookup(NULL) == NULL, "NULL method rejected");
+    CHECK(str_is(ihg_method_names(), "exact, neumann, cg, identity, unrolled, forward or fd"),
+          "method list for messages: '%s'", ihg_method_names());
+    for (n = 0; ihg_inner_types[n]; n++)
+        if (ihg_inner_lookup(ihg_inner_types[n]->name) != ihg_inner_types[n])
+            ok = 0;
+    CHECK(ok && n == 5, "inner optimizer names round-trip through the registry");
 }
 
 static void test_strings(void)

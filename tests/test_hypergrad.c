@@ -93,7 +93,7 @@ static void test_neumann_formula(gsl_rng *r)
     gsl_matrix *H = gsl_matrix_alloc(n, n);
     gsl_matrix *Q = spectrum_matrix(r, e, n, H);
     matop m = {H, 0};
-    ihg_linop op = {mat_apply, NULL, &m, n};
+    ihg_linop op = {mat_apply, NULL, &m, n, NULL};
     gsl_vector *v = gsl_vector_alloc(n), *q = gsl_vector_alloc(n);
     gsl_vector *term = gsl_vector_alloc(n), *sum = gsl_vector_alloc(n),
                *tmp = gsl_vector_alloc(n);
@@ -111,7 +111,7 @@ static void test_neumann_formula(gsl_rng *r)
         }
         gsl_vector_scale(sum, alpha);
         m.calls = 0;
-        ihg_solve(IHG_METHOD_NEUMANN, &op, v, K, alpha, 0, 0, q);
+        ihg_solve(IHG_SOLVER_NEUMANN, &op, v, K, alpha, 0, 0, q);
         /* Same arithmetic in a different order: agreement to a few ulps of
          * the largest partial sum, which is at most (K+1) ||v|| here. */
         CHECK(rel_diff(q, sum) < 1e-13 * (K + 1),
@@ -120,7 +120,7 @@ static void test_neumann_formula(gsl_rng *r)
         CHECK(m.calls == K, "neumann K=%ld uses exactly K HVPs (used %ld)", K, m.calls);
     }
     /* K = 0 gives q = alpha v */
-    ihg_solve(IHG_METHOD_NEUMANN, &op, v, 0, alpha, 0, 0, q);
+    ihg_solve(IHG_SOLVER_NEUMANN, &op, v, 0, alpha, 0, 0, q);
     gsl_vector_memcpy(tmp, v);
     gsl_vector_scale(tmp, alpha);
     CHECK(rel_diff(q, tmp) == 0, "neumann terms: 0 gives q = alpha v");
@@ -133,7 +133,7 @@ static void test_neumann_formula(gsl_rng *r)
         gsl_vector_memcpy(exact, v);
         gsl_vector_scale(exact, 1.0 / e[i]);
         for (long K = 1; K <= 20; K += 19) {
-            ihg_solve(IHG_METHOD_NEUMANN, &op, v, K, alpha, 0, 0, q);
+            ihg_solve(IHG_SOLVER_NEUMANN, &op, v, K, alpha, 0, 0, q);
             double want = pow(fabs(1 - alpha * e[i]), (double)(K + 1));
             double got = rel_diff(q, exact);
             /* the rounding floor is ~1e-15 relative; compare above it */
@@ -150,7 +150,7 @@ static void test_neumann_formula(gsl_rng *r)
         gsl_vector_set(v, i, gsl_ran_gaussian(r, 1.0));
     solve_dense(H, v, exact);
     for (long K = 0; K <= 40; K += 10) {
-        ihg_solve(IHG_METHOD_NEUMANN, &op, v, K, alpha, 0, 0, q);
+        ihg_solve(IHG_SOLVER_NEUMANN, &op, v, K, alpha, 0, 0, q);
         double err = rel_diff(q, exact);
         CHECK(err <= pow(rho, (double)(K + 1)) * (1 + 1e-9),
               "neumann K=%ld error %.3g <= rho^(K+1) = %.3g", K, err,
@@ -173,11 +173,11 @@ static void test_neumann_divergence(gsl_rng *r)
     gsl_matrix *H = gsl_matrix_alloc(n, n);
     gsl_matrix *Q = spectrum_matrix(r, e, n, H);
     matop m = {H, 0};
-    ihg_linop op = {mat_apply, NULL, &m, n};
+    ihg_linop op = {mat_apply, NULL, &m, n, NULL};
     gsl_vector *v = gsl_vector_alloc(n);
     for (size_t i = 0; i < n; i++)
         gsl_vector_set(v, i, gsl_ran_gaussian(r, 1.0));
-    ihg_solver *s = ihg_solver_alloc(IHG_METHOD_NEUMANN, n, 0);
+    ihg_solver *s = ihg_solver_alloc(IHG_SOLVER_NEUMANN, n, 0);
     ihg_solver_start(s, &op, v, 50, 0.4, 0);
     ihg_solve_state st = IHG_SOLVE_RUNNING;
     int diverged = 0;
@@ -197,7 +197,7 @@ static void test_neumann_divergence(gsl_rng *r)
     ihg_solver_free(s);
 
     /* the same spectrum with alpha = 0.25 (alpha*6.5 = 1.625 < 2) converges */
-    s = ihg_solver_alloc(IHG_METHOD_NEUMANN, n, 0);
+    s = ihg_solver_alloc(IHG_SOLVER_NEUMANN, n, 0);
     ihg_solver_start(s, &op, v, 50, 0.25, 0);
     diverged = 0;
     for (int k = 0; k < 50; k++) {
@@ -212,7 +212,7 @@ static void test_neumann_divergence(gsl_rng *r)
     double e2[5] = {-0.5, 0.7, 1.0, 1.5, 2.0};
     gsl_matrix_free(Q);
     Q = spectrum_matrix(r, e2, n, H);
-    s = ihg_solver_alloc(IHG_METHOD_NEUMANN, n, 0);
+    s = ihg_solver_alloc(IHG_SOLVER_NEUMANN, n, 0);
     ihg_solver_start(s, &op, v, 60, 0.4, 0);
     diverged = 0;
     for (int k = 0; k < 60; k++) {
@@ -236,7 +236,7 @@ static void test_cg_and_exact(gsl_rng *r)
     gsl_matrix *H = gsl_matrix_alloc(n, n);
     gsl_matrix *Q = spectrum_matrix(r, e, n, H);
     matop m = {H, 0};
-    ihg_linop op = {mat_apply, NULL, &m, n};
+    ihg_linop op = {mat_apply, NULL, &m, n, NULL};
     gsl_vector *v = gsl_vector_alloc(n), *q = gsl_vector_alloc(n),
                *want = gsl_vector_alloc(n);
     for (size_t i = 0; i < n; i++)
@@ -244,28 +244,28 @@ static void test_cg_and_exact(gsl_rng *r)
     solve_dense(H, v, want);
 
     m.calls = 0;
-    ihg_solve(IHG_METHOD_CG, &op, v, (long)n, 0, 0, 0, q);
+    ihg_solve(IHG_SOLVER_CG, &op, v, (long)n, 0, 0, 0, q);
     /* In exact arithmetic CG terminates in P steps; in floating point with
      * condition number 200 the error after P steps is ~kappa * eps. */
     CHECK(rel_diff(q, want) < 1e-10, "cg reaches the exact solve within P = %zu "
                                      "iterations (rel %.2g)", n, rel_diff(q, want));
     CHECK(m.calls <= (long)n, "cg used %ld <= P HVPs", m.calls);
-    ihg_solve(IHG_METHOD_CG, &op, v, 1000, 0, 1e-12, 0, q);
+    ihg_solve(IHG_SOLVER_CG, &op, v, 1000, 0, 1e-12, 0, q);
     CHECK(rel_diff(q, want) < 1e-10, "cg with tolerance 1e-12 stops at the solution");
 
     m.calls = 0;
-    ihg_solve(IHG_METHOD_EXACT, &op, v, 0, 0, 0, 2000, q);
+    ihg_solve(IHG_SOLVER_EXACT, &op, v, 0, 0, 0, 2000, q);
     /* backward-stable Cholesky: error <= kappa * eps * small constant */
     CHECK(rel_diff(q, want) < 1e-12, "exact (Cholesky) matches LU (rel %.2g)",
           rel_diff(q, want));
     CHECK(m.calls == (long)n, "exact forms H with P = %zu HVPs (%ld)", n, m.calls);
 
-    ihg_solve(IHG_METHOD_IDENTITY, &op, v, 0, 0, 0, 0, q);
+    ihg_solve(IHG_SOLVER_IDENTITY, &op, v, 0, 0, 0, 0, q);
     CHECK(rel_diff(q, v) == 0, "identity gives q = v");
 
     /* size limit */
     ihg_error_clear();
-    ihg_solver *s = ihg_solver_alloc(IHG_METHOD_EXACT, n, 10);
+    ihg_solver *s = ihg_solver_alloc(IHG_SOLVER_EXACT, n, 10);
     CHECK(s == NULL && ihg_error_status() == IHG_ELIMIT,
           "exact refuses P above exact_max: %s", ihg_error_message());
 
@@ -275,11 +275,11 @@ static void test_cg_and_exact(gsl_rng *r)
     gsl_matrix_free(Q);
     Q = spectrum_matrix(r, e, n, H);
     solve_dense(H, v, want);
-    s = ihg_solver_alloc(IHG_METHOD_EXACT, n, 2000);
+    s = ihg_solver_alloc(IHG_SOLVER_EXACT, n, 2000);
     ihg_solve_state st;
     ihg_solver_start(s, &op, v, 0, 0, 0);
     ihg_solver_iterate(s, &st);
-    CHECK(ihg_solver_used_fallback(s) == 1, "indefinite H: exact falls back to LU");
+    CHECK(ihg_solver_used_fallback(s) == IHG_FALLBACK_LU, "indefinite H: exact falls back to LU");
     CHECK(rel_diff(ihg_solver_q(s), want) < 1e-11, "indefinite H: LU solution correct");
     ihg_solver_free(s);
 
@@ -293,10 +293,10 @@ static void test_cg_and_exact(gsl_rng *r)
     for (size_t i = 0; i < n; i++)
         gsl_vector_set(x, i, gsl_ran_gaussian(r, 1.0));
     gsl_blas_dsymv(CblasUpper, 1.0, H, x, 0.0, v);
-    s = ihg_solver_alloc(IHG_METHOD_EXACT, n, 2000);
+    s = ihg_solver_alloc(IHG_SOLVER_EXACT, n, 2000);
     ihg_solver_start(s, &op, v, 0, 0, 0);
     ihg_solver_iterate(s, &st);
-    CHECK(ihg_solver_used_fallback(s) == 2, "singular H: exact uses the pseudo-inverse (fallback %d, ||q|| = %.3g)", ihg_solver_used_fallback(s), gsl_blas_dnrm2(ihg_solver_q(s)));
+    CHECK(ihg_solver_used_fallback(s) == IHG_FALLBACK_PSEUDO_INVERSE, "singular H: exact uses the pseudo-inverse (fallback %d, ||q|| = %.3g)", ihg_solver_used_fallback(s), gsl_blas_dnrm2(ihg_solver_q(s)));
     gsl_blas_dsymv(CblasUpper, 1.0, H, ihg_solver_q(s), 0.0, Hq);
     CHECK(rel_diff(Hq, v) < 1e-10, "singular H: H q = v for v in the range (rel %.2g)",
           rel_diff(Hq, v));
@@ -338,13 +338,13 @@ static void test_cg_and_exact(gsl_rng *r)
         gsl_blas_dsymv(CblasUpper, 1.0, H, x, 0.0, v);
         ihg_linop dop = op;
         dop.null_basis = U;
-        s = ihg_solver_alloc(IHG_METHOD_EXACT, n, 2000);
+        s = ihg_solver_alloc(IHG_SOLVER_EXACT, n, 2000);
         ihg_solver_start(s, &dop, v, 0, 0, 0);
         ihg_solver_iterate(s, &st);
         double along;
         gsl_blas_ddot(&u0.vector, ihg_solver_q(s), &along);
         gsl_blas_dsymv(CblasUpper, 1.0, H, ihg_solver_q(s), 0.0, Hq);
-        CHECK(ihg_solver_used_fallback(s) == 0,
+        CHECK(ihg_solver_used_fallback(s) == IHG_FALLBACK_NONE,
               "known null direction: deflated Cholesky, no fallback (%d)",
               ihg_solver_used_fallback(s));
         /* kappa of the deflated matrix ~ 60: solution to ~1e-14 */

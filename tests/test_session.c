@@ -67,7 +67,7 @@ static void check_fd(const char *what, const char *yaml, int ndirs)
         ihg_config_free(&cfg);
         return;
     }
-    size_t Hn = ihg_session_model(s)->Hn;
+    size_t Hn = ihg_session_n_hyper(s);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 7);
     gsl_vector *lam = gsl_vector_alloc(Hn), *lp = gsl_vector_alloc(Hn),
@@ -205,15 +205,16 @@ static void test_methods_agree(void)
     }
     ihg_session *s = ihg_session_alloc(&cfg);
     to_update(s);
-    ihg_comparison *c = ihg_comparison_alloc(ihg_session_model(s)->Hn, 400);
+    ihg_comparison *c = ihg_comparison_alloc(ihg_session_n_hyper(s), 400);
     CHECK(ihg_compare_run(s, c) == IHG_OK, "comparison runs");
     CHECK(c->reference_exact, "reference is the exact solve");
-    CHECK(c->cg_rel_err[7] < 1e-9, "cg with P = 7 iterations matches exact (%.2g)",
-          c->cg_rel_err[7]);
+    CHECK(ihg_comparison_error(c, "cg", 7) < 1e-9,
+          "cg with P = 7 iterations matches exact (%.2g)", ihg_comparison_error(c, "cg", 7));
     CHECK(c->rho < 1, "rho(I - alpha H) = %.4f < 1 at alpha 0.1", c->rho);
     /* hypergradient error of K-term Neumann is bounded by rho^(K+1) times
      * ||J^T|| ||H^-1 v|| / ||g||; check the ratio decays at rate rho */
-    double r1 = c->neumann_rel_err[200], r2 = c->neumann_rel_err[400];
+    double r1 = ihg_comparison_error(c, "neumann", 200),
+           r2 = ihg_comparison_error(c, "neumann", 400);
     CHECK(r2 <= r1 * pow(c->rho, 200) * 1.01 + 1e-12,
           "neumann error decays at least at rate rho^K: %.3g -> %.3g (rho^200 = %.3g)",
           r1, r2, pow(c->rho, 200));
@@ -408,8 +409,122 @@ static void test_optimizers(void)
         }
 }
 
+/* The recording hook: with recording on, each inner step of an outer step
+ * stores theta_t, its minibatch rows and its step size; replaying those
+ * steps (theta_{t+1} = theta_t - lr_t grad L_T(theta_t; B_t)) from the
+ * record reproduces the next recorded theta and the final theta bit for
+ * bit, since it is the same arithmetic in the same order. */
+static void test_trajectory(void)
+{
+    ihg_config cfg;
+    const char *yaml = "seed: 8\n"
+                       "data: {synthetic: {n: 40, n_val: 30, d: 5}}\n"
+                       "model: {kind: logistic, init_log_decay: -2}\n"
+                       "inner: {optimizer: sgd, lr: 0.3, steps: 12, batch: 8}\n"
+                       "outer: {steps: 3}\n";
+    if (load(&cfg, yaml) != IHG_OK) {
+        CHECK(0, "trajectory config");
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *s = ihg_session_alloc(&cfg);
+    CHECK(s && ihg_session_trajectory(s) == NULL, "recording is off by default");
+    CHECK(s && ihg_session_record_trajectory(s, 1) == IHG_OK && ihg_session_trajectory(s),
+          "recording turns on");
+    unsigned ev;
+    ihg_session_outer_step(s, &ev);   /* outer step 1 (recorded too) */
+    while (ihg_session_phase(s) != IHG_PHASE_UPDATE && !ihg_session_finished(s))
+        ihg_session_step(s, 1, NULL); /* outer step 2 up to its update */
+    const ihg_trajectory *tr = ihg_session_trajectory(s);
+    CHECK(ihg_trajectory_len(tr) == 12, "12 inner steps recorded (%ld)",
+          ihg_trajectory_len(tr));
+    const ihg_model *m = ihg_session_model(s);
+    const ihg_dataset *ds = ihg_session_dataset(s);
+    size_t P = m->P, b = ihg_trajectory_batch(tr);
+    CHECK(b == 8, "the minibatch size is recorded (%zu)", b);
+    ihg_data *batch = ihg_data_alloc(b, ds->train->d);
+    gsl_vector *th = gsl_vector_alloc(P), *g = gsl_vector_alloc(P);
+    gsl_vector_const_view lam = gsl_vector_const_subvector(ihg_session_lambda(s), 0, m->Hn);
+    int same_next = 1, rows_ok = 1;
+    for (long t = 0; t < ihg_trajectory_len(tr); t++) {
+        gsl_vector_const_view tt = gsl_vector_const_view_array(ihg_trajectory_theta(tr, t), P);
+        const size_t *rows = ihg_trajectory_rows(tr, t);
+        for (size_t i = 0; i < b; i++) {
+            if (rows[i] >= ds->train->n) {
+                rows_ok = 0;
+                continue;
+            }
+            gsl_vector_const_view xr = gsl_matrix_const_row(ds->train->X, rows[i]);
+            gsl_matrix_set_row(batch->X, i, &xr.vector);
+            gsl_vector_set(batch->y, i, gsl_vector_get(ds->train->y, rows[i]));
+        }
+        gsl_vector_memcpy(th, &tt.vector);
+        m->type->train_loss((ihg_model *)m, th, &lam.vector, batch, g);
+        /* the SGD update of optim.c, element by element (a BLAS axpy may
+         * fuse the multiply-add and round differently) */
+        for (size_t i = 0; i < P; i++)
+            gsl_vector_set(th, i, gsl_vector_get(th, i) -
+                                      ihg_trajectory_lr(tr, t) * gsl_vector_get(g, i));
+        /* the next recorded theta, or the session's theta_T after the last */
+        const double *want = t + 1 < ihg_trajectory_len(tr)
+                                 ? ihg_trajectory_theta(tr, t + 1)
+                                 : ihg_session_theta(s)->data;
+        for (size_t i = 0; i < P; i++)
+            if (gsl_vector_get(th, i) != want[i])
+                same_next = 0;
+    }
+    CHECK(rows_ok, "recorded rows index the training set");
+    CHECK(same_next, "replaying the recorded SGD steps gives each next theta and "
+                     "theta_T bit for bit");
+    CHECK(ihg_trajectory_lr(tr, 0) == 0.3, "the step size is recorded");
+    CHECK(ihg_session_record_trajectory(s, 0) == IHG_OK && !ihg_session_trajectory(s),
+          "recording turns off");
+    ihg_data_free(batch);
+    gsl_vector_free(th);
+    gsl_vector_free(g);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
+/* The layout of lambda: the model's segments, named, covering lambda. */
+static void test_layout(void)
+{
+    ihg_config cfg;
+    const char *yaml = "seed: 2\n"
+                       "data: {synthetic: {n: 30, n_val: 20, d: 4, k: 3}}\n"
+                       "model: {kind: mlp, hidden: [5], init_log_decay: -3}\n"
+                       "inner: {steps: 2}\n"
+                       "outer: {steps: 1}\n";
+    if (load(&cfg, yaml) != IHG_OK) {
+        CHECK(0, "layout config");
+        ihg_config_free(&cfg);
+        return;
+    }
+    ihg_session *s = ihg_session_alloc(&cfg);
+    const ihg_hyper_layout *lo = s ? ihg_session_layout(s) : NULL;
+    CHECK(lo && lo->nseg == 2 && lo->n == 4 * 5 + 5 * 3 && ihg_session_n_hyper(s) == lo->n,
+          "mlp 4-5-3 per-weight: two segments, 35 decays");
+    if (lo && lo->nseg == 2) {
+        char buf[64];
+        CHECK(strcmp(lo->seg[0].name, "W1 log decay") == 0 && lo->seg[0].offset == 0 &&
+                  lo->seg[0].count == 20 && strcmp(lo->seg[1].name, "W2 log decay") == 0 &&
+                  lo->seg[1].offset == 20 && lo->seg[1].count == 15,
+              "segments W1 (0, 20) and W2 (20, 15)");
+        CHECK(lo->seg[0].transform == IHG_TRANSFORM_LOG && lo->seg[0].in_loss &&
+                  lo->seg[0].owner == IHG_OWNER_MODEL,
+              "decays: log transform, in L_T, owned by the model");
+        ihg_hyper_label(lo, 22, buf, sizeof buf);
+        CHECK(strcmp(buf, "W2 log decay 3") == 0, "label of lambda[22]: '%s'", buf);
+        CHECK(ihg_hyper_layout_find(lo, 35) == NULL, "no segment past the end");
+    }
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+}
+
 int main(void)
 {
+    test_trajectory();
+    test_layout();
     ihg_error_install_gsl_handler();
     test_quadratic_closed_form();
     check_fd("quadratic", quad_yaml, 4);

@@ -301,6 +301,12 @@ check "key m: next method (cg)" wait_for ' cg K=' 20
 keys m
 check "key m: next method (identity)" wait_for 'identity K=' 20
 keys m
+check "key m: next method (unrolled)" wait_for 'unrolled K=' 20
+keys m
+check "key m: next method (forward)" wait_for 'forward K=' 20
+keys m
+check "key m: next method (fd)" wait_for 'fd K=' 20
+keys m
 check "key m: wraps to exact" wait_for 'exact K=' 20
 keys m
 check "key m: back to neumann" wait_for 'neumann K=' 20

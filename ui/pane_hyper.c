@@ -171,7 +171,12 @@ static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     if (bw < 3)
         bw = 3;
     gx = in.x + 5 + 9 + bw + 1;
-    ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s (log decay)", lam);
+    /* what lambda holds: the name of its segment (layout of the session) */
+    if (v->layout && v->layout->nseg == 1)
+        ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s (%s)", lam,
+                          v->layout->seg[0].name);
+    else
+        ihg_canvas_printf(cv, in.x, y, 14 + bw, IHG_ROLE_TITLE, "%s", lam);
     ihg_canvas_text(cv, gx, y, in.x + in.w - gx, IHG_ROLE_TITLE,
                     IHG_TXT(cv, "dL_V/d\xce\xbb (hypergradient)", "dL_V/dlambda"));
     y++;

@@ -16,7 +16,9 @@
 static const char *ref_name(const ihg_comparison *c, char *buf, size_t size)
 {
     if (c->reference_exact)
-        snprintf(buf, size, "exact%s", c->exact_fallback ? " (LU: H not PD)" : "");
+        snprintf(buf, size, "exact%s%s%s", c->reference_fallback ? " (" : "",
+                 ihg_fallback_describe(c->reference_fallback),
+                 c->reference_fallback ? ")" : "");
     else
         snprintf(buf, size, "CG reference (%ld iters)", c->reference_iters);
     return buf;
@@ -68,11 +70,12 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     K = v->terms < c->kmax ? v->terms : c->kmax;
     if (K < 0)
         K = 0;
-    ihg_format_short(e1, sizeof e1, c->neumann_rel_err[K], 8);
-    ihg_format_short(e2, sizeof e2, K >= 1 ? c->cg_rel_err[K] : NAN, 8);
+    ihg_format_short(e1, sizeof e1, ihg_comparison_error(c, "neumann", K), 8);
+    ihg_format_short(e2, sizeof e2, ihg_comparison_error(c, "cg", K), 8);
     ihg_format_short(e3, sizeof e3, c->predicted[K], 8);
-    ihg_format_short(e4, sizeof e4, c->neumann_cos[K], 8);
-    if (isnan(c->neumann_rel_err[K]) && isnan(c->neumann_cos[K])) {
+    ihg_format_short(e4, sizeof e4, ihg_comparison_cosine(c, "neumann", K), 8);
+    if (isnan(ihg_comparison_error(c, "neumann", K)) &&
+        isnan(ihg_comparison_cosine(c, "neumann", K))) {
         /* the reference hypergradient is 0: relative errors are undefined */
         ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
                           "K=%ld: the exact hypergradient is 0 here (J^T q = 0): "
@@ -100,10 +103,14 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
      * last bit) has no place on a log axis: show it at 1e-17, just below
      * double rounding, instead of letting the curve vanish.  Display only. */
     static double cg_shown[4096], nm_shown[4096];
-    const double *cg_y = c->cg_rel_err + 1, *nm_y = c->neumann_rel_err;
+    const ihg_compare_method *nm = ihg_comparison_find(c, "neumann"),
+                             *cgm = ihg_comparison_find(c, "cg");
+    if (!nm || !cgm)
+        return;
+    const double *cg_y = cgm->rel_err + 1, *nm_y = nm->rel_err;
     if (c->kmax + 1 <= 4096) {
         for (long k = 0; k <= c->kmax; k++) {
-            double a = c->neumann_rel_err[k], b = k < c->kmax ? c->cg_rel_err[k + 1] : 0;
+            double a = nm->rel_err[k], b = k < c->kmax ? cgm->rel_err[k + 1] : 0;
             nm_shown[k] = a == 0.0 ? 1e-17 : a;
             if (k < c->kmax)
                 cg_shown[k] = b == 0.0 ? 1e-17 : b;

@@ -22,14 +22,11 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
             snprintf(buf, size, "inner step %ld (to tol)", v->prog_done);
         break;
     case IHG_PHASE_SOLVE:
-        if (v->method == IHG_METHOD_NEUMANN)
-            snprintf(buf, size, "Neumann term %ld/%ld", v->prog_done, v->prog_total);
-        else if (v->method == IHG_METHOD_CG)
-            snprintf(buf, size, "CG iteration %ld/%ld", v->prog_done, v->prog_total);
-        else if (v->method == IHG_METHOD_EXACT)
-            snprintf(buf, size, "exact solve");
+        if (v->method && (v->method->flags & IHG_METHOD_USES_K))
+            snprintf(buf, size, "%s %s %ld/%ld", v->method->label, v->method->unit,
+                     v->prog_done, v->prog_total);
         else
-            snprintf(buf, size, "q = v (identity)");
+            snprintf(buf, size, "%s", v->method ? v->method->title : "?");
         break;
     case IHG_PHASE_HYPERGRAD: snprintf(buf, size, "J^T q"); break;
     case IHG_PHASE_UPDATE: snprintf(buf, size, "hyper-update"); break;

@@ -90,9 +90,9 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         long i, first;
         int x, room;
         if (v->phase == IHG_PHASE_SOLVE && v->prog_total > 0)
-            snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %ld/%ld:",
+            snprintf(t, sizeof t, "Solving for q now (outer step %ld), %s %s %ld/%ld:",
                      v->outer_done + 1,
-                     v->method == IHG_METHOD_CG ? "CG iteration" : "Neumann term",
+                     v->method ? v->method->label : "?", v->method ? v->method->unit : "",
                      v->prog_done, v->prog_total);
         else
             snprintf(t, sizeof t, "q solved (outer step %ld, %s); J%sq next:",
@@ -135,12 +135,10 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                  num(a, sizeof a, rec->direct_norm), num(b, sizeof b, rec->hypergrad_norm),
                  num(c, sizeof c, rec->grad_norm));
         line(&w, IHG_ROLE_NUMBER, t);
-        snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs%s",
-                 ihg_method_name(rec->method), rec->terms, rec->hvps,
-                 rec->fallback == 1   ? " (H not PD: LU)"
-                 : rec->fallback == 2 ? " (H singular: pseudo-inverse)"
-                 : rec->fallback == 3 ? " (CG met negative curvature)"
-                                      : "");
+        snprintf(t, sizeof t, "  q by %s, K = %ld, %ld HVPs%s%s%s",
+                 rec->method ? rec->method->name : "?", rec->terms, rec->hvps,
+                 rec->fallback ? " (" : "", ihg_fallback_describe(rec->fallback),
+                 rec->fallback ? ")" : "");
         line(&w, IHG_ROLE_DIM, t);
         /* the engine's compute time of the outer step (the explorer's
          * pacing and drawing between units are not counted) */
@@ -150,24 +148,15 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
     }
     line(&w, IHG_ROLE_NORMAL, "");
-    switch (v->method) {
-    case IHG_METHOD_CG:
-        line(&w, IHG_ROLE_TITLE, "Method: conjugate gradient on H q = v");
-        snprintf(t, sizeof t, "  K = %ld iterations, one HVP each; exact after at most P "
-                              "when H is positive definite", v->terms);
-        line(&w, IHG_ROLE_NUMBER, t);
-        break;
-    case IHG_METHOD_EXACT:
-        line(&w, IHG_ROLE_TITLE, "Method: exact, q = H^-1 v by Cholesky (LU or pseudo-inverse "
-                                 "when H is not positive definite)");
-        break;
-    case IHG_METHOD_IDENTITY:
-        line(&w, IHG_ROLE_TITLE, "Method: identity, q = v (H^-1 replaced by I)");
-        break;
-    default:
-        break;
+    if (v->method && !(v->method->flags & IHG_METHOD_USES_ALPHA)) {
+        snprintf(t, sizeof t, "Method: %s", v->method->describe);
+        line(&w, IHG_ROLE_TITLE, t);
+        if (v->method->flags & IHG_METHOD_USES_K) {
+            snprintf(t, sizeof t, "  K = %ld", v->terms);
+            line(&w, IHG_ROLE_NUMBER, t);
+        }
     }
-    line(&w, IHG_ROLE_TITLE, v->method == IHG_METHOD_NEUMANN
+    line(&w, IHG_ROLE_TITLE, v->method && (v->method->flags & IHG_METHOD_USES_ALPHA)
                                  ? "Neumann series (Lorraine et al. 2020, Algorithm 3):"
                                  : "For comparison, the Neumann series (Lorraine et al. "
                                    "2020, Algorithm 3):");
@@ -190,12 +179,12 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             snprintf(t, sizeof t, U(cv, "  " RHO "(I " MIN " " ALP "H) = %s  \xe2\x86\x92  error " APX " " RHO "^(K+1) = %s;  measured %s",
                                     "  rho(I - alpha H) = %s  ->  error ~ rho^(K+1) = %s;  measured %s"),
                      num(a, sizeof a, cmp->rho), num(b, sizeof b, cmp->predicted[K]),
-                     num(c, sizeof c, cmp->neumann_rel_err[K]));
+                     num(c, sizeof c, ihg_comparison_error(cmp, "neumann", K)));
         else /* no spectrum above hypergrad.exact_max */
             snprintf(t, sizeof t, "  %s unknown (H's spectrum needs P <= hypergrad.exact_max); "
                                   "measured error %s",
                      U(cv, RHO "(I " MIN " " ALP "H)", "rho(I - alpha H)"),
-                     num(c, sizeof c, cmp->neumann_rel_err[K]));
+                     num(c, sizeof c, ihg_comparison_error(cmp, "neumann", K)));
         line(&w, isfinite(cmp->rho) && cmp->rho >= 1 ? IHG_ROLE_BAD : IHG_ROLE_NUMBER, t);
         if (isfinite(cmp->eig_min)) {
             snprintf(t, sizeof t, U(cv, "  eig(H) in [%s, %s];  stable band: 0 < " LAM " < 2/" ALP " = %s",
@@ -205,8 +194,8 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             line(&w, IHG_ROLE_NUMBER, t);
         }
         snprintf(t, sizeof t, "  identity (q = v): error %s;  CG after K: %s",
-                 num(a, sizeof a, cmp->identity_rel_err),
-                 num(b, sizeof b, K >= 1 ? cmp->cg_rel_err[K] : NAN));
+                 num(a, sizeof a, ihg_comparison_error(cmp, "identity", 0)),
+                 num(b, sizeof b, ihg_comparison_error(cmp, "cg", K)));
         line(&w, IHG_ROLE_DIM, t);
     } else {
         line(&w, IHG_ROLE_DIM, "  (press c to compare with the exact solve)");

@@ -14,7 +14,8 @@ void ihg_view_from_session(ihg_view *v, const ihg_session *s)
     v->seed = cfg->seed;
     v->model_kind = m->type->name;
     v->P = m->P;
-    v->Hn = m->Hn;
+    v->Hn = ihg_session_n_hyper(s);
+    v->layout = ihg_session_layout(s);
     v->exact_max = cfg->hypergrad.exact_max;
     v->outer_done = ihg_session_outer(s);
     v->outer_total = cfg->outer.steps;
@@ -23,7 +24,7 @@ void ihg_view_from_session(ihg_view *v, const ihg_session *s)
     v->phase_name = ihg_phase_name(v->phase);
     ihg_session_progress(s, &v->prog_done, &v->prog_total);
     v->method = ihg_session_method(s);
-    v->method_name = ihg_method_name(v->method);
+    v->method_name = v->method->name;
     v->terms = ihg_session_terms(s);
     v->alpha = ihg_session_alpha(s);
     v->stop_reason = ihg_session_message(s);

@@ -177,31 +177,27 @@ static const char *stage_text(tui *t, char *buf, size_t size)
 {
     long k = 0;
     long kmax = t->job_cmp ? t->job_cmp->kmax : 0;
+    const ihg_method_type *mt = NULL;
     int exact = t->cfg->hypergrad.exact_max >= 0 &&
                 t->model->P <= (size_t)t->cfg->hypergrad.exact_max;
-    switch (ihg_compare_job_stage(t->job, &k)) {
-    case 0: snprintf(buf, size, "v and the direct term"); break;
-    case 1:
+    switch (ihg_compare_job_stage(t->job, &mt, &k)) {
+    case IHG_COMPARE_SETUP: snprintf(buf, size, "v and the direct term"); break;
+    case IHG_COMPARE_REFERENCE:
         if (exact)
             snprintf(buf, size, "exact solve (P = %zu)", t->model->P);
         else
             snprintf(buf, size, "CG reference, %ld HVPs", t->job_ref_units);
         break;
-    case 2: snprintf(buf, size, "eigenvalues of H"); break;
-    case 3: snprintf(buf, size, "identity"); break;
-    case 4: snprintf(buf, size, "Neumann K %ld/%ld", k, kmax); break;
-    case 5: snprintf(buf, size, "CG K %ld/%ld", k, kmax); break;
+    case IHG_COMPARE_SPECTRUM: snprintf(buf, size, "eigenvalues of H"); break;
+    case IHG_COMPARE_METHOD:
+        if (mt && (mt->flags & IHG_METHOD_USES_K))
+            snprintf(buf, size, "%s K %ld/%ld", mt->title, k, kmax);
+        else
+            snprintf(buf, size, "%s", mt ? mt->title : "?");
+        break;
     default: snprintf(buf, size, "done"); break;
     }
     return buf;
-}
-
-static const char *stage_name(int stage)
-{
-    static const char *const names[] = {"setup", "reference", "eigenvalues",
-                                        "identity", "Neumann term", "CG iteration",
-                                        "done"};
-    return stage >= 0 && stage <= 6 ? names[stage] : "?";
 }
 
 static void compare_cancel(tui *t)
@@ -261,7 +257,7 @@ static void compare_finish(tui *t)
         t->cmp_auto = 0;
         say(t, IHG_ROLE_WARN, 0,
             "the comparison's %s took %.0f ms in one piece: it now runs only when you "
-            "press c", stage_name(stage), longest);
+            "press c", ihg_compare_stage_name((ihg_compare_stage)stage), longest);
     } else if (t->job_from_key) {
         say(t, IHG_ROLE_GOOD, 0,
             "compared at the current point in %.1f ms (%ld units, longest %.1f ms)", ms,
@@ -277,13 +273,13 @@ static void compare_work(tui *t)
     t->dirty = 1;
     while (t->job) {
         long k;
-        int done = 0, st, stage = ihg_compare_job_stage(t->job, &k), next;
+        int done = 0, st, stage = ihg_compare_job_stage(t->job, NULL, &k), next;
         double u0 = now(), dt;
         st = ihg_compare_job_step(t->job, &done);
         dt = now() - u0;
         t->job_compute += dt;
         t->job_units++;
-        if (stage == 1)
+        if (stage == IHG_COMPARE_REFERENCE)
             t->job_ref_units++;
         if (dt > t->job_longest) {
             t->job_longest = dt;
@@ -298,7 +294,7 @@ static void compare_work(tui *t)
             compare_finish(t);
             return;
         }
-        next = ihg_compare_job_stage(t->job, &k);
+        next = ihg_compare_job_stage(t->job, NULL, &k);
         if (next != stage || !slice_has_room(t0, dt))
             return;
     }
@@ -504,7 +500,7 @@ static void settings_changed(tui *t, const char *what, int was_comparing_for_key
     if (t->msg_sticky && ihg_session_phase(t->s) != IHG_PHASE_STOPPED)
         t->msg_sticky = 0;
     say(t, IHG_ROLE_GOOD, 0, "%s changed: %s, K = %ld, alpha = %.4g", what,
-        ihg_method_name(ihg_session_method(t->s)), ihg_session_terms(t->s),
+        ihg_session_method(t->s)->name, ihg_session_terms(t->s),
         ihg_session_alpha(t->s));
     /* a comparison under way was cancelled (it read the old settings):
      * start again with the new ones when it is wanted */
@@ -561,7 +557,7 @@ static int carry_on(tui *t)
         ihg_session_resume(s);
         t->msg_sticky = 0;
         say(t, IHG_ROLE_GOOD, 0, "outer step %ld starts again with %s, K = %ld, alpha = %.3g",
-            ihg_session_outer(s) + 1, ihg_method_name(ihg_session_method(s)),
+            ihg_session_outer(s) + 1, ihg_session_method(s)->name,
             ihg_session_terms(s), ihg_session_alpha(s));
     }
     return 1;
@@ -642,14 +638,17 @@ static void handle(tui *t, ihg_key k)
         break;
     }
     case IHG_ACT_METHOD: {
-        int i;
-        ihg_method m = ihg_session_method(s);
+        /* the next method of the table that accepts this problem */
+        size_t i, n = 0, cur = 0;
         compare_cancel(t);
-        for (i = 0; i < IHG_METHOD_COUNT; i++) {
-            m = (ihg_method)((m + 1) % IHG_METHOD_COUNT);
-            if (ihg_session_set_method(s, m) == IHG_OK)
-                break;
+        while (ihg_method_types[n]) {
+            if (ihg_method_types[n] == ihg_session_method(s))
+                cur = n;
+            n++;
         }
+        for (i = 1; i <= n; i++)
+            if (ihg_session_set_method(s, ihg_method_types[(cur + i) % n]) == IHG_OK)
+                break;
         settings_changed(t, "method", for_key);
         break;
     }

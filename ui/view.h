@@ -23,6 +23,7 @@ typedef struct {
     unsigned long seed;
     const char *model_kind;
     size_t P, Hn;
+    const ihg_hyper_layout *layout; /* segments of lambda (names, owners)  */
     long exact_max;
 
     /* progress */
@@ -34,7 +35,7 @@ typedef struct {
 
     /* settings */
     const char *method_name;
-    ihg_method method;
+    const ihg_method_type *method;
     long terms;
     double alpha;
     int running;                   /* playing                           */
