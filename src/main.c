@@ -132,7 +132,7 @@ static int run_seeds(const ihg_config *cfg, long seeds, const char *output)
         ihg_session_free(s);
         if (!out) {
             int st = ihg_error_status();
-            ihg_error_print(stderr);
+            fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
             return ihg_exit_status(st);
         }
     }

@@ -55,6 +55,11 @@ for out in data/diabetes.csv link.csv hard.csv ./data/../data/diabetes.csv ridge
     check "-o $out: the data file is untouched" cmp -s "$d/data/diabetes.csv" "$tmp/diabetes.orig"
     check "-o $out: the experiment file is untouched" cmp -s "$d/ridge_diabetes.yaml" "$tmp/yaml.orig"
 done
+(cd "$d" && "$IHGTUI" --batch --seeds 2 --outer 1 -o data/diabetes.csv ridge_diabetes.yaml) \
+    > /dev/null 2> "$tmp/err"; st=$?
+check "--seeds -o onto the data file refused (status 2, got $st): $(head -c 120 "$tmp/err")" \
+    sh -c "[ $st -eq 2 ] && grep -q 'refusing to overwrite it' '$tmp/err' &&
+           cmp -s '$d/data/diabetes.csv' '$tmp/diabetes.orig'"
 # an output opened only once the inputs are loaded: a run refused for bad
 # input leaves the old output as it was
 printf 'precious\n' > "$tmp/old.jsonl"
@@ -83,11 +88,12 @@ if [ -w /dev/full ]; then
     for mode in "--help" "--version" "--dump-default" \
                 "--check $d/ridge_diabetes.yaml" \
                 "--batch --outer 2 $d/ridge_diabetes.yaml" \
-                "--batch --compare --vectors --outer 2 $d/ridge_diabetes.yaml"; do
+                "--batch --compare --vectors --outer 2 $d/ridge_diabetes.yaml" \
+                "--batch --seeds 2 --outer 1 $d/ridge_diabetes.yaml"; do
         # shellcheck disable=SC2086
         "$IHGTUI" $mode > /dev/full 2> "$tmp/err"; st=$?
         check "$mode >/dev/full exits 1 (got $st)" test $st -eq 1
-        check "$mode >/dev/full says so ($(head -c 120 "$tmp/err"))" grep -q 'write error' "$tmp/err"
+        check "$mode >/dev/full says so ($(head -c 120 "$tmp/err"))" grep -q 'write' "$tmp/err"
     done
     "$IHGTUI" --batch --outer 2 -o /dev/full "$d/ridge_diabetes.yaml" > /dev/null 2> "$tmp/err"; st=$?
     check "--batch -o /dev/full exits 1 (got $st)" test $st -eq 1
