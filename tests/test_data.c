@@ -71,6 +71,20 @@ static void write_file(const char *name, const char *text)
     fclose(f);
 }
 
+/* Expect ihg_dataset_load to fail with "TMPDIR/" + msg and an empty
+ * data set. */
+static void expect_load_error(const char *what, const ihg_config *cfg, ihg_task task,
+                              const char *msg)
+{
+    ihg_dataset ds;
+    char want[1024];
+    snprintf(want, sizeof want, "%s/%s", tmpdir, msg);
+    int st = ihg_dataset_load(&ds, cfg, task, NULL);
+    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0 && ds.train == NULL,
+          "%s: %s", what, ihg_error_message());
+    ihg_dataset_free(&ds);
+}
+
 static void cfg_init(ihg_config *cfg, const char *dir)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -442,24 +456,17 @@ static void test_files(void)
     write_file("swapped.csv", "b,a,y\n7,8,1\n");
     write_file("short.csv", "a,b\n7,8\n");
     cfg.data.val = (char *)"swapped.csv";
-    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_REGRESSION, NULL);
-    snprintf(want, sizeof want,
-             "%s/swapped.csv:1:1: column 1 is 'b' but in the training file "
-             "'train.csv' it is 'a': the columns must have the training "
-             "file's names, in its order",
-             tmpdir);
-    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0 && ds.train == NULL,
-          "swapped columns refused: %s", ihg_error_message());
+    expect_load_error("swapped columns refused", &cfg, IHG_TASK_REGRESSION,
+                      "swapped.csv:1:1: column 1 is 'b' but in the training file "
+                      "'train.csv' it is 'a': the columns must have the training "
+                      "file's names, in its order");
     cfg.data.val = (char *)"val.csv";
     cfg.data.test = (char *)"short.csv";
-    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_REGRESSION, NULL);
-    snprintf(want, sizeof want,
-             "%s/short.csv:1:3: 2 columns, but the training file 'train.csv' "
-             "has 3: the columns must have the training file's names, in its "
-             "order",
-             tmpdir);
-    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0,
-          "a test file with a column fewer refused: %s", ihg_error_message());
+    expect_load_error("a test file with a column fewer refused", &cfg,
+                      IHG_TASK_REGRESSION,
+                      "short.csv:1:3: 2 columns, but the training file 'train.csv' "
+                      "has 3: the columns must have the training file's names, in "
+                      "its order");
     cfg.data.test = NULL;
 
     /* The files read are kept for the output checks (output.h). */
@@ -474,26 +481,20 @@ static void test_files(void)
     /* A stray label that would make classes without examples. */
     write_file("stray.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,999\n7,8,2\n");
     cfg.data.train = (char *)"stray.csv";
-    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_MULTICLASS, NULL);
-    snprintf(want, sizeof want,
-             "%s/stray.csv:4:5: class label 999 makes 1000 classes, but 995 "
-             "of them (3, 5, 6, ...) have no example: class labels must be 0, "
-             "1, ..., k-1 (a real-valued target needs a regression model such "
-             "as ridge)",
-             tmpdir);
-    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0,
-          "label 999 among 0..4 refused at its cell: %s", ihg_error_message());
+    expect_load_error("label 999 among 0..4 refused at its cell", &cfg,
+                      IHG_TASK_MULTICLASS,
+                      "stray.csv:4:5: class label 999 makes 1000 classes, but 995 "
+                      "of them (3, 5, 6, ...) have no example: class labels must be "
+                      "0, 1, ..., k-1 (a real-valued target needs a regression model "
+                      "such as ridge)");
     write_file("gap.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,3\n");
     cfg.data.train = (char *)"gap.csv";
     cfg.data.val = (char *)"gap.csv";
-    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_MULTICLASS, NULL);
-    snprintf(want, sizeof want,
-             "%s/gap.csv:4:5: class label 3 makes 4 classes, but 1 of them "
-             "(2) have no example: class labels must be 0, 1, ..., k-1 (a "
-             "real-valued target needs a regression model such as ridge)",
-             tmpdir);
-    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0,
-          "one class without an example refused: %s", ihg_error_message());
+    expect_load_error("one class without an example refused", &cfg,
+                      IHG_TASK_MULTICLASS,
+                      "gap.csv:4:5: class label 3 makes 4 classes, but 1 of them "
+                      "(2) have no example: class labels must be 0, 1, ..., k-1 (a "
+                      "real-valued target needs a regression model such as ridge)");
     cfg.data.train = (char *)"train.csv";
     cfg.data.val = (char *)"val.csv";
 

@@ -229,7 +229,7 @@ if [ $have_images -eq 1 ]; then
             > /dev/null 2>&1 &
         pid=$!
         n=0
-        while [ $n -lt 1200 ] && kill -0 "$pid" 2>/dev/null &&
+        while [ $n -lt 3000 ] && kill -0 "$pid" 2>/dev/null &&
               [ "$(cat "$tmp/kill.jsonl" 2>/dev/null | wc -l)" -lt $k ]; do
             sleep 0.05; n=$((n + 1))
         done
