@@ -42,9 +42,20 @@
  *              child: getrusage(RUSAGE_CHILDREN).ru_maxrss, the figure
  *              /usr/bin/time -v prints as "Maximum resident set size".
  *
+ * Then the unrolled hypergradient (hypergrad.method: unrolled) of a
+ * 784-100-10 tanh MLP with per-weight decays (79,400 hyperparameters), T = 20
+ * SGD steps (lr 0.1) on the experiment's 50 training images, L_V on its 50
+ * validation images: the median time of one outer step up to its
+ * hypergradient (the 20 recorded inner steps, the accuracies of the
+ * record, the 20 reverse steps), of the reverse pass alone, and the bytes
+ * held (trajectory and buffers) against T P doubles; the same with
+ * hypergrad.checkpoint.  bench/torch_unrolled.py times the same loop
+ * differentiated by PyTorch autograd.
+ *
  * Options: --json; --experiment FILE (default: experiments/
  * fashion_overfit.yaml beside this source file); --no-mlp; --mlp-only;
- * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it).
+ * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it);
+ * --unrolled-only.
  */
 #include "ihg_autoconf.h"
 
@@ -238,6 +249,14 @@ static double bench_dgemm(size_t n, int json)
     return gf;
 }
 
+/* The mlp's hidden widths (its option hidden): how many, and *widths. */
+static size_t mlp_hidden(const ihg_config *cfg, const long **widths)
+{
+    const ihg_option *row = NULL;
+    *widths = ihg_config_model_option(cfg, "hidden", &row);
+    return *widths ? ihg_option_ints_count(row, cfg->model.opts) : 0;
+}
+
 /* The flops of the dgemms of one MLP HVP on n rows (see the file comment):
  * 6 n n_0 n_1 for the first weight layer, 16 n n_{l-1} n_l for each
  * further one. */
@@ -245,11 +264,14 @@ static double mlp_hvp_flops(const ihg_session *s, double n)
 {
     const ihg_config *cfg = ihg_session_config(s);
     const ihg_model *m = ihg_session_model(s);
-    double w[IHG_MAX_HIDDEN + 2];
-    size_t L = cfg->model.n_hidden + 1;
+    const long *hidden;
+    size_t L = mlp_hidden(cfg, &hidden) + 1;
+    double w[16];
+    if (L + 1 > sizeof w / sizeof w[0])
+        return NAN;
     w[0] = (double)m->d;
     for (size_t l = 1; l < L; l++)
-        w[l] = (double)cfg->model.hidden[l - 1];
+        w[l] = (double)hidden[l - 1];
     w[L] = (double)m->k;
     double f = 6.0 * n * w[0] * w[1];
     for (size_t l = 2; l <= L; l++)
@@ -346,18 +368,24 @@ static int bench_mlp_hypergrad(const char *path, const char *tag,
         qsort(t, (size_t)cnt, sizeof t[0], cmp_double);
         tn = t[cnt / 2];
     }
-    char widths[256];
+    char widths[256], activation[32];
+    const long *hidden;
+    size_t n_hidden = mlp_hidden(&cfg, &hidden);
+    const ihg_option *act_row = NULL;
     int off = snprintf(widths, sizeof widths, "[%zu", c.m->d);
-    for (size_t l = 0; l < cfg.model.n_hidden; l++)
+    for (size_t l = 0; l < n_hidden; l++)
         off += snprintf(widths + off, sizeof widths - (size_t)off, ",%ld",
-                        cfg.model.hidden[l]);
+                        hidden[l]);
     snprintf(widths + off, sizeof widths - (size_t)off, ",%zu]", c.m->k);
+    activation[0] = '\0';
+    if (ihg_config_model_option(&cfg, "activation", &act_row))
+        ihg_option_format(act_row, cfg.model.opts, activation, sizeof activation);
     if (json)
         printf("{\"bench\":\"mlp\",\"tag\":\"%s\",\"widths\":%s,\"activation\":\"%s\","
                "\"P\":%zu,\"Hn\":%zu,\"n_train\":%zu,\"n_val\":%zu,\"terms\":%ld,"
                "\"alpha\":%.6g,\"hvp_s\":%.6g,\"hvp_flops\":%.6g,\"hvp_gflops\":%.4g,"
                "\"dgemm_gflops\":%.4g,\"neumann_s\":%.6g}\n",
-               tag, widths, cfg.model.activation == IHG_ACT_TANH ? "tanh" : "softplus",
+               tag, widths, activation,
                Pn, Hn, ihg_session_dataset(c.s)->train->n,
                ihg_session_dataset(c.s)->val->n, K, alpha, th, flops, gf, dgemm_gf, tn);
     else
@@ -468,6 +496,83 @@ static int bench_mlp_rss(const char *argv0, const char *path, int json)
     return 0;
 }
 
+/* The unrolled hypergradient of a 784-100-10 MLP, T = 20 (see the top). */
+static int bench_unrolled(const char *path, int checkpoint, int json)
+{
+    char *ov[] = {"model.hidden=[100]", "inner.steps=20", "inner.lr=0.1",
+                  "inner.optimizer=sgd", "hypergrad.method=unrolled",
+                  "data.images.n_test=0", "outer.steps=1000000",
+                  checkpoint ? "hypergrad.checkpoint=true" : "hypergrad.checkpoint=false",
+                  NULL};
+    ihg_config cfg;
+    ihg_session *s = mlp_session(path, ov, &cfg);
+    if (!s) {
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    double whole[64], rev[64];
+    int cnt = 0;
+    double total = 0;
+    for (int warm = 1; cnt < 64 && (cnt < 7 || total < 1.0); warm = 0) {
+        ihg_session_reset(s);
+        double t0 = ihg_now(), t1 = t0;
+        while (ihg_session_phase(s) != IHG_PHASE_UPDATE && !ihg_session_finished(s)) {
+            if (ihg_session_phase(s) == IHG_PHASE_SOLVE && t1 == t0)
+                t1 = ihg_now();
+            ihg_session_step(s, 1, NULL);
+        }
+        double t2 = ihg_now();
+        if (ihg_session_finished(s)) {
+            fprintf(stderr, "bench: unrolled run stopped: %s\n", ihg_session_message(s));
+            break;
+        }
+        if (warm)
+            continue;
+        whole[cnt] = t2 - t0;
+        rev[cnt] = t2 - t1;
+        total += t2 - t0;
+        cnt++;
+    }
+    int rc = cnt > 0 ? 0 : 1;
+    if (cnt > 0) {
+        qsort(whole, (size_t)cnt, sizeof whole[0], cmp_double);
+        qsort(rev, (size_t)cnt, sizeof rev[0], cmp_double);
+        size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
+        double bytes = ihg_session_hypergrad_bytes(s), tp = 20.0 * (double)P * sizeof(double);
+        if (json)
+            printf("{\"bench\":\"unrolled\",\"checkpoint\":%s,\"P\":%zu,\"Hn\":%zu,"
+                   "\"T\":20,\"n_train\":%zu,\"whole_s\":%.6g,\"reverse_s\":%.6g,"
+                   "\"bytes\":%.0f,\"tp_bytes\":%.0f}\n",
+                   checkpoint ? "true" : "false", P, Hn, ihg_session_dataset(s)->train->n,
+                   whole[cnt / 2], rev[cnt / 2], bytes, tp);
+        else
+            printf("unrolled%-12s %9zu %9zu %4d  %10.2f %10.2f %10.1f MB (T P: %.1f MB)\n",
+                   checkpoint ? " checkpoint" : "", P, Hn, 20, whole[cnt / 2] * 1e3,
+                   rev[cnt / 2] * 1e3, bytes / 1048576.0, tp / 1048576.0);
+    }
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+    return rc;
+}
+
+static int bench_unrolled_rows(const char *path, int json)
+{
+    ihg_config probe;
+    if (ihg_config_load(&probe, path, NULL) != IHG_OK || !images_present(&probe)) {
+        ihg_config_free(&probe);
+        printf("unrolled MLP: skipped (Fashion-MNIST not installed)\n");
+        return 0;
+    }
+    ihg_config_free(&probe);
+    if (!json) {
+        printf("\nUnrolled hypergradient, MLP 784-100-10 tanh, per-weight decays, T = 20 "
+               "SGD steps, 50 images; median ms\n");
+        printf("%-20s %9s %9s %4s  %10s %10s %10s\n", "", "P", "hypers", "T",
+               "step+rev", "reverse", "memory");
+    }
+    return bench_unrolled(path, 0, json) | bench_unrolled(path, 1, json);
+}
+
 static int bench_mlp(const char *argv0, const char *path, int json, int outer)
 {
     ihg_config cfg;
@@ -505,7 +610,7 @@ static int bench_mlp(const char *argv0, const char *path, int json, int outer)
 
 int main(int argc, char **argv)
 {
-    int json = 0, mlp = 1, linear = 1, outer = 1;
+    int json = 0, mlp = 1, linear = 1, outer = 1, unrolled = 1;
     /* experiments/fashion_overfit.yaml beside this source file, so that
      * in-tree and VPATH builds find it (the compiler is given the path) */
     char defpath[4096];
@@ -522,11 +627,13 @@ int main(int argc, char **argv)
             linear = 0;
         else if (strcmp(argv[i], "--no-outer") == 0)
             outer = 0;
+        else if (strcmp(argv[i], "--unrolled-only") == 0)
+            linear = mlp = 0;
         else if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc)
             path = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--json] [--no-mlp | --mlp-only] [--no-outer] "
-                            "[--experiment FILE]\n", argv[0]);
+                            "[--unrolled-only] [--experiment FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -547,5 +654,7 @@ int main(int argc, char **argv)
     }
     if (mlp)
         rc |= bench_mlp(argv[0], path, json, outer);
+    if (unrolled && (mlp || !linear))
+        rc |= bench_unrolled_rows(path, json);
     return rc;
 }

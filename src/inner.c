@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "linalg.h"
 #include "optim.h"
 
 const ihg_inner_type *const ihg_inner_types[] = {
@@ -73,13 +74,6 @@ int ihg_inner_step(ihg_inner *o, const ihg_inner_problem *pb, double *loss)
 
 /* ---- first order: a gradient on the step's minibatch, then optim.h ---- */
 
-static int vector_finite(const gsl_vector *x)
-{
-    for (size_t i = 0; i < x->size; i++)
-        if (!isfinite(gsl_vector_get(x, i)))
-            return 0;
-    return 1;
-}
 
 static ihg_opt_kind first_order_kind(const ihg_inner_type *t)
 {
@@ -107,7 +101,7 @@ static int first_order_step(ihg_inner *o, const ihg_inner_problem *pb, double *l
     const ihg_data *b = pb->next_batch(pb->params);
     double f = pb->model->type->train_loss(pb->model, pb->theta, pb->lambda, b, pb->grad);
     *loss = f;
-    if (!isfinite(f) || !vector_finite(pb->grad))
+    if (!isfinite(f) || !ihg_vector_finite(pb->grad))
         return IHG_EDIVERGE;
     opt->lr = o->lr;
     opt->momentum = o->momentum;

@@ -3,6 +3,9 @@
 
 #include "linalg.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_sort_vector.h>
@@ -143,4 +146,22 @@ int ihg_eigen_symm(gsl_matrix *A, gsl_vector *eval, gsl_matrix *evec,
     return st == GSL_SUCCESS ? IHG_OK
                              : ihg_error_set(IHG_EINTERNAL, "GSL eigendecomposition failed");
 #endif
+}
+
+int ihg_vector_finite(const gsl_vector *x)
+{
+    /* a double is infinite or NaN exactly when its exponent bits are all
+     * ones: the largest exponent field over x tells (integer operations,
+     * which the compiler vectorizes) */
+    const uint64_t EXP = 0x7ff0000000000000ull;
+    const double *p = x->data;
+    size_t n = x->size, st = x->stride;
+    uint64_t top = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, p + i * st, sizeof b);
+        b &= EXP;
+        top = b > top ? b : top;
+    }
+    return top != EXP;
 }

@@ -27,4 +27,7 @@ int ihg_eigen_symm(gsl_matrix *A, gsl_vector *eval, gsl_matrix *evec,
 /* "lapack-dsyevd" or "gsl". */
 const char *ihg_eigen_backend(void);
 
+/* 1 when every entry of x is finite. */
+int ihg_vector_finite(const gsl_vector *x);
+
 #endif

@@ -52,6 +52,8 @@ static void usage(FILE *f)
         "      --outer=N          outer steps (same as --set outer.steps=N)\n"
         "      --seed=N           random seed (same as --set seed=N)\n"
         "      --dump-default     print the built-in default experiment and exit\n"
+        "      --list-keys        print every YAML key (each model kind's too) with\n"
+        "                         its type, default and range, and exit\n"
         "\n"
         "Explorer:\n"
         "      --no-color         monochrome (also when NO_COLOR is set)\n"
@@ -63,7 +65,8 @@ static void usage(FILE *f)
         "      --version          show the version and exit\n"
         "\n"
         "Keys in the explorer: space play/pause, i inner step, o outer step,\n"
-        "n/N fewer/more terms, a/A smaller/larger alpha, m method, c compare,\n"
+        "n/N fewer/more terms (truncation for unrolled), a/A smaller/larger alpha,\n"
+        "m method, c compare,\n"
         "l log/linear, v accuracies, s image contrast, r reset, Tab and 1-6 focus\n"
         "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit.\n"
         "\n"
@@ -86,7 +89,8 @@ enum {
     OPT_RECORD,
     OPT_VERSION,
     OPT_DUMP_DEFAULT,
-    OPT_SEEDS
+    OPT_SEEDS,
+    OPT_LIST_KEYS
 };
 
 /* The explorer needs a terminal that can move its cursor: say so before
@@ -176,6 +180,7 @@ static int run(int argc, char **argv)
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
         {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -257,6 +262,12 @@ static int run(int argc, char **argv)
         case OPT_ASCII: topt.ascii = 1; break;
         case OPT_RECORD: topt.record = optarg; break;
         case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case OPT_LIST_KEYS:
+            if (ihg_config_list_keys(stdout) != 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "ihgtui: cannot write the key list\n");
+                return 1;
+            }
+            return 0;
         case 'h': usage(stdout); return 0;
         case OPT_VERSION:
             printf("ihgtui %s\n", PACKAGE_VERSION);

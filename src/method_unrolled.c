@@ -41,6 +41,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "linalg.h"
 
 typedef struct {
     const ihg_explicit *ex;
@@ -242,14 +243,14 @@ static int unrolled_iterate(ihg_method *m, ihg_solve_state *state)
     }
     /* dlambda += J_t^T b;  a <- a + H_t b;  b <- beta b */
     ex->jtvp(ex->params, &thv.vector, d, w->b, w->jt);
-    gsl_vector_add(w->dlam, w->jt);
+    gsl_blas_daxpy(1.0, w->jt, w->dlam);
     ex->hvp(ex->params, &thv.vector, d, w->b, w->Hb);
-    gsl_vector_add(w->a, w->Hb);
+    gsl_blas_daxpy(1.0, w->Hb, w->a);
     gsl_vector_scale(w->b, beta);
     m->hvps++;
     m->done++;
     w->t--;
-    if (!isfinite(gsl_blas_dnrm2(w->a))) {
+    if (!ihg_vector_finite(w->a)) {
         *state = IHG_SOLVE_DIVERGED;
         return IHG_OK;
     }

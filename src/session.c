@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "linalg.h"
 #include "explicit.h"
 #include "number.h"
 #include "optim.h"
@@ -828,13 +829,6 @@ static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
     return buf;
 }
 
-static int vector_finite(const gsl_vector *x)
-{
-    for (size_t i = 0; i < x->size; i++)
-        if (!isfinite(gsl_vector_get(x, i)))
-            return 0;
-    return 1;
-}
 
 static int setup_hypergrad(ihg_session *s, unsigned *ev);
 
@@ -892,7 +886,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     if (s->traj)
         ihg_trajectory_end(s->traj, s->batch ? s->batch_rows : NULL, s->inner->lr,
                            s->inner->momentum);
-    if (!vector_finite(s->theta)) {
+    if (!ihg_vector_finite(s->theta)) {
         char why[320];
         set_msg(s, "parameters became non-finite at inner step %ld: %s", s->inner_k + 1,
                 inner_blame(s, why, sizeof why));
@@ -922,7 +916,7 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
     r->v_norm = gsl_blas_dnrm2(s->v);
     r->direct_norm = gsl_blas_dnrm2(s->direct);
     r->lambda_norm = gsl_blas_dnrm2(s->lambda);
-    if (!isfinite(r->train_loss) || !isfinite(r->val_loss) || !vector_finite(s->v)) {
+    if (!isfinite(r->train_loss) || !isfinite(r->val_loss) || !ihg_vector_finite(s->v)) {
         set_msg(s, "loss is not finite at outer step %ld (training %g, validation %g)",
                 s->outer + 1, r->train_loss, r->val_loss);
         return stop(s, ev);
@@ -1080,7 +1074,7 @@ static int hypergrad_unit(ihg_session *s, unsigned *ev)
     s->cur.jtq_norm = q ? s->hgm->jtq_norm : NAN;
     s->cur.hypergrad_norm = gsl_blas_dnrm2(s->hg);
     s->cur.hvps = s->hgm->hvps;
-    if (!vector_finite(s->hg)) {
+    if (!ihg_vector_finite(s->hg)) {
         set_msg(s, "hypergradient is not finite at outer step %ld", s->outer + 1);
         return stop(s, ev);
     }
@@ -1252,9 +1246,22 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
         int st = ensure_trajectory(s);
         if (st == IHG_OK)
             st = ensure_rerun(s);
-        s->method = old;
-        if (st != IHG_OK)
+        if (st != IHG_OK) {
+            s->method = old;
             return st;
+        }
+        if (s->traj && !s->traj_complete && s->phase != IHG_PHASE_DONE &&
+            s->phase != IHG_PHASE_STOPPED &&
+            !(s->phase == IHG_PHASE_INNER && s->inner_k == 0)) {
+            /* the inner loop under way was not recorded: this outer step
+             * starts again from where it began, recorded */
+            gsl_vector_memcpy(s->theta, s->theta_start);
+            begin_outer(s);
+            set_msg(s, "outer step %ld starts again from its first inner step, so that "
+                       "%s can differentiate its inner loop", s->outer + 1, m->name);
+            return IHG_OK;
+        }
+        s->method = old;
     }
     if (s->phase == IHG_PHASE_SOLVE) {
         /* restart the current solve with the new method */
@@ -1291,7 +1298,7 @@ int ihg_session_resume(ihg_session *s)
     if (s->phase != IHG_PHASE_STOPPED)
         return IHG_OK;
     s->msg[0] = '\0';
-    if (!vector_finite(s->theta))
+    if (!ihg_vector_finite(s->theta))
         return ihg_session_reset(s);
     begin_outer(s);
     return IHG_OK;
@@ -1346,6 +1353,14 @@ int ihg_session_record_trajectory(ihg_session *s, int on)
 }
 
 const ihg_trajectory *ihg_session_trajectory(const ihg_session *s) { return s->traj; }
+
+double ihg_session_hypergrad_bytes(const ihg_session *s)
+{
+    /* an explicit method counts the trajectory it reads in its bytes */
+    if (s->hgm && s->hgm->bytes > 0)
+        return s->hgm->bytes;
+    return s->traj ? ihg_trajectory_bytes(s->traj) : 0;
+}
 
 const gsl_vector *ihg_session_partial_q(const ihg_session *s)
 {

@@ -149,6 +149,9 @@ size_t ihg_session_n_params(const ihg_session *s); /* P           */
  * under way or just finished. */
 int ihg_session_record_trajectory(ihg_session *s, int on);
 const ihg_trajectory *ihg_session_trajectory(const ihg_session *s); /* NULL: off */
+/* Bytes held for the hypergradient beyond the session's vectors: the
+ * recorded trajectory and the method's own buffers (after its start). */
+double ihg_session_hypergrad_bytes(const ihg_session *s);
 /* The last hypergradient (zeros before the first). */
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s);
 long ihg_session_outer(const ihg_session *s);       /* records so far */

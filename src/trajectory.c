@@ -88,8 +88,12 @@ static void copy_in(double *dst, const gsl_vector *x, size_t P)
         memset(dst, 0, P * sizeof *dst);
         return;
     }
+    if (x->stride == 1) {
+        memcpy(dst, x->data, P * sizeof *dst);
+        return;
+    }
     for (size_t i = 0; i < P; i++)
-        dst[i] = gsl_vector_get(x, i);
+        dst[i] = x->data[i * x->stride];
 }
 
 int ihg_trajectory_begin(ihg_trajectory *tr, const gsl_vector *theta, const gsl_vector *m)
