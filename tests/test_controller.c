@@ -499,7 +499,7 @@ static void test_display(void)
             CHECK(contains(v.message, "cannot write the --record file") &&
                       ihg_ctl_message(c)->sticky,
                   "record on /dev/full: the write error is shown (%s)", v.message);
-            CHECK(ihg_ctl_close_record(c, "/dev/full") == IHG_EIO &&
+            CHECK(ihg_ctl_close_record(c, "/dev/full") == IHG_EWRITE &&
                       contains(ihg_error_message(), "/dev/full: write error"),
                   "record on /dev/full: close reports it (%s)", ihg_error_message());
         }

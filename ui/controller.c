@@ -387,7 +387,7 @@ int ihg_ctl_close_record(ihg_ctl *c, const char *name)
         c->rec = NULL;
     }
     if (c->rec_errno && st == IHG_OK) /* the file was closed at the error */
-        st = ihg_error_set(IHG_EIO, "%s: write error: %s", name ? name : "--record",
+        st = ihg_error_set(IHG_EWRITE, "%s: write error: %s", name ? name : "--record",
                            strerror(c->rec_errno));
     return st;
 }

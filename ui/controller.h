@@ -41,7 +41,7 @@ void ihg_ctl_free(ihg_ctl *c);
  * format).  The controller owns f from here and closes it in
  * ihg_ctl_close_record (or ihg_ctl_free). */
 void ihg_ctl_set_record(ihg_ctl *c, FILE *f);
-/* Close the record file (name: for the message): IHG_OK, or IHG_EIO with
+/* Close the record file (name: for the message): IHG_OK, or IHG_EWRITE with
  * "NAME: write error: REASON" recorded when a write or the close failed. */
 int ihg_ctl_close_record(ihg_ctl *c, const char *name);
 
