@@ -331,6 +331,7 @@ static int distill_segments(const ihg_model *m, ihg_hyper_layout *layout)
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
+    .flags = IHG_MODEL_LAMBDA_IMAGES,
     .hyper_segments = distill_segments,
     .init = distill_init,
     .free = distill_free,

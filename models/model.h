@@ -27,9 +27,15 @@
 
 typedef struct ihg_model ihg_model;
 
+/* Capabilities of a family (ihg_model_type.flags), for the explorer. */
+#define IHG_MODEL_LAMBDA_IMAGES 0x1u /* lambda holds one image per class, of
+                                        the data's image size (dataset
+                                        distillation): shown as images    */
+
 typedef struct {
     const char *name; /* the YAML `model.kind` */
     ihg_task task;    /* what data it needs    */
+    unsigned flags;   /* IHG_MODEL_* capabilities */
 
     /* Set m->P, m->Hn and allocate m->work for data sets of up to
      * max_rows rows.  Returns IHG_OK or an error (sizes too large). */

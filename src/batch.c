@@ -14,6 +14,7 @@
 
 #include "compare.h"
 #include "error.h"
+#include "figures_dir.h"
 #include "jsonl.h"
 #include "session.h"
 
@@ -168,6 +169,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
     int has_test = ds->test != NULL;
     long kmax = cfg->hypergrad.compare_max;
     ihg_comparison *cmp = NULL;
+    ihg_figures_job *figures = NULL;
     gsl_vector *theta = gsl_vector_alloc(P), *lambda = gsl_vector_alloc(Hn);
     ihg_json j;
     ihg_json_init(&j);
@@ -178,6 +180,12 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
         goto done;
     }
     if (opt->compare && !(cmp = ihg_comparison_alloc(Hn, kmax))) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = 1;
+        goto done;
+    }
+    if (opt->figures && !(figures = ihg_figures_job_alloc(opt->figures, opt->figure_width,
+                                                          opt->figure_height, s))) {
         fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
         rc = 1;
         goto done;
@@ -197,6 +205,12 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
             break;
         if (cmp && ihg_compare_run(s, cmp) != IHG_OK) {
             fprintf(stderr, "ihgtui: comparison failed: %s\n", ihg_error_message());
+            rc = 1;
+            goto done;
+        }
+        if (figures && ihg_figures_job_point(figures, s, cmp) != IHG_OK) {
+            fprintf(stderr, "ihgtui: comparison for the figures failed: %s\n",
+                    ihg_error_message());
             rc = 1;
             goto done;
         }
@@ -245,7 +259,13 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
             fprintf(stderr, ", val acc %.4f", r->val_acc);
         fprintf(stderr, "\n");
     }
+    /* the figures of what ran, a stopped run's too */
+    if (figures && rc != 1 && ihg_figures_job_finish(figures, s) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = 1;
+    }
 done:
+    ihg_figures_job_free(figures);
     ihg_json_free(&j);
     ihg_comparison_free(cmp);
     if (theta)

@@ -297,6 +297,31 @@ static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alph
     }
 }
 
+double ihg_comparison_eig_min_nonnull(const ihg_comparison *c)
+{
+    if (!c->eigenvalues || !isfinite(c->eig_min) || !isfinite(c->eig_max))
+        return NAN;
+    double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
+    for (size_t i = 0; i < c->eigenvalues->size; i++) {
+        double e = gsl_vector_get(c->eigenvalues, i);
+        if (fabs(e) > 1e-10 * emax)
+            return e;
+    }
+    return NAN;
+}
+
+double ihg_comparison_condition(const ihg_comparison *c)
+{
+    double lo = ihg_comparison_eig_min_nonnull(c);
+    return lo > 0 ? c->eig_max / lo : NAN;
+}
+
+double ihg_comparison_best_alpha(const ihg_comparison *c)
+{
+    double lo = ihg_comparison_eig_min_nonnull(c);
+    return lo > 0 ? 2.0 / (lo + c->eig_max) : NAN;
+}
+
 /* Begin method mi (or finish when there is none left). */
 static int begin_method(ihg_compare_job *j, size_t mi)
 {

@@ -69,6 +69,17 @@ const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const cha
  * units (methods without K: K is ignored); NaN when there is none. */
 double ihg_comparison_error(const ihg_comparison *c, const char *name, long K);
 double ihg_comparison_cosine(const ihg_comparison *c, const char *name, long K);
+/* From the spectrum (NaN when it is unknown or H has a negative
+ * eigenvalue; null directions left out, as in rho):
+ *   the condition number kappa = lambda_max / lambda_min and
+ *   the best Neumann step alpha* = 2 / (lambda_min + lambda_max), which
+ *   makes |1 - alpha lambda| equal at both ends, so rho = (kappa - 1) /
+ *   (kappa + 1) is the smallest any alpha reaches. */
+double ihg_comparison_condition(const ihg_comparison *c);
+double ihg_comparison_best_alpha(const ihg_comparison *c);
+/* The smallest eigenvalue that is not a null direction (NaN: unknown). */
+double ihg_comparison_eig_min_nonnull(const ihg_comparison *c);
+
 /* Fill c at the session's current point with the session's alpha. */
 int ihg_compare_run(ihg_session *s, ihg_comparison *c);
 

@@ -12,6 +12,7 @@
 #include "../models/model.h"
 #include "batch.h"
 #include "error.h"
+#include "figure.h"
 #include "seeds.h"
 #include "session.h"
 #include "tui.h"
@@ -39,6 +40,10 @@ static void usage(FILE *f)
         "      --seeds=S          run S initial weights (init_seed, init_seed + 1, ...)\n"
         "                         side by side: the spread of losses, solutions and\n"
         "                         hypergradients, then warm against cold retraining\n"
+        "      --figures=DIR      also write the run's standard figures into DIR as\n"
+        "                         SVG, PDF and PNG (losses, accuracy, hypergrad_error,\n"
+        "                         spectrum, lambda, images; see ihgtui(1))\n"
+        "      --figure-size=WxH  their size in pixels (default 1280x800)\n"
         "      --check            validate FILE and its data, then exit\n"
         "\n"
         "Experiment settings:\n"
@@ -81,8 +86,31 @@ enum {
     OPT_RECORD,
     OPT_VERSION,
     OPT_DUMP_DEFAULT,
-    OPT_SEEDS
+    OPT_SEEDS,
+    OPT_FIGURES,
+    OPT_FIGURE_SIZE
 };
+
+/* "WxH" in pixels, within the figure limits: 0, or -1 with a message. */
+static int parse_figure_size(const char *arg, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(arg, &end, 10), b = -1;
+    if (end != arg && *end == 'x' && end[1] >= '0' && end[1] <= '9') {
+        const char *q = end + 1;
+        b = strtol(q, &end, 10);
+    }
+    if (errno || *end || a < IHG_FIGURE_MIN_SIZE || a > IHG_FIGURE_MAX_SIZE ||
+        b < IHG_FIGURE_MIN_SIZE || b > IHG_FIGURE_MAX_SIZE) {
+        fprintf(stderr, "ihgtui: --figure-size needs WIDTHxHEIGHT in pixels, each %d to %d "
+                        "(e.g. 1280x800)\n", IHG_FIGURE_MIN_SIZE, IHG_FIGURE_MAX_SIZE);
+        return -1;
+    }
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -102,6 +130,8 @@ int main(int argc, char **argv)
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
         {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"figures", required_argument, NULL, OPT_FIGURES},
+        {"figure-size", required_argument, NULL, OPT_FIGURE_SIZE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -112,7 +142,9 @@ int main(int argc, char **argv)
     int batch = 0, check = 0;
     long seeds = 0;
     const char *output = NULL;
-    ihg_batch_options bopt = {0, 0, 0};
+    ihg_batch_options bopt = {0, 0, 0, NULL, IHG_FIGURE_DEFAULT_WIDTH,
+                              IHG_FIGURE_DEFAULT_HEIGHT};
+    int figure_size_given = 0;
     ihg_tui_options topt;
     memset(&topt, 0, sizeof topt);
     int c;
@@ -173,6 +205,18 @@ int main(int argc, char **argv)
             seeds = n;
             break;
         }
+        case OPT_FIGURES:
+            if (!*optarg) {
+                fprintf(stderr, "ihgtui: --figures needs a directory\n");
+                return 2;
+            }
+            bopt.figures = optarg;
+            break;
+        case OPT_FIGURE_SIZE:
+            if (parse_figure_size(optarg, &bopt.figure_width, &bopt.figure_height) != 0)
+                return 2;
+            figure_size_given = 1;
+            break;
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
@@ -198,6 +242,15 @@ int main(int argc, char **argv)
     if (seeds && (!batch || bopt.compare || bopt.vectors)) {
         fprintf(stderr, "ihgtui: --seeds runs headless with --batch, without --compare "
                         "and --vectors\n");
+        return 2;
+    }
+    if ((bopt.figures || figure_size_given) && (!batch || seeds)) {
+        fprintf(stderr, "ihgtui: %s runs headless with --batch (not --seeds)\n",
+                bopt.figures ? "--figures" : "--figure-size");
+        return 2;
+    }
+    if (figure_size_given && !bopt.figures) {
+        fprintf(stderr, "ihgtui: --figure-size needs --figures DIR\n");
         return 2;
     }
     if (check && !path) {
