@@ -249,6 +249,14 @@ static double bench_dgemm(size_t n, int json)
     return gf;
 }
 
+/* The mlp's hidden widths (its option hidden): how many, and *widths. */
+static size_t mlp_hidden(const ihg_config *cfg, const long **widths)
+{
+    const ihg_option *row = NULL;
+    *widths = ihg_config_model_option(cfg, "hidden", &row);
+    return *widths ? ihg_option_ints_count(row, cfg->model.opts) : 0;
+}
+
 /* The flops of the dgemms of one MLP HVP on n rows (see the file comment):
  * 6 n n_0 n_1 for the first weight layer, 16 n n_{l-1} n_l for each
  * further one. */
@@ -256,11 +264,14 @@ static double mlp_hvp_flops(const ihg_session *s, double n)
 {
     const ihg_config *cfg = ihg_session_config(s);
     const ihg_model *m = ihg_session_model(s);
-    double w[IHG_MAX_HIDDEN + 2];
-    size_t L = cfg->model.n_hidden + 1;
+    const long *hidden;
+    size_t L = mlp_hidden(cfg, &hidden) + 1;
+    double w[16];
+    if (L + 1 > sizeof w / sizeof w[0])
+        return NAN;
     w[0] = (double)m->d;
     for (size_t l = 1; l < L; l++)
-        w[l] = (double)cfg->model.hidden[l - 1];
+        w[l] = (double)hidden[l - 1];
     w[L] = (double)m->k;
     double f = 6.0 * n * w[0] * w[1];
     for (size_t l = 2; l <= L; l++)
@@ -357,18 +368,24 @@ static int bench_mlp_hypergrad(const char *path, const char *tag,
         qsort(t, (size_t)cnt, sizeof t[0], cmp_double);
         tn = t[cnt / 2];
     }
-    char widths[256];
+    char widths[256], activation[32];
+    const long *hidden;
+    size_t n_hidden = mlp_hidden(&cfg, &hidden);
+    const ihg_option *act_row = NULL;
     int off = snprintf(widths, sizeof widths, "[%zu", c.m->d);
-    for (size_t l = 0; l < cfg.model.n_hidden; l++)
+    for (size_t l = 0; l < n_hidden; l++)
         off += snprintf(widths + off, sizeof widths - (size_t)off, ",%ld",
-                        cfg.model.hidden[l]);
+                        hidden[l]);
     snprintf(widths + off, sizeof widths - (size_t)off, ",%zu]", c.m->k);
+    activation[0] = '\0';
+    if (ihg_config_model_option(&cfg, "activation", &act_row))
+        ihg_option_format(act_row, cfg.model.opts, activation, sizeof activation);
     if (json)
         printf("{\"bench\":\"mlp\",\"tag\":\"%s\",\"widths\":%s,\"activation\":\"%s\","
                "\"P\":%zu,\"Hn\":%zu,\"n_train\":%zu,\"n_val\":%zu,\"terms\":%ld,"
                "\"alpha\":%.6g,\"hvp_s\":%.6g,\"hvp_flops\":%.6g,\"hvp_gflops\":%.4g,"
                "\"dgemm_gflops\":%.4g,\"neumann_s\":%.6g}\n",
-               tag, widths, cfg.model.activation == IHG_ACT_TANH ? "tanh" : "softplus",
+               tag, widths, activation,
                Pn, Hn, ihg_session_dataset(c.s)->train->n,
                ihg_session_dataset(c.s)->val->n, K, alpha, th, flops, gf, dgemm_gf, tn);
     else

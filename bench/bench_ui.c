@@ -178,7 +178,8 @@ static int frame_src_init(frame_src *f, const char *path)
         f->v.n_lambda_path = n;
         f->v.theta_path = f->tpath;
         f->v.n_theta_path = n;
-        f->v.target = f->cfg.model.t;
+        f->v.target = m->type->plane_points ? m->type->plane_points(m).target
+                                            : NULL;
     }
     return 0;
 }

@@ -9,6 +9,16 @@
 
 #include "../src/error.h"
 
+const char *const ihg_hyper_names[] = {"per-weight", "global", NULL};
+
+const ihg_option ihg_decay_option_table[] = {
+    IHG_OPTION_HYPER(ihg_decay_options, hyper),
+    IHG_OPTION_INIT_LOG_DECAY(ihg_decay_options, init_log_decay,
+                              IHG_INIT_LOG_DECAY_DEFAULT),
+    IHG_OPTION_INIT_SCALE(ihg_decay_options, init_scale),
+    {.name = NULL},
+};
+
 void ihg_decay_init(ihg_decay *dc, ihg_hyper_mode mode)
 {
     dc->mode = mode;

@@ -42,6 +42,8 @@
 #include "../src/config.h"
 #include "../src/data.h"
 #include "../src/hyperlayout.h"
+#include "../src/option.h"
+#include "model.h"
 
 #define IHG_DECAY_MAX_RANGES 16
 
@@ -117,6 +119,41 @@ void ihg_decay_cache_free(ihg_decay_cache *c);
 /* e = exp(lambda) (c->n entries), recomputed only when lambda differs from
  * the last call's (bitwise; any stride). */
 const double *ihg_decay_factors(ihg_decay_cache *c, const gsl_vector *lambda);
+
+/* The options of the families that decay their weights, declared once
+ * here and listed in each family's option table (option.h), over a field
+ * of the family's options struct of the type given:
+ *
+ *   IHG_OPTION_HYPER(T, field)                  ihg_hyper_mode
+ *   IHG_OPTION_INIT_LOG_DECAY(T, field, dflt)   double (dflt: the default)
+ *   IHG_OPTION_INIT_SCALE(T, field)             double
+ *
+ * ihgtui-experiment(5) documents them under each family. */
+extern const char *const ihg_hyper_names[]; /* per-weight, global */
+#define IHG_INIT_LOG_DECAY_DEFAULT (-4.0)
+
+#define IHG_OPTION_HYPER(T, field)                                         \
+    {.name = "hyper", .type = IHG_OPT_ENUM, .off = offsetof(T, field),    \
+     .names = ihg_hyper_names, .def = IHG_HYPER_PER_WEIGHT,                \
+     .help = "one hyperparameter per decayed weight, or one for all"}
+#define IHG_OPTION_INIT_LOG_DECAY(T, field, dflt)                          \
+    {.name = "init_log_decay", .type = IHG_OPT_REAL,                       \
+     .off = offsetof(T, field), .lo = -100, .hi = 100, .def = (dflt),      \
+     .help = "initial value of every hyperparameter (decay exp(lambda))"}
+#define IHG_OPTION_INIT_SCALE(T, field)                                    \
+    {.name = "init_scale", .type = IHG_OPT_REAL, .off = offsetof(T, field), \
+     .lo = 0, .hi = 100, .def = 0.01,                                      \
+     .help = "scale of the random initial weights"}
+
+/* The options of a family whose keys are just these three (ridge,
+ * logistic, softmax): .options = ihg_decay_option_table, .options_size =
+ * sizeof(ihg_decay_options). */
+typedef struct {
+    ihg_hyper_mode hyper;
+    double init_log_decay; /* default IHG_INIT_LOG_DECAY_DEFAULT */
+    double init_scale;
+} ihg_decay_options;
+extern const ihg_option ihg_decay_option_table[];
 
 /* Helpers for the families, beside the decay term. */
 

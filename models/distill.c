@@ -6,7 +6,7 @@
  * class, row-major as a k x d matrix Xs (image c at lambda[c d .. c d + d)),
  * with the fixed label c.  The model is softmax regression,
  * theta = [W (k x d, row-major), b (k)], P = k (d + 1), trained on the k
- * synthetic images with a fixed decay e = exp(model.distill_log_decay):
+ * synthetic images with a fixed decay e = exp(distill_log_decay) (an option):
  *
  *   Z          = Xs W^T + 1 b^T                 (k x k: row c = logits of image c)
  *   P          = row softmax of Z,  G = (P - I) / k
@@ -28,7 +28,7 @@
  *                pixels only through theta).
  *
  * The `data` passed to train_loss/train_hvp/train_jtvp is ignored: the
- * training set is lambda itself.  init_lambda (model.distill_init): the
+ * training set is lambda itself.  init_lambda (the option distill_init): the
  * per-class mean of the training images of the bound data set (ds->train,
  * default), or one training image per class drawn with the rng
  * (random-real: the baseline of 10 random real images), or N(0, 0.01^2)
@@ -44,6 +44,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "../src/error.h"
@@ -51,6 +52,34 @@
 #include "softmax_core.h"
 
 #define DISTILL_MAX_CHUNK 4096
+
+/* Where the learned images start (the option distill_init). */
+typedef enum {
+    DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
+    DISTILL_RANDOM_REAL,    /* one random training image per class    */
+    DISTILL_NOISE           /* N(0, 0.01^2) pixels                    */
+} distill_start;
+
+/* The keys of `model` for kind: distill. */
+typedef struct {
+    double init_scale;
+    double log_decay; /* distill_log_decay */
+    int start;        /* distill_init: a distill_start */
+} distill_options;
+
+static const char *const distill_starts[] = {"class-mean", "random-real",
+                                             "noise", NULL};
+
+static const ihg_option distill_option_table[] = {
+    IHG_OPTION_INIT_SCALE(distill_options, init_scale),
+    {.name = "distill_log_decay", .type = IHG_OPT_REAL,
+     .off = offsetof(distill_options, log_decay), .lo = -100, .hi = 100,
+     .def = -4, .help = "the fixed log weight decay of the distilled model"},
+    {.name = "distill_init", .type = IHG_OPT_ENUM,
+     .off = offsetof(distill_options, start), .names = distill_starts,
+     .def = DISTILL_CLASS_MEAN, .help = "where the learned images start"},
+    {.name = NULL},
+};
 
 typedef struct {
     ihg_decay decay;    /* global decay of W, lambda = fixed_lambda      */
@@ -116,7 +145,8 @@ static int distill_init(ihg_model *m, const ihg_config *cfg,
                              "out of memory (distill workspace, %zu rows, "
                              "%zu classes, %zu pixels)", chunk, ds->k, ds->d);
     }
-    w->log_decay = cfg->model.distill_log_decay;
+    const distill_options *o = cfg->model.opts;
+    w->log_decay = o->log_decay;
     w->fixed_lambda = gsl_vector_view_array(&w->log_decay, 1);
     ihg_decay_init(&w->decay, IHG_HYPER_GLOBAL);
     ihg_decay_add_range(&w->decay, 0, kd);
@@ -130,7 +160,8 @@ static int distill_init(ihg_model *m, const ihg_config *cfg,
 static void distill_init_theta(const ihg_model *m, gsl_vector *theta,
                                gsl_rng *rng)
 {
-    double sd = m->cfg->model.init_scale;
+    const distill_options *o = m->cfg->model.opts;
+    double sd = o->init_scale;
     size_t kd = m->k * m->d;
     for (size_t j = 0; j < kd; j++)
         gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
@@ -145,10 +176,11 @@ static void distill_init_lambda(const ihg_model *m, gsl_vector *lambda,
     const ihg_data *tr = m->ds ? m->ds->train : NULL;
     gsl_vector_set_zero(lambda);
     size_t count[4096] = {0}; /* k is at most 1000 (config), else no means */
-    ihg_distill_init how = m->cfg ? m->cfg->model.distill_init : IHG_DISTILL_CLASS_MEAN;
+    const distill_options *o = m->cfg->model.opts;
+    distill_start how = (distill_start)o->start;
     int means = tr && tr->X && tr->y && tr->d == d && k <= 4096 &&
-                how != IHG_DISTILL_NOISE;
-    if (means && how == IHG_DISTILL_RANDOM_REAL) {
+                how != DISTILL_NOISE;
+    if (means && how == DISTILL_RANDOM_REAL) {
         /* reservoir sampling: row i replaces class c's pick with
          * probability 1/(count so far), one uniform draw per row */
         for (size_t i = 0; i < tr->n; i++) {
@@ -331,7 +363,10 @@ static int distill_segments(const ihg_model *m, ihg_hyper_layout *layout)
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
-    .flags = IHG_MODEL_LAMBDA_IMAGES,
+    /* Fashion-MNIST unless files are given; lambda holds the images */
+    .flags = IHG_MODEL_IMAGE_DATA | IHG_MODEL_LAMBDA_IMAGES,
+    .options = distill_option_table,
+    .options_size = sizeof(distill_options),
     .hyper_segments = distill_segments,
     .init = distill_init,
     .free = distill_free,

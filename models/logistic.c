@@ -90,7 +90,6 @@ static void logistic_free(ihg_model *m)
 static int logistic_init(ihg_model *m, const ihg_config *cfg,
                          const ihg_dataset *ds, size_t max_rows)
 {
-    (void)cfg;
     size_t P, cells;
     if (!ds || ds->d == 0)
         return ihg_error_set(IHG_EINVAL,
@@ -129,6 +128,7 @@ static int logistic_init(ihg_model *m, const ihg_config *cfg,
                                  "%zu rows)", ds->train->n);
         }
     }
+    m->hyper = ((const ihg_decay_options *)cfg->model.opts)->hyper;
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, ds->d);
     if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
@@ -145,7 +145,7 @@ static int logistic_init(ihg_model *m, const ihg_config *cfg,
 static void logistic_init_theta(const ihg_model *m, gsl_vector *theta,
                                 gsl_rng *rng)
 {
-    double sd = m->cfg->model.init_scale;
+    double sd = ((const ihg_decay_options *)m->cfg->model.opts)->init_scale;
     for (size_t j = 0; j < m->d; j++)
         gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
     gsl_vector_set(theta, m->d, 0.0);
@@ -155,7 +155,8 @@ static void logistic_init_lambda(const ihg_model *m, gsl_vector *lambda,
                                  gsl_rng *rng)
 {
     (void)rng;
-    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+    gsl_vector_set_all(lambda, ((const ihg_decay_options *)m->cfg->model.opts)
+                                   ->init_log_decay);
 }
 
 static double softplus(double a)
@@ -461,6 +462,8 @@ static void logistic_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_
 const ihg_model_type ihg_model_logistic_type = {
     .name = "logistic",
     .task = IHG_TASK_BINARY,
+    .options = ihg_decay_option_table,
+    .options_size = sizeof(ihg_decay_options),
     .hyper_segments = logistic_segments,
     .init = logistic_init,
     .free = logistic_free,

@@ -1,7 +1,7 @@
 /* mlp.c - a multilayer perceptron with L2 decay on every weight matrix.
  *
  * Shapes.  L = n_hidden + 1 weight layers; widths n_0 = d (features),
- * n_1 .. n_{L-1} = model.hidden[], n_L = k outputs (k = ds->k classes for
+ * n_1 .. n_{L-1} = the option hidden[], n_L = k outputs (k = ds->k classes for
  * multiclass/binary data, 1 for regression); n rows in a data set, processed
  * in blocks of at most `chunk` rows (the workspace).
  *
@@ -52,8 +52,8 @@
  *
  * Initialisation (init_theta): LeCun normal, W_l ~ N(0, g^2 / n_{l-1})
  * (LeCun et al. 1998, "Efficient BackProp": unit-variance pre-activations
- * for unit-variance inputs), biases 0.  The gain g = model.init_scale /
- * 0.01, so the default init_scale 0.01 gives exactly LeCun's 1/fan_in
+ * for unit-variance inputs), biases 0.  The gain g = init_scale / 0.01
+ * (the option), so the default init_scale 0.01 gives exactly LeCun's 1/fan_in
  * variance and init_scale 0 gives all-zero weights.
  *
  * Memory, all allocated by init: three theta-sized buffers (contiguous
@@ -68,6 +68,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,8 +77,38 @@
 #include "softmax_core.h"
 
 #define MLP_MAX_CHUNK 512
-#define MLP_MAX_LAYERS (IHG_MAX_HIDDEN + 1)
-#define MLP_REF_INIT_SCALE 0.01 /* the config default: gain 1 */
+#define MLP_MAX_HIDDEN 8
+#define MLP_MAX_LAYERS (MLP_MAX_HIDDEN + 1)
+#define MLP_REF_INIT_SCALE 0.01 /* the option's default: gain 1 */
+
+typedef enum { MLP_TANH = 0, MLP_SOFTPLUS } mlp_activation;
+
+/* The keys of `model` for kind: mlp. */
+typedef struct {
+    ihg_decay_options decay;       /* hyper, init_log_decay, init_scale */
+    long hidden[MLP_MAX_HIDDEN];   /* the hidden layers' widths         */
+    size_t n_hidden;
+    int activation;                /* mlp_activation                    */
+} mlp_options;
+
+static const char *const mlp_activations[] = {"tanh", "softplus", NULL};
+
+static const ihg_option mlp_option_table[] = {
+    IHG_OPTION_HYPER(mlp_options, decay.hyper),
+    IHG_OPTION_INIT_LOG_DECAY(mlp_options, decay.init_log_decay,
+                              IHG_INIT_LOG_DECAY_DEFAULT),
+    IHG_OPTION_INIT_SCALE(mlp_options, decay.init_scale),
+    {.name = "hidden", .type = IHG_OPT_INTS,
+     .off = offsetof(mlp_options, hidden),
+     .count_off = offsetof(mlp_options, n_hidden),
+     .max_count = MLP_MAX_HIDDEN, .unit = "layer", .lo = 1, .hi = 100000,
+     .def_ints = (const long[]){32}, .def_count = 1,
+     .help = "the widths of the hidden layers"},
+    {.name = "activation", .type = IHG_OPT_ENUM,
+     .off = offsetof(mlp_options, activation), .names = mlp_activations,
+     .def = MLP_TANH, .help = "the smooth activation of the hidden layers"},
+    {.name = NULL},
+};
 
 typedef struct {
     ihg_decay decay;
@@ -88,7 +119,7 @@ typedef struct {
     size_t wmax;                       /* max width                        */
     size_t chunk;                      /* rows per block                   */
     int regression;
-    ihg_activation act;
+    mlp_activation act;
     /* l = 1..L: 2 chunk x n_l; rows [0,nb) A_l (Z_L for l = L), rows
      * [nb, 2nb) R{A_l} (R{Z_L}). */
     gsl_matrix *S[MLP_MAX_LAYERS + 1];
@@ -138,23 +169,23 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
         return ihg_error_set(IHG_EINVAL,
                              "mlp: needs at least 2 classes (the data set "
                              "has %zu)", ds->k);
-    if (cfg->model.n_hidden > IHG_MAX_HIDDEN)
+    const mlp_options *o = cfg->model.opts;
+    if (o->n_hidden > MLP_MAX_HIDDEN)
         return ihg_error_set(IHG_EINVAL, "mlp: %zu hidden layers, at most %d",
-                             cfg->model.n_hidden, IHG_MAX_HIDDEN);
-    if (cfg->model.activation != IHG_ACT_TANH &&
-        cfg->model.activation != IHG_ACT_SOFTPLUS)
+                             o->n_hidden, MLP_MAX_HIDDEN);
+    if (o->activation != MLP_TANH && o->activation != MLP_SOFTPLUS)
         return ihg_error_set(IHG_EINVAL, "mlp: unknown activation %d",
-                             (int)cfg->model.activation);
-    size_t L = cfg->model.n_hidden + 1;
+                             o->activation);
+    size_t L = o->n_hidden + 1;
     size_t width[MLP_MAX_LAYERS + 1], woff[MLP_MAX_LAYERS + 1],
         boff[MLP_MAX_LAYERS + 1];
     width[0] = ds->d;
     for (size_t l = 1; l < L; l++) {
-        if (cfg->model.hidden[l - 1] < 1)
+        if (o->hidden[l - 1] < 1)
             return ihg_error_set(IHG_EINVAL,
                                  "mlp: hidden layer %zu has %ld units (need "
-                                 ">= 1)", l, cfg->model.hidden[l - 1]);
-        width[l] = (size_t)cfg->model.hidden[l - 1];
+                                 ">= 1)", l, o->hidden[l - 1]);
+        width[l] = (size_t)o->hidden[l - 1];
     }
     width[L] = regression ? 1 : ds->k;
     size_t chunk = ihg_model_chunk_rows(ds, max_rows, MLP_MAX_CHUNK);
@@ -198,7 +229,7 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
     w->wmax = wmax;
     w->chunk = chunk;
     w->regression = regression;
-    w->act = cfg->model.activation;
+    w->act = (mlp_activation)o->activation;
     int ok = 1;
     for (size_t l = 1; l <= L && ok; l++) {
         ok &= (w->S[l] = gsl_matrix_alloc(2 * chunk, width[l])) != NULL;
@@ -219,6 +250,7 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
                              "%zu rows per block, %zu doubles)",
                              P, chunk, cells);
     }
+    m->hyper = o->decay.hyper;
     ihg_decay_init(&w->decay, m->hyper);
     for (size_t l = 1; l <= L; l++)
         if (ihg_decay_add_range(&w->decay, woff[l], width[l] * width[l - 1]) !=
@@ -241,14 +273,15 @@ too_big:
                          "mlp: %zu features, %zu hidden layers and %zu "
                          "outputs give too many parameters or too large a "
                          "workspace (limit %zu doubles per array)",
-                         ds->d, cfg->model.n_hidden, regression ? 1 : ds->k,
+                         ds->d, o->n_hidden, regression ? 1 : ds->k,
                          (size_t)IHG_MODEL_MAX_ELEMS);
 }
 
 static void mlp_init_theta(const ihg_model *m, gsl_vector *theta, gsl_rng *rng)
 {
     const mlp_work *w = m->work;
-    double gain = m->cfg->model.init_scale / MLP_REF_INIT_SCALE;
+    const mlp_options *o = m->cfg->model.opts;
+    double gain = o->decay.init_scale / MLP_REF_INIT_SCALE;
     for (size_t l = 1; l <= w->L; l++) {
         size_t nw = w->width[l] * w->width[l - 1];
         double sd = gain / sqrt((double)w->width[l - 1]);
@@ -264,7 +297,8 @@ static void mlp_init_lambda(const ihg_model *m, gsl_vector *lambda,
                             gsl_rng *rng)
 {
     (void)rng;
-    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+    const mlp_options *o = m->cfg->model.opts;
+    gsl_vector_set_all(lambda, o->decay.init_log_decay);
 }
 
 /* ---------- small helpers ---------- */
@@ -332,7 +366,7 @@ static double sigm(double z)
 
 /* In place on the top rows Z (nb x n): Z <- s(Z), D <- s'(Z); when RZ is not
  * NULL (the rows below Z): Q <- s''(Z) .* RZ and RZ <- s'(Z) .* RZ. */
-static void activate(ihg_activation act, gsl_matrix *Z, gsl_matrix *D,
+static void activate(mlp_activation act, gsl_matrix *Z, gsl_matrix *D,
                      gsl_matrix *RZ, gsl_matrix *Q)
 {
     size_t nb = Z->size1, n = Z->size2;
@@ -340,7 +374,7 @@ static void activate(ihg_activation act, gsl_matrix *Z, gsl_matrix *D,
         double *z = Z->data + i * Z->tda, *dd = D->data + i * D->tda;
         double *rz = RZ ? RZ->data + i * RZ->tda : NULL;
         double *q = RZ ? Q->data + i * Q->tda : NULL;
-        if (act == IHG_ACT_TANH) {
+        if (act == MLP_TANH) {
             for (size_t j = 0; j < n; j++) {
                 double a = tanh(z[j]), d1 = 1.0 - a * a;
                 z[j] = a;
@@ -738,6 +772,8 @@ static void mlp_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vecto
 const ihg_model_type ihg_model_mlp_type = {
     .name = "mlp",
     .task = IHG_TASK_MULTICLASS,
+    .options = mlp_option_table,
+    .options_size = sizeof(mlp_options),
     .hyper_segments = mlp_segments,
     .init = mlp_init,
     .free = mlp_free,

@@ -24,18 +24,38 @@
 #include "../src/config.h"
 #include "../src/data.h"
 #include "../src/hyperlayout.h"
+#include "../src/option.h"
 
 typedef struct ihg_model ihg_model;
 
-/* Capabilities of a family (ihg_model_type.flags), for the explorer. */
-#define IHG_MODEL_LAMBDA_IMAGES 0x1u /* lambda holds one image per class, of
-                                        the data's image size (dataset
-                                        distillation): shown as images    */
+/* One hyperparameter per decayed weight, or one for all (models/decay.h). */
+typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
 
+/* ihg_model_type.flags */
+#define IHG_MODEL_IMAGE_DATA 1u /* without data files, read the image set
+                                   (data.images) rather than synthetic data */
+#define IHG_MODEL_LAMBDA_IMAGES 2u /* lambda holds one image per class, of
+                                      the data's image size (dataset
+                                      distillation): shown as images    */
+
+/* The points a family drawn in the theta plane (P = 2) marks there, two
+ * coordinates each; valid while the instance lives. */
 typedef struct {
+    const double *data_optimum; /* where the unregularised L_T is least */
+    const double *target;       /* where L_V is least                   */
+} ihg_plane_points;
+
+typedef struct ihg_model_type {
     const char *name; /* the YAML `model.kind` */
     ihg_task task;    /* what data it needs    */
-    unsigned flags;   /* IHG_MODEL_* capabilities */
+    unsigned flags;   /* IHG_MODEL_*           */
+
+    /* The keys of the model section besides `kind` (option.h): a table
+     * over the family's own options struct of options_size bytes, which the
+     * experiment loader allocates, fills with the table's defaults and then
+     * with the file's values (cfg->model.opts).  NULL: no keys. */
+    const ihg_option *options;
+    size_t options_size;
 
     /* Set m->P, m->Hn and allocate m->work for data sets of up to
      * max_rows rows.  Returns IHG_OK or an error (sizes too large). */
@@ -102,6 +122,10 @@ typedef struct {
      * returns how many; the exact solver deflates them instead of falling
      * back to a pseudo-inverse. */
     size_t (*null_space)(const ihg_model *m, gsl_matrix *U);
+
+    /* Optional (families with P = 2): the points to mark in the theta
+     * plane. */
+    ihg_plane_points (*plane_points)(const ihg_model *m);
 } ihg_model_type;
 
 struct ihg_model {
@@ -120,8 +144,9 @@ const ihg_model_type *ihg_model_lookup(const char *kind);
 /* NULL-terminated list of all families, for --help and errors. */
 extern const ihg_model_type *const ihg_model_types[];
 
-/* Allocate an instance (calls type->init).  NULL on failure, with the
- * error recorded. */
+/* Allocate an instance (calls type->init) with the options in
+ * cfg->model.opts, which must be the family's own (cfg->model.type ==
+ * type).  NULL on failure, with the error recorded. */
 ihg_model *ihg_model_alloc(const ihg_model_type *type, const ihg_config *cfg,
                            const ihg_dataset *ds, size_t max_rows);
 void ihg_model_free(ihg_model *m);

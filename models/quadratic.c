@@ -2,9 +2,10 @@
  * ihgtui-experiment(5)).
  *
  * No data: theta in R^2, lambda the log decay of both coordinates.
- * A (2x2, row-major), c, t and theta0 come from cfg->model.  Only the
- * symmetric part S = (A + A^T)/2 enters a quadratic form, so S is used
- * throughout (S = A when A is symmetric, as the config requires).
+ * A (2x2, row-major), c, t and theta0 are the family's options (the table
+ * below).  Only the symmetric part S = (A + A^T)/2 enters a quadratic
+ * form, so S is used throughout (S = A when A is symmetric, as the option's
+ * check requires).
  *
  * With e_j = exp(lambda_{h(j)}) (per-weight: h(j) = j, Hn = 2; global:
  * h(j) = 0, Hn = 1) and D = diag(e_0, e_1):
@@ -26,15 +27,63 @@
 #include "model.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../src/error.h"
 #include "decay.h"
 
+/* The keys of `model` for kind: quadratic. */
+typedef struct {
+    ihg_hyper_mode hyper;
+    double init_log_decay;
+    double A[4];           /* row-major 2x2, symmetric positive definite */
+    double c[2], t[2], theta0[2];
+} quad_options;
+
+/* A symmetric (to rounding) and positive definite. */
+static int quad_check_A(const void *value, char *why, size_t cap)
+{
+    const double *m = value;
+    if (fabs(m[1] - m[2]) > 1e-12 * (fabs(m[1]) + fabs(m[2]))) {
+        snprintf(why, cap, "must be symmetric (A[0][1] = %g but A[1][0] = %g)",
+                 m[1], m[2]);
+        return -1;
+    }
+    if (!(m[0] > 0) || !(m[0] * m[3] - m[1] * m[2] > 0) ||
+        !isfinite(m[0] * m[3] - m[1] * m[2])) {
+        snprintf(why, cap, "must be positive definite (need a > 0 and "
+                           "a*d - b*b > 0)");
+        return -1;
+    }
+    return 0;
+}
+
+static const ihg_option quad_option_table[] = {
+    IHG_OPTION_HYPER(quad_options, hyper),
+    IHG_OPTION_INIT_LOG_DECAY(quad_options, init_log_decay, 0.0),
+    {.name = "A", .type = IHG_OPT_MAT2, .off = offsetof(quad_options, A),
+     .def_values = (const double[]){3, 1, 1, 2}, .check = quad_check_A,
+     .help = "the matrix of L_T, symmetric positive definite"},
+    {.name = "c", .type = IHG_OPT_VEC2, .off = offsetof(quad_options, c),
+     .def_values = (const double[]){1, 1},
+     .help = "the minimum of the unregularised training loss"},
+    {.name = "t", .type = IHG_OPT_VEC2, .off = offsetof(quad_options, t),
+     .def_values = (const double[]){0.5, 0.2},
+     .help = "the validation target"},
+    {.name = "theta0", .type = IHG_OPT_VEC2,
+     .off = offsetof(quad_options, theta0),
+     .def_values = (const double[]){0, 0},
+     .help = "the starting point of theta"},
+    {.name = NULL},
+};
+
 typedef struct {
     ihg_decay decay;
     double S[2][2];
     double c[2], t[2], theta0[2];
+    double init_log_decay;
 } quad_work;
 
 #define AT(v, i) ((v)->data[(i) * (v)->stride])
@@ -44,18 +93,21 @@ static int quad_init(ihg_model *m, const ihg_config *cfg,
 {
     (void)ds;
     (void)max_rows;
+    const quad_options *o = cfg->model.opts;
     quad_work *w = calloc(1, sizeof *w);
     if (!w)
         return ihg_error_set(IHG_ENOMEM, "out of memory (quadratic model)");
-    const double *A = cfg->model.A;
+    const double *A = o->A;
     w->S[0][0] = A[0];
     w->S[1][1] = A[3];
     w->S[0][1] = w->S[1][0] = 0.5 * (A[1] + A[2]);
     for (int j = 0; j < 2; j++) {
-        w->c[j] = cfg->model.c[j];
-        w->t[j] = cfg->model.t[j];
-        w->theta0[j] = cfg->model.theta0[j];
+        w->c[j] = o->c[j];
+        w->t[j] = o->t[j];
+        w->theta0[j] = o->theta0[j];
     }
+    w->init_log_decay = o->init_log_decay;
+    m->hyper = o->hyper;
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, 2);
     m->P = 2;
@@ -85,7 +137,8 @@ static void quad_init_lambda(const ihg_model *m, gsl_vector *lambda,
                              gsl_rng *rng)
 {
     (void)rng;
-    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+    const quad_work *w = m->work;
+    gsl_vector_set_all(lambda, w->init_log_decay);
 }
 
 static double quad_train_loss(ihg_model *m, const gsl_vector *theta,
@@ -188,6 +241,13 @@ static int quad_solve_inner(ihg_model *m, const gsl_vector *lambda,
     return IHG_OK;
 }
 
+static ihg_plane_points quad_plane_points(const ihg_model *m)
+{
+    const quad_work *w = m->work;
+    ihg_plane_points pp = {w->c, w->t};
+    return pp;
+}
+
 static int quad_segments(const ihg_model *m, ihg_hyper_layout *layout)
 {
     return ihg_decay_segments(&((const quad_work *)m->work)->decay, layout);
@@ -204,6 +264,8 @@ static void quad_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vect
 const ihg_model_type ihg_model_quadratic_type = {
     .name = "quadratic",
     .task = IHG_TASK_NONE,
+    .options = quad_option_table,
+    .options_size = sizeof(quad_options),
     .hyper_segments = quad_segments,
     .init = quad_init,
     .free = quad_free,
@@ -217,6 +279,7 @@ const ihg_model_type ihg_model_quadratic_type = {
     .val_loss = quad_val_loss,
     .accuracy = NULL,
     .solve_inner = quad_solve_inner,
+    .plane_points = quad_plane_points,
 };
 
 const ihg_model_type *const ihg_model_quadratic = &ihg_model_quadratic_type;

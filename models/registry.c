@@ -6,29 +6,29 @@
 
 #include "../src/error.h"
 
-/* The family tables.  C cannot initialise a static array from the
- * exported `const ihg_model_type *const ihg_model_<name>` pointers (their
- * values are not constant expressions here), so each family file also
- * gives its table external linkage under the name ihg_model_<name>_type,
- * declared only here: nothing else should use these names.
+/* Every family, in the order --help and --list-keys list them: one line
+ * X(name) per family, whose file models/<name>.c defines the table
+ * `const ihg_model_type ihg_model_<name>_type` (with its options and its
+ * flags: nothing else in the program lists the families).
  *
- * To add a family: one extern line and one array entry below. */
-extern const ihg_model_type ihg_model_quadratic_type;
-extern const ihg_model_type ihg_model_ridge_type;
-extern const ihg_model_type ihg_model_logistic_type;
-extern const ihg_model_type ihg_model_softmax_type;
-extern const ihg_model_type ihg_model_mlp_type;
-extern const ihg_model_type ihg_model_distill_type;
+ * The tables are named here rather than through the exported pointers
+ * ihg_model_<name> of model.h: C cannot initialise a static array from
+ * those (their values are not constant expressions). */
+#define IHG_MODEL_FAMILIES(X) \
+    X(quadratic)              \
+    X(ridge)                  \
+    X(logistic)               \
+    X(softmax)                \
+    X(mlp)                    \
+    X(distill)
 
-/* Every family, in the order --help lists them, NULL-terminated. */
+#define DECLARE_FAMILY(name) extern const ihg_model_type ihg_model_##name##_type;
+#define LIST_FAMILY(name) &ihg_model_##name##_type,
+IHG_MODEL_FAMILIES(DECLARE_FAMILY)
+
+/* NULL-terminated. */
 const ihg_model_type *const ihg_model_types[] = {
-    &ihg_model_quadratic_type,
-    &ihg_model_ridge_type,
-    &ihg_model_logistic_type,
-    &ihg_model_softmax_type,
-    &ihg_model_mlp_type,
-    &ihg_model_distill_type,
-    NULL,
+    IHG_MODEL_FAMILIES(LIST_FAMILY) NULL,
 };
 
 const ihg_model_type *ihg_model_lookup(const char *kind)
@@ -48,6 +48,12 @@ ihg_model *ihg_model_alloc(const ihg_model_type *type, const ihg_config *cfg,
         ihg_error_set(IHG_EINVAL, "ihg_model_alloc: no model type or config");
         return NULL;
     }
+    if (type->options && cfg->model.type != type) {
+        ihg_error_set(IHG_EINVAL, "model '%s' needs its own options (the "
+                      "configuration holds those of '%s')", type->name,
+                      cfg->model.type ? cfg->model.type->name : "no model");
+        return NULL;
+    }
     if (type->task != IHG_TASK_NONE && !ds) {
         ihg_error_set(IHG_EINVAL, "model '%s' needs a data set", type->name);
         return NULL;
@@ -61,7 +67,6 @@ ihg_model *ihg_model_alloc(const ihg_model_type *type, const ihg_config *cfg,
     m->type = type;
     m->cfg = cfg;
     m->ds = ds;
-    m->hyper = cfg->model.hyper;
     if (type->init(m, cfg, ds, max_rows) != IHG_OK) {
         if (m->work && type->free)
             type->free(m);

@@ -91,7 +91,6 @@ static void ridge_free(ihg_model *m)
 static int ridge_init(ihg_model *m, const ihg_config *cfg,
                       const ihg_dataset *ds, size_t max_rows)
 {
-    (void)cfg;
     size_t P;
     if (!ds || ds->d == 0)
         return ihg_error_set(IHG_EINVAL, "ridge: the data set has no features");
@@ -120,6 +119,7 @@ static int ridge_init(ihg_model *m, const ihg_config *cfg,
                                  P, P);
         }
     }
+    m->hyper = ((const ihg_decay_options *)cfg->model.opts)->hyper;
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, ds->d);
     if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
@@ -136,7 +136,7 @@ static int ridge_init(ihg_model *m, const ihg_config *cfg,
 static void ridge_init_theta(const ihg_model *m, gsl_vector *theta,
                              gsl_rng *rng)
 {
-    double sd = m->cfg->model.init_scale;
+    double sd = ((const ihg_decay_options *)m->cfg->model.opts)->init_scale;
     for (size_t j = 0; j < m->d; j++)
         gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
     gsl_vector_set(theta, m->d, 0.0);
@@ -146,7 +146,8 @@ static void ridge_init_lambda(const ihg_model *m, gsl_vector *lambda,
                               gsl_rng *rng)
 {
     (void)rng;
-    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+    gsl_vector_set_all(lambda, ((const ihg_decay_options *)m->cfg->model.opts)
+                                   ->init_log_decay);
 }
 
 /* 1/(2n) ||X w + b - y||^2; grad (if not NULL) overwritten with its
@@ -361,6 +362,8 @@ static void ridge_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_vec
 const ihg_model_type ihg_model_ridge_type = {
     .name = "ridge",
     .task = IHG_TASK_REGRESSION,
+    .options = ihg_decay_option_table,
+    .options_size = sizeof(ihg_decay_options),
     .hyper_segments = ridge_segments,
     .init = ridge_init,
     .free = ridge_free,

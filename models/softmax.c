@@ -95,7 +95,6 @@ static void softmax_free(ihg_model *m)
 static int softmax_init(ihg_model *m, const ihg_config *cfg,
                         const ihg_dataset *ds, size_t max_rows)
 {
-    (void)cfg;
     size_t kd, P, cells_d, cells_k;
     if (!ds || ds->d == 0)
         return ihg_error_set(IHG_EINVAL, "softmax: the data set has no features");
@@ -140,6 +139,7 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
                              "out of memory (softmax workspace, %zu rows, "
                              "%zu classes, %zu features)", chunk, ds->k, ds->d);
     }
+    m->hyper = ((const ihg_decay_options *)cfg->model.opts)->hyper;
     ihg_decay_init(&w->decay, m->hyper);
     ihg_decay_add_range(&w->decay, 0, kd);
     if (ihg_decay_cache_init(&w->ecache, &w->decay) != IHG_OK) {
@@ -156,7 +156,7 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
 static void softmax_init_theta(const ihg_model *m, gsl_vector *theta,
                                gsl_rng *rng)
 {
-    double sd = m->cfg->model.init_scale;
+    double sd = ((const ihg_decay_options *)m->cfg->model.opts)->init_scale;
     size_t kd = m->k * m->d;
     for (size_t j = 0; j < kd; j++)
         gsl_vector_set(theta, j, sd > 0 ? gsl_ran_gaussian(rng, sd) : 0.0);
@@ -168,7 +168,8 @@ static void softmax_init_lambda(const ihg_model *m, gsl_vector *lambda,
                                 gsl_rng *rng)
 {
     (void)rng;
-    gsl_vector_set_all(lambda, m->cfg->model.init_log_decay);
+    gsl_vector_set_all(lambda, ((const ihg_decay_options *)m->cfg->model.opts)
+                                   ->init_log_decay);
 }
 
 /* Zb = X_b W^T + 1 b^T, b the k entries of v from offset kd, then each
@@ -401,6 +402,8 @@ static void softmax_train_jvp(ihg_model *m, const gsl_vector *theta, const gsl_v
 const ihg_model_type ihg_model_softmax_type = {
     .name = "softmax",
     .task = IHG_TASK_MULTICLASS,
+    .options = ihg_decay_option_table,
+    .options_size = sizeof(ihg_decay_options),
     .hyper_segments = softmax_segments,
     .init = softmax_init,
     .free = softmax_free,

@@ -3,10 +3,13 @@
  * The file is parsed with libyaml's event API into a small tree of nodes,
  * each carrying its 1-based line:column.  Command-line overrides
  * ("key.path=value") are parsed the same way and grafted into the tree, and
- * one validation pass then walks the tree against a table of keys (keys[]
- * below): every key, type and range is checked there, and every failure is
- * reported once through ihg_error_at() as "FILE:LINE:COLUMN: message"
- * (or "--set: key=value: message" for an override).
+ * one validation pass then walks the tree against option tables (option.h):
+ * the generic sections' (keys[] below) and, in the model section, the
+ * chosen family's own (ihg_model_type.options, found through the registry
+ * once model.kind is read, wherever it stands).  Every key, type and range
+ * is checked there, and every failure is reported once through
+ * ihg_error_at() as "FILE:LINE:COLUMN: message" (or "--set: key=value:
+ * message" for an override).
  *
  * Nothing here trusts its input: the tree depth is bounded, every scalar is
  * used with its length (libyaml allows NUL bytes in quoted scalars), numbers
@@ -20,6 +23,8 @@
 #include "inner.h"
 #include "method.h"
 #include "number.h"
+#include "option.h"
+#include "../models/model.h" /* the registry of model families */
 
 #include <errno.h>
 #include <math.h>
@@ -388,14 +393,20 @@ static int yaml_to_tree(const loadctx *cx, const char *origin,
 /* ------------------------------------------------------------------ */
 /* The keys                                                            */
 
-enum {
-    K_SECTION, K_STR, K_INT, K_SEED, K_REAL, K_BOOL, K_ENUM, K_CLIP, K_LEARN,
-    K_MAT2, K_VEC2, K_HIDDEN
-};
+/* The loader's own table (option.h): the generic sections, keys written
+ * as dotted paths.  The keys of the model section besides `kind` belong to
+ * the chosen family (ihg_model_type.options). */
+#define K_SECTION IHG_OPT_SECTION
+#define K_STR IHG_OPT_STRING
+#define K_INT IHG_OPT_INT
+#define K_SEED IHG_OPT_SEED
+#define K_REAL IHG_OPT_REAL
+#define K_BOOL IHG_OPT_BOOL
+#define K_ENUM IHG_OPT_ENUM
+#define K_KIND IHG_OPT_KIND
+#define K_CLIP IHG_OPT_CLIP
+#define K_LEARN IHG_OPT_LEARN
 
-static const char *const kinds[] = {"quadratic", "ridge", "logistic",
-                                    "softmax", "mlp", "distill", NULL};
-static const char *const hypers[] = {"per-weight", "global", NULL};
 /* inner.optimizer and hypergrad.method name an entry of a type table: the
  * names are read from the registries (fill_table_names) */
 #define TABLE_NAMES_MAX 32
@@ -413,25 +424,16 @@ static void fill_table_names(void)
     methods[i] = NULL;
 }
 static const char *const outer_opts[] = {"sgd", "adam", "rmsprop", NULL};
-static const char *const activations[] = {"tanh", "softplus", NULL};
-static const char *const distill_inits[] = {"class-mean", "random-real", "noise",
-                                            NULL};
 
 #define F(m) offsetof(ihg_config, m)
-#define NOMARK ((size_t)-1)
+#define NOMARK IHG_OPT_NOMARK
 #define INF HUGE_VAL
 
-typedef struct {
-    const char *path;
-    int type;
-    size_t off;      /* field in ihg_config                       */
-    size_t mark_off; /* ihg_mark field, or NOMARK                */
-    double lo, hi;   /* allowed range (numbers)                  */
-    int lo_open, hi_open;
-    const char *const *names; /* K_ENUM                          */
-} keyspec;
-
-static const keyspec keys[] = {
+/* The rows give the first nine fields of ihg_option by position; the
+ * fields after them (a family's defaults and help) stay zero here. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const ihg_option keys[] = {
     {"name", K_STR, F(name), NOMARK, 0, 0, 0, 0, NULL},
     {"seed", K_SEED, F(seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
     {"init_seed", K_SEED, F(init_seed), NOMARK, 0, 4294967295.0, 0, 0, NULL},
@@ -467,23 +469,7 @@ static const keyspec keys[] = {
      NULL},
 
     {"model", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
-    {"model.kind", K_ENUM, 0, F(model.kind_mark), 0, 0, 0, 0, kinds},
-    {"model.hyper", K_ENUM, F(model.hyper), NOMARK, 0, 0, 0, 0, hypers},
-    {"model.init_log_decay", K_REAL, F(model.init_log_decay), NOMARK, -100,
-     100, 0, 0, NULL},
-    {"model.init_scale", K_REAL, F(model.init_scale), NOMARK, 0, 100, 0, 0,
-     NULL},
-    {"model.A", K_MAT2, F(model.A), NOMARK, 0, 0, 0, 0, NULL},
-    {"model.c", K_VEC2, F(model.c), NOMARK, 0, 0, 0, 0, NULL},
-    {"model.t", K_VEC2, F(model.t), NOMARK, 0, 0, 0, 0, NULL},
-    {"model.theta0", K_VEC2, F(model.theta0), NOMARK, 0, 0, 0, 0, NULL},
-    {"model.hidden", K_HIDDEN, 0, NOMARK, 1, 100000, 0, 0, NULL},
-    {"model.activation", K_ENUM, F(model.activation), NOMARK, 0, 0, 0, 0,
-     activations},
-    {"model.distill_init", K_ENUM, F(model.distill_init), NOMARK, 0, 0, 0, 0,
-     distill_inits},
-    {"model.distill_log_decay", K_REAL, F(model.distill_log_decay), NOMARK,
-     -100, 100, 0, 0, NULL},
+    {"model.kind", K_KIND, 0, F(model.kind_mark), 0, 0, 0, 0, NULL},
 
     {"inner", K_SECTION, 0, NOMARK, 0, 0, 0, 0, NULL},
     {"inner.optimizer", K_ENUM, F(inner.optimizer), NOMARK, 0, 0, 0, 0,
@@ -532,14 +518,17 @@ static const keyspec keys[] = {
     {"hypergrad.fd_max", K_INT, F(hypergrad.fd_max), NOMARK, 1, 1e6, 0, 0, NULL},
     {"hypergrad.fd_step", K_REAL, F(hypergrad.fd_step), NOMARK, 0, 1, 1, 1, NULL},
 };
+#pragma GCC diagnostic pop
 
 #define NKEYS (sizeof keys / sizeof keys[0])
+#define MAX_FAMILY_KEYS 64 /* rows of one family's option table */
+#define MAX_PATH 160
 
 static int key_index(const char *path)
 {
     size_t i;
     for (i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].path, path) == 0)
+        if (strcmp(keys[i].name, path) == 0)
             return (int)i;
     return -1;
 }
@@ -556,6 +545,66 @@ static size_t section_len(const char *path)
 {
     const char *dot = strrchr(path, '.');
     return dot ? (size_t)(dot - path) : 0;
+}
+
+static int in_section(const char *path, const char *sec, size_t seclen)
+{
+    return section_len(path) == seclen && strncmp(path, sec, seclen) == 0;
+}
+
+/* The row of type KIND in the section sec (the model family's key), or
+ * NULL: in such a section the other keys come from the family's table. */
+static const ihg_option *kind_row(const char *sec, size_t seclen)
+{
+    size_t i;
+    for (i = 0; i < NKEYS; i++)
+        if (keys[i].type == K_KIND && in_section(keys[i].name, sec, seclen))
+            return &keys[i];
+    return NULL;
+}
+
+/* Every key of every table as a dotted path, each once (the families'
+ * keys under the section of model.kind), for --set and for suggestions:
+ * written to key_paths, returns how many. */
+#define MAX_KEY_PATHS 512
+static char key_paths[MAX_KEY_PATHS][MAX_PATH];
+
+static size_t all_key_paths(void)
+{
+    char (*out)[MAX_PATH] = key_paths;
+    size_t n = 0, i, j, f, cap = MAX_KEY_PATHS;
+    for (i = 0; i < NKEYS && n < cap; i++)
+        snprintf(out[n++], MAX_PATH, "%s", keys[i].name);
+    for (i = 0; i < NKEYS; i++) {
+        size_t seclen = section_len(keys[i].name);
+        if (keys[i].type != K_KIND)
+            continue;
+        for (f = 0; ihg_model_types[f]; f++) {
+            const ihg_option *o = ihg_model_types[f]->options;
+            for (; o && o->name && n < cap; o++) {
+                char path[MAX_PATH];
+                int dup = 0;
+                snprintf(path, sizeof path, "%.*s.%s", (int)seclen,
+                         keys[i].name, o->name);
+                for (j = 0; j < n && !dup; j++)
+                    dup = strcmp(out[j], path) == 0;
+                if (!dup)
+                    snprintf(out[n++], MAX_PATH, "%s", path);
+            }
+        }
+    }
+    return n;
+}
+
+/* Is path a key of some table (for --set: the chosen family is checked
+ * when the tree is walked)? */
+static int known_path(const char *path)
+{
+    size_t n = all_key_paths(), i;
+    for (i = 0; i < n; i++)
+        if (strcmp(key_paths[i], path) == 0)
+            return 1;
+    return 0;
 }
 
 static int lower(int ch)
@@ -616,23 +665,42 @@ static const char *closest_name(const char *s, size_t len,
     return bd <= close_enough(len) ? best : NULL;
 }
 
-/* Suggest a key for an unknown one named (s, len) in section sec (length
- * seclen, 0 = top level).  Writes " (did you mean '...'?)" or "". */
-static void suggest_key(const char *sec, size_t seclen, const char *s,
-                        size_t len, char *out, size_t cap)
+/* Append to a bounded string. */
+static void append(char *out, size_t cap, const char *text)
 {
-    size_t i, bd = (size_t)-1;
+    size_t n = strlen(out);
+    if (n + 1 < cap)
+        snprintf(out + n, cap - n, "%s", text);
+}
+
+/* Suggest a key for an unknown one named (s, len) in section sec (length
+ * seclen, 0 = top level); family is the chosen model family when sec is
+ * its section.  Writes " (did you mean '...'?)", " (kind K has: ...)" or
+ * "". */
+static void suggest_key(const char *sec, size_t seclen, const char *s,
+                        size_t len, const ihg_model_type *family, char *out,
+                        size_t cap)
+{
+    size_t i, n, bd = (size_t)-1;
     const char *best = NULL, *other = NULL;
+    const ihg_option *o;
     out[0] = '\0';
     for (i = 0; i < NKEYS; i++) {
-        const char *p = keys[i].path;
+        const char *p = keys[i].name;
         size_t d;
-        if (section_len(p) != seclen || strncmp(p, sec, seclen) != 0)
+        if (!in_section(p, sec, seclen))
             continue;
         d = edit_distance(s, len, leaf(p));
         if (d < bd) {
             bd = d;
             best = leaf(p);
+        }
+    }
+    for (o = family ? family->options : NULL; o && o->name; o++) {
+        size_t d = edit_distance(s, len, o->name);
+        if (d < bd) {
+            bd = d;
+            best = o->name;
         }
     }
     if (best && bd <= close_enough(len)) {
@@ -641,20 +709,48 @@ static void suggest_key(const char *sec, size_t seclen, const char *s,
     }
     /* The right name in the wrong section ("lr" at the top level). */
     best = NULL;
-    for (i = 0; i < NKEYS; i++) {
-        const char *p = keys[i].path;
+    n = all_key_paths();
+    for (i = 0; i < n; i++) {
+        const char *p = key_paths[i];
         if (strlen(leaf(p)) == len && strncmp(leaf(p), s, len) == 0 &&
-            !(section_len(p) == seclen && strncmp(p, sec, seclen) == 0)) {
+            !in_section(p, sec, seclen)) {
             if (!best)
                 best = p;
             else if (!other)
                 other = p;
         }
     }
-    if (best && other)
-        snprintf(out, cap, " (did you mean '%s' or '%s'?)", best, other);
-    else if (best)
-        snprintf(out, cap, " (did you mean '%s'?)", best);
+    if (best && other) {
+        snprintf(out, cap, " (did you mean '%.159s' or '%.159s'?)", best,
+                 other); /* paths are shorter than MAX_PATH */
+        return;
+    }
+    if (best) {
+        snprintf(out, cap, " (did you mean '%.159s'?)", best);
+        return;
+    }
+    if (!family)
+        return;
+    /* The family's keys, and the families that have this one. */
+    snprintf(out, cap, " (kind %s has%s", family->name,
+             family->options && family->options->name ? ": "
+                                                       : " no other keys");
+    for (o = family->options; o && o->name; o++) {
+        append(out, cap, o == family->options ? "" : ", ");
+        append(out, cap, o->name);
+    }
+    other = NULL;
+    for (i = 0; ihg_model_types[i]; i++) {
+        for (o = ihg_model_types[i]->options; o && o->name; o++)
+            if (strlen(o->name) == len && strncmp(o->name, s, len) == 0)
+                break;
+        if (!o || !o->name)
+            continue;
+        append(out, cap, other ? ", " : "; it is a key of kind ");
+        append(out, cap, ihg_model_types[i]->name);
+        other = ihg_model_types[i]->name;
+    }
+    append(out, cap, ")");
 }
 
 /* ------------------------------------------------------------------ */
@@ -718,19 +814,19 @@ static int get_number(const loadctx *cx, const ynode *nd, const char *what,
     return IHG_OK;
 }
 
-static int check_range(const loadctx *cx, const ynode *nd, const keyspec *k,
-                       double v)
+static int check_range(const loadctx *cx, const ynode *nd,
+                       const ihg_option *k, const char *what, double v)
 {
     if (k->lo_open ? !(v > k->lo) : !(v >= k->lo))
-        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", k->path,
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", what,
                        k->lo_open ? ">" : ">=", k->lo);
     if (k->hi_open ? !(v < k->hi) : !(v <= k->hi))
-        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", k->path,
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be %s %.10g", what,
                        k->hi_open ? "<" : "<=", k->hi);
     return IHG_OK;
 }
 
-static int get_integer(const loadctx *cx, const ynode *nd, const keyspec *k,
+static int get_integer(const loadctx *cx, const ynode *nd, const ihg_option *k,
                        const char *what, double *out)
 {
     double v;
@@ -740,7 +836,7 @@ static int get_integer(const loadctx *cx, const ynode *nd, const keyspec *k,
     if (v != floor(v))
         return fail_at(cx, nd, IHG_EINVAL, "%s must be an integer, got %s",
                        what, nd->text);
-    if (k && (st = check_range(cx, nd, k, v)) != IHG_OK)
+    if (k && (st = check_range(cx, nd, k, what, v)) != IHG_OK)
         return st;
     *out = v;
     return IHG_OK;
@@ -796,31 +892,31 @@ static int get_bool(const loadctx *cx, const ynode *nd, const char *what,
                    what, show(nd->text, nd->len, sb, sizeof sb));
 }
 
-static int get_enum(const loadctx *cx, const ynode *nd, const keyspec *k,
-                    int *out)
+static int get_enum(const loadctx *cx, const ynode *nd, const char *what,
+                    const char *const *names, int *out)
 {
     char sb[256], list[256] = "", hint[96] = "";
     const char *near;
     size_t i;
-    for (i = 0; k->names[i]; i++) {
+    for (i = 0; names[i]; i++) {
         if (i)
             strncat(list, ", ", sizeof list - strlen(list) - 1);
-        strncat(list, k->names[i], sizeof list - strlen(list) - 1);
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
     }
     if (nd->kind != YN_SCALAR)
         return fail_at(cx, nd, IHG_EINVAL, "%s must be one of %s, not %s",
-                       k->path, list, kind_word(nd));
-    for (i = 0; k->names[i]; i++)
-        if (strlen(k->names[i]) == nd->len &&
-            strcmp(k->names[i], nd->text) == 0) {
+                       what, list, kind_word(nd));
+    for (i = 0; names[i]; i++)
+        if (strlen(names[i]) == nd->len &&
+            strcmp(names[i], nd->text) == 0) {
             *out = (int)i;
             return IHG_OK;
         }
-    near = closest_name(nd->text, nd->len, k->names);
+    near = closest_name(nd->text, nd->len, names);
     if (near)
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
     return fail_at(cx, nd, IHG_EINVAL, "%s must be one of %s, got '%s'%s",
-                   k->path, list, show(nd->text, nd->len, sb, sizeof sb),
+                   what, list, show(nd->text, nd->len, sb, sizeof sb),
                    hint);
 }
 
@@ -885,68 +981,61 @@ static int get_numbers(const loadctx *cx, const ynode *nd, const char *what,
     return IHG_OK;
 }
 
-static int get_matrix(const loadctx *cx, const ynode *nd, double A[4])
+/* A 2x2 matrix, [[a, b], [c, d]] or [a, b, c, d], into A (row-major). */
+static int get_matrix(const loadctx *cx, const ynode *nd, const char *what,
+                      double A[4])
 {
     const char *shape = "[[a, b], [b, d]] or [a, b, b, d]";
-    double m[4];
+    char item[MAX_PATH + 8];
     int st;
     if (nd->kind == YN_SEQ && nd->n == 2 && nd->kids[0]->kind == YN_SEQ) {
-        if ((st = get_numbers(cx, nd->kids[0], "model.A[0]", 2, "[a, b]", m)))
+        snprintf(item, sizeof item, "%s[0]", what);
+        if ((st = get_numbers(cx, nd->kids[0], item, 2, "[a, b]", A)))
             return st;
-        if ((st = get_numbers(cx, nd->kids[1], "model.A[1]", 2, "[b, d]",
-                              m + 2)))
-            return st;
-    } else if ((st = get_numbers(cx, nd, "model.A", 4, shape, m)) != IHG_OK) {
-        return st;
+        snprintf(item, sizeof item, "%s[1]", what);
+        return get_numbers(cx, nd->kids[1], item, 2, "[b, d]", A + 2);
     }
-    if (fabs(m[1] - m[2]) > 1e-12 * (fabs(m[1]) + fabs(m[2])))
-        return fail_at(cx, nd, IHG_EINVAL,
-                       "model.A must be symmetric (A[0][1] = %g but "
-                       "A[1][0] = %g)", m[1], m[2]);
-    if (!(m[0] > 0) || !(m[0] * m[3] - m[1] * m[2] > 0) ||
-        !isfinite(m[0] * m[3] - m[1] * m[2]))
-        return fail_at(cx, nd, IHG_EINVAL,
-                       "model.A must be positive definite (need a > 0 and "
-                       "a*d - b*b > 0)");
-    memcpy(A, m, sizeof m);
-    return IHG_OK;
+    return get_numbers(cx, nd, what, 4, shape, A);
 }
 
-static int get_hidden(const loadctx *cx, const ynode *nd, const keyspec *k,
-                      ihg_config *cfg)
+/* INTS: one integer, or a sequence of 1 to k->max_count, each in the
+ * range of k. */
+static int get_ints(const loadctx *cx, const ynode *nd, const ihg_option *k,
+                    const char *what, void *base)
 {
+    long *out = ihg_option_ptr(k, base);
+    size_t *count = (size_t *)((char *)base + k->count_off);
     size_t i;
     double v;
     int st;
     if (nd->kind == YN_SCALAR) { /* hidden: 32 is [32] */
-        if ((st = get_integer(cx, nd, k, "model.hidden", &v)) != IHG_OK)
+        if ((st = get_integer(cx, nd, k, what, &v)) != IHG_OK)
             return st;
-        cfg->model.hidden[0] = (long)v;
-        cfg->model.n_hidden = 1;
+        out[0] = (long)v;
+        *count = 1;
         return IHG_OK;
     }
     if (nd->kind != YN_SEQ)
         return fail_at(cx, nd, IHG_EINVAL,
-                       "model.hidden must be a sequence of layer sizes, not %s",
-                       kind_word(nd));
+                       "%s must be a sequence of integers (one per %s), not %s",
+                       what, k->unit, kind_word(nd));
     if (nd->n == 0)
-        return fail_at(cx, nd, IHG_EINVAL,
-                       "model.hidden must list at least one layer size");
-    if (nd->n > IHG_MAX_HIDDEN)
-        return fail_at(cx, nd, IHG_EINVAL,
-                       "model.hidden has %zu layers, at most %d allowed",
-                       nd->n, IHG_MAX_HIDDEN);
+        return fail_at(cx, nd, IHG_EINVAL, "%s must list at least one %s",
+                       what, k->unit);
+    if (nd->n > k->max_count)
+        return fail_at(cx, nd, IHG_EINVAL, "%s has %zu %ss, at most %zu allowed",
+                       what, nd->n, k->unit, k->max_count);
     for (i = 0; i < nd->n; i++) {
-        char item[64];
-        snprintf(item, sizeof item, "model.hidden[%zu]", i);
+        char item[MAX_PATH + 24];
+        snprintf(item, sizeof item, "%s[%zu]", what, i);
         if ((st = get_integer(cx, nd->kids[i], NULL, item, &v)) != IHG_OK)
             return st;
         if (v < k->lo || v > k->hi)
             return fail_at(cx, nd->kids[i], IHG_EINVAL,
                            "%s must be between %g and %g", item, k->lo, k->hi);
-        cfg->model.hidden[i] = (long)v;
+        out[i] = (long)v;
     }
-    cfg->model.n_hidden = nd->n;
+    *count = nd->n;
     return IHG_OK;
 }
 
@@ -956,73 +1045,117 @@ static int get_hidden(const loadctx *cx, const ynode *nd, const keyspec *k,
 typedef struct {
     const ynode *key[NKEYS]; /* the key node of each key given */
     const ynode *val[NKEYS]; /* its value node                 */
+    const ynode *family_key[MAX_FAMILY_KEYS]; /* the same for the rows of
+                                                 the family's table     */
 } seenset;
 
-static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
-                     const ynode *keynd, const ynode *nd)
+/* model.kind: the family from the registry; its options struct is
+ * allocated and set to the defaults of its table. */
+static int set_kind(const loadctx *cx, ihg_config *cfg, const char *what,
+                    const ynode *nd)
 {
-    char *base = (char *)cfg;
+    const char *names[65];
+    const ihg_model_type *type;
+    size_t n = 0;
+    void *opts = NULL;
+    char *kind;
+    int e, st;
+    while (ihg_model_types[n] && n < 64) {
+        names[n] = ihg_model_types[n]->name;
+        n++;
+    }
+    names[n] = NULL;
+    if ((st = get_enum(cx, nd, what, names, &e)) != IHG_OK)
+        return st;
+    type = ihg_model_types[e];
+    if (ihg_option_count(type->options) > MAX_FAMILY_KEYS)
+        return fail_at(cx, nd, IHG_EINTERNAL,
+                       "internal error: model '%s' has more than %d keys",
+                       type->name, MAX_FAMILY_KEYS);
+    kind = strdup(type->name);
+    if (type->options_size && !(opts = calloc(1, type->options_size)))
+        free(kind), kind = NULL;
+    if (!kind)
+        return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
+    ihg_options_set_defaults(type->options, opts);
+    if (cfg->model.type)
+        ihg_options_free(cfg->model.type->options, cfg->model.opts);
+    free(cfg->model.opts);
+    free(cfg->model.kind);
+    cfg->model.kind = kind;
+    cfg->model.type = type;
+    cfg->model.opts = opts;
+    return IHG_OK;
+}
+
+/* Set the option k of the struct at base from the value node nd (keynd:
+ * its key); what = the key's dotted path, for messages.  base is cfg for
+ * the loader's own keys, cfg->model.opts for the family's. */
+static int set_value(const loadctx *cx, ihg_config *cfg, void *base,
+                     const ihg_option *k, const char *what, const ynode *keynd,
+                     const ynode *nd)
+{
+    void *p = ihg_option_ptr(k, base);
     double v;
     int st, e = 0;
 
     if (is_null(nd))
-        return fail_at(cx, keynd, IHG_EINVAL, "%s has no value", k->path);
-    if (k->mark_off != NOMARK) {
-        ihg_mark *m = (ihg_mark *)(base + k->mark_off);
+        return fail_at(cx, keynd, IHG_EINVAL, "%s has no value", what);
+    if (base == (void *)cfg && k->mark_off != NOMARK) {
+        ihg_mark *m = (ihg_mark *)((char *)cfg + k->mark_off);
         m->line = keynd->origin ? 0 : keynd->line;
         m->column = keynd->origin ? 0 : keynd->col;
     }
     switch (k->type) {
     case K_STR:
-        return get_string(cx, nd, k->path, (char **)(base + k->off));
+        st = get_string(cx, nd, what, p);
+        break;
     case K_BOOL:
-        return get_bool(cx, nd, k->path, (int *)(base + k->off));
+        st = get_bool(cx, nd, what, p);
+        break;
     case K_REAL:
-        if ((st = get_number(cx, nd, k->path, &v)) != IHG_OK)
+        if ((st = get_number(cx, nd, what, &v)) != IHG_OK)
             return st;
-        if ((st = check_range(cx, nd, k, v)) != IHG_OK)
+        if ((st = check_range(cx, nd, k, what, v)) != IHG_OK)
             return st;
-        *(double *)(base + k->off) = v;
-        return IHG_OK;
+        *(double *)p = v;
+        break;
     case K_INT:
-        if ((st = get_integer(cx, nd, k, k->path, &v)) != IHG_OK)
+        if ((st = get_integer(cx, nd, k, what, &v)) != IHG_OK)
             return st;
-        *(long *)(base + k->off) = (long)v;
-        return IHG_OK;
+        *(long *)p = (long)v;
+        break;
     case K_SEED:
-        if ((st = get_integer(cx, nd, k, k->path, &v)) != IHG_OK)
+        if ((st = get_integer(cx, nd, k, what, &v)) != IHG_OK)
             return st;
-        *(unsigned long *)(base + k->off) = (unsigned long)v;
-        return IHG_OK;
+        *(unsigned long *)p = (unsigned long)v;
+        break;
     case K_ENUM:
-        if ((st = get_enum(cx, nd, k, &e)) != IHG_OK)
+        if ((st = get_enum(cx, nd, what, k->names, &e)) != IHG_OK)
             return st;
-        if (k->names == inner_opts) {
+        if (k->names == inner_opts)
             cfg->inner.optimizer = ihg_inner_types[e];
-        } else if (k->names == methods) {
+        else if (k->names == methods)
             cfg->hypergrad.method = ihg_method_types[e];
-        } else if (k->names == kinds) {
-            char *s = strdup(k->names[e]);
-            if (!s)
-                return fail_at(cx, nd, IHG_ENOMEM, "out of memory");
-            free(cfg->model.kind);
-            cfg->model.kind = s;
-        } else {
-            *(int *)(base + k->off) = e;
-        }
-        return IHG_OK;
-    case K_VEC2:
-        return get_numbers(cx, nd, k->path, 2, "[x, y]",
-                           (double *)(base + k->off));
-    case K_MAT2:
-        return get_matrix(cx, nd, (double *)(base + k->off));
-    case K_HIDDEN:
-        return get_hidden(cx, nd, k, cfg);
+        else
+            *(int *)p = e;
+        break;
+    case K_KIND:
+        return set_kind(cx, cfg, what, nd);
+    case IHG_OPT_VEC2:
+        st = get_numbers(cx, nd, what, 2, "[x, y]", p);
+        break;
+    case IHG_OPT_MAT2:
+        st = get_matrix(cx, nd, what, p);
+        break;
+    case IHG_OPT_INTS:
+        st = get_ints(cx, nd, k, what, base);
+        break;
     case K_LEARN:
         return get_learn(cx, nd, cfg);
     case K_CLIP: {
         double mm[2];
-        if ((st = get_numbers(cx, nd, k->path, 2, "[min, max]", mm)) != IHG_OK)
+        if ((st = get_numbers(cx, nd, what, 2, "[min, max]", mm)) != IHG_OK)
             return st;
         if (!(mm[0] < mm[1]))
             return fail_at(cx, nd, IHG_EINVAL,
@@ -1035,63 +1168,124 @@ static int set_value(const loadctx *cx, ihg_config *cfg, const keyspec *k,
     default:
         return fail_at(cx, nd, IHG_EINTERNAL, "internal error: key type");
     }
+    if (st == IHG_OK && k->check) {
+        char why[400];
+        if (k->check(p, why, sizeof why) != 0)
+            return fail_at(cx, nd, IHG_EINVAL, "%s %s", what, why);
+    }
+    return st;
 }
 
-/* Walk a mapping that is the section sec ("" for the top level). */
+static int unknown_key(const loadctx *cx, const ynode *knd, const char *sec,
+                       const ihg_model_type *family)
+{
+    char sb[256], hint[400];
+    size_t seclen = strlen(sec);
+    suggest_key(sec, seclen, knd->text, knd->len, family, hint, sizeof hint);
+    if (seclen)
+        return fail_at(cx, knd, IHG_EINVAL, "unknown key '%s' in %s%s",
+                       show(knd->text, knd->len, sb, sizeof sb), sec, hint);
+    return fail_at(cx, knd, IHG_EINVAL, "unknown key '%s'%s",
+                   show(knd->text, knd->len, sb, sizeof sb), hint);
+}
+
+static int duplicate_key(const loadctx *cx, const ynode *knd,
+                         const ynode *first, const char *path)
+{
+    if (first->origin)
+        return fail_at(cx, knd, IHG_EINVAL, "duplicate key '%s'", path);
+    return fail_at(cx, knd, IHG_EINVAL,
+                   "duplicate key '%s' (first given at line %lu)", path,
+                   first->line);
+}
+
+/* The first value given for the key named name in map, or NULL. */
+static const ynode *map_find(const ynode *map, const char *name,
+                             const ynode **key)
+{
+    size_t i;
+    for (i = 0; i + 1 < map->n; i += 2) {
+        const ynode *k = map->kids[i];
+        if (k->kind == YN_SCALAR && strlen(k->text) == k->len &&
+            strcmp(k->text, name) == 0) {
+            *key = k;
+            return map->kids[i + 1];
+        }
+    }
+    return NULL;
+}
+
+/* Walk a mapping that is the section sec ("" for the top level).  In the
+ * section of the model family (the one with a KIND key) the family is read
+ * first, wherever its key stands, and the other keys are the family's; when
+ * it is missing they are left for finish() to report that. */
 static int walk(const loadctx *cx, ihg_config *cfg, seenset *seen,
                 const char *sec, const ynode *map)
 {
     size_t i, seclen = strlen(sec);
-    char sb[256], hint[160], path[160];
+    const ihg_option *kr = kind_row(sec, seclen);
+    const ynode *kind_key = NULL;
+    char path[MAX_PATH];
 
+    if (kr) {
+        const ynode *vnd = map_find(map, leaf(kr->name), &kind_key);
+        int ki = (int)(kr - keys), st;
+        if (vnd) {
+            seen->key[ki] = kind_key;
+            seen->val[ki] = vnd;
+            if ((st = set_value(cx, cfg, cfg, kr, kr->name, kind_key, vnd)))
+                return st;
+        }
+    }
     for (i = 0; i + 1 < map->n; i += 2) {
         const ynode *knd = map->kids[i], *vnd = map->kids[i + 1];
-        int ki, st;
+        const ihg_option *fo = NULL;
+        int ki = -1, st;
 
+        if (knd == kind_key)
+            continue; /* read above */
         if (knd->kind != YN_SCALAR)
             return fail_at(cx, knd, IHG_EINVAL,
                            "keys must be plain names, not %s", kind_word(knd));
-        if (strlen(knd->text) != knd->len || knd->len > 64 ||
-            seclen + knd->len + 2 > sizeof path) {
-            ki = -1;
-        } else {
+        if (strlen(knd->text) == knd->len && knd->len <= 64 &&
+            seclen + knd->len + 2 <= sizeof path) {
             snprintf(path, sizeof path, "%s%s%s", sec, seclen ? "." : "",
                      knd->text);
             ki = key_index(path);
+            if (ki < 0 && kr && cfg->model.type)
+                fo = ihg_option_find(cfg->model.type->options, knd->text);
         }
-        if (ki < 0) {
-            suggest_key(sec, seclen, knd->text, knd->len, hint, sizeof hint);
-            if (seclen)
-                return fail_at(cx, knd, IHG_EINVAL,
-                               "unknown key '%s' in %s%s",
-                               show(knd->text, knd->len, sb, sizeof sb), sec,
-                               hint);
-            return fail_at(cx, knd, IHG_EINVAL, "unknown key '%s'%s",
-                           show(knd->text, knd->len, sb, sizeof sb), hint);
+        if (ki < 0 && !fo) {
+            if (kr && !cfg->model.type)
+                continue; /* no family: finish() says model.kind is missing */
+            return unknown_key(cx, knd, sec, kr ? cfg->model.type : NULL);
         }
-        if (seen->key[ki]) {
-            const ynode *first = seen->key[ki];
-            if (first->origin)
-                return fail_at(cx, knd, IHG_EINVAL, "duplicate key '%s'",
-                               keys[ki].path);
-            return fail_at(cx, knd, IHG_EINVAL,
-                           "duplicate key '%s' (first given at line %lu)",
-                           keys[ki].path, first->line);
+        if (fo) {
+            size_t fi = (size_t)(fo - cfg->model.type->options);
+            if (seen->family_key[fi])
+                return duplicate_key(cx, knd, seen->family_key[fi], path);
+            seen->family_key[fi] = knd;
+            st = set_value(cx, cfg, cfg->model.opts, fo, path, knd, vnd);
+            if (st != IHG_OK)
+                return st;
+            continue;
         }
+        if (seen->key[ki])
+            return duplicate_key(cx, knd, seen->key[ki], keys[ki].name);
         seen->key[ki] = knd;
         seen->val[ki] = vnd;
         if (keys[ki].type == K_SECTION) {
             if (is_null(vnd))
                 return fail_at(cx, knd, IHG_EINVAL,
                                "%s has no value (expected a mapping of keys)",
-                               keys[ki].path);
+                               keys[ki].name);
             if (vnd->kind != YN_MAP)
                 return fail_at(cx, vnd, IHG_EINVAL,
                                "%s must be a mapping of keys, not %s",
-                               keys[ki].path, kind_word(vnd));
-            st = walk(cx, cfg, seen, keys[ki].path, vnd);
+                               keys[ki].name, kind_word(vnd));
+            st = walk(cx, cfg, seen, keys[ki].name, vnd);
         } else {
-            st = set_value(cx, cfg, &keys[ki], knd, vnd);
+            st = set_value(cx, cfg, cfg, &keys[ki], keys[ki].name, knd, vnd);
         }
         if (st != IHG_OK)
             return st;
@@ -1108,11 +1302,16 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
 #define VAL(p) (seen->val[key_index(p)])
     const ynode *nd;
 
-    if (!cfg->model.kind) {
+    if (!cfg->model.type) {
         const ynode *model = SEEN("model");
+        char list[400] = "";
+        size_t i;
+        for (i = 0; ihg_model_types[i]; i++) {
+            append(list, sizeof list, i ? ", " : "");
+            append(list, sizeof list, ihg_model_types[i]->name);
+        }
         return fail_at(cx, model ? model : root, IHG_EINVAL,
-                       "missing required key model.kind (one of quadratic, "
-                       "ridge, logistic, softmax, mlp, distill)");
+                       "missing required key model.kind (one of %s)", list);
     }
     if (SEEN("data.images")) {
         /* image data: the section's presence selects it, even without dir */
@@ -1161,9 +1360,10 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                            (double)cfg->data.syn_d, MAX_SIZE);
         }
     }
-    /* dataset distillation learns images: without other data it reads the
-     * image set (Fashion-MNIST by default) */
-    if (strcmp(cfg->model.kind, "distill") == 0 && !cfg->data.train && !cfg->data.file)
+    /* a family that learns images (distillation) reads the image set
+     * (Fashion-MNIST by default) when no other data are given */
+    if ((cfg->model.type->flags & IHG_MODEL_IMAGE_DATA) && !cfg->data.train &&
+        !cfg->data.file)
         cfg->data.images = 1;
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
         cfg->inner.optimizer = &ihg_inner_newton;
@@ -1187,9 +1387,6 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
                            "inner.learn needs a fixed number of inner steps "
                            "(inner.steps), not inner.tol");
     }
-    if (!SEEN("model.init_log_decay") &&
-        strcmp(cfg->model.kind, "quadratic") == 0)
-        cfg->model.init_log_decay = 0.0;
     return IHG_OK;
 #undef SEEN
 #undef VAL
@@ -1200,14 +1397,8 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
 
 static ynode *map_get(const ynode *map, const char *key)
 {
-    size_t i;
-    for (i = 0; i + 1 < map->n; i += 2) {
-        const ynode *k = map->kids[i];
-        if (k->kind == YN_SCALAR && strlen(k->text) == k->len &&
-            strcmp(k->text, key) == 0)
-            return map->kids[i + 1];
-    }
-    return NULL;
+    const ynode *knd;
+    return (ynode *)map_find(map, key, &knd);
 }
 
 static ynode *scalar_new(const char *text, size_t len, const char *origin)
@@ -1262,10 +1453,10 @@ static int map_put(ynode *map, const char *key, ynode *value,
 
 static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 {
-    char sb[256], path[160], hint[200] = "";
+    char sb[256], path[MAX_PATH], hint[200] = "";
     const char *eq = strchr(ov, '=');
     size_t plen;
-    int ki, st;
+    int known, st;
     ynode *value = NULL, *map = root;
     char *p, *dot;
 
@@ -1275,24 +1466,24 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
                             show(ov, strlen(ov), sb, sizeof sb));
     plen = (size_t)(eq - ov);
     if (plen >= sizeof path)
-        ki = -1;
+        known = 0;
     else {
         memcpy(path, ov, plen);
         path[plen] = '\0';
-        ki = key_index(path);
+        known = known_path(path); /* the family's keys: checked in walk() */
     }
-    if (ki < 0) {
-        size_t i, bd = (size_t)-1;
+    if (!known) {
+        size_t i, bd = (size_t)-1, n = all_key_paths();
         const char *best = NULL;
-        for (i = 0; i < NKEYS; i++) {
-            size_t d = edit_distance(ov, plen, keys[i].path);
+        for (i = 0; i < n; i++) {
+            size_t d = edit_distance(ov, plen, key_paths[i]);
             if (d < bd) {
                 bd = d;
-                best = keys[i].path;
+                best = key_paths[i];
             }
         }
         if (best && bd <= close_enough(plen))
-            snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
+            snprintf(hint, sizeof hint, " (did you mean '%.159s'?)", best);
         return ihg_error_at(IHG_EINVAL, "--set", 0, 0, "unknown key '%s'%s",
                             show(ov, plen, sb, sizeof sb), hint);
     }
@@ -1344,7 +1535,6 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 void ihg_config_defaults(ihg_config *cfg)
 {
     fill_table_names();
-    static const double A[4] = {3, 1, 1, 2};
     memset(cfg, 0, sizeof *cfg);
     cfg->path = NULL;
     cfg->dir = NULL;
@@ -1367,21 +1557,11 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->data.images_n_val = 1000;
     cfg->data.images_n_test = 0;
 
+    /* model: no family until model.kind is read (its options come with
+     * it, defaults from its table) */
     cfg->model.kind = NULL;
-    cfg->model.hyper = IHG_HYPER_PER_WEIGHT;
-    cfg->model.init_log_decay = -4.0;
-    cfg->model.init_scale = 0.01;
-    memcpy(cfg->model.A, A, sizeof A);
-    cfg->model.c[0] = 1.0;
-    cfg->model.c[1] = 1.0;
-    cfg->model.t[0] = 0.5;
-    cfg->model.t[1] = 0.2;
-    cfg->model.theta0[0] = 0.0;
-    cfg->model.theta0[1] = 0.0;
-    cfg->model.hidden[0] = 32;
-    cfg->model.n_hidden = 1;
-    cfg->model.activation = IHG_ACT_TANH;
-    cfg->model.distill_log_decay = -4.0;
+    cfg->model.type = NULL;
+    cfg->model.opts = NULL;
 
     cfg->inner.optimizer = &ihg_inner_sgd;
     cfg->inner.lr = 0.1;
@@ -1433,10 +1613,106 @@ void ihg_config_free(ihg_config *cfg)
     free(cfg->data.target);
     free(cfg->data.images_dir);
     free(cfg->model.kind);
+    if (cfg->model.type)
+        ihg_options_free(cfg->model.type->options, cfg->model.opts);
+    free(cfg->model.opts);
     cfg->path = cfg->dir = cfg->name = NULL;
     cfg->data.train = cfg->data.val = cfg->data.test = cfg->data.file = NULL;
     cfg->data.target = cfg->data.images_dir = NULL;
     cfg->model.kind = NULL;
+    cfg->model.type = NULL;
+    cfg->model.opts = NULL;
+}
+
+const void *ihg_config_model_option(const ihg_config *cfg, const char *name,
+                                    const ihg_option **row)
+{
+    const ihg_option *o;
+    if (!cfg || !cfg->model.type || !cfg->model.opts)
+        return NULL;
+    o = ihg_option_find(cfg->model.type->options, name);
+    if (!o)
+        return NULL;
+    if (row)
+        *row = o;
+    return ihg_option_cptr(o, cfg->model.opts);
+}
+
+const ihg_option *ihg_config_keys(size_t *n)
+{
+    if (n)
+        *n = NKEYS;
+    return keys;
+}
+
+/* One line of --list-keys. */
+static void list_row(FILE *f, const char *path, const char *type,
+                     const char *dflt, const char *range, const char *help)
+{
+    fprintf(f, "%-26s %-11s %-17s %s", path, type, dflt, range);
+    if (help && *help)
+        fprintf(f, "%s%s", *range ? "  " : "", help);
+    fputc('\n', f);
+}
+
+int ihg_config_list_keys(FILE *f)
+{
+    ihg_config d;
+    char dflt[200], range[300];
+    size_t i, t;
+    ihg_config_defaults(&d);
+    fprintf(f, "%-26s %-11s %-17s %s\n", "KEY", "TYPE", "DEFAULT", "RANGE");
+    for (i = 0; i < NKEYS; i++) {
+        const ihg_option *k = &keys[i];
+        if (k->type == K_SECTION)
+            continue;
+        ihg_option_format_range(k, range, sizeof range);
+        if (k->names == inner_opts || k->names == methods)
+            /* these two hold a pointer to a type table, not an index */
+            snprintf(dflt, sizeof dflt, "%s", k->names == inner_opts
+                                                  ? d.inner.optimizer->name
+                                                  : d.hypergrad.method->name);
+        else
+            ihg_option_format(k, &d, dflt, sizeof dflt);
+        if (k->type == K_KIND) {
+            snprintf(dflt, sizeof dflt, "(required)");
+            range[0] = '\0';
+            for (t = 0; ihg_model_types[t]; t++) {
+                append(range, sizeof range, t ? " | " : "");
+                append(range, sizeof range, ihg_model_types[t]->name);
+            }
+        } else if (!dflt[0]) { /* no clip, no file, nothing learned */
+            snprintf(dflt, sizeof dflt, "(none)");
+        }
+        list_row(f, k->name, ihg_option_type_word(k), dflt, range, NULL);
+        if (k->type != K_KIND)
+            continue;
+        /* the families' keys, under the section of the kind */
+        for (t = 0; ihg_model_types[t]; t++) {
+            const ihg_model_type *type = ihg_model_types[t];
+            void *opts = type->options_size ? calloc(1, type->options_size)
+                                            : NULL;
+            const ihg_option *o;
+            if (type->options_size && !opts)
+                return -1;
+            ihg_options_set_defaults(type->options, opts);
+            fprintf(f, "  with %s: %s\n", k->name, type->name);
+            for (o = type->options; o && o->name; o++) {
+                char path[MAX_PATH];
+                snprintf(path, sizeof path, "  %.*s.%s",
+                         (int)section_len(k->name), k->name, o->name);
+                ihg_option_format(o, opts, dflt, sizeof dflt);
+                ihg_option_format_range(o, range, sizeof range);
+                list_row(f, path, ihg_option_type_word(o),
+                         dflt[0] ? dflt : "(none)", range, o->help);
+            }
+            ihg_options_free(type->options, opts);
+            free(opts);
+        }
+    }
+    fprintf(f, "Some defaults follow other keys; ihgtui-experiment(5) says "
+               "which.\n");
+    return ferror(f) ? -1 : 0;
 }
 
 /* "dir/exp.yaml" -> "exp" (also .yml); NULL on allocation failure. */

@@ -3,15 +3,18 @@
  * ihg_config_load() reads the file with libyaml, applies command-line
  * overrides ("key.path=value"), checks every key, type and range, and fills
  * an ihg_config.  Every error is reported as "FILE:LINE:COLUMN: message"
- * through error.h.  The key names and their defaults are documented in
- * man/ihgtui-experiment.5; keep the two in step.
+ * through error.h.  The keys are option tables (option.h): the generic
+ * sections' in config.c, and each model family's own in its file, whose
+ * values the loader keeps in model.opts.  ihgtui-experiment(5) documents
+ * every key (tests/test_config.c checks that it does).
  */
 #ifndef IHG_CONFIG_H
 #define IHG_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
-#define IHG_MAX_HIDDEN 8
+#include "option.h"
 
 /* A position in the experiment file, kept for errors found after parsing
  * (a data file that cannot be read is reported at its key). */
@@ -19,26 +22,12 @@ typedef struct {
     unsigned long line, column; /* 1-based; 0 when not from the file */
 } ihg_mark;
 
-typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
-
 /* The inner optimizers (inner.h) and hypergradient methods (method.h) are
  * type tables; the configuration points at one of each. */
 struct ihg_inner_type;
 struct ihg_method_type;
 
 typedef enum { IHG_OUTER_SGD = 0, IHG_OUTER_ADAM, IHG_OUTER_RMSPROP } ihg_outer_optimizer;
-
-
-typedef enum {
-    IHG_DISTILL_CLASS_MEAN = 0, /* the mean training image of each class  */
-    IHG_DISTILL_RANDOM_REAL,    /* one random training image per class    */
-    IHG_DISTILL_NOISE           /* N(0, 0.01^2) pixels                    */
-} ihg_distill_init;
-
-typedef enum {
-    IHG_ACT_TANH = 0,
-    IHG_ACT_SOFTPLUS
-} ihg_activation;
 
 typedef struct {
     char *path; /* the experiment file as given (NULL for the built-in one) */
@@ -76,21 +65,12 @@ typedef struct {
     } data;
 
     struct {
-        char *kind;            /* quadratic | ridge | logistic | softmax | mlp | distill */
+        char *kind;            /* the family (models/registry.c)           */
         ihg_mark kind_mark;
-        ihg_hyper_mode hyper;  /* default per-weight                       */
-        double init_log_decay; /* default -4 (quadratic: 0)               */
-        double init_scale;     /* std of the random initial weights, 0.01 */
-        /* quadratic */
-        double A[4];           /* row-major 2x2, symmetric positive definite */
-        double c[2], t[2], theta0[2];
-        /* mlp */
-        long hidden[IHG_MAX_HIDDEN];
-        size_t n_hidden;
-        ihg_activation activation;
-        /* distill */
-        double distill_log_decay; /* fixed decay of the distilled model */
-        ihg_distill_init distill_init; /* where the images start        */
+        const struct ihg_model_type *type; /* its table; NULL until read  */
+        void *opts;            /* its options: the struct its option table
+                                  describes (type->options), holding the
+                                  table's defaults and the file's values */
     } model;
 
     struct {
@@ -155,6 +135,19 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath);
 
 void ihg_config_free(ihg_config *cfg);
 
+/* The value of the model option `name` of cfg's family (a pointer into
+ * cfg->model.opts, of the type its row says; *row is set to that row when
+ * row is not NULL), or NULL when the family has no such option. */
+const void *ihg_config_model_option(const ihg_config *cfg, const char *name,
+                                    const ihg_option **row);
+
+/* The loader's own table of keys (the generic sections, their paths
+ * dotted), *n rows; the model families' keys are in their tables. */
+const ihg_option *ihg_config_keys(size_t *n);
+
+/* Print every key of every table, its type, default and range (--list-keys).
+ * Returns 0, or -1 on a write error. */
+int ihg_config_list_keys(FILE *f);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

@@ -52,6 +52,8 @@ static void usage(FILE *f)
         "      --outer=N          outer steps (same as --set outer.steps=N)\n"
         "      --seed=N           random seed (same as --set seed=N)\n"
         "      --dump-default     print the built-in default experiment and exit\n"
+        "      --list-keys        print every YAML key (each model kind's too) with\n"
+        "                         its type, default and range, and exit\n"
         "\n"
         "Explorer:\n"
         "      --no-color         monochrome (also when NO_COLOR is set)\n"
@@ -87,6 +89,7 @@ enum {
     OPT_VERSION,
     OPT_DUMP_DEFAULT,
     OPT_SEEDS,
+    OPT_LIST_KEYS,
     OPT_FIGURES,
     OPT_FIGURE_SIZE
 };
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
         {"record", required_argument, NULL, OPT_RECORD},
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
         {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
         {"figures", required_argument, NULL, OPT_FIGURES},
         {"figure-size", required_argument, NULL, OPT_FIGURE_SIZE},
         {"help", no_argument, NULL, 'h'},
@@ -222,6 +226,12 @@ int main(int argc, char **argv)
         case OPT_ASCII: topt.ascii = 1; break;
         case OPT_RECORD: topt.record = optarg; break;
         case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case OPT_LIST_KEYS:
+            if (ihg_config_list_keys(stdout) != 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "ihgtui: cannot write the key list\n");
+                return 1;
+            }
+            return 0;
         case 'h': usage(stdout); return 0;
         case OPT_VERSION:
             printf("ihgtui %s\n", PACKAGE_VERSION);

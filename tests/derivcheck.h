@@ -2,9 +2,10 @@
  *
  * For one model instance (ctx) at a point (theta, lambda): the gradient,
  * the Hessian-vector product (and its symmetry), J^T u and the validation
- * gradients against central differences along random unit directions,
- * plus small helpers (tiny data sets, row views, vector arithmetic).
- * Header-only like check.h; include it after check.h.
+ * gradients against central differences along random unit directions; the
+ * same answers from a blocked workspace and from strided vectors; plus
+ * small helpers (a family's options from YAML, tiny data sets, row views,
+ * vector arithmetic).  Header-only like check.h; include it after check.h.
  *
  * Tolerances (see the test files' comments): central differences with
  * h = H_FD = 1e-5 are compared at RTOL_FD = 1e-6 relative to the natural
@@ -20,14 +21,34 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
+#include "error.h"
 #include "model.h"
 
 #define H_FD 1e-5
 #define RTOL_FD 1e-6
 #define RTOL_EXACT 1e-12
 #define N_DIRS 3
+
+/* ---------- a family's options ---------- */
+
+/* cfg for the family `kind` with the model keys `keys` (the inside of a
+ * YAML flow mapping, e.g. "hyper: global, init_scale: 0.1"; NULL or "" for
+ * the defaults), read by the experiment loader as a file would be.
+ * Returns 0, or -1 (a failed check) when the loader refuses them. */
+static int cfg_model(ihg_config *cfg, const char *kind, const char *keys)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "model: {kind: %s%s%s}\n", kind,
+             keys && *keys ? ", " : "", keys ? keys : "");
+    if (ihg_config_load_string(cfg, "test.yaml", text, strlen(text), NULL) ==
+        IHG_OK)
+        return 0;
+    CHECK(0, "options of %s load: %s", kind, ihg_error_message());
+    return -1;
+}
 
 /* ---------- tiny data sets ---------- */
 
@@ -48,6 +69,12 @@ static void data_del(ihg_data *D)
     gsl_matrix_free(D->X);
     gsl_vector_free(D->y);
     free(D);
+}
+
+static void dataset_del(ihg_dataset *ds)
+{
+    data_del(ds->train);
+    data_del(ds->val);
 }
 
 /* Rows [i0, i0 + nb) of D as a view. */
@@ -115,7 +142,7 @@ static void check_close(double got, double want, double rtol, double scale,
 
 typedef struct {
     ihg_model *m;
-    const ihg_config *cfg;
+    const ihg_config *cfg; /* the options m was made with */
     const ihg_data *train, *val;
     gsl_vector *theta, *lambda;
     const char *tag; /* "family/mode" */
@@ -273,6 +300,111 @@ static void check_val(ctx *c)
     gsl_vector_free(tm);
     gsl_vector_free(lp);
     gsl_vector_free(lm);
+}
+
+/* init_lambda sets every hyperparameter to `want` (init_log_decay). */
+static void check_init_lambda(ctx *c, double want)
+{
+    ihg_model *m = c->m;
+    gsl_vector *l = gsl_vector_alloc(m->Hn);
+    int ok = 1;
+    m->type->init_lambda(m, l, c->rng);
+    for (size_t i = 0; i < m->Hn; i++)
+        ok &= gsl_vector_get(l, i) == want;
+    CHECK(ok, "%s: init_lambda is init_log_decay (%g) everywhere", c->tag,
+          want);
+    gsl_vector_free(l);
+}
+
+/* Accuracies agree, NaN (regression) included. */
+static int same_accuracy(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+/* Same answers from a model whose workspace holds 7 rows (fewer than the
+ * data: processed in blocks), and from strided theta, lambda, u and
+ * output vectors (columns of P x 3 and Hn x 2 matrices). */
+static void check_blocks_and_strides(ctx *c, const ihg_dataset *ds)
+{
+    ihg_model *m = c->m;
+    size_t P = m->P, Hn = m->Hn;
+    ihg_model *m7 = ihg_model_alloc(m->type, c->cfg, ds, 7);
+    CHECK(m7 != NULL, "%s: alloc with max_rows 7 < n", c->tag);
+    if (!m7)
+        return;
+    gsl_vector *g = gsl_vector_alloc(P), *g7 = gsl_vector_alloc(P),
+               *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
+               *Hu7 = gsl_vector_alloc(P), *J = gsl_vector_alloc(Hn);
+    rand_unit(u, c->rng);
+    double l = LT(c, c->theta, c->lambda, c->train, g);
+    double l7 = m7->type->train_loss(m7, c->theta, c->lambda, c->train, g7);
+    check_close(l7, l, RTOL_EXACT, 0.0, "blocked L_T", c->tag);
+    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked grad L_T",
+          c->tag);
+    m->type->train_hvp(m, c->theta, c->lambda, c->train, u, Hu);
+    m7->type->train_hvp(m7, c->theta, c->lambda, c->train, u, Hu7);
+    CHECK(rel_diff(Hu7, Hu, 1e-300) <= RTOL_EXACT, "%s: blocked H u", c->tag);
+    if (m->type->train_hessian) {
+        gsl_matrix *H = gsl_matrix_alloc(P, P), *H7 = gsl_matrix_alloc(P, P);
+        m->type->train_hessian(m, c->theta, c->lambda, c->train, H);
+        m7->type->train_hessian(m7, c->theta, c->lambda, c->train, H7);
+        gsl_vector_view hv = gsl_vector_view_array(H->data, P * P);
+        gsl_vector_view hv7 = gsl_vector_view_array(H7->data, P * P);
+        CHECK(rel_diff(&hv7.vector, &hv.vector, 1e-300) <= RTOL_EXACT,
+              "%s: blocked train_hessian", c->tag);
+        gsl_matrix_free(H);
+        gsl_matrix_free(H7);
+    }
+    double v = m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
+    double v7 = m7->type->val_loss(m7, c->theta, c->lambda, c->val, g7, NULL);
+    check_close(v7, v, RTOL_EXACT, 0.0, "blocked L_V", c->tag);
+    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked dL_V/dtheta",
+          c->tag);
+    if (m->type->accuracy)
+        CHECK(same_accuracy(m7->type->accuracy(m7, c->theta, c->val),
+                            m->type->accuracy(m, c->theta, c->val)),
+              "%s: blocked accuracy", c->tag);
+
+    gsl_matrix *S = gsl_matrix_alloc(P, 3), *O = gsl_matrix_alloc(P, 3);
+    gsl_matrix *SL = gsl_matrix_alloc(Hn, 2), *OL = gsl_matrix_alloc(Hn, 2);
+    gsl_vector_view st = gsl_matrix_column(S, 0), su = gsl_matrix_column(S, 2);
+    gsl_vector_view og = gsl_matrix_column(O, 1), oh = gsl_matrix_column(O, 2);
+    gsl_vector_view sl = gsl_matrix_column(SL, 1), oj = gsl_matrix_column(OL, 0);
+    gsl_vector_memcpy(&st.vector, c->theta);
+    gsl_vector_memcpy(&su.vector, u);
+    gsl_vector_memcpy(&sl.vector, c->lambda);
+    double ls = LT(c, &st.vector, &sl.vector, c->train, &og.vector);
+    LT(c, c->theta, c->lambda, c->train, g);
+    check_close(ls, l, RTOL_EXACT, 0.0, "strided L_T", c->tag);
+    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT,
+          "%s: strided grad L_T", c->tag);
+    m->type->train_hvp(m, &st.vector, &sl.vector, c->train, &su.vector,
+                       &oh.vector);
+    CHECK(rel_diff(&oh.vector, Hu, 1e-300) <= RTOL_EXACT, "%s: strided H u",
+          c->tag);
+    m->type->train_jtvp(m, c->theta, c->lambda, c->train, u, J);
+    m->type->train_jtvp(m, &st.vector, &sl.vector, c->train, &su.vector,
+                        &oj.vector);
+    CHECK(rel_diff(&oj.vector, J, 1e-300) <= RTOL_EXACT,
+          "%s: strided J^T u", c->tag);
+    double vs = m->type->val_loss(m, &st.vector, &sl.vector, c->val,
+                                  &og.vector, NULL);
+    m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
+    check_close(vs, v, RTOL_EXACT, 0.0, "strided L_V", c->tag);
+    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT,
+          "%s: strided dL_V/dtheta", c->tag);
+    gsl_matrix_free(S);
+    gsl_matrix_free(O);
+    gsl_matrix_free(SL);
+    gsl_matrix_free(OL);
+    ihg_model_free(m7);
+    gsl_vector_free(g);
+    gsl_vector_free(g7);
+    gsl_vector_free(u);
+    gsl_vector_free(Hu);
+    gsl_vector_free(Hu7);
+    gsl_vector_free(J);
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "../src/config.h" /* not the autoconf config.h */
 #include "../src/error.h"
+#include "../models/model.h"
 #include "../src/inner.h"
 #include "../src/method.h"
 
@@ -52,14 +53,10 @@ static const char full_yaml[] =
     "  kind: quadratic\n"
     "  hyper: global\n"
     "  init_log_decay: -2.5\n"
-    "  init_scale: 0.05\n"
     "  A: [[4, 1], [1, 3]]\n"
     "  c: [1.5, -1]\n"
     "  t: [0.25, 0.125]\n"
     "  theta0: [-1, 2]\n"
-    "  hidden: [64, 32, 16]\n"
-    "  activation: softplus\n"
-    "  distill_log_decay: -6\n"
     "inner:\n"
     "  optimizer: adam\n"
     "  lr: 1e-3\n"
@@ -95,23 +92,28 @@ static int str_is(const char *got, const char *want)
     return got && want && strcmp(got, want) == 0;
 }
 
+/* The value of a model option as YAML text ("" when the family has none),
+ * in a static buffer. */
+static const char *opt_text(const ihg_config *c, const char *name)
+{
+    static char buf[256];
+    const ihg_option *row = NULL;
+    buf[0] = '\0';
+    if (ihg_config_model_option(c, name, &row) && row)
+        ihg_option_format(row, c->model.opts, buf, sizeof buf);
+    return buf;
+}
+
 static void test_defaults(void)
 {
     ihg_config c;
     ihg_config_defaults(&c);
-    CHECK(c.model.kind == NULL, "defaults: model.kind unset");
+    CHECK(c.model.kind == NULL && c.model.type == NULL && c.model.opts == NULL,
+          "defaults: no model family, no options");
     CHECK(c.seed == 0, "defaults: seed 0");
     CHECK(c.data.split_val == 0.25 && c.data.split_test == 0.0,
           "defaults: split fractions 0.25, 0");
     CHECK(c.data.standardize == 0, "defaults: standardize off");
-    CHECK(c.model.hyper == IHG_HYPER_PER_WEIGHT, "defaults: per-weight");
-    CHECK(c.model.init_log_decay == -4.0, "defaults: init_log_decay -4");
-    CHECK(c.model.init_scale == 0.01, "defaults: init_scale 0.01");
-    CHECK(c.model.A[0] == 3 && c.model.A[1] == 1 && c.model.A[2] == 1 &&
-              c.model.A[3] == 2,
-          "defaults: A = [[3,1],[1,2]]");
-    CHECK(c.model.c[0] == 1 && c.model.c[1] == 1, "defaults: c = [1,1]");
-    CHECK(c.model.t[0] == 0.5 && c.model.t[1] == 0.2, "defaults: t");
     CHECK(c.inner.optimizer == &ihg_inner_sgd, "defaults: inner sgd");
     CHECK(c.inner.lr == 0.1, "defaults: inner.lr 0.1");
     CHECK(c.inner.momentum == 0.9, "defaults: momentum 0.9");
@@ -137,8 +139,25 @@ static void test_defaults(void)
     CHECK(c.hypergrad.tol == 1e-10, "defaults: cg tol 1e-10");
     CHECK(c.hypergrad.exact_max == 2000, "defaults: exact_max 2000");
     ihg_config_free(&c);
+    CHECK(c.name == NULL && c.path == NULL && c.dir == NULL &&
+              c.data.train == NULL && c.model.kind == NULL &&
+              c.model.opts == NULL,
+          "defaults: free leaves no pointer behind (a second free is safe)");
     ihg_config_free(&c);
-    CHECK(1, "defaults: free twice on a defaults-only config");
+
+    /* The same after a load, which allocates the family's options. */
+    if (ihg_config_load_string(&c, "m.yaml", "model: {kind: mlp}", 18, NULL)) {
+        CHECK(0, "defaults: mlp loads (%s)", ihg_error_message());
+    } else {
+        CHECK(c.model.type == ihg_model_mlp && c.model.opts != NULL &&
+                  str_is(c.model.kind, "mlp"),
+              "defaults: model.kind mlp gives mlp's table and options");
+        ihg_config_free(&c);
+        CHECK(c.model.kind == NULL && c.model.type == NULL &&
+                  c.model.opts == NULL,
+              "defaults: free drops the family and its options");
+    }
+    ihg_config_free(&c);
 }
 
 static void test_full(void)
@@ -178,20 +197,17 @@ static void test_full(void)
     CHECK(c.model.kind_mark.line == 24 && c.model.kind_mark.column == 3,
           "full: model.kind mark 24:3 (got %lu:%lu)", c.model.kind_mark.line,
           c.model.kind_mark.column);
-    CHECK(c.model.hyper == IHG_HYPER_GLOBAL, "full: hyper global");
-    CHECK(c.model.init_log_decay == -2.5, "full: init_log_decay");
-    CHECK(c.model.init_scale == 0.05, "full: init_scale");
-    CHECK(c.model.A[0] == 4 && c.model.A[1] == 1 && c.model.A[2] == 1 &&
-              c.model.A[3] == 3,
-          "full: A");
-    CHECK(c.model.c[0] == 1.5 && c.model.c[1] == -1, "full: c");
-    CHECK(c.model.t[0] == 0.25 && c.model.t[1] == 0.125, "full: t");
-    CHECK(c.model.theta0[0] == -1 && c.model.theta0[1] == 2, "full: theta0");
-    CHECK(c.model.n_hidden == 3 && c.model.hidden[0] == 64 &&
-              c.model.hidden[1] == 32 && c.model.hidden[2] == 16,
-          "full: hidden");
-    CHECK(c.model.activation == IHG_ACT_SOFTPLUS, "full: activation");
-    CHECK(c.model.distill_log_decay == -6, "full: distill_log_decay");
+    CHECK(c.model.type == ihg_model_quadratic, "full: the quadratic's table");
+    CHECK(str_is(opt_text(&c, "hyper"), "global"), "full: hyper global");
+    CHECK(str_is(opt_text(&c, "init_log_decay"), "-2.5"),
+          "full: init_log_decay (%s)", opt_text(&c, "init_log_decay"));
+    CHECK(str_is(opt_text(&c, "A"), "[[4, 1], [1, 3]]"), "full: A (%s)",
+          opt_text(&c, "A"));
+    CHECK(str_is(opt_text(&c, "c"), "[1.5, -1]"), "full: c");
+    CHECK(str_is(opt_text(&c, "t"), "[0.25, 0.125]"), "full: t");
+    CHECK(str_is(opt_text(&c, "theta0"), "[-1, 2]"), "full: theta0");
+    CHECK(ihg_config_model_option(&c, "hidden", NULL) == NULL,
+          "full: the quadratic has no option hidden");
     CHECK(c.inner.optimizer == &ihg_inner_adam, "full: inner.optimizer");
     CHECK(c.inner.lr == 1e-3, "full: inner.lr");
     CHECK(c.inner.momentum == 0.5 && c.inner.beta1 == 0.8 &&
@@ -228,7 +244,7 @@ static void test_dependent_defaults(void)
     int st;
 
     st = load_str(&c, "model: {kind: ridge}\n", NULL);
-    CHECK(st == 0 && c.model.init_log_decay == -4.0,
+    CHECK(st == 0 && str_is(opt_text(&c, "init_log_decay"), "-4"),
           "ridge: init_log_decay default -4");
     CHECK(st == 0 && c.hypergrad.compare_max == 20,
           "compare_max defaults to terms (20)");
@@ -236,7 +252,7 @@ static void test_dependent_defaults(void)
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: quadratic}\nhypergrad: {terms: 7}\n", NULL);
-    CHECK(st == 0 && c.model.init_log_decay == 0.0,
+    CHECK(st == 0 && str_is(opt_text(&c, "init_log_decay"), "0"),
           "quadratic: init_log_decay default 0");
     CHECK(st == 0 && c.hypergrad.compare_max == 7,
           "compare_max follows terms (7)");
@@ -257,13 +273,14 @@ static void test_dependent_defaults(void)
     CHECK(st == 0 && c.hypergrad.alpha == -1, "alpha <= 0 accepted (= lr)");
     ihg_config_free(&c);
 
-    st = load_str(&c, "model:\n  kind: quadratic\n  A: [2, 0.5, 0.5, 1]\n"
-                      "  hidden: 12\n", NULL);
-    CHECK(st == 0 && c.model.A[0] == 2 && c.model.A[1] == 0.5 &&
-              c.model.A[3] == 1,
+    st = load_str(&c, "model:\n  kind: quadratic\n  A: [2, 0.5, 0.5, 1]\n",
+                  NULL);
+    CHECK(st == 0 && str_is(opt_text(&c, "A"), "[[2, 0.5], [0.5, 1]]"),
           "A as 4 numbers");
-    CHECK(st == 0 && c.model.n_hidden == 1 && c.model.hidden[0] == 12,
-          "hidden as a single number");
+    ihg_config_free(&c);
+    st = load_str(&c, "model:\n  hidden: 12\n  kind: mlp\n", NULL);
+    CHECK(st == 0 && str_is(opt_text(&c, "hidden"), "[12]"),
+          "hidden as a single number, before kind");
     ihg_config_free(&c);
 
     st = load_str(&c, "model: {kind: ridge}\ninner: {steps: 1e3, lr: +.5}\n"
@@ -294,7 +311,7 @@ static void test_overrides(void)
     char *ov8[] = {"data.file=all.csv", NULL};
     char *ov9[] = {"hypergrad.terms=5", NULL};
 
-    st = load_str(&c, "model: {kind: ridge}\ninner: {lr: 0.1, steps: 7}\n", ov1);
+    st = load_str(&c, "model: {kind: mlp}\ninner: {lr: 0.1, steps: 7}\n", ov1);
     CHECK(st == 0, "override: loads (%s)", ihg_error_message());
     CHECK(st == 0 && c.inner.lr == 0.5 && c.inner.steps == 7,
           "override: inner.lr replaced, steps kept");
@@ -303,7 +320,7 @@ static void test_overrides(void)
     CHECK(st == 0 && c.hypergrad.method == &ihg_method_exact,
           "override: method exact");
     CHECK(st == 0 && c.data.syn_n == 64, "override: data.synthetic.n");
-    CHECK(st == 0 && c.model.n_hidden == 2 && c.model.hidden[1] == 4,
+    CHECK(st == 0 && str_is(opt_text(&c, "hidden"), "[8, 4]"),
           "override: model.hidden flow sequence");
     CHECK(st == 0 && str_is(c.name, "renamed"), "override: name");
     ihg_config_free(&c);
@@ -334,6 +351,7 @@ static void test_overrides(void)
 
     st = load_str(&c, "model:\n  kind: ridge\n", ov6);
     CHECK(st == 0 && str_is(c.model.kind, "logistic") &&
+              c.model.type == ihg_model_logistic &&
               c.model.kind_mark.line == 0,
           "override: model.kind replaced, mark cleared");
     ihg_config_free(&c);
@@ -730,6 +748,489 @@ static void test_malformed(void)
     free(names);
 }
 
+/* ------------------------------------------------------------------ */
+/* Option tables: the loader's and each model family's                 */
+
+/* The size of the value an option type stores (0: not in a family's
+ * struct). */
+static size_t value_size(const ihg_option *o)
+{
+    switch (o->type) {
+    case IHG_OPT_STRING: return sizeof(char *);
+    case IHG_OPT_INT: return sizeof(long);
+    case IHG_OPT_SEED: return sizeof(unsigned long);
+    case IHG_OPT_REAL: return sizeof(double);
+    case IHG_OPT_BOOL:
+    case IHG_OPT_ENUM: return sizeof(int);
+    case IHG_OPT_VEC2: return 2 * sizeof(double);
+    case IHG_OPT_MAT2: return 4 * sizeof(double);
+    case IHG_OPT_INTS: return o->max_count * sizeof(long);
+    default: return 0;
+    }
+}
+
+static double names_in(const ihg_option *o)
+{
+    size_t n = 0;
+    while (o->names[n])
+        n++;
+    return (double)n;
+}
+
+static int in_range(const ihg_option *o, double v)
+{
+    return (o->lo_open ? v > o->lo : v >= o->lo) &&
+           (o->hi_open ? v < o->hi : v <= o->hi);
+}
+
+/* Every row of a family's table: a name no other row (nor `kind`) has, a
+ * value inside the options struct, a default inside its range, help. */
+static void test_family_tables(void)
+{
+    size_t f, n = 0;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        const ihg_option *o, *p;
+        int ok = 1;
+        char why[200] = "";
+        n++;
+        for (o = t->options; o && o->name; o++) {
+            size_t nn = 0;
+            for (p = t->options; p->name; p++)
+                nn += strcmp(p->name, o->name) == 0;
+            if (nn != 1 || strcmp(o->name, "kind") == 0)
+                snprintf(why, sizeof why, "name %s taken", o->name);
+            else if (!value_size(o) ||
+                     o->off + value_size(o) > t->options_size)
+                snprintf(why, sizeof why, "%s: type %d, or its value is "
+                         "outside the options struct", o->name, (int)o->type);
+            else if (o->type == IHG_OPT_INTS &&
+                     (!o->unit || o->def_count < 1 ||
+                      o->def_count > o->max_count ||
+                      o->count_off + sizeof(size_t) > t->options_size))
+                snprintf(why, sizeof why, "%s: list shape", o->name);
+            else if ((o->type == IHG_OPT_REAL || o->type == IHG_OPT_INT) &&
+                     !in_range(o, o->def))
+                snprintf(why, sizeof why, "%s: default %g outside its range",
+                         o->name, o->def);
+            else if (o->type == IHG_OPT_ENUM &&
+                     (!o->names || !(o->def >= 0 && o->def < names_in(o))))
+                snprintf(why, sizeof why, "%s: default not a name", o->name);
+            else if (!o->help || !o->help[0])
+                snprintf(why, sizeof why, "%s: no help", o->name);
+            if (why[0]) {
+                ok = 0;
+                break;
+            }
+            if (o->type == IHG_OPT_INTS)
+                for (size_t i = 0; i < o->def_count; i++)
+                    if (!in_range(o, (double)o->def_ints[i]))
+                        ok = 0, snprintf(why, sizeof why, "%s: default out "
+                                         "of range", o->name);
+        }
+        CHECK(ok && t->name && (t->options ? t->options_size > 0 : 1),
+              "table of %s: well formed%s%s", t->name ? t->name : "?",
+              why[0] ? ": " : "", why);
+    }
+    CHECK(n >= 6, "tables: %zu families registered", n);
+}
+
+/* Each family loads with only its kind; every key set (--set) to its
+ * default as the key list prints it reads back the same; a key of
+ * another family is a located error. */
+static void test_family_keys(void)
+{
+    size_t f, g;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        const ihg_option *o;
+        char yaml[128], ov[300], dflt[256];
+        char *ovs[] = {ov, NULL};
+        ihg_config c;
+        int st, ok = 1;
+        snprintf(yaml, sizeof yaml, "model:\n  kind: %s\n", t->name);
+        st = load_str(&c, yaml, NULL);
+        CHECK(st == 0 && c.model.type == t &&
+                  (t->options_size == 0 || c.model.opts != NULL),
+              "keys of %s: loads with defaults (%s)", t->name,
+              ihg_error_message());
+        ihg_config_free(&c);
+        for (o = t->options; o && o->name; o++) {
+            void *d = calloc(1, t->options_size);
+            if (!d)
+                continue;
+            ihg_options_set_defaults(t->options, d);
+            ihg_option_format(o, d, dflt, sizeof dflt);
+            free(d);
+            snprintf(ov, sizeof ov, "model.%s=%s", o->name, dflt);
+            st = load_str(&c, yaml, ovs);
+            if (st != 0 || !str_is(opt_text(&c, o->name), dflt)) {
+                ok = 0;
+                CHECK(0, "keys of %s: %s -> '%s' (%s)", t->name, ov,
+                      opt_text(&c, o->name), ihg_error_message());
+            }
+            ihg_config_free(&c);
+        }
+        CHECK(ok, "keys of %s: every default, as printed, reads back", t->name);
+
+        /* the keys of the other families */
+        ok = 1;
+        for (g = 0; ihg_model_types[g]; g++)
+            for (o = ihg_model_types[g]->options; o && o->name; o++) {
+                char text[200], want[160];
+                if (ihg_option_find(t->options, o->name))
+                    continue;
+                snprintf(text, sizeof text, "model:\n  kind: %s\n  %s: 1\n",
+                         t->name, o->name);
+                snprintf(want, sizeof want,
+                         "t.yaml:3:3: unknown key '%s' in model (kind %s has",
+                         o->name, t->name);
+                st = load_str(&c, text, NULL);
+                if (st != IHG_EINVAL ||
+                    strncmp(ihg_error_message(), want, strlen(want)) != 0) {
+                    ok = 0;
+                    CHECK(0, "keys of %s: '%s' refused (%s)", t->name,
+                          o->name, ihg_error_message());
+                }
+                ihg_config_free(&c);
+            }
+        CHECK(ok, "keys of %s: every other family's key is a located error",
+              t->name);
+    }
+}
+
+/* Messages and order: the family is read first wherever `kind` stands,
+ * --set can change it, and every error keeps its position. */
+static void test_family_errors(void)
+{
+    static const struct {
+        const char *yaml, *set, *want;
+    } cases[] = {
+        {"model:\n  kind: ridge\n  hidden: [3]\n", NULL,
+         "t.yaml:3:3: unknown key 'hidden' in model (kind ridge has: hyper, "
+         "init_log_decay, init_scale; it is a key of kind mlp)"},
+        {"model:\n  kind: ridge\n  init_scal: 1\n", NULL,
+         "t.yaml:3:3: unknown key 'init_scal' in model (did you mean "
+         "'init_scale'?)"},
+        {"model:\n  kind: ridge\n  lr: 1\n", NULL,
+         "t.yaml:3:3: unknown key 'lr' in model (did you mean 'inner.lr' or "
+         "'outer.lr'?)"},
+        {"hidden: 3\nmodel: {kind: mlp}\n", NULL,
+         "t.yaml:1:1: unknown key 'hidden' (did you mean 'model.hidden'?)"},
+        {"model:\n  activation: relu\n  kind: mlp\n", NULL,
+         "t.yaml:2:15: model.activation must be one of tanh, softplus, got "
+         "'relu'"},
+        {"model:\n  kind: mlp\n  hidden: 3\n  hidden: 4\n", NULL,
+         "t.yaml:4:3: duplicate key 'model.hidden' (first given at line 3)"},
+        {"model:\n  kind: mlp\n  kind: ridge\n", NULL,
+         "t.yaml:3:3: duplicate key 'model.kind' (first given at line 2)"},
+        {"model:\n  hidden: 3\n", NULL,
+         "t.yaml:1:1: missing required key model.kind (one of {kinds})"},
+        {"model:\n  kind: quadratic\n  A: [1, 0, 0, 1]\n", "model.kind=ridge",
+         "t.yaml:3:3: unknown key 'A' in model (kind ridge has: hyper, "
+         "init_log_decay, init_scale; it is a key of kind quadratic)"},
+        {"model: {kind: ridge}\n", "model.hidden=[3]",
+         "--set: model.hidden=[3]: unknown key 'hidden' in model (kind ridge "
+         "has: hyper, init_log_decay, init_scale; it is a key of kind mlp)"},
+        {"model: {kind: ridge}\n", "model.hiden=3",
+         "--set: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
+        {"model: {kind: ridge}\n", "model.kind=mlpp",
+         "--set: model.kind=mlpp: model.kind must be one of {kinds}, got "
+         "'mlpp' (did you mean 'mlp'?)"},
+        {"model: {kind: mlp, hidden: [4, 0]}\n", NULL,
+         "t.yaml:1:32: model.hidden[1] must be between 1 and 100000"},
+        {"model: {kind: distill, init_scale: -1}\n", NULL,
+         "t.yaml:1:36: model.init_scale must be >= 0"},
+    };
+    char kinds[300] = "";
+    for (size_t f = 0; ihg_model_types[f]; f++)
+        snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                 f ? ", " : "", ihg_model_types[f]->name);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config c;
+        char *ov[] = {(char *)cases[i].set, NULL}, want[600];
+        const char *at = strstr(cases[i].want, "{kinds}"); /* the registry's */
+        if (at)
+            snprintf(want, sizeof want, "%.*s%s%s", (int)(at - cases[i].want),
+                     cases[i].want, kinds, at + 7);
+        else
+            snprintf(want, sizeof want, "%s", cases[i].want);
+        int st = load_str(&c, cases[i].yaml, cases[i].set ? ov : NULL);
+        CHECK(st == IHG_EINVAL && str_is(ihg_error_message(), want),
+              "family errors #%zu: '%s'%s%s", i, ihg_error_message(),
+              str_is(ihg_error_message(), want) ? "" : " != ",
+              str_is(ihg_error_message(), want) ? "" : want);
+        ihg_config_free(&c);
+    }
+}
+
+/* Families that learn images read the image set when no files are given:
+ * a flag of the family (distill's), not its name. */
+static void test_family_flags(void)
+{
+    size_t f;
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_model_type *t = ihg_model_types[f];
+        int wants = (t->flags & IHG_MODEL_IMAGE_DATA) != 0;
+        char text[200];
+        ihg_config c;
+        int st;
+        snprintf(text, sizeof text, "model: {kind: %s}\n", t->name);
+        st = load_str(&c, text, NULL);
+        CHECK(st == 0 && c.data.images == wants,
+              "flags of %s: images %d without data files (want %d)", t->name,
+              c.data.images, wants);
+        ihg_config_free(&c);
+        snprintf(text, sizeof text, "model: {kind: %s}\ndata: {train: a.csv, "
+                 "val: b.csv}\n", t->name);
+        st = load_str(&c, text, NULL);
+        CHECK(st == 0 && c.data.images == 0,
+              "flags of %s: no images with data files", t->name);
+        ihg_config_free(&c);
+    }
+}
+
+/* The loader's own table: unique paths, each inside a section it lists,
+ * and one model.kind. */
+static void test_loader_table(void)
+{
+    size_t n, i, j, kinds = 0;
+    const ihg_option *k = ihg_config_keys(&n);
+    int ok = 1;
+    for (i = 0; i < n; i++) {
+        const char *dot = strrchr(k[i].name, '.');
+        int parent = dot == NULL;
+        for (j = 0; j < n; j++) {
+            if (j != i && strcmp(k[i].name, k[j].name) == 0)
+                ok = 0;
+            if (dot && k[j].type == IHG_OPT_SECTION &&
+                strlen(k[j].name) == (size_t)(dot - k[i].name) &&
+                strncmp(k[j].name, k[i].name, strlen(k[j].name)) == 0)
+                parent = 1;
+        }
+        ok &= parent;
+        kinds += k[i].type == IHG_OPT_KIND;
+    }
+    CHECK(ok && kinds == 1 && n > 40,
+          "loader table: %zu unique keys inside their sections, %zu kind key",
+          n, kinds);
+}
+
+/* --list-keys names every key of every table. */
+static void test_list_keys(void)
+{
+    FILE *f = tmpfile();
+    char *text = NULL;
+    size_t len = 0, n, i, missing = 0;
+    const ihg_option *k = ihg_config_keys(&n);
+    if (!f) {
+        CHECK(0, "list keys: tmpfile: %s", strerror(errno));
+        return;
+    }
+    CHECK(ihg_config_list_keys(f) == 0, "list keys: written");
+    len = (size_t)ftell(f);
+    rewind(f);
+    text = calloc(1, len + 1);
+    if (text && fread(text, 1, len, f) != len)
+        len = 0;
+    fclose(f);
+    if (!text)
+        return;
+    for (i = 0; i < n; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "\n%.150s ", k[i].name);
+        if (k[i].type != IHG_OPT_SECTION && !strstr(text, line)) {
+            missing++;
+            CHECK(0, "list keys: %s missing", k[i].name);
+        }
+    }
+    for (i = 0; ihg_model_types[i]; i++) {
+        const ihg_option *o;
+        char head[100], *block, *end;
+        snprintf(head, sizeof head, "with model.kind: %s\n",
+                 ihg_model_types[i]->name);
+        block = strstr(text, head);
+        end = block ? strstr(block + strlen(head), "with model.kind: ") : NULL;
+        if (end)
+            *end = '\0';
+        for (o = ihg_model_types[i]->options; o && o->name; o++) {
+            char line[200];
+            snprintf(line, sizeof line, "\n  model.%s ", o->name);
+            if (!block || !strstr(block, line)) {
+                missing++;
+                CHECK(0, "list keys: model.%s of %s missing", o->name,
+                      ihg_model_types[i]->name);
+            }
+        }
+        if (end)
+            *end = 'w';
+    }
+    CHECK(missing == 0 && len > 0, "list keys: every key of every table");
+    free(text);
+}
+
+/* ihgtui-experiment(5) documents every key of every table, with the type
+ * its table gives, and nothing else: each ".BI key: " type"" entry is read
+ * in its section (.SH), its subsection (.SS data.synthetic) or its model
+ * family (.SS ridge), and must be a key there. */
+static const struct {
+    const char *title, *section;
+} man_sections[] = {
+    {"TOP-LEVEL KEYS", ""}, {"DATA", "data"},        {"MODEL", "model"},
+    {"INNER LOOP", "inner"}, {"OUTER LOOP", "outer"}, {"HYPERGRADIENT", "hypergrad"},
+};
+
+#define MAN_MAX 256
+
+typedef struct {
+    char where[200]; /* a section path, or "kind:" + a family's name */
+    char key[64], type[64];
+} man_entry;
+
+static void man_title(const char *line, char *out, size_t cap)
+{
+    size_t n;
+    while (*line == ' ')
+        line++;
+    if (*line == '"')
+        line++;
+    snprintf(out, cap, "%s", line);
+    n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '"' || out[n - 1] == ' '))
+        out[--n] = '\0';
+}
+
+static size_t man_read(const char *path, man_entry *e, size_t cap, int *bad)
+{
+    FILE *f = fopen(path, "r");
+    char line[512], where[200] = "", section[200] = "";
+    int keyed = 0; /* inside a section that holds keys */
+    size_t n = 0, i;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        char title[200];
+        if (strncmp(line, ".SH ", 4) == 0) {
+            man_title(line + 4, title, sizeof title);
+            keyed = 0;
+            for (i = 0; i < sizeof man_sections / sizeof man_sections[0]; i++)
+                if (strcmp(title, man_sections[i].title) == 0) {
+                    keyed = 1;
+                    snprintf(section, sizeof section, "%s",
+                             man_sections[i].section);
+                    snprintf(where, sizeof where, "%s", section);
+                }
+        } else if (strncmp(line, ".SS ", 4) == 0) {
+            man_title(line + 4, title, sizeof title);
+            if (!keyed)
+                continue;
+            if (ihg_model_lookup(title) && strcmp(section, "model") == 0)
+                snprintf(where, sizeof where, "kind:%.100s", title);
+            else
+                snprintf(where, sizeof where, "%s", title);
+        } else if (strncmp(line, ".BI ", 4) == 0 && n < cap) {
+            char *colon = strchr(line + 4, ':');
+            char *q1 = colon ? strchr(colon, '"') : NULL;
+            char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+            if (!keyed || !colon || !q2) {
+                CHECK(0, "man: entry outside the key sections or malformed: %s",
+                      line);
+                ++*bad;
+                continue;
+            }
+            snprintf(e[n].where, sizeof e[n].where, "%s", where);
+            snprintf(e[n].key, sizeof e[n].key, "%.*s",
+                     (int)(colon - (line + 4)), line + 4);
+            q1++;
+            while (*q1 == ' ')
+                q1++;
+            snprintf(e[n].type, sizeof e[n].type, "%.*s", (int)(q2 - q1), q1);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Is the entry's type the table's word for the option? ("path" is a
+ * string too.) */
+static int man_type_ok(const man_entry *e, const ihg_option *o)
+{
+    return str_is(e->type, ihg_option_type_word(o)) ||
+           (o->type == IHG_OPT_STRING && str_is(e->type, "path"));
+}
+
+static void test_man_page(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[1024];
+    static man_entry e[MAN_MAX];
+    size_t n, nk, i, j, f;
+    int bad = 0;
+    const ihg_option *k = ihg_config_keys(&nk);
+    snprintf(path, sizeof path, "%s/man/ihgtui-experiment.5",
+             top && *top ? top : ".");
+    n = man_read(path, e, MAN_MAX, &bad);
+    CHECK(n > 40 && n < MAN_MAX, "man: %zu key entries in %s", n, path);
+
+    /* every entry is a key of its section or family, of the right type */
+    for (i = 0; i < n; i++) {
+        const ihg_option *o = NULL;
+        if (strncmp(e[i].where, "kind:", 5) == 0) {
+            const ihg_model_type *t = ihg_model_lookup(e[i].where + 5);
+            o = t ? ihg_option_find(t->options, e[i].key) : NULL;
+        } else {
+            char full[300];
+            snprintf(full, sizeof full, "%.200s%s%.63s", e[i].where,
+                     e[i].where[0] ? "." : "", e[i].key);
+            for (j = 0; j < nk && !o; j++)
+                if (str_is(k[j].name, full) && k[j].type != IHG_OPT_SECTION)
+                    o = &k[j];
+        }
+        if (!o || !man_type_ok(&e[i], o)) {
+            bad++;
+            CHECK(0, "man: %s in %s (%s) is %s", e[i].key,
+                  e[i].where[0] ? e[i].where : "the top level", e[i].type,
+                  o ? "of another type" : "not a key there");
+        }
+    }
+    /* every key of the loader's table is documented, once */
+    for (j = 0; j < nk; j++) {
+        size_t seen = 0, sl = strrchr(k[j].name, '.')
+                                  ? (size_t)(strrchr(k[j].name, '.') - k[j].name)
+                                  : 0;
+        if (k[j].type == IHG_OPT_SECTION)
+            continue;
+        for (i = 0; i < n; i++)
+            seen += strlen(e[i].where) == sl &&
+                    strncmp(e[i].where, k[j].name, sl) == 0 &&
+                    str_is(e[i].key, k[j].name + (sl ? sl + 1 : 0));
+        if (seen != 1) {
+            bad++;
+            CHECK(0, "man: %s documented %zu times", k[j].name, seen);
+        }
+    }
+    /* every key of every family is documented under the family, once */
+    for (f = 0; ihg_model_types[f]; f++) {
+        const ihg_option *o;
+        char where[200];
+        snprintf(where, sizeof where, "kind:%s", ihg_model_types[f]->name);
+        for (o = ihg_model_types[f]->options; o && o->name; o++) {
+            size_t seen = 0;
+            for (i = 0; i < n; i++)
+                seen += str_is(e[i].where, where) && str_is(e[i].key, o->name);
+            if (seen != 1) {
+                bad++;
+                CHECK(0, "man: model.%s of %s documented %zu times under %s",
+                      o->name, ihg_model_types[f]->name, seen,
+                      ihg_model_types[f]->name);
+            }
+        }
+    }
+    CHECK(bad == 0 && n > 0,
+          "man: every key of every table documented, every entry a key");
+}
+
 int main(void)
 {
     test_defaults();
@@ -741,5 +1242,12 @@ int main(void)
     test_methods();
     test_strings();
     test_malformed();
+    test_loader_table();
+    test_family_tables();
+    test_family_keys();
+    test_family_errors();
+    test_family_flags();
+    test_list_keys();
+    test_man_page();
     return check_summary();
 }

@@ -85,16 +85,10 @@ static void dataset_make(ihg_dataset *ds, ihg_task task, size_t d, size_t k,
     ds->task = task;
 }
 
-static void dataset_del(ihg_dataset *ds)
-{
-    data_del(ds->train);
-    data_del(ds->val);
-}
-
 /* ---------- naive references ---------- */
 
 typedef struct {
-    size_t L, width[IHG_MAX_HIDDEN + 2];
+    size_t L, width[10]; /* hidden layers + 2 */
     int regression, softplus;
 } mlp_shape;
 
@@ -164,89 +158,14 @@ static double ref_mlp_decay(const mlp_shape *sh, const gsl_vector *theta,
     return s;
 }
 
-/* ---------- generic derivative checks (any family) ---------- */
-
-/* Same answers from a workspace of 7 rows (blocks) and from strided
- * theta / u / output vectors (columns of P x 3 matrices). */
-static void check_blocks_and_strides(ctx *c, const ihg_config *cfg,
-                                     const ihg_dataset *ds)
-{
-    ihg_model *m = c->m;
-    size_t P = m->P, Hn = m->Hn;
-    ihg_model *m7 = ihg_model_alloc(m->type, cfg, ds, 7);
-    CHECK(m7 != NULL, "%s: alloc with max_rows 7 < n", c->tag);
-    if (!m7)
-        return;
-    gsl_vector *g = gsl_vector_alloc(P), *g7 = gsl_vector_alloc(P),
-               *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
-               *Hu7 = gsl_vector_alloc(P), *J = gsl_vector_alloc(Hn);
-    rand_unit(u, c->rng);
-    double l = LT(c, c->theta, c->lambda, c->train, g);
-    double l7 = m7->type->train_loss(m7, c->theta, c->lambda, c->train, g7);
-    check_close(l7, l, RTOL_EXACT, 0.0, "blocked L_T", c->tag);
-    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked grad L_T", c->tag);
-    m->type->train_hvp(m, c->theta, c->lambda, c->train, u, Hu);
-    m7->type->train_hvp(m7, c->theta, c->lambda, c->train, u, Hu7);
-    CHECK(rel_diff(Hu7, Hu, 1e-300) <= RTOL_EXACT, "%s: blocked H u", c->tag);
-    double v = m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
-    double v7 = m7->type->val_loss(m7, c->theta, c->lambda, c->val, g7, NULL);
-    check_close(v7, v, RTOL_EXACT, 0.0, "blocked L_V", c->tag);
-    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked dL_V/dtheta", c->tag);
-    CHECK(m7->type->accuracy(m7, c->theta, c->val) ==
-              m->type->accuracy(m, c->theta, c->val) ||
-              (isnan(m7->type->accuracy(m7, c->theta, c->val)) &&
-               isnan(m->type->accuracy(m, c->theta, c->val))),
-          "%s: blocked accuracy", c->tag);
-
-    gsl_matrix *S = gsl_matrix_alloc(P, 3), *O = gsl_matrix_alloc(P, 3);
-    gsl_matrix *SL = gsl_matrix_alloc(Hn, 2), *OL = gsl_matrix_alloc(Hn, 2);
-    gsl_vector_view st = gsl_matrix_column(S, 0), su = gsl_matrix_column(S, 2);
-    gsl_vector_view og = gsl_matrix_column(O, 1), oh = gsl_matrix_column(O, 2);
-    gsl_vector_view sl = gsl_matrix_column(SL, 1), oj = gsl_matrix_column(OL, 0);
-    gsl_vector_memcpy(&st.vector, c->theta);
-    gsl_vector_memcpy(&su.vector, u);
-    gsl_vector_memcpy(&sl.vector, c->lambda);
-    double ls = LT(c, &st.vector, &sl.vector, c->train, &og.vector);
-    LT(c, c->theta, c->lambda, c->train, g);
-    check_close(ls, l, RTOL_EXACT, 0.0, "strided L_T", c->tag);
-    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT, "%s: strided grad L_T",
-          c->tag);
-    m->type->train_hvp(m, &st.vector, &sl.vector, c->train, &su.vector,
-                       &oh.vector);
-    CHECK(rel_diff(&oh.vector, Hu, 1e-300) <= RTOL_EXACT, "%s: strided H u", c->tag);
-    m->type->train_jtvp(m, c->theta, c->lambda, c->train, u, J);
-    m->type->train_jtvp(m, &st.vector, &sl.vector, c->train, &su.vector,
-                        &oj.vector);
-    CHECK(rel_diff(&oj.vector, J, 1e-300) <= RTOL_EXACT, "%s: strided J^T u", c->tag);
-    double vs = m->type->val_loss(m, &st.vector, &sl.vector, c->val,
-                                  &og.vector, NULL);
-    m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
-    check_close(vs, v, RTOL_EXACT, 0.0, "strided L_V", c->tag);
-    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT, "%s: strided dL_V/dtheta",
-          c->tag);
-    gsl_matrix_free(S);
-    gsl_matrix_free(O);
-    gsl_matrix_free(SL);
-    gsl_matrix_free(OL);
-    ihg_model_free(m7);
-    gsl_vector_free(g);
-    gsl_vector_free(g7);
-    gsl_vector_free(u);
-    gsl_vector_free(Hu);
-    gsl_vector_free(Hu7);
-    gsl_vector_free(J);
-}
-
 /* ---------- mlp ---------- */
 
-static void cfg_make(ihg_config *cfg, ihg_hyper_mode mode)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->model.hyper = mode;
-    cfg->model.init_log_decay = -2.5;
-    cfg->model.init_scale = 0.01;
-    cfg->model.distill_log_decay = -1.5;
-}
+/* The values given to the families' keys. */
+#define INIT_LOG_DECAY -2.5
+#define INIT_SCALE 0.01 /* mlp: gain 1, LeCun's 1/fan_in variance */
+#define DISTILL_LOG_DECAY -1.5
+#define HIDDEN0 5
+#define HIDDEN1 3
 
 static const char *task_name(ihg_task t)
 {
@@ -255,17 +174,12 @@ static const char *task_name(ihg_task t)
                                     : "multiclass";
 }
 
-static void check_mlp_init(ctx *c, const mlp_shape *sh,
-                           const ihg_config *cfg)
+static void check_mlp_init(ctx *c, const mlp_shape *sh)
 {
     ihg_model *m = c->m;
-    gsl_vector *t = gsl_vector_alloc(m->P), *l = gsl_vector_alloc(m->Hn);
+    gsl_vector *t = gsl_vector_alloc(m->P);
     m->type->init_theta(m, t, c->rng);
-    m->type->init_lambda(m, l, c->rng);
-    int lam_ok = 1;
-    for (size_t i = 0; i < m->Hn; i++)
-        lam_ok &= gsl_vector_get(l, i) == cfg->model.init_log_decay;
-    CHECK(lam_ok, "%s: init_lambda is init_log_decay everywhere", c->tag);
+    check_init_lambda(c, INIT_LOG_DECAY);
     int bias0 = 1;
     size_t off = 0;
     double ratio_min = HUGE_VAL, ratio_max = 0.0;
@@ -290,7 +204,6 @@ static void check_mlp_init(ctx *c, const mlp_shape *sh,
           "%s: init_theta weight std * sqrt(fan_in) in [%.3g, %.3g] ~ 1",
           c->tag, ratio_min, ratio_max);
     gsl_vector_free(t);
-    gsl_vector_free(l);
 }
 
 static void check_mlp_huge(ctx *c, const ihg_dataset *ds)
@@ -333,20 +246,25 @@ static void check_val_metrics(ctx *c)
           loss, acc, l2, a2);
 }
 
-static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
+static void check_mlp(const char *actv, ihg_task task, ihg_hyper_mode mode,
                       size_t n_hidden, gsl_rng *rng)
 {
     size_t d = 4, k = task == IHG_TASK_MULTICLASS ? 3 : 2;
+    const long hidden[2] = {HIDDEN0, HIDDEN1};
+    const char *hyper = mode == IHG_HYPER_GLOBAL ? "global" : "per-weight";
     ihg_config cfg;
-    cfg_make(&cfg, mode);
-    cfg.model.activation = actv;
-    cfg.model.n_hidden = n_hidden;
-    cfg.model.hidden[0] = 5;
-    cfg.model.hidden[1] = 3;
-    char tag[96];
-    snprintf(tag, sizeof tag, "mlp/%s/%s/%s/%zu hidden",
-             actv == IHG_ACT_TANH ? "tanh" : "softplus", task_name(task),
-             mode == IHG_HYPER_GLOBAL ? "global" : "per-weight", n_hidden);
+    char keys[256], tag[96], widths[32];
+    if (n_hidden == 1)
+        snprintf(widths, sizeof widths, "[%d]", HIDDEN0);
+    else
+        snprintf(widths, sizeof widths, "[%d, %d]", HIDDEN0, HIDDEN1);
+    snprintf(keys, sizeof keys, "hyper: %s, init_log_decay: %g, "
+             "init_scale: %g, activation: %s, hidden: %s", hyper,
+             INIT_LOG_DECAY, INIT_SCALE, actv, widths);
+    snprintf(tag, sizeof tag, "mlp/%s/%s/%s/%zu hidden", actv,
+             task_name(task), hyper, n_hidden);
+    if (cfg_model(&cfg, "mlp", keys) != 0)
+        return;
 
     ihg_dataset ds;
     dataset_make(&ds, task, d, k, rng);
@@ -354,10 +272,10 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
     sh.L = n_hidden + 1;
     sh.width[0] = d;
     for (size_t l = 1; l < sh.L; l++)
-        sh.width[l] = (size_t)cfg.model.hidden[l - 1];
+        sh.width[l] = (size_t)hidden[l - 1];
     sh.width[sh.L] = task == IHG_TASK_REGRESSION ? 1 : k;
     sh.regression = task == IHG_TASK_REGRESSION;
-    sh.softplus = actv == IHG_ACT_SOFTPLUS;
+    sh.softplus = strcmp(actv, "softplus") == 0;
     size_t want_P = 0, want_W = 0;
     for (size_t l = 1; l <= sh.L; l++) {
         want_W += sh.width[l] * sh.width[l - 1];
@@ -368,20 +286,21 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
     CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
     if (!m) {
         dataset_del(&ds);
+        ihg_config_free(&cfg);
         return;
     }
     size_t want_Hn = mode == IHG_HYPER_GLOBAL ? 1 : want_W;
     CHECK(m->P == want_P && m->Hn == want_Hn,
           "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P, want_P,
           m->Hn, want_Hn);
-    ctx c = {m, NULL, ds.train, ds.val, gsl_vector_alloc(m->P),
+    ctx c = {m, &cfg, ds.train, ds.val, gsl_vector_alloc(m->P),
              gsl_vector_alloc(m->Hn), tag, rng};
     for (size_t i = 0; i < m->P; i++)
         gsl_vector_set(c.theta, i, gsl_ran_gaussian(rng, 0.7));
     for (size_t i = 0; i < m->Hn; i++)
         gsl_vector_set(c.lambda, i, gsl_ran_flat(rng, -3.0, 1.0));
 
-    check_mlp_init(&c, &sh, &cfg);
+    check_mlp_init(&c, &sh);
     int global = mode == IHG_HYPER_GLOBAL;
     double lt = LT(&c, c.theta, c.lambda, ds.train, NULL);
     check_close(lt,
@@ -412,7 +331,7 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
                 RTOL_EXACT, 0.0, "minibatch L_T equals the naive formula", tag);
     check_gradient(&c, &mb.data, "minibatch");
     check_hvp(&c, &mb.data, "minibatch");
-    check_blocks_and_strides(&c, &cfg, &ds);
+    check_blocks_and_strides(&c, &ds);
     check_mlp_huge(&c, &ds);
 
     /* mlp caches exp(lambda) (per-weight): changing lambda in place, by one
@@ -428,15 +347,15 @@ static void check_mlp(ihg_activation actv, ihg_task task, ihg_hyper_mode mode,
     gsl_vector_free(c.lambda);
     ihg_model_free(m);
     dataset_del(&ds);
+    ihg_config_free(&cfg);
 }
 
 /* Sizes that cannot be allocated are refused before allocating. */
 static void check_mlp_limits(gsl_rng *rng)
 {
     ihg_config cfg;
-    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
-    cfg.model.n_hidden = 3;
-    cfg.model.hidden[0] = cfg.model.hidden[1] = cfg.model.hidden[2] = 100000;
+    if (cfg_model(&cfg, "mlp", "hidden: [100000, 100000, 100000]") != 0)
+        return;
     ihg_dataset ds;
     dataset_make(&ds, IHG_TASK_MULTICLASS, 4, 3, rng);
     ihg_error_clear();
@@ -446,6 +365,7 @@ static void check_mlp_limits(gsl_rng *rng)
           "mlp: 3 x 100000 hidden units refused: %s", ihg_error_message());
     ihg_model_free(m);
     dataset_del(&ds);
+    ihg_config_free(&cfg);
 }
 
 /* ---------- distill ---------- */
@@ -494,19 +414,24 @@ static void check_distill(gsl_rng *rng)
     const char *tag = "distill";
     size_t d = 6, k = 3;
     ihg_config cfg;
-    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    char keys[128];
+    snprintf(keys, sizeof keys, "init_scale: %g, distill_log_decay: %g",
+             INIT_SCALE, DISTILL_LOG_DECAY);
+    if (cfg_model(&cfg, "distill", keys) != 0)
+        return;
     ihg_dataset ds;
     dataset_make(&ds, IHG_TASK_MULTICLASS, d, k, rng);
     ihg_model *m = ihg_model_alloc(ihg_model_distill, &cfg, &ds, N_TRAIN);
     CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
     if (!m) {
         dataset_del(&ds);
+        ihg_config_free(&cfg);
         return;
     }
     CHECK(m->P == k * (d + 1) && m->Hn == k * d,
           "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P,
           k * (d + 1), m->Hn, k * d);
-    ctx c = {m, NULL, ds.train, ds.val, gsl_vector_alloc(m->P),
+    ctx c = {m, &cfg, ds.train, ds.val, gsl_vector_alloc(m->P),
              gsl_vector_alloc(m->Hn), tag, rng};
 
     /* init_lambda: the per-class means of the training images */
@@ -540,8 +465,7 @@ static void check_distill(gsl_rng *rng)
 
     double lt = LT(&c, c.theta, c.lambda, ds.train, NULL);
     check_close(lt,
-                ref_distill_train(k, d, c.theta, c.lambda,
-                                  cfg.model.distill_log_decay),
+                ref_distill_train(k, d, c.theta, c.lambda, DISTILL_LOG_DECAY),
                 RTOL_EXACT, 0.0, "L_T equals the naive formula", tag);
     double lv = m->type->val_loss(m, c.theta, c.lambda, ds.val, NULL, NULL);
     check_close(lv, ref_distill_val(k, d, c.theta, ds.val), RTOL_EXACT, 0.0,
@@ -565,7 +489,7 @@ static void check_distill(gsl_rng *rng)
     check_hvp(&c, ds.train, "synthetic set");
     check_jtvp(&c);
     check_val(&c);
-    check_blocks_and_strides(&c, &cfg, &ds);
+    check_blocks_and_strides(&c, &ds);
 
     /* J^T u against finite differences pixel by pixel (every entry). */
     {
@@ -644,6 +568,7 @@ static void check_distill(gsl_rng *rng)
               ihg_error_message());
     }
     dataset_del(&ds);
+    ihg_config_free(&cfg);
 }
 
 /* decay.h's exp(lambda) cache and _e variants against the plain functions
@@ -774,7 +699,7 @@ int main(void)
     ihg_error_install_gsl_handler();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 20200);
-    const ihg_activation acts[] = {IHG_ACT_TANH, IHG_ACT_SOFTPLUS};
+    const char *acts[] = {"tanh", "softplus"};
     const ihg_task tasks[] = {IHG_TASK_MULTICLASS, IHG_TASK_BINARY,
                               IHG_TASK_REGRESSION};
     const ihg_hyper_mode modes[] = {IHG_HYPER_PER_WEIGHT, IHG_HYPER_GLOBAL};

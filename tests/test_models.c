@@ -87,26 +87,35 @@ static void dataset_make(ihg_dataset *ds, ihg_task task, size_t n, size_t nv,
     ds->task = task;
 }
 
-static void dataset_del(ihg_dataset *ds)
-{
-    data_del(ds->train);
-    data_del(ds->val);
-}
+/* ---------- the options of each family ---------- */
 
-static void cfg_make(ihg_config *cfg, ihg_hyper_mode mode)
+/* The values given to the families' keys (the quadratic's A, c, t, theta0
+ * are what its reference formulas below use). */
+#define INIT_LOG_DECAY -2.5
+#define INIT_SCALE 0.1
+static const double QA[4] = {3.0, 1.0, 1.0, 2.0};
+static const double QC[2] = {1.0, -2.0};
+static const double QT[2] = {0.5, 0.25};
+static const double QTHETA0[2] = {-1.0, 1.5};
+
+/* cfg for family `name` in hyper mode `mode`, with the values above;
+ * 0 or -1 (a failed check). */
+static int cfg_make(ihg_config *cfg, const char *name, ihg_hyper_mode mode)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->model.hyper = mode;
-    cfg->model.init_log_decay = -2.5;
-    cfg->model.init_scale = 0.1;
-    double A[4] = {3.0, 1.0, 1.0, 2.0};
-    memcpy(cfg->model.A, A, sizeof A);
-    cfg->model.c[0] = 1.0;
-    cfg->model.c[1] = -2.0;
-    cfg->model.t[0] = 0.5;
-    cfg->model.t[1] = 0.25;
-    cfg->model.theta0[0] = -1.0;
-    cfg->model.theta0[1] = 1.5;
+    char keys[512];
+    const char *hyper = mode == IHG_HYPER_GLOBAL ? "global" : "per-weight";
+    if (strcmp(name, "quadratic") == 0)
+        snprintf(keys, sizeof keys,
+                 "hyper: %s, init_log_decay: %.17g, A: [%.17g, %.17g, %.17g, "
+                 "%.17g], c: [%.17g, %.17g], t: [%.17g, %.17g], "
+                 "theta0: [%.17g, %.17g]", hyper, INIT_LOG_DECAY, QA[0],
+                 QA[1], QA[2], QA[3], QC[0], QC[1], QT[0], QT[1], QTHETA0[0],
+                 QTHETA0[1]);
+    else
+        snprintf(keys, sizeof keys,
+                 "hyper: %s, init_log_decay: %.17g, init_scale: %.17g", hyper,
+                 INIT_LOG_DECAY, INIT_SCALE);
+    return cfg_model(cfg, name, keys);
 }
 
 /* ---------- vector helpers ---------- */
@@ -131,14 +140,14 @@ static double ref_decay(const ihg_model *m, const gsl_vector *theta,
 
 /* Mean data loss of the family's formula (its file comment), row by row. */
 static double ref_data_loss(const ihg_model *m, const gsl_vector *theta,
-                            const ihg_data *D, const ihg_config *cfg)
+                            const ihg_data *D)
 {
     const char *name = m->type->name;
     size_t d = m->d, k = m->k;
     if (strcmp(name, "quadratic") == 0) {
-        double r0 = gsl_vector_get(theta, 0) - cfg->model.c[0];
-        double r1 = gsl_vector_get(theta, 1) - cfg->model.c[1];
-        const double *A = cfg->model.A;
+        double r0 = gsl_vector_get(theta, 0) - QC[0];
+        double r1 = gsl_vector_get(theta, 1) - QC[1];
+        const double *A = QA;
         return 0.5 * (r0 * (A[0] * r0 + A[1] * r1) + r1 * (A[2] * r0 + A[3] * r1));
     }
     double s = 0.0;
@@ -168,14 +177,14 @@ static double ref_data_loss(const ihg_model *m, const gsl_vector *theta,
 }
 
 static double ref_val_loss(const ihg_model *m, const gsl_vector *theta,
-                           const ihg_data *D, const ihg_config *cfg)
+                           const ihg_data *D)
 {
     if (strcmp(m->type->name, "quadratic") == 0) {
-        double r0 = gsl_vector_get(theta, 0) - cfg->model.t[0];
-        double r1 = gsl_vector_get(theta, 1) - cfg->model.t[1];
+        double r0 = gsl_vector_get(theta, 0) - QT[0];
+        double r1 = gsl_vector_get(theta, 1) - QT[1];
         return 0.5 * (r0 * r0 + r1 * r1);
     }
-    return ref_data_loss(m, theta, D, cfg);
+    return ref_data_loss(m, theta, D);
 }
 
 static double ref_accuracy(const ihg_model *m, const gsl_vector *theta,
@@ -215,13 +224,13 @@ static void check_losses(ctx *c)
     size_t P = m->P;
     gsl_vector *g = gsl_vector_alloc(P);
     double lt = LT(c, c->theta, c->lambda, c->train, g);
-    double want = ref_data_loss(m, c->theta, c->train, c->cfg) +
+    double want = ref_data_loss(m, c->theta, c->train) +
                   ref_decay(m, c->theta, c->lambda);
     check_close(lt, want, RTOL_EXACT, 0.0, "L_T equals the formula", c->tag);
     double lt2 = LT(c, c->theta, c->lambda, c->train, NULL);
     check_close(lt2, lt, RTOL_EXACT, 0.0, "L_T without gradient", c->tag);
     double lv = m->type->val_loss(m, c->theta, c->lambda, c->val, NULL, NULL);
-    check_close(lv, ref_val_loss(m, c->theta, c->val, c->cfg), RTOL_EXACT, 0.0,
+    check_close(lv, ref_val_loss(m, c->theta, c->val), RTOL_EXACT, 0.0,
                 "L_V equals the formula", c->tag);
     gsl_vector_free(g);
 }
@@ -267,81 +276,13 @@ static void check_minibatch(ctx *c)
     rows_view mb;
     rows_of(&mb, c->train, 7, 13);
     double lt = LT(c, c->theta, c->lambda, &mb.data, NULL);
-    double want = ref_data_loss(c->m, c->theta, &mb.data, c->cfg) +
+    double want = ref_data_loss(c->m, c->theta, &mb.data) +
                   ref_decay(c->m, c->theta, c->lambda);
     check_close(lt, want, RTOL_EXACT, 0.0, "minibatch L_T equals the formula",
                 c->tag);
     check_gradient(c, &mb.data, "minibatch");
     check_hvp(c, &mb.data, "minibatch");
     check_hessian(c, &mb.data, "minibatch");
-}
-
-/* Same answers from a model whose workspace holds fewer rows than the data
- * (processed in blocks), and with strided theta/u/output vectors. */
-static void check_blocks_and_strides(ctx *c, const ihg_dataset *ds)
-{
-    ihg_model *m = c->m;
-    size_t P = m->P;
-    ihg_model *m7 = ihg_model_alloc(m->type, c->cfg, ds, 7);
-    CHECK(m7 != NULL, "%s: alloc with max_rows 7 < n", c->tag);
-    if (!m7)
-        return;
-    gsl_vector *g = gsl_vector_alloc(P), *g7 = gsl_vector_alloc(P),
-               *u = gsl_vector_alloc(P), *Hu = gsl_vector_alloc(P),
-               *Hu7 = gsl_vector_alloc(P);
-    gsl_matrix *H = gsl_matrix_alloc(P, P), *H7 = gsl_matrix_alloc(P, P);
-    rand_unit(u, c->rng);
-    double l = m->type->train_loss(m, c->theta, c->lambda, c->train, g);
-    double l7 = m7->type->train_loss(m7, c->theta, c->lambda, c->train, g7);
-    check_close(l7, l, RTOL_EXACT, 0.0, "blocked L_T", c->tag);
-    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked grad L_T",
-          c->tag);
-    m->type->train_hvp(m, c->theta, c->lambda, c->train, u, Hu);
-    m7->type->train_hvp(m7, c->theta, c->lambda, c->train, u, Hu7);
-    CHECK(rel_diff(Hu7, Hu, 1e-300) <= RTOL_EXACT, "%s: blocked H u", c->tag);
-    m->type->train_hessian(m, c->theta, c->lambda, c->train, H);
-    m7->type->train_hessian(m7, c->theta, c->lambda, c->train, H7);
-    gsl_vector_view hv = gsl_vector_view_array(H->data, P * P);
-    gsl_vector_view hv7 = gsl_vector_view_array(H7->data, P * P);
-    CHECK(rel_diff(&hv7.vector, &hv.vector, 1e-300) <= RTOL_EXACT,
-          "%s: blocked train_hessian", c->tag);
-    double v = m->type->val_loss(m, c->theta, c->lambda, c->val, g, NULL);
-    double v7 = m7->type->val_loss(m7, c->theta, c->lambda, c->val, g7, NULL);
-    check_close(v7, v, RTOL_EXACT, 0.0, "blocked L_V", c->tag);
-    CHECK(rel_diff(g7, g, 1e-300) <= RTOL_EXACT, "%s: blocked dL_V/dtheta",
-          c->tag);
-    if (m->type->accuracy)
-        CHECK(m7->type->accuracy(m7, c->theta, c->val) ==
-                  m->type->accuracy(m, c->theta, c->val),
-              "%s: blocked accuracy", c->tag);
-
-    /* Strided: theta, u, grad, Hu as columns of P x 3 matrices. */
-    gsl_matrix *S = gsl_matrix_alloc(P, 3), *O = gsl_matrix_alloc(P, 3);
-    gsl_vector_view st = gsl_matrix_column(S, 0), su = gsl_matrix_column(S, 2);
-    gsl_vector_view og = gsl_matrix_column(O, 1), oh = gsl_matrix_column(O, 2);
-    gsl_vector_memcpy(&st.vector, c->theta);
-    gsl_vector_memcpy(&su.vector, u);
-    double ls = m->type->train_loss(m, &st.vector, c->lambda, c->train,
-                                    &og.vector);
-    m->type->train_loss(m, c->theta, c->lambda, c->train, g);
-    check_close(ls, l, RTOL_EXACT, 0.0, "strided theta L_T", c->tag);
-    CHECK(rel_diff(&og.vector, g, 1e-300) <= RTOL_EXACT,
-          "%s: strided grad L_T", c->tag);
-    m->type->train_hvp(m, &st.vector, c->lambda, c->train, &su.vector,
-                       &oh.vector);
-    CHECK(rel_diff(&oh.vector, Hu, 1e-300) <= RTOL_EXACT, "%s: strided H u",
-          c->tag);
-    gsl_matrix_free(S);
-    gsl_matrix_free(O);
-
-    ihg_model_free(m7);
-    gsl_vector_free(g);
-    gsl_vector_free(g7);
-    gsl_vector_free(u);
-    gsl_vector_free(Hu);
-    gsl_vector_free(Hu7);
-    gsl_matrix_free(H);
-    gsl_matrix_free(H7);
 }
 
 /* ---------- the caches (ridge's Gram matrix, logistic's curvature,
@@ -501,16 +442,12 @@ static void check_caches(ctx *c, const ihg_dataset *ds)
 static void check_init(ctx *c)
 {
     ihg_model *m = c->m;
-    gsl_vector *t = gsl_vector_alloc(m->P), *l = gsl_vector_alloc(m->Hn);
+    gsl_vector *t = gsl_vector_alloc(m->P);
     m->type->init_theta(m, t, c->rng);
-    m->type->init_lambda(m, l, c->rng);
-    int lam_ok = 1;
-    for (size_t i = 0; i < m->Hn; i++)
-        lam_ok &= gsl_vector_get(l, i) == c->cfg->model.init_log_decay;
-    CHECK(lam_ok, "%s: init_lambda is init_log_decay everywhere", c->tag);
+    check_init_lambda(c, INIT_LOG_DECAY);
     if (strcmp(m->type->name, "quadratic") == 0) {
-        CHECK(gsl_vector_get(t, 0) == c->cfg->model.theta0[0] &&
-                  gsl_vector_get(t, 1) == c->cfg->model.theta0[1],
+        CHECK(gsl_vector_get(t, 0) == QTHETA0[0] &&
+                  gsl_vector_get(t, 1) == QTHETA0[1],
               "%s: init_theta is theta0", c->tag);
     } else {
         size_t nw = m->P - (m->k == 2 || m->k == 1 ? 1 : m->k);
@@ -524,13 +461,11 @@ static void check_init(ctx *c)
         CHECK(bias0, "%s: init_theta biases are 0", c->tag);
         /* The sample std of nw >= 6 normals is within a factor 3 of the
          * truth with overwhelming probability (seeded, deterministic). */
-        CHECK(sd > c->cfg->model.init_scale / 3 &&
-                  sd < c->cfg->model.init_scale * 3,
+        CHECK(sd > INIT_SCALE / 3 && sd < INIT_SCALE * 3,
               "%s: init_theta weights have std %.3g ~ init_scale %.3g",
-              c->tag, sd, c->cfg->model.init_scale);
+              c->tag, sd, INIT_SCALE);
     }
     gsl_vector_free(t);
-    gsl_vector_free(l);
 }
 
 static void check_family(const char *name, ihg_hyper_mode mode,
@@ -538,18 +473,19 @@ static void check_family(const char *name, ihg_hyper_mode mode,
                          size_t want_Hn_pw, gsl_rng *rng)
 {
     ihg_config cfg;
-    cfg_make(&cfg, mode);
     char tag[64];
     snprintf(tag, sizeof tag, "%s/%s", name,
              mode == IHG_HYPER_GLOBAL ? "global" : "per-weight");
     const ihg_model_type *type = ihg_model_lookup(name);
     CHECK(type != NULL, "%s: lookup", tag);
-    if (!type)
+    if (!type || cfg_make(&cfg, name, mode) != 0)
         return;
     ihg_model *m = ihg_model_alloc(type, &cfg, ds, ds ? ds->train->n : 0);
     CHECK(m != NULL, "%s: alloc (%s)", tag, m ? "ok" : ihg_error_message());
-    if (!m)
+    if (!m) {
+        ihg_config_free(&cfg);
         return;
+    }
     size_t want_Hn = mode == IHG_HYPER_GLOBAL ? 1 : want_Hn_pw;
     CHECK(m->P == want_P && m->Hn == want_Hn && m->hyper == mode,
           "%s: P = %zu (want %zu), Hn = %zu (want %zu)", tag, m->P, want_P,
@@ -582,16 +518,18 @@ static void check_family(const char *name, ihg_hyper_mode mode,
     gsl_vector_free(c.theta);
     gsl_vector_free(c.lambda);
     ihg_model_free(m);
+    ihg_config_free(&cfg);
 }
 
 /* ---------- family-specific checks ---------- */
 
 static void check_quadratic_solve(ihg_hyper_mode mode, gsl_rng *rng)
 {
-    ihg_config cfg;
-    cfg_make(&cfg, mode);
+    ihg_config cfg, cfg_i;
     const char *tag = mode == IHG_HYPER_GLOBAL ? "quadratic/global"
                                                : "quadratic/per-weight";
+    if (cfg_make(&cfg, "quadratic", mode) != 0)
+        return;
     ihg_model *m = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
     gsl_vector *t = gsl_vector_alloc(2), *l = gsl_vector_alloc(m->Hn),
                *g = gsl_vector_alloc(2);
@@ -606,18 +544,29 @@ static void check_quadratic_solve(ihg_hyper_mode mode, gsl_rng *rng)
               gsl_blas_dnrm2(g), trial);
     }
     /* A = I, lambda = 0: theta* = c / 2 exactly. */
-    double I[4] = {1, 0, 0, 1};
-    memcpy(cfg.model.A, I, sizeof I);
-    ihg_model *mi = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
-    gsl_vector_set_zero(l);
-    mi->type->solve_inner(mi, l, t);
-    CHECK(gsl_vector_get(t, 0) == 0.5 && gsl_vector_get(t, 1) == -1.0,
-          "%s: A = I, lambda = 0 gives theta* = c/2 (%g, %g)", tag,
-          gsl_vector_get(t, 0), gsl_vector_get(t, 1));
-    ihg_model_free(mi);
-    /* Indefinite A + D: refused. */
+    char keys[200];
+    snprintf(keys, sizeof keys, "hyper: %s, A: [[1, 0], [0, 1]], c: [%.17g, "
+             "%.17g]", mode == IHG_HYPER_GLOBAL ? "global" : "per-weight",
+             QC[0], QC[1]);
+    if (cfg_model(&cfg_i, "quadratic", keys) == 0) {
+        ihg_model *mi = ihg_model_alloc(ihg_model_quadratic, &cfg_i, NULL, 0);
+        gsl_vector_set_zero(l);
+        mi->type->solve_inner(mi, l, t);
+        CHECK(gsl_vector_get(t, 0) == 0.5 && gsl_vector_get(t, 1) == -1.0,
+              "%s: A = I, lambda = 0 gives theta* = c/2 (%g, %g)", tag,
+              gsl_vector_get(t, 0), gsl_vector_get(t, 1));
+        ihg_model_free(mi);
+    }
+    ihg_config_free(&cfg_i);
+    /* Indefinite A + D: refused.  The loader refuses such an A, so it is
+     * written into the options past it, where the option table says. */
+    const ihg_option *row = ihg_option_find(ihg_model_quadratic->options, "A");
+    CHECK(row && row->type == IHG_OPT_MAT2, "%s: the option A is a 2x2 matrix",
+          tag);
+    if (!row)
+        return;
     double N[4] = {-5, 0, 0, 1};
-    memcpy(cfg.model.A, N, sizeof N);
+    memcpy(ihg_option_ptr(row, cfg.model.opts), N, sizeof N);
     ihg_model *mn = ihg_model_alloc(ihg_model_quadratic, &cfg, NULL, 0);
     ihg_error_clear();
     int st = mn->type->solve_inner(mn, l, t);
@@ -629,6 +578,7 @@ static void check_quadratic_solve(ihg_hyper_mode mode, gsl_rng *rng)
     gsl_vector_free(l);
     gsl_vector_free(g);
     ihg_model_free(m);
+    ihg_config_free(&cfg);
 }
 
 /* Logits of size ~1e4..1e5: every exp() would overflow in a naive form. */
@@ -636,7 +586,8 @@ static void check_huge_logits(const char *name, const ihg_dataset *ds,
                               gsl_rng *rng)
 {
     ihg_config cfg;
-    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    if (cfg_make(&cfg, name, IHG_HYPER_PER_WEIGHT) != 0)
+        return;
     ihg_model *m = ihg_model_alloc(ihg_model_lookup(name), &cfg, ds,
                                    ds->train->n);
     size_t P = m->P, d = m->d, k = m->k;
@@ -694,6 +645,7 @@ static void check_huge_logits(const char *name, const ihg_dataset *ds,
     gsl_vector_free(gl);
     gsl_matrix_free(H);
     ihg_model_free(m);
+    ihg_config_free(&cfg);
 }
 
 static void check_registry(const ihg_dataset *dreg, const ihg_dataset *dbin,
@@ -716,54 +668,81 @@ static void check_registry(const ihg_dataset *dreg, const ihg_dataset *dbin,
     }
     CHECK(ihg_model_lookup("nonesuch") == NULL && ihg_model_lookup(NULL) == NULL,
           "registry: unknown kind gives NULL");
-    ihg_model_free(NULL);
-    CHECK(1, "registry: ihg_model_free(NULL) is harmless");
-
-    ihg_config cfg;
-    cfg_make(&cfg, IHG_HYPER_PER_WEIGHT);
+    int names_ok = 1;
+    for (size_t i = 0; i < n; i++)
+        names_ok &= ihg_model_types[i]->name &&
+                    ihg_model_lookup(ihg_model_types[i]->name) ==
+                        ihg_model_types[i];
+    CHECK(names_ok, "registry: every family found by its own name (no two "
+                    "share one)");
     ihg_error_clear();
-    ihg_model *m = ihg_model_alloc(ihg_model_ridge, &cfg, NULL, 10);
+    ihg_model_free(NULL);
+    CHECK(ihg_error_status() == IHG_OK && ihg_error_message()[0] == '\0',
+          "registry: ihg_model_free(NULL) does nothing (%s)",
+          ihg_error_message());
+
+    /* cfg[i]: the options of names[i] */
+    ihg_config cfg[4];
+    for (size_t i = 0; i < 4; i++)
+        if (cfg_make(&cfg[i], names[i], IHG_HYPER_PER_WEIGHT) != 0) {
+            for (size_t j = 0; j < i; j++)
+                ihg_config_free(&cfg[j]);
+            return;
+        }
+    ihg_config *cridge = &cfg[1], *clogistic = &cfg[2], *csoftmax = &cfg[3];
+    ihg_error_clear();
+    ihg_model *m = ihg_model_alloc(ihg_model_ridge, cridge, NULL, 10);
     CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
           "registry: ridge without data refused (%s)", ihg_error_message());
+    ihg_error_clear();
+    m = ihg_model_alloc(ihg_model_ridge, clogistic, dreg, 10);
+    CHECK(m == NULL && ihg_error_status() == IHG_EINVAL &&
+              strstr(ihg_error_message(), "'ridge'") &&
+              strstr(ihg_error_message(), "'logistic'"),
+          "registry: ridge with logistic's options refused (%s)",
+          ihg_error_message());
 
     ihg_error_clear();
-    m = ihg_model_alloc(ihg_model_logistic, &cfg, dmul, 10);
+    m = ihg_model_alloc(ihg_model_logistic, clogistic, dmul, 10);
     CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
           "registry: logistic on %zu-class labels refused (%s)", dmul->k,
           ihg_error_message());
     ihg_error_clear();
-    m = ihg_model_alloc(ihg_model_softmax, &cfg, dreg, 10);
+    m = ihg_model_alloc(ihg_model_softmax, csoftmax, dreg, 10);
     CHECK(m == NULL && ihg_error_status() == IHG_EINVAL,
           "registry: softmax on regression targets refused (%s)",
           ihg_error_message());
-    m = ihg_model_alloc(ihg_model_softmax, &cfg, dbin, 10);
+    m = ihg_model_alloc(ihg_model_softmax, csoftmax, dbin, 10);
     CHECK(m != NULL && m->k == 2 && m->P == 2 * (dbin->d + 1),
           "registry: softmax on binary labels has k = 2");
     ihg_model_free(m);
 
     /* Absurd sizes: refused before allocating anything. */
     ihg_dataset big = *dmul;
-    const char *fam[] = {"ridge", "logistic", "softmax"};
     size_t ds_d[] = {SIZE_MAX, SIZE_MAX / 2, (size_t)1 << 20};
     size_t ds_k[] = {0, 2, (size_t)1 << 20};
     for (size_t i = 0; i < 3; i++) {
+        const char *fam = names[i + 1]; /* ridge, logistic, softmax */
         big.d = ds_d[i];
         big.k = ds_k[i];
         big.task = i == 0 ? IHG_TASK_REGRESSION
                    : i == 1 ? IHG_TASK_BINARY : IHG_TASK_MULTICLASS;
         ihg_error_clear();
-        m = ihg_model_alloc(ihg_model_lookup(fam[i]), &cfg, &big, 1000);
+        m = ihg_model_alloc(ihg_model_lookup(fam), &cfg[i + 1], &big, 1000);
         CHECK(m == NULL && ihg_error_status() == IHG_ENOMEM &&
-                  strstr(ihg_error_message(), fam[i]) != NULL,
-              "registry: %s with d = %zu, k = %zu refused (%s)", fam[i],
+                  strstr(ihg_error_message(), fam) != NULL,
+              "registry: %s with d = %zu, k = %zu refused (%s)", fam,
               big.d, big.k, ihg_error_message());
     }
+    for (size_t i = 0; i < 4; i++)
+        ihg_config_free(&cfg[i]);
 }
 
 static void check_bad_label(const ihg_dataset *ds)
 {
     ihg_config cfg;
-    cfg_make(&cfg, IHG_HYPER_GLOBAL);
+    if (cfg_make(&cfg, "softmax", IHG_HYPER_GLOBAL) != 0)
+        return;
     ihg_model *m = ihg_model_alloc(ihg_model_softmax, &cfg, ds, ds->val->n);
     gsl_vector *t = gsl_vector_calloc(m->P), *l = gsl_vector_calloc(1);
     double keep = gsl_vector_get(ds->val->y, 3);
@@ -783,6 +762,7 @@ static void check_bad_label(const ihg_dataset *ds)
     gsl_vector_free(t);
     gsl_vector_free(l);
     ihg_model_free(m);
+    ihg_config_free(&cfg);
 }
 
 int main(void)

@@ -116,6 +116,7 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     double lox = INFINITY, hix = -INFINITY, loy = INFINITY, hiy = -INFINITY;
     double opt[2] = {NAN, NAN}, cx, cy, span, *L, Lmin = INFINITY, Lmax = -INFINITY;
     const ihg_data *data;
+    const double *c = NULL; /* the data optimum, when the model has one */
     frame2d f;
     ihg_dots d;
     size_t i;
@@ -147,8 +148,12 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         grow(&lox, &hix, v->target[0]);
         grow(&loy, &hiy, v->target[1]);
     }
-    grow(&lox, &hix, m->cfg->model.c[0]);
-    grow(&loy, &hiy, m->cfg->model.c[1]);
+    if (m->type->plane_points)
+        c = m->type->plane_points(m).data_optimum;
+    if (c) {
+        grow(&lox, &hix, c[0]);
+        grow(&loy, &hiy, c[1]);
+    }
     for (i = 0; i < v->n_theta_path; i++) {
         grow(&lox, &hix, v->theta_path[2 * i]);
         grow(&loy, &hiy, v->theta_path[2 * i + 1]);
@@ -231,7 +236,8 @@ void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                       IHG_ROLE_TRAIN, '+');
     ihg_dots_blit(&d, cv);
 
-    mark(cv, &d, &f, m->cfg->model.c[0], m->cfg->model.c[1], L'c', IHG_ROLE_DIM);
+    if (c)
+        mark(cv, &d, &f, c[0], c[1], L'c', IHG_ROLE_DIM);
     if (v->target)
         mark(cv, &d, &f, v->target[0], v->target[1], L't', IHG_ROLE_VAL);
     if (isfinite(opt[0]))

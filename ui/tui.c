@@ -425,7 +425,6 @@ static int work(tui *t)
 static void fill_view(tui *t)
 {
     ihg_view *v = &t->v;
-    const ihg_config *cfg = t->cfg;
     ihg_view_from_session(v, t->s);
     v->running = t->running || t->outer_pending;
     v->message = t->msg;
@@ -445,7 +444,9 @@ static void fill_view(tui *t)
         v->n_lambda_path = t->n_path;
         v->theta_path = t->theta_path;
         v->n_theta_path = t->n_path;
-        v->target = cfg->model.t;
+        v->target = t->model->type->plane_points
+                        ? t->model->type->plane_points(t->model).target
+                        : NULL;
     } else {
         v->model = NULL;
     }
