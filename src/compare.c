@@ -87,6 +87,53 @@ void ihg_comparison_free(ihg_comparison *c)
     free(c);
 }
 
+static double *copy_doubles(const double *x, size_t n)
+{
+    double *y = malloc((n ? n : 1) * sizeof *y);
+    if (y && n)
+        memcpy(y, x, n * sizeof *y);
+    return y;
+}
+
+ihg_comparison *ihg_comparison_summary(const ihg_comparison *c)
+{
+    ihg_comparison *d = calloc(1, sizeof *d);
+    if (!d) {
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
+        return NULL;
+    }
+    *d = *c;
+    d->hg_reference = NULL;
+    d->eigenvalues = NULL;
+    d->predicted = copy_doubles(c->predicted, (size_t)c->kmax + 1);
+    int ok = d->predicted != NULL;
+    if (ok && c->eigenvalues) {
+        d->eigenvalues = gsl_vector_alloc(c->eigenvalues->size);
+        ok = d->eigenvalues != NULL;
+        if (ok)
+            gsl_vector_memcpy(d->eigenvalues, c->eigenvalues);
+    }
+    for (size_t i = 0; i < c->n_methods; i++) {
+        const ihg_compare_method *cm = &c->method[i];
+        ihg_compare_method *dm = &d->method[i];
+        size_t len = cm->curve ? (size_t)cm->cap + 1 : 1;
+        dm->hg = NULL;
+        dm->rel_err = dm->cos = dm->rel_unrolled = NULL;
+        if (!ok)
+            continue;
+        dm->rel_err = copy_doubles(cm->rel_err, len);
+        dm->cos = copy_doubles(cm->cos, len);
+        dm->rel_unrolled = copy_doubles(cm->rel_unrolled, len);
+        ok = dm->rel_err && dm->cos && dm->rel_unrolled;
+    }
+    if (!ok) {
+        ihg_comparison_free(d);
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
+        return NULL;
+    }
+    return d;
+}
+
 const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name)
 {
     for (size_t i = 0; c && i < c->n_methods; i++)

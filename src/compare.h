@@ -63,6 +63,10 @@ typedef struct {
 
 ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax);
 void ihg_comparison_free(ihg_comparison *c);
+/* A copy of what c shows (curves, the spectrum, the timings) without its
+ * hypergradient vectors (hg and hg_reference NULL), for keeping.  NULL
+ * with the error recorded when out of memory. */
+ihg_comparison *ihg_comparison_summary(const ihg_comparison *c);
 /* The compared method of that name, or NULL. */
 const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name);
 /* The relative error (or the cosine) of the method of that name after K
