@@ -12,13 +12,15 @@ IMAGES=/usr/share/datasets/fashion-mnist
 command -v "$PYTHON3" >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ihgtui-golden.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-gold="$top_srcdir/tests/golden"
+blas=${IHG_BLAS:-openblas}
+gold="$top_srcdir/tests/golden/$blas"
+[ -z "${GOLDEN_UPDATE:-}" ] || mkdir -p "$gold"
 fails=0
 have_images=0
 [ -r "$IMAGES/train-images-idx3-ubyte.gz" ] || [ -r "$IMAGES/train-images-idx3-ubyte" ] &&
     have_images=1
 
-grep -v '^#' "$gold/cases" | while read -r name args; do
+grep -v '^#' "$top_srcdir/tests/golden/cases" | while read -r name args; do
     [ -n "$name" ] || continue
     case "$name" in
     fashion-*) if [ $have_images -eq 0 ]; then
@@ -27,6 +29,11 @@ grep -v '^#' "$gold/cases" | while read -r name args; do
     esac
     # the experiment path is relative to the source tree
     set -- $args
+    compare=--compare
+    if [ "${1:-}" = no-compare ]; then
+        compare=
+        shift
+    fi
     argv=
     for a in "$@"; do
         case "$a" in
@@ -35,7 +42,7 @@ grep -v '^#' "$gold/cases" | while read -r name args; do
         esac
     done
     # shellcheck disable=SC2086
-    "$IHGTUI" --batch --compare --vectors $argv > "$tmp/$name.jsonl" 2> "$tmp/$name.err"
+    "$IHGTUI" --batch $compare --vectors $argv > "$tmp/$name.jsonl" 2> "$tmp/$name.err"
     st=$?
     if [ $st -ne 0 ]; then
         echo "FAIL: $name: exit status $st: $(head -c 300 "$tmp/$name.err")"
@@ -51,7 +58,7 @@ grep -v '^#' "$gold/cases" | while read -r name args; do
         continue
     fi
     "$PYTHON3" "$top_srcdir/tests/golden.py" compare "$gold/$name.jsonl" \
-        "$tmp/$name.jsonl" --label "$name" ${GOLDEN_EXACT:+--exact}
+        "$tmp/$name.jsonl" --label "$name ($blas)" ${GOLDEN_EXACT:+--exact}
 done > "$tmp/out"
 cat "$tmp/out"
 ! grep -q '^FAIL: ' "$tmp/out"
