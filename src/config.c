@@ -1788,8 +1788,8 @@ static char *dir_name(const char *path)
 static int graft_sets(const loadctx *cx, ynode *root, const ynode *const *sets,
                       size_t n_sets, const char *set_file);
 
-/* Check and read the tree root (owned, freed here): overrides, then the
- * sets of set_file, then every key. */
+/* Check and read the tree root (owned, freed here): the sets of set_file,
+ * then the overrides, then every key. */
 static int load_root(ihg_config *cfg, const loadctx *cx, ynode *root,
                      char *const *overrides, const ynode *const *sets,
                      size_t n_sets, const char *set_file)
@@ -1810,11 +1810,11 @@ static int load_root(ihg_config *cfg, const loadctx *cx, ynode *root,
                      kind_word(root));
         goto out;
     }
+    if ((st = graft_sets(cx, root, sets, n_sets, set_file)) != IHG_OK)
+        goto out;
     for (i = 0; overrides && overrides[i]; i++)
         if ((st = apply_override(cx, root, overrides[i])) != IHG_OK)
             goto out;
-    if ((st = graft_sets(cx, root, sets, n_sets, set_file)) != IHG_OK)
-        goto out;
     seen = calloc(1, sizeof *seen);
     if (!seen) {
         st = ihg_error_at(IHG_ENOMEM, cx->name, 0, 0, "out of memory");
@@ -2043,7 +2043,8 @@ static int graft_sets(const loadctx *cx, ynode *root, const ynode *const *sets,
 
 int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
                          const char *name, const ihg_ynode *root,
-                         const ihg_ynode *const *sets, size_t n_sets)
+                         const ihg_ynode *const *sets, size_t n_sets,
+                         char *const *overrides)
 {
     loadctx cx;
     ihg_config_defaults(cfg);
@@ -2056,13 +2057,13 @@ int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
     ynode *copy = node_clone(root, NULL);
     if (!copy)
         return ihg_error_at(IHG_ENOMEM, file, 0, 0, "out of memory");
-    return load_root(cfg, &cx, copy, NULL, sets, n_sets, file);
+    return load_root(cfg, &cx, copy, overrides, sets, n_sets, file);
 }
 
 int ihg_config_load_sets(ihg_config *cfg, const char *path, const ihg_ynode *const *sets,
-                         size_t n_sets, const char *set_file)
+                         size_t n_sets, const char *set_file, char *const *overrides)
 {
-    return load_file(cfg, path, NULL, sets, n_sets, set_file);
+    return load_file(cfg, path, overrides, sets, n_sets, set_file);
 }
 
 int ihg_yaml_parse(const char *name, const char *text, size_t len, ihg_ynode **root)

@@ -190,13 +190,15 @@ const char *ihg_yaml_closest(const char *s, size_t len, const char *const *names
  * mapping, file the file's name (messages, and cfg->path), dir the
  * directory its data paths are relative to, name the experiment's name.
  * sets: n_sets mappings of dotted keys to values (a lesson's `set:`, as
- * --set) put on top in order; every error at its place in file. */
+ * --set) put on top in order, every error at its place in file; then the
+ * command line's overrides (as ihg_config_load, may be NULL). */
 int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
                          const char *name, const ihg_ynode *root,
-                         const ihg_ynode *const *sets, size_t n_sets);
+                         const ihg_ynode *const *sets, size_t n_sets,
+                         char *const *overrides);
 /* An experiment file with such sets (written in set_file) on top. */
 int ihg_config_load_sets(ihg_config *cfg, const char *path, const ihg_ynode *const *sets,
-                         size_t n_sets, const char *set_file);
+                         size_t n_sets, const char *set_file, char *const *overrides);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

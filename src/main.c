@@ -13,6 +13,8 @@
 #include "batch.h"
 #include "error.h"
 #include "figure.h"
+#include "lesson.h"
+#include "lesson_player.h"
 #include "seeds.h"
 #include "session.h"
 #include "tui.h"
@@ -27,7 +29,9 @@ static void usage(FILE *f)
         "(Lorraine, Vicol & Duvenaud, AISTATS 2020).\n"
         "\n"
         "Opens the explorer on the experiment FILE (YAML, see ihgtui-experiment(5)),\n"
-        "or on the built-in 2-D quadratic lesson when no FILE is given.\n"
+        "or on the lesson FILE (recognised by its slides:, see ihgtui-lesson(5)),\n"
+        "or on the built-in lesson (the implicit function theorem on a 2-D\n"
+        "quadratic) when no FILE is given.\n"
         "\n"
         "Headless runs:\n"
         "  -b, --batch            run to the end without a screen, printing one JSON\n"
@@ -45,6 +49,8 @@ static void usage(FILE *f)
         "                         spectrum, lambda, images; see ihgtui(1))\n"
         "      --figure-size=WxH  their size in pixels (default 1280x800)\n"
         "      --check            validate FILE and its data, then exit\n"
+        "      --slide=N          with a lesson: the experiment of its slide N, run as\n"
+        "                         an experiment (--batch plays the whole lesson without)\n"
         "\n"
         "Experiment settings:\n"
         "  -s, --set=KEY=VALUE    override a YAML key, e.g. --set inner.lr=0.05\n"
@@ -91,8 +97,28 @@ enum {
     OPT_SEEDS,
     OPT_LIST_KEYS,
     OPT_FIGURES,
-    OPT_FIGURE_SIZE
+    OPT_FIGURE_SIZE,
+    OPT_SLIDE
 };
+
+/* --check of a lesson: every experiment set up. */
+static int check_lesson(const ihg_lesson *l, const char *path)
+{
+    size_t questions = 0;
+    for (size_t i = 0; i < l->n_configs; i++) {
+        ihg_session *s = ihg_session_alloc(&l->configs[i]);
+        if (!s) {
+            fprintf(stderr, "%s\n", ihg_error_message());
+            return 2;
+        }
+        ihg_session_free(s);
+    }
+    for (size_t i = 0; i < l->n_slides; i++)
+        questions += l->slides[i].question != NULL;
+    printf("%s: ok: lesson, %zu slides, %zu experiments, %zu questions\n", path, l->n_slides,
+           l->n_configs, questions);
+    return 0;
+}
 
 /* "WxH" in pixels, within the figure limits: 0, or -1 with a message. */
 static int parse_figure_size(const char *arg, int *w, int *h)
@@ -136,6 +162,7 @@ int main(int argc, char **argv)
         {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
         {"figures", required_argument, NULL, OPT_FIGURES},
         {"figure-size", required_argument, NULL, OPT_FIGURE_SIZE},
+        {"slide", required_argument, NULL, OPT_SLIDE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -149,6 +176,7 @@ int main(int argc, char **argv)
     ihg_batch_options bopt = {0, 0, 0, NULL, IHG_FIGURE_DEFAULT_WIDTH,
                               IHG_FIGURE_DEFAULT_HEIGHT};
     int figure_size_given = 0;
+    long slide = 0;
     ihg_tui_options topt;
     memset(&topt, 0, sizeof topt);
     int c;
@@ -221,11 +249,22 @@ int main(int argc, char **argv)
                 return 2;
             figure_size_given = 1;
             break;
+        case OPT_SLIDE: {
+            char *end;
+            errno = 0;
+            slide = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || slide < 1 || slide > IHG_LESSON_SLIDES_MAX) {
+                fprintf(stderr, "ihgtui: --slide needs a slide number from 1 to %d\n",
+                        IHG_LESSON_SLIDES_MAX);
+                return 2;
+            }
+            break;
+        }
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
         case OPT_RECORD: topt.record = optarg; break;
-        case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case OPT_DUMP_DEFAULT: fputs(ihg_default_lesson, stdout); return 0;
         case OPT_LIST_KEYS:
             if (ihg_config_list_keys(stdout) != 0 || fflush(stdout) != 0) {
                 fprintf(stderr, "ihgtui: cannot write the key list\n");
@@ -263,10 +302,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ihgtui: --figure-size needs --figures DIR\n");
         return 2;
     }
-    if (check && !path) {
-        fprintf(stderr, "ihgtui: --check needs an experiment FILE\n");
-        return 2;
-    }
+
     if (topt.theme && strcmp(topt.theme, "default") && strcmp(topt.theme, "contrast") &&
         strcmp(topt.theme, "mono")) {
         fprintf(stderr, "ihgtui: unknown theme '%s' (default, contrast or mono)\n",
@@ -277,19 +313,67 @@ int main(int argc, char **argv)
     if (nc && nc[0])
         topt.no_color = 1;
 
-    ihg_config cfg;
-    int st = path ? ihg_config_load(&cfg, path, overrides)
-                  : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
-                                           strlen(ihg_default_experiment), overrides);
-    if (st != IHG_OK) {
-        fprintf(stderr, "%s\n", ihg_error_message());
-        ihg_config_free(&cfg);
-        return 2;
+    /* a lesson (a file with slides:, or the built-in one) */
+    ihg_lesson lesson;
+    ihg_config own, *cfg = &own;
+    int is_lesson = !path || ihg_lesson_file(path);
+    int st;
+    memset(&lesson, 0, sizeof lesson);
+    ihg_config_defaults(&own);
+    if (is_lesson) {
+        st = path ? ihg_lesson_load(&lesson, path, overrides)
+                  : ihg_lesson_load_string(&lesson, "<built-in>", ihg_default_lesson,
+                                           strlen(ihg_default_lesson), overrides);
+        if (st == IHG_OK && slide > (long)lesson.n_slides)
+            st = ihg_error_set(IHG_EINVAL, "ihgtui: --slide %ld: the lesson has %zu slides",
+                               slide, lesson.n_slides);
+        if (st != IHG_OK) {
+            fprintf(stderr, "%s\n", ihg_error_message());
+            ihg_lesson_free(&lesson);
+            return 2;
+        }
+        if (!slide && (check || batch)) {
+            int rc = 0;
+            if (bopt.compare || bopt.vectors || bopt.figures || seeds) {
+                fprintf(stderr, "ihgtui: --compare, --vectors, --figures and --seeds run an "
+                                "experiment: give the lesson's --slide N\n");
+                rc = 2;
+            } else if (check) {
+                rc = check_lesson(&lesson, path ? path : "<built-in>");
+            } else {
+                FILE *out = stdout;
+                if (output && !(out = fopen(output, "w"))) {
+                    perror(output);
+                    rc = 1;
+                } else {
+                    rc = ihg_lesson_batch_run(&lesson, out);
+                    if (out != stdout && fclose(out) != 0) {
+                        perror(output);
+                        rc = rc ? rc : 1;
+                    }
+                }
+            }
+            ihg_lesson_free(&lesson);
+            return rc;
+        }
+        /* the experiment of one slide, run as an experiment */
+        cfg = &lesson.configs[lesson.slides[slide ? slide - 1 : 0].config];
+    } else {
+        if (slide) {
+            fprintf(stderr, "ihgtui: --slide needs a lesson (%s has no slides:)\n", path);
+            return 2;
+        }
+        st = ihg_config_load(&own, path, overrides);
+        if (st != IHG_OK) {
+            fprintf(stderr, "%s\n", ihg_error_message());
+            ihg_config_free(&own);
+            return 2;
+        }
     }
 
     int rc = 0;
     if (check) {
-        ihg_session *s = ihg_session_alloc(&cfg);
+        ihg_session *s = ihg_session_alloc(cfg);
         if (!s) {
             fprintf(stderr, "%s\n", ihg_error_message());
             rc = 2;
@@ -297,7 +381,7 @@ int main(int argc, char **argv)
             const ihg_model *m = ihg_session_model(s);
             const ihg_dataset *ds = ihg_session_dataset(s);
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   path, m->type->name, ihg_session_n_params(s), ihg_session_n_hyper(s));
+                   path ? path : "<built-in>", m->type->name, ihg_session_n_params(s), ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -311,17 +395,19 @@ int main(int argc, char **argv)
         FILE *out = stdout;
         if (output && !(out = fopen(output, "w"))) {
             perror(output);
-            ihg_config_free(&cfg);
+            ihg_config_free(&own);
+            ihg_lesson_free(&lesson);
             return 1;
         }
-        rc = seeds ? ihg_seeds_run(&cfg, seeds, out) : ihg_batch_run(&cfg, &bopt, out);
+        rc = seeds ? ihg_seeds_run(cfg, seeds, out) : ihg_batch_run(cfg, &bopt, out);
         if (out != stdout && fclose(out) != 0) {
             perror(output);
             rc = rc ? rc : 1;
         }
     } else {
-        rc = ihg_tui_run(&cfg, &topt);
+        rc = ihg_tui_run(cfg, &topt);
     }
-    ihg_config_free(&cfg);
+    ihg_config_free(&own);
+    ihg_lesson_free(&lesson);
     return rc;
 }
