@@ -17,13 +17,13 @@
 /* ---- names ------------------------------------------------------------ */
 
 static const char *const verb_names[IHG_LESSON_VERBS] = {
-    "outer", "inner", "run", "K", "alpha", "best-alpha", "method", "inner-lr",
+    "outer", "inner", "run", "hypergrad", "K", "alpha", "best-alpha", "method", "inner-lr",
     "outer-lr", "compare", "reset", "focus", "zoom", "unzoom", "log", "accuracy"};
 
 /* What each verb takes: 0 nothing, 'n' an optional count, 'K' a count,
  * 'x' a number, 'm' a method, 'p' a pane, 'o' on/off (optional). */
-static const char verb_args[IHG_LESSON_VERBS] = {'n', 'n', 0, 'K', 'x', 0, 'm', 'x',
-                                                 'x', 0, 0, 'p', 'p', 0, 'o', 'o'};
+static const char verb_args[IHG_LESSON_VERBS] = {'n', 'n', 0,   0,   'K', 'x', 0, 'm',
+                                                 'x', 'x', 0, 0,   'p', 'p', 0, 'o', 'o'};
 
 static const char *const pane_names[IHG_LESSON_PANES] = {
     "losses", "hyperparameters", "errors", "spectrum", "theory", "view"};
@@ -127,7 +127,7 @@ int ihg_lesson_parse_action(const char *text, ihg_lesson_action *a, char *err, s
         if (best)
             snprintf(err, errsize, "unknown action '%s' (did you mean '%s'?)", shown, best);
         else
-            snprintf(err, errsize, "unknown action '%s' (outer, inner, run, K, alpha, "
+            snprintf(err, errsize, "unknown action '%s' (outer, inner, run, hypergrad, K, alpha, "
                      "best-alpha, method, inner-lr, outer-lr, compare, reset, focus, zoom, "
                      "unzoom, log, accuracy)", shown);
         return IHG_EINVAL;
@@ -404,8 +404,15 @@ int ihg_lesson_answer_of(const ihg_lesson_question *q, const ihg_session *s,
         snprintf(a->text, sizeof a->text, "%s", a->value != 0 ? "yes" : "no");
     else
         snprintf(a->text, sizeof a->text, "%.4g", a->value);
-    /* the right choice: yes / no by name, a number the nearest */
+    /* the right choice: yes / no by name, a number the nearest (in ratio
+     * when every choice and the answer are positive) */
     double best = INFINITY;
+    int ratio = a->value > 0;
+    for (size_t i = 0; i < q->n_choices; i++) {
+        double x;
+        if (!parse_number(q->choices[i], &x) || !(x > 0))
+            ratio = 0;
+    }
     for (size_t i = 0; i < q->n_choices && !isnan(a->value); i++) {
         const char *ch = q->choices[i];
         if (a->yes_no) {
@@ -416,7 +423,7 @@ int ihg_lesson_answer_of(const ihg_lesson_question *q, const ihg_session *s,
         double x;
         if (!parse_number(ch, &x))
             continue;
-        double d = x > 0 && a->value > 0 ? fabs(log(x / a->value)) : fabs(x - a->value);
+        double d = ratio ? fabs(log(x / a->value)) : fabs(x - a->value);
         if (d < best) {
             best = d;
             a->choice = (int)i;

@@ -36,6 +36,10 @@ typedef enum {
     IHG_LESSON_OUTER = 0,  /* outer [N]       N outer steps (1)               */
     IHG_LESSON_INNER,      /* inner [N]       N inner steps (1)               */
     IHG_LESSON_RUN,        /* run             to the last outer step          */
+    IHG_LESSON_HYPERGRAD,  /* hypergrad       the outer step under way up to its
+                                              hypergradient (before the update
+                                              of lambda: where --batch
+                                              --compare compares)            */
     IHG_LESSON_TERMS,      /* K N             Neumann terms / CG iterations   */
     IHG_LESSON_ALPHA,      /* alpha X         the Neumann step                */
     IHG_LESSON_BEST_ALPHA, /* best-alpha      alpha* = 2/(l_min + l_max) of a

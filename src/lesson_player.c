@@ -125,6 +125,21 @@ static int steps(ihg_session *s, int outer, long n)
     return IHG_OK;
 }
 
+/* The outer step under way up to its hypergradient (phase UPDATE). */
+static int to_hypergrad(ihg_session *s)
+{
+    if (ihg_session_phase(s) == IHG_PHASE_STOPPED && ihg_session_resume(s) != IHG_OK)
+        return ihg_error_status();
+    while (ihg_session_phase(s) != IHG_PHASE_UPDATE && !ihg_session_finished(s)) {
+        int st = ihg_session_step(s, 1, NULL);
+        if (st == IHG_EDIVERGE)
+            return IHG_OK; /* stopped: shown, not an error */
+        if (st != IHG_OK)
+            return st;
+    }
+    return IHG_OK;
+}
+
 int ihg_lesson_player_act(ihg_lesson_player *p, const ihg_lesson_action *a)
 {
     ihg_session *s = ihg_lesson_player_session(p);
@@ -137,6 +152,7 @@ int ihg_lesson_player_act(ihg_lesson_player *p, const ihg_lesson_action *a)
     case IHG_LESSON_OUTER: st = steps(s, 1, a->n); break;
     case IHG_LESSON_INNER: st = steps(s, 0, a->n); break;
     case IHG_LESSON_RUN: st = steps(s, 1, ihg_session_config(s)->outer.steps); break;
+    case IHG_LESSON_HYPERGRAD: st = to_hypergrad(s); break;
     case IHG_LESSON_TERMS: st = ihg_session_set_terms(s, a->n); break;
     case IHG_LESSON_ALPHA: st = ihg_session_set_alpha(s, a->x); break;
     case IHG_LESSON_BEST_ALPHA: {
@@ -428,8 +444,11 @@ int ihg_lesson_batch_run(const ihg_lesson *l, FILE *out)
             rc = 1;
         }
     }
-    if (rc == 0)
-        fprintf(stderr, "ihgtui: %s: %zu slides played\n", l->title, l->n_slides);
+    if (rc == 0) {
+        char shown[128]; /* the title comes from the file: escaped */
+        fprintf(stderr, "ihgtui: %s: %zu slides played\n",
+                ihg_yaml_show(l->title, strlen(l->title), shown, sizeof shown), l->n_slides);
+    }
     ihg_json_free(&j);
     ihg_lesson_player_free(p);
     return rc;
