@@ -121,7 +121,7 @@ static int distill_init(ihg_model *m, const ihg_config *cfg,
     if (!ihg_size_mul(ds->k, ds->d, &kd) || !ihg_size_add(kd, ds->k, &P) ||
         !ihg_size_mul(chunk, ds->k, &cells) ||
         !ihg_size_mul(ds->k, ds->k, &cells))
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "distill: %zu classes x %zu pixels is too many "
                              "parameters", ds->k, ds->d);
     distill_work *w = calloc(1, sizeof *w);

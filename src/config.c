@@ -124,24 +124,20 @@ static int is_null(const ynode *nd)
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
 
-/* A printable, bounded rendering of user text for messages. */
+/* A printable, bounded rendering of user text for messages: at most 48
+ * bytes of it (cut at a character), escaped by ihg_escape (error.h). */
 static const char *show(const char *s, size_t len, char *buf, size_t cap)
 {
-    size_t i, o = 0;
     const size_t limit = 48;
-    for (i = 0; i < len && o + 8 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (i >= limit) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (ch >= 0x20 && ch != 0x7f)
-            buf[o++] = (char)ch; /* UTF-8 bytes pass through */
-        else
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", ch);
+    size_t n = len;
+    if (n > limit) {
+        n = limit;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    buf[o] = '\0';
+    ihg_escape(buf, cap > 4 ? cap - 3 : cap, s, n);
+    if (n < len && cap > 4)
+        strcat(buf, "...");
     return buf;
 }
 
@@ -812,6 +808,11 @@ static int get_number(const loadctx *cx, const ynode *nd, const char *what,
         return fail_at(cx, nd, IHG_EINVAL,
                        "%s must be a finite number, got '%s' (out of range)",
                        what, show(nd->text, nd->len, sb, sizeof sb));
+    if (v == 0.0 && strcspn(nd->text, "123456789") < strcspn(nd->text, "eE"))
+        return fail_at(cx, nd, IHG_EINVAL,
+                       "%s: '%s' is too small for a double (it would be read "
+                       "as 0)",
+                       what, show(nd->text, nd->len, sb, sizeof sb));
     if (v == 0.0)
         v = 0.0; /* no negative zero */
     *out = v;
@@ -830,10 +831,48 @@ static int check_range(const loadctx *cx, const ynode *nd,
     return IHG_OK;
 }
 
+/* 1 when the decimal s (ihg_decimal_syntax holds) is an integer exactly:
+ * no nonzero digit below the units once the exponent is applied (so
+ * 1e-400 and 1.0000000000000001 are not, 1e3 and 2.50e1 are). */
+static int decimal_is_integer(const char *s)
+{
+    const char *e = strpbrk(s, "eE");
+    long exp10 = 0;
+    if (e) {
+        const char *p = e + 1;
+        int neg = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if (exp10 < 100000)
+                exp10 = exp10 * 10 + (*p - '0');
+        if (neg)
+            exp10 = -exp10;
+    }
+    /* place of each digit: 10^(units - i - 1 + exp10) */
+    const char *dot = strchr(s, '.'), *end = e ? e : s + strlen(s);
+    long units = 0, i = 0;
+    for (const char *p = s; p < (dot && dot < end ? dot : end); p++)
+        if (*p >= '0' && *p <= '9')
+            units++;
+    for (const char *p = s; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            continue;
+        if (*p != '0' && units - i - 1 + exp10 < 0)
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
 static int get_integer(const loadctx *cx, const ynode *nd, const ihg_option *k,
                        const char *what, double *out)
 {
     double v;
+    if (nd->kind == YN_SCALAR && nd->plain && strlen(nd->text) == nd->len &&
+        ihg_decimal_syntax(nd->text, nd->len) && !decimal_is_integer(nd->text))
+        return fail_at(cx, nd, IHG_EINVAL, "%s must be an integer, got %s",
+                       what, nd->text);
     int st = get_number(cx, nd, what, &v);
     if (st)
         return st;
@@ -1369,6 +1408,46 @@ static int finish(const loadctx *cx, ihg_config *cfg, const seenset *seen,
     if ((cfg->model.type->flags & IHG_MODEL_IMAGE_DATA) && !cfg->data.train &&
         !cfg->data.file)
         cfg->data.images = 1;
+    {
+        /* keys the chosen data source would ignore are errors, at the key */
+        static const char *const with_images[] = {
+            "data.train", "data.val", "data.test", "data.file", "data.target",
+            "data.standardize", "data.split_val", "data.split_test",
+            "data.synthetic", NULL};
+        static const char *const with_files[] = {"data.synthetic", NULL};
+        static const char *const with_train[] = {"data.split_val",
+                                                 "data.split_test", NULL};
+        static const char *const with_synthetic[] = {
+            "data.target", "data.split_val", "data.split_test", NULL};
+        const char *const *ignored = NULL;
+        const char *why = NULL;
+        int no_data = cfg->model.type->task == IHG_TASK_NONE;
+        if (no_data && SEEN("data")) {
+            return fail_at(cx, SEEN("data"), IHG_EINVAL,
+                           "the %s model uses no data: remove the data section",
+                           cfg->model.type->name);
+        } else if (cfg->data.images) {
+            ignored = with_images;
+            why = SEEN("data.images") ? "data.images is given (the images are "
+                                        "the data)"
+                                      : "the model learns images and no data "
+                                        "file is given (the images are the data)";
+        } else if (cfg->data.train) {
+            ignored = with_train;
+            why = "the data come from data.train and data.val (the split "
+                  "fractions are for data.file)";
+        } else if (cfg->data.file) {
+            ignored = with_files;
+            why = "the data come from data.file";
+        } else {
+            ignored = with_synthetic;
+            why = "the data are synthetic (no data file is given)";
+        }
+        for (size_t i = 0; ignored && ignored[i]; i++)
+            if ((nd = SEEN(ignored[i])) != NULL)
+                return fail_at(cx, nd, IHG_EINVAL,
+                               "%s would be ignored: %s", ignored[i], why);
+    }
     if (!SEEN("inner.optimizer") && cfg->inner.tol > 0)
         cfg->inner.optimizer = &ihg_inner_newton;
     if (!SEEN("hypergrad.compare_max"))

@@ -108,7 +108,7 @@ int ihg_figure_end(ihg_figure *fig)
     cairo_surface_destroy(fig->surface);
     fig->surface = NULL;
     if (fig->write_failed || st == CAIRO_STATUS_WRITE_ERROR)
-        return ihg_error_set(IHG_EIO, "write error");
+        return ihg_error_set(IHG_EWRITE, "write error");
     if (st != CAIRO_STATUS_SUCCESS)
         return ihg_error_set(IHG_EINTERNAL, "figure: %s", cairo_status_to_string(st));
     return IHG_OK;

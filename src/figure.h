@@ -49,7 +49,7 @@ const char *ihg_figure_extension(ihg_figure_format f);
  * recorded (IHG_EINVAL for a size out of range, IHG_ENOMEM). */
 int ihg_figure_begin(ihg_figure *fig, ihg_figure_format format, int width, int height,
                      FILE *out);
-/* Finish and write the figure; frees it.  IHG_OK, or IHG_EIO with
+/* Finish and write the figure; frees it.  IHG_OK, or IHG_EWRITE with
  * "write error" (or cairo's reason) recorded. */
 int ihg_figure_end(ihg_figure *fig);
 

@@ -15,7 +15,7 @@
  *   images           lambda as images (dataset distillation)
  *
  * Every function writes one figure to out and returns IHG_OK or the error
- * (IHG_EIO on a write error, IHG_EINVAL when there is nothing to draw).
+ * (IHG_EWRITE on a write error, IHG_EINVAL when there is nothing to draw).
  */
 #ifndef IHG_FIGURES_H
 #define IHG_FIGURES_H

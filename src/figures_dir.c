@@ -12,6 +12,7 @@
 
 #include "../models/model.h"
 #include "error.h"
+#include "output.h"
 
 void ihg_figures_data_from_session(ihg_figures_data *d, const ihg_session *s,
                                    const ihg_comparison *cmp, long cmp_outer,
@@ -57,45 +58,15 @@ int ihg_figures_dir_prepare(const char *dir)
     struct stat st;
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0)
-            return ihg_error_at(IHG_EIO, dir, 0, 0, "cannot make the figures directory: %s",
+            return ihg_error_at(IHG_EWRITE, dir, 0, 0, "cannot make the figures directory: %s",
                                 strerror(errno));
         return IHG_OK;
     }
     if (!S_ISDIR(st.st_mode))
-        return ihg_error_at(IHG_EIO, dir, 0, 0, "not a directory (--figures needs one)");
+        return ihg_error_at(IHG_EWRITE, dir, 0, 0, "not a directory (--figures needs one)");
     if (access(dir, W_OK | X_OK) != 0)
-        return ihg_error_at(IHG_EIO, dir, 0, 0, "cannot write in it: %s", strerror(errno));
+        return ihg_error_at(IHG_EWRITE, dir, 0, 0, "cannot write in it: %s", strerror(errno));
     return IHG_OK;
-}
-
-/* Open path for writing unless it is one of inputs (same device and
- * inode: links count); emptied only after that check. */
-static FILE *open_output(const char *path, const char *const *inputs)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0666);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        ihg_error_at(IHG_EIO, path, 0, 0, "cannot open for writing: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    for (size_t i = 0; inputs && inputs[i]; i++) {
-        struct stat in;
-        if (stat(inputs[i], &in) == 0 && in.st_dev == st.st_dev && in.st_ino == st.st_ino) {
-            close(fd);
-            ihg_error_at(IHG_EINVAL, path, 0, 0,
-                         "is the input '%s'; refusing to overwrite it", inputs[i]);
-            return NULL;
-        }
-    }
-    FILE *f = NULL;
-    if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) || !(f = fdopen(fd, "wb"))) {
-        ihg_error_at(IHG_EIO, path, 0, 0, "cannot open for writing: %s", strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    return f;
 }
 
 typedef enum { FIG_LOSSES, FIG_ACCURACY, FIG_ERROR, FIG_SPECTRUM, FIG_LAMBDA, FIG_IMAGES } fig_kind;
@@ -148,23 +119,19 @@ int ihg_figures_dir_write(const char *dir, int width, int height, const ihg_figu
             if ((size_t)snprintf(path, sizeof path, "%s/%s.%s", dir, fig_names[k],
                                  ihg_figure_extension(spec.format)) >= sizeof path)
                 return ihg_error_at(IHG_EINVAL, dir, 0, 0, "path too long");
-            FILE *f = open_output(path, inputs);
+            FILE *f = ihg_output_open(path, inputs);
             if (!f)
                 goto fail;
             int st = draw(k, f, &spec, d);
-            int bad = ferror(f) != 0;
-            if (fclose(f) != 0)
-                bad = 1;
             if (st != IHG_OK) {
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ihg_error_message());
+                ihg_output_close(f, path);
                 ihg_error_at(st, path, 0, 0, "%s", msg);
                 goto fail;
             }
-            if (bad) {
-                ihg_error_at(IHG_EIO, path, 0, 0, "write error");
+            if (ihg_output_close(f, path) != IHG_OK)
                 goto fail;
-            }
             n++;
         }
     }
@@ -236,31 +203,13 @@ int ihg_figures_job_point(ihg_figures_job *j, ihg_session *s, const ihg_comparis
     return IHG_OK;
 }
 
-/* The run's input files (the experiment, its data files): never written. */
-static void run_inputs(const ihg_config *cfg, char *list[8])
-{
-    size_t n = 0;
-    if (cfg->path)
-        list[n++] = strdup(cfg->path);
-    const char *data[] = {cfg->data.train, cfg->data.val, cfg->data.test, cfg->data.file};
-    for (size_t i = 0; i < 4; i++)
-        if (data[i])
-            list[n++] = ihg_config_resolve(cfg, data[i]);
-    list[n] = NULL;
-}
-
-int ihg_figures_job_finish(ihg_figures_job *j, const ihg_session *s)
+int ihg_figures_job_finish(ihg_figures_job *j, const ihg_session *s,
+                           const char *const *inputs)
 {
     ihg_figures_data d;
-    char *inputs[8];
     int written = 0;
     ihg_figures_data_from_session(&d, s, j->cmp, j->cmp_outer, j->lambda_start);
-    run_inputs(ihg_session_config(s), inputs);
-    int st = ihg_figures_dir_write(j->dir, j->width, j->height, &d,
-                                   (const char *const *)inputs, &written);
-    for (size_t i = 0; inputs[i]; i++)
-        free(inputs[i]);
-    return st;
+    return ihg_figures_dir_write(j->dir, j->width, j->height, &d, inputs, &written);
 }
 
 void ihg_figures_job_free(ihg_figures_job *j)

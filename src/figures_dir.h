@@ -44,7 +44,7 @@ void ihg_figures_data_from_session(ihg_figures_data *d, const ihg_session *s,
                                    const double *lambda_start);
 
 /* Make dir when it does not exist, or check that it is a directory one can
- * write in.  IHG_OK or IHG_EIO with "DIR: reason" recorded. */
+ * write in.  IHG_OK or IHG_EWRITE with "DIR: reason" recorded. */
 int ihg_figures_dir_prepare(const char *dir);
 
 /* Write every figure that applies into dir, each as SVG, PDF and PNG of
@@ -61,13 +61,15 @@ int ihg_figures_dir_write(const char *dir, int width, int height, const ihg_figu
  *   ihg_figures_job_point(j, s, cmp);          cmp: the run's comparison there
  *                                              (NULL: the job compares at the
  *                                              last outer step itself)
- *   ihg_figures_job_finish(j, s);              writes the files
+ *   ihg_figures_job_finish(j, s, inputs);      writes the files
  * Each returns NULL / an error status with the message recorded. */
 typedef struct ihg_figures_job ihg_figures_job;
 ihg_figures_job *ihg_figures_job_alloc(const char *dir, int width, int height,
                                        ihg_session *s);
 int ihg_figures_job_point(ihg_figures_job *j, ihg_session *s, const ihg_comparison *cmp);
-int ihg_figures_job_finish(ihg_figures_job *j, const ihg_session *s);
+/* inputs: the run's inputs (output.h), never written over. */
+int ihg_figures_job_finish(ihg_figures_job *j, const ihg_session *s,
+                           const char *const *inputs);
 void ihg_figures_job_free(ihg_figures_job *j);
 
 #endif

@@ -9,11 +9,14 @@
  * (magic = 0, 0, type 0x08 = unsigned byte, number of dimensions).  Files
  * are read through zlib's gzopen/gzread, so gzipped (.gz) and plain files
  * both work.  Everything is validated: the magic, the dimensions (at least
- * 1, images at most 4096 x 4096), the data length (no missing and no extra
+ * 1, images at most 4096 x 4096, at most 1 GiB of data, and for a data set
+ * images small enough that n_train, n_val or n_test of them stay within
+ * IHG_DATA_MAX_CELLS values), the data length (no missing and no extra
  * bytes; for a plain file the size is checked against the header before
  * anything is allocated, for a gzipped one against the largest size deflate
- * can expand it to) and the label range.  Errors are recorded as
- * "PATH: message" (IHG_EIO) through error.h.
+ * can expand it to) and the label range.  So a header announcing more than
+ * the file or the limits allow is refused from its 16 bytes alone.  Errors
+ * are recorded as "PATH: message" (IHG_EIO) through error.h.
  */
 #ifndef IHG_IDX_H
 #define IHG_IDX_H

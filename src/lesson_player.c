@@ -347,30 +347,67 @@ static void write_state(ihg_json *j, ihg_session *s)
     }
 }
 
-int ihg_lesson_batch_run(const ihg_lesson *l, FILE *out)
+int ihg_lesson_player_prepare(ihg_lesson_player *p, const char **list)
+{
+    size_t n = 0;
+    if (p->l->path && strcmp(p->l->path, "<built-in>") != 0)
+        list[n++] = p->l->path;
+    for (size_t c = 0; c < p->l->n_configs; c++) {
+        int st = ensure_session(p, c);
+        if (st != IHG_OK) {
+            list[n] = NULL;
+            return st;
+        }
+        const char *in[IHG_MAX_INPUTS + 1];
+        ihg_run_inputs(&p->l->configs[c], ihg_session_dataset(p->sessions[c]), in);
+        for (size_t i = 0; in[i]; i++)
+            list[n++] = in[i];
+    }
+    list[n] = NULL;
+    return IHG_OK;
+}
+
+int ihg_lesson_batch_run(const ihg_lesson *l, const char *output)
 {
     ihg_lesson_player *p = ihg_lesson_player_alloc(l);
+    const char **inputs = malloc((IHG_LESSON_INPUTS_MAX(l) + 1) * sizeof *inputs);
+    const char *out_name = output ? output : "standard output";
+    FILE *out = stdout;
     ihg_json j;
     int rc = 0;
-    if (!p) {
-        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
-        return 1;
-    }
     ihg_json_init(&j);
+    if (!p || !inputs) {
+        fprintf(stderr, "ihgtui: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    /* every experiment set up first: then the output, never an input */
+    int st = ihg_lesson_player_prepare(p, inputs);
+    if (st == IHG_OK && output && !(out = ihg_output_open(output, inputs)))
+        st = ihg_error_status();
+    if (st != IHG_OK) {
+        ihg_error_print(stderr);
+        rc = ihg_exit_status(st);
+        out = NULL;
+        goto done;
+    }
     for (size_t i = 0; i < l->n_slides && rc == 0; i++) {
         const ihg_lesson_slide *sl = &l->slides[i];
-        int st = ihg_lesson_player_goto(p, i);
+        st = ihg_lesson_player_goto(p, i);
         if (st != IHG_OK) {
-            fprintf(stderr, "%s\n", ihg_error_message());
-            rc = st == IHG_ENOMEM || st == IHG_EINTERNAL ? 1 : 2;
+            ihg_error_print(stderr);
+            rc = ihg_exit_status(st);
             break;
         }
         size_t failed = 0;
         st = ihg_lesson_player_play(p, &failed);
         if (st != IHG_OK) {
-            fprintf(stderr, "%s:%lu:%lu: slide %zu: %s: %s\n", l->path,
-                    sl->actions[failed].mark.line, sl->actions[failed].mark.column, i + 1,
-                    sl->actions[failed].text, ihg_error_message());
+            char msg[600];
+            snprintf(msg, sizeof msg, "%s", ihg_error_message());
+            ihg_error_at(st, l->path, sl->actions[failed].mark.line,
+                         sl->actions[failed].mark.column, "slide %zu: %s: %s", i + 1,
+                         sl->actions[failed].text, msg);
+            ihg_error_print(stderr);
             rc = 1;
             break;
         }
@@ -433,14 +470,17 @@ int ihg_lesson_batch_run(const ihg_lesson *l, FILE *out)
             }
             ihg_json_end_object(&j);
             if (st != IHG_OK) {
-                fprintf(stderr, "%s:%lu:%lu: slide %zu: the reveal failed: %s\n", l->path,
-                        q->mark.line, q->mark.column, i + 1, ihg_error_message());
+                char msg[600];
+                snprintf(msg, sizeof msg, "%s", ihg_error_message());
+                ihg_error_at(st, l->path, q->mark.line, q->mark.column,
+                             "slide %zu: the reveal failed: %s", i + 1, msg);
+                ihg_error_print(stderr);
                 rc = 1;
             }
         }
         ihg_json_end_object(&j);
         if (ihg_json_write_line(&j, out) != 0) {
-            fprintf(stderr, "ihgtui: cannot write output\n");
+            fprintf(stderr, "ihgtui: %s: %s\n", out_name, ihg_error_message());
             rc = 1;
         }
     }
@@ -449,7 +489,13 @@ int ihg_lesson_batch_run(const ihg_lesson *l, FILE *out)
         fprintf(stderr, "ihgtui: %s: %zu slides played\n",
                 ihg_yaml_show(l->title, strlen(l->title), shown, sizeof shown), l->n_slides);
     }
+done:
+    if (out && ihg_output_close(out, out_name) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = rc ? rc : 1;
+    }
     ihg_json_free(&j);
+    free(inputs);
     ihg_lesson_player_free(p);
     return rc;
 }

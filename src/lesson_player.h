@@ -24,6 +24,7 @@
 
 #include "compare.h"
 #include "lesson.h"
+#include "output.h"
 #include "session.h"
 
 typedef struct ihg_lesson_player ihg_lesson_player;
@@ -54,9 +55,19 @@ ihg_session *ihg_lesson_player_session(const ihg_lesson_player *p);
 const ihg_comparison *ihg_lesson_player_comparison(const ihg_lesson_player *p);
 int ihg_lesson_player_compare(ihg_lesson_player *p);
 
+/* Set up every experiment of the lesson now (their data loaded), and list
+ * the lesson's inputs: the lesson file, the experiment files, their data
+ * files (NULL-terminated; list has room for IHG_LESSON_INPUTS_MAX(l) + 1
+ * pointers, valid while p lives). */
+#define IHG_LESSON_INPUTS_MAX(l) (1 + (l)->n_configs * IHG_MAX_INPUTS)
+int ihg_lesson_player_prepare(ihg_lesson_player *p, const char **list);
+
 /* `ihgtui --batch LESSON`: every slide played with its reveal, one JSON
- * object per slide (ihgtui-lesson(5)).  0, 1 on a failure (message on
- * stderr), or 2 when an experiment cannot be set up. */
-int ihg_lesson_batch_run(const ihg_lesson *l, FILE *out);
+ * object per slide (ihgtui-lesson(5)), to output (NULL: standard output;
+ * opened once every experiment is set up, never onto one of the lesson's
+ * inputs: output.h).  Returns the exit status: 0, 2 for bad input (an
+ * experiment cannot be set up, an output that is an input), 1 on any
+ * other failure (a write error, an action that fails). */
+int ihg_lesson_batch_run(const ihg_lesson *l, const char *output);
 
 #endif

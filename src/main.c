@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../models/model.h"
 #include "batch.h"
+#include "blas.h"
 #include "error.h"
 #include "figure.h"
 #include "lesson.h"
 #include "lesson_player.h"
+#include "output.h"
 #include "seeds.h"
 #include "session.h"
 #include "tui.h"
@@ -36,11 +39,13 @@ static void usage(FILE *f)
         "Headless runs:\n"
         "  -b, --batch            run to the end without a screen, printing one JSON\n"
         "                         object per outer step (JSON Lines)\n"
-        "  -o, --output=FILE      write the JSON Lines to FILE instead of stdout\n"
+        "  -o, --output=FILE      write the JSON Lines to FILE instead of stdout (opened\n"
+        "                         once the inputs are loaded; never one of them)\n"
         "  -c, --compare          add, at every outer step, the hypergradient error and\n"
         "                         cosine of Neumann K=0..Kmax and CG K=1..Kmax against\n"
         "                         the exact solve, rho(I - alpha H) and H's spectrum\n"
         "      --vectors          add theta, lambda and the hypergradients as arrays\n"
+        "                         (above 100000 numbers: NumPy .npy files beside FILE)\n"
         "      --seeds=S          run S initial weights (init_seed, init_seed + 1, ...)\n"
         "                         side by side: the spread of losses, solutions and\n"
         "                         hypergradients, then warm against cold retraining\n"
@@ -76,8 +81,9 @@ static void usage(FILE *f)
         "l log/linear, v accuracies, s image contrast, r reset, Tab and 1-6 focus\n"
         "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit.\n"
         "\n"
-        "Exit status: 0 success, 1 failure, 2 bad command line or experiment file,\n"
-        "3 run stopped by divergence (NaN loss or a diverging Neumann series).\n"
+        "Exit status: 0 success, 1 failure (out of memory, a write error, no terminal),\n"
+        "2 bad command line, experiment or data file, 3 run stopped by divergence\n"
+        "(NaN loss or a diverging Neumann series).\n"
         "\n"
         "See ihgtui(1) and ihgtui-experiment(5).\n",
         f);
@@ -105,18 +111,20 @@ enum {
 static int check_lesson(const ihg_lesson *l, const char *path)
 {
     size_t questions = 0;
+    char shown[512];
     for (size_t i = 0; i < l->n_configs; i++) {
         ihg_session *s = ihg_session_alloc(&l->configs[i]);
         if (!s) {
-            fprintf(stderr, "%s\n", ihg_error_message());
-            return 2;
+            int st = ihg_error_status();
+            ihg_error_print(stderr);
+            return ihg_exit_status(st ? st : IHG_EINTERNAL);
         }
         ihg_session_free(s);
     }
     for (size_t i = 0; i < l->n_slides; i++)
         questions += l->slides[i].question != NULL;
-    printf("%s: ok: lesson, %zu slides, %zu experiments, %zu questions\n", path, l->n_slides,
-           l->n_configs, questions);
+    printf("%s: ok: lesson, %zu slides, %zu experiments, %zu questions\n",
+           IHG_ESCAPE(shown, path), l->n_slides, l->n_configs, questions);
     return 0;
 }
 
@@ -141,7 +149,76 @@ static int parse_figure_size(const char *arg, int *w, int *h)
     return 0;
 }
 
+/* The explorer needs a terminal that can move its cursor: say so before
+ * anything is loaded or opened, instead of a blank or garbled screen. */
+static int explorer_refused(void)
+{
+    const char *term = getenv("TERM");
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "ihgtui: the explorer needs a terminal on standard input and "
+                        "output (use --batch for a headless run)\n");
+        return 1;
+    }
+    if (!term || !*term || strcmp(term, "dumb") == 0 || strcmp(term, "unknown") == 0) {
+        char t[64];
+        if (term && *term)
+            fprintf(stderr, "ihgtui: TERM=%s cannot show the explorer", IHG_ESCAPE(t, term));
+        else
+            fprintf(stderr, "ihgtui: TERM is not set");
+        fprintf(stderr, ": the explorer needs a terminal that can move the cursor "
+                        "(set TERM, e.g. TERM=xterm-256color, or use --batch)\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv);
+
+/* --seeds writes to output as --batch does: opened once a session shows
+ * that the experiment and its data load, never onto one of them. */
+static int run_seeds(const ihg_config *cfg, long seeds, const char *output)
+{
+    FILE *out = stdout;
+    if (output) {
+        ihg_session *s = ihg_session_alloc(cfg);
+        if (!s) {
+            int st = ihg_error_status();
+            ihg_error_print(stderr);
+            return ihg_exit_status(st ? st : IHG_EINTERNAL);
+        }
+        const char *inputs[IHG_MAX_INPUTS + 1];
+        ihg_run_inputs(cfg, ihg_session_dataset(s), inputs);
+        out = ihg_output_open(output, inputs);
+        ihg_session_free(s);
+        if (!out) {
+            int st = ihg_error_status();
+            fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+            return ihg_exit_status(st);
+        }
+    }
+    int rc = ihg_seeds_run(cfg, seeds, out);
+    if (ihg_output_close(out, output ? output : "standard output") != IHG_OK) {
+        ihg_error_print(stderr);
+        rc = rc ? rc : 1;
+    }
+    return rc;
+}
+
+/* Every mode ends here: what stdout holds must reach its file, or the exit
+ * status says it did not (ihgtui --help >/dev/full fails). */
 int main(int argc, char **argv)
+{
+    ihg_blas_limit_threads(argv);
+    int rc = run(argc, argv);
+    if (ihg_output_close(stdout, "standard output") != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        if (rc == 0)
+            rc = 1;
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"batch", no_argument, NULL, 'b'},
@@ -173,7 +250,7 @@ int main(int argc, char **argv)
     int batch = 0, check = 0;
     long seeds = 0;
     const char *output = NULL;
-    ihg_batch_options bopt = {0, 0, 0, NULL, IHG_FIGURE_DEFAULT_WIDTH,
+    ihg_batch_options bopt = {0, 0, 0, NULL, NULL, IHG_FIGURE_DEFAULT_WIDTH,
                               IHG_FIGURE_DEFAULT_HEIGHT};
     int figure_size_given = 0;
     long slide = 0;
@@ -195,7 +272,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             if (!strchr(optarg, '=')) {
-                fprintf(stderr, "ihgtui: --set needs KEY=VALUE, got '%s'\n", optarg);
+                char a[256];
+                fprintf(stderr, "ihgtui: --set needs KEY=VALUE, got '%s'\n",
+                        IHG_ESCAPE(a, optarg));
                 return 2;
             }
             overrides[n_over++] = optarg;
@@ -209,8 +288,10 @@ int main(int argc, char **argv)
             unsigned long long n = strtoull(optarg, &end, 10);
             if (!*optarg || *end || errno || optarg[0] == '-' ||
                 n > (which ? 4294967295ULL : 1000000000ULL)) {
+                char a[256];
                 fprintf(stderr, "ihgtui: --%s needs a non-negative integer%s, got '%s'\n",
-                        which ? "seed" : "outer", which ? " below 2^32" : "", optarg);
+                        which ? "seed" : "outer", which ? " below 2^32" : "",
+                        IHG_ESCAPE(a, optarg));
                 return 2;
             }
             snprintf(extra[which], sizeof extra[which], "%s=%llu",
@@ -230,8 +311,9 @@ int main(int argc, char **argv)
             errno = 0;
             long n = strtol(optarg, &end, 10);
             if (!*optarg || *end || errno || n < 2 || n > IHG_SEEDS_MAX) {
+                char a[256];
                 fprintf(stderr, "ihgtui: --seeds needs a number of runs from 2 to %d, "
-                                "got '%s'\n", IHG_SEEDS_MAX, optarg);
+                                "got '%s'\n", IHG_SEEDS_MAX, IHG_ESCAPE(a, optarg));
                 return 2;
             }
             seeds = n;
@@ -305,13 +387,37 @@ int main(int argc, char **argv)
 
     if (topt.theme && strcmp(topt.theme, "default") && strcmp(topt.theme, "contrast") &&
         strcmp(topt.theme, "mono")) {
+        char a[256];
         fprintf(stderr, "ihgtui: unknown theme '%s' (default, contrast or mono)\n",
-                topt.theme);
+                IHG_ESCAPE(a, topt.theme));
         return 2;
     }
+    /* options that would be ignored are refused */
+    if (!batch && (output || bopt.compare || bopt.vectors)) {
+        fprintf(stderr, "ihgtui: %s only applies to --batch runs\n"
+                        "Try 'ihgtui --help' for more information.\n",
+                output ? "--output" : bopt.compare ? "--compare" : "--vectors");
+        return 2;
+    }
+    if ((batch || check) && topt.record) {
+        fprintf(stderr, "ihgtui: --record only applies to the explorer (--batch writes "
+                        "the same lines; use --output)\n");
+        return 2;
+    }
+    if (check && batch) {
+        fprintf(stderr, "ihgtui: --check and --batch exclude each other\n");
+        return 2;
+    }
+    if (!batch && !check && explorer_refused())
+        return 1;
     const char *nc = getenv("NO_COLOR");
     if (nc && nc[0])
         topt.no_color = 1;
+
+    if (!check && ihg_blas_reserve() != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        return 1;
+    }
 
     /* a lesson (a file with slides:, or the built-in one) */
     ihg_lesson lesson;
@@ -328,9 +434,9 @@ int main(int argc, char **argv)
             st = ihg_error_set(IHG_EINVAL, "ihgtui: --slide %ld: the lesson has %zu slides",
                                slide, lesson.n_slides);
         if (st != IHG_OK) {
-            fprintf(stderr, "%s\n", ihg_error_message());
+            ihg_error_print(stderr);
             ihg_lesson_free(&lesson);
-            return 2;
+            return ihg_exit_status(st) == 1 ? 1 : 2;
         }
         if (!slide && (check || batch)) {
             int rc = 0;
@@ -341,17 +447,7 @@ int main(int argc, char **argv)
             } else if (check) {
                 rc = check_lesson(&lesson, path ? path : "<built-in>");
             } else {
-                FILE *out = stdout;
-                if (output && !(out = fopen(output, "w"))) {
-                    perror(output);
-                    rc = 1;
-                } else {
-                    rc = ihg_lesson_batch_run(&lesson, out);
-                    if (out != stdout && fclose(out) != 0) {
-                        perror(output);
-                        rc = rc ? rc : 1;
-                    }
-                }
+                rc = ihg_lesson_batch_run(&lesson, output);
             }
             ihg_lesson_free(&lesson);
             return rc;
@@ -360,14 +456,16 @@ int main(int argc, char **argv)
         cfg = &lesson.configs[lesson.slides[slide ? slide - 1 : 0].config];
     } else {
         if (slide) {
-            fprintf(stderr, "ihgtui: --slide needs a lesson (%s has no slides:)\n", path);
+            char shown[256];
+            fprintf(stderr, "ihgtui: --slide needs a lesson (%s has no slides:)\n",
+                    IHG_ESCAPE(shown, path));
             return 2;
         }
         st = ihg_config_load(&own, path, overrides);
         if (st != IHG_OK) {
-            fprintf(stderr, "%s\n", ihg_error_message());
+            ihg_error_print(stderr);
             ihg_config_free(&own);
-            return 2;
+            return ihg_exit_status(st) == 1 ? 1 : 2;
         }
     }
 
@@ -375,13 +473,16 @@ int main(int argc, char **argv)
     if (check) {
         ihg_session *s = ihg_session_alloc(cfg);
         if (!s) {
-            fprintf(stderr, "%s\n", ihg_error_message());
-            rc = 2;
+            st = ihg_error_status();
+            ihg_error_print(stderr);
+            rc = ihg_exit_status(st ? st : IHG_EINTERNAL);
         } else {
             const ihg_model *m = ihg_session_model(s);
             const ihg_dataset *ds = ihg_session_dataset(s);
+            char shown[512];
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   path ? path : "<built-in>", m->type->name, ihg_session_n_params(s), ihg_session_n_hyper(s));
+                   IHG_ESCAPE(shown, path ? path : "<built-in>"), m->type->name,
+                   ihg_session_n_params(s), ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -392,18 +493,8 @@ int main(int argc, char **argv)
             ihg_session_free(s);
         }
     } else if (batch) {
-        FILE *out = stdout;
-        if (output && !(out = fopen(output, "w"))) {
-            perror(output);
-            ihg_config_free(&own);
-            ihg_lesson_free(&lesson);
-            return 1;
-        }
-        rc = seeds ? ihg_seeds_run(cfg, seeds, out) : ihg_batch_run(cfg, &bopt, out);
-        if (out != stdout && fclose(out) != 0) {
-            perror(output);
-            rc = rc ? rc : 1;
-        }
+        bopt.output = output;
+        rc = seeds ? run_seeds(cfg, seeds, output) : ihg_batch_run(cfg, &bopt);
     } else {
         rc = ihg_tui_run(cfg, &topt);
     }

@@ -24,6 +24,7 @@
 #include "error.h"
 #include "linalg.h"
 #include "explicit.h"
+#include "number.h"
 #include "optim.h"
 #include "timer.h"
 /* Metrics of large sets are evaluated at most this many rows per unit of
@@ -36,8 +37,11 @@
 #define IHG_MAX_PARAMS 20000000
 /* At most this many known null directions of H (model.h null_space). */
 #define NULL_SPACE_MAX 8
-/* The largest trajectory a session records (8 GiB). */
+/* The largest trajectory a session records: 8 GiB for a method that needs
+ * it, 1 GiB when it is only for comparisons (--compare, the explorer's c);
+ * above that the comparison skips the explicit methods and says why. */
 #define TRAJECTORY_MAX_BYTES (8.0 * 1073741824.0)
+#define TRAJECTORY_COMPARE_BYTES (1.0 * 1073741824.0)
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -68,6 +72,7 @@ struct ihg_session {
     ihg_trajectory *traj;     /* recording on: the inner loop's steps     */
     int traj_wanted;          /* asked for by a caller (comparisons)      */
     int traj_complete;        /* traj holds this outer step's whole loop  */
+    char traj_why[256];       /* why recording could not start, or ""     */
     gsl_vector *theta_start;  /* theta where this outer step began        */
     long lr_index, mom_index; /* learned log lr, logit momentum; -1: none  */
     char blind_note[160];     /* the segments the IFT cannot see, why     */
@@ -380,8 +385,9 @@ static void refresh_explicit(ihg_session *s)
     s->ex.traj = s->traj && s->traj_complete ? s->traj : NULL;
     s->ex.why_not = why;
     if (!why && !s->ex.traj)
-        s->ex.why_not = "this outer step's inner loop was not recorded (recording starts "
-                        "with the next outer step)";
+        s->ex.why_not = s->traj_why[0] ? s->traj_why
+                        : "this outer step's inner loop was not recorded (recording "
+                          "starts with the next outer step)";
     s->ex.why_not_rerun = rerun_why_not(s->cfg, s->batch != NULL);
     if (!s->ex.why_not_rerun && !s->rr_theta)
         s->ex.why_not_rerun = "re-runs were not prepared (no fd method or comparison)";
@@ -407,9 +413,17 @@ static int ensure_trajectory(ihg_session *s)
     long every = cfg->hypergrad.checkpoint ? (long)ceil(sqrt((double)T)) : 1;
     s->traj = ihg_trajectory_alloc(s->P, T, s->batch ? s->batch->n : 0,
                                    (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0,
-                                   every, TRAJECTORY_MAX_BYTES);
+                                   every,
+                                   (s->method->flags & IHG_METHOD_EXPLICIT)
+                                       ? TRAJECTORY_MAX_BYTES
+                                       : TRAJECTORY_COMPARE_BYTES);
     s->traj_complete = 0;
-    return s->traj ? IHG_OK : ihg_error_status();
+    if (!s->traj) {
+        snprintf(s->traj_why, sizeof s->traj_why, "%s", ihg_error_message());
+        return ihg_error_status();
+    }
+    s->traj_why[0] = '\0';
+    return IHG_OK;
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -809,6 +823,29 @@ static int stop(ihg_session *s, unsigned *ev)
     return IHG_EDIVERGE;
 }
 
+/* Who to blame when the inner loop blows up: inner.lr, or, once outer
+ * steps have moved lambda, the lambda they reached as much as inner.lr. */
+static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
+{
+    double moved = 0; /* max |lambda - lambda at the start| */
+    for (size_t i = 0; i < s->lambda->size; i++) {
+        double d = fabs(gsl_vector_get(s->lambda, i) - gsl_vector_get(s->lambda_init, i));
+        if (d > moved || isnan(d))
+            moved = d;
+    }
+    if (s->outer == 0 || moved < 1) {
+        snprintf(buf, size, "inner.lr = %g is too large for this problem",
+                 s->inner->lr);
+        return buf;
+    }
+    snprintf(buf, size,
+             "inner.lr = %g is too large for the lambda that %ld outer steps of "
+             "outer.lr = %g reached (moved by up to %.3g, max lambda %.3g): lower "
+             "outer.lr or inner.lr, or bound lambda with outer.clip",
+             s->inner->lr, s->outer, s->cfg->outer.lr, moved, gsl_vector_max(s->lambda));
+    return buf;
+}
+
 
 static int setup_hypergrad(ihg_session *s, unsigned *ev);
 
@@ -825,8 +862,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         double f = f_tol = train_loss_full(s, s->grad);
         double gn = gsl_blas_dnrm2(s->grad);
         if (!isfinite(f) || !isfinite(gn)) {
-            set_msg(s, "training loss is not finite after %ld inner steps "
-                       "(inner.lr = %g may be too large)", s->inner_k, cfg->inner.lr);
+            char why[320];
+            set_msg(s, "training loss is not finite after %ld inner steps: %s", s->inner_k,
+                    inner_blame(s, why, sizeof why));
             return stop(s, ev);
         }
         if (gn <= cfg->inner.tol || s->inner_k >= cfg->inner.max_steps) {
@@ -853,10 +891,11 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     }
     s->ipb.f_known = f_tol;
     if (ihg_inner_step(s->inner, &s->ipb, &f) != IHG_OK) {
+        char why[320];
         if (it->flags & IHG_INNER_FIRST_ORDER)
-            set_msg(s, "training loss became %s at inner step %ld: inner.lr = %g "
-                       "is too large for this problem",
-                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1, s->inner->lr);
+            set_msg(s, "training loss became %s at inner step %ld: %s",
+                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1,
+                    inner_blame(s, why, sizeof why));
         else
             set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
         return stop(s, ev);
@@ -865,8 +904,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         ihg_trajectory_end(s->traj, s->batch ? s->batch_rows : NULL, s->inner->lr,
                            s->inner->momentum);
     if (!ihg_vector_finite(s->theta)) {
-        set_msg(s, "parameters became non-finite at inner step %ld (inner.lr = %g "
-                   "too large?)", s->inner_k + 1, cfg->inner.lr);
+        char why[320];
+        set_msg(s, "parameters became non-finite at inner step %ld: %s", s->inner_k + 1,
+                inner_blame(s, why, sizeof why));
         return stop(s, ev);
     }
     s->inner_k++;
@@ -1006,12 +1046,21 @@ static int solve_unit(ihg_session *s, unsigned *ev)
     if (state == IHG_SOLVE_DIVERGED) {
         double g = s->hgm->growth;
         double alpha = ihg_session_alpha(s);
-        if (s->method->flags & IHG_METHOD_USES_ALPHA)
-            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %.3g > 1, "
-                       "so rho(I - alpha H) >= %.3g (alpha*lambda_max >= %.3g > 2, or H "
+        char gs[32], g1s[48];
+        if ((s->method->flags & IHG_METHOD_USES_ALPHA) && g > 1)
+            /* the ratio with the digits that show it above 1 (1.0000002,
+             * never "1 > 1") */
+            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
+                       "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
                        "is not positive definite); lower alpha = %.3g (key a, "
                        "hypergrad.alpha) or change method (key m, hypergrad.method)",
-                    s->hgm->done, g, g, 1 + g, alpha);
+                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
+                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
+        else if (s->method->flags & IHG_METHOD_USES_ALPHA)
+            set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
+                       "finite; lower alpha = %.3g (key a, hypergrad.alpha) or change "
+                       "method (key m, hypergrad.method)",
+                    s->hgm->done, alpha);
         else
             set_msg(s, "%s solve produced non-finite values", s->method->name);
         return stop(s, ev);
