@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdio.h>
 
 #include "option.h"
 
@@ -199,6 +200,12 @@ int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
 /* An experiment file with such sets (written in set_file) on top. */
 int ihg_config_load_sets(ihg_config *cfg, const char *path, const ihg_ynode *const *sets,
                          size_t n_sets, const char *set_file, char *const *overrides);
+
+/* Write cfg as an experiment (YAML) that loads as the same experiment:
+ * every key, numbers to the last bit, data paths absolute; each line
+ * indented by indent spaces (to sit inside a lesson).  IHG_OK or
+ * IHG_EWRITE (config_write.c). */
+int ihg_config_write(const ihg_config *cfg, FILE *out, int indent);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

@@ -20,6 +20,7 @@
 #define IHG_LESSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "compare.h"
 #include "config.h"
@@ -157,6 +158,19 @@ int ihg_lesson_action_changes_run(const ihg_lesson_action *a);
 /* The built-in lesson (YAML text), used when no file is given; shipped as
  * experiments/lesson_ift.yaml. */
 extern const char ihg_default_lesson[];
+
+/* ---- saving where a run is (lesson_save.c) ------------------------ */
+
+/* A lesson of one slide (or more, for a long history) that reproduces
+ * where s is: its experiment written inline (ihg_config_write), then the
+ * actions that took it there -- the settings each outer step was made
+ * with, read from its records, the outer steps, the settings now and the
+ * step under way.  Opened, it shows the same numbers; played headless, it
+ * computes them again.  IHG_OK or IHG_EWRITE. */
+int ihg_lesson_save(const ihg_session *s, FILE *out);
+/* The experiment of s with its settings now (method, K, alpha, learning
+ * rates), as an experiment file: it starts from the beginning. */
+int ihg_experiment_save(const ihg_session *s, FILE *out);
 
 /* ---- answers ------------------------------------------------------- */
 
