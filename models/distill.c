@@ -363,7 +363,7 @@ static int distill_segments(const ihg_model *m, ihg_hyper_layout *layout)
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
-    /* Fashion-MNIST unless files are given; lambda holds the images */
+    /* Fashion-MNIST unless files are given; lambda: one image per class */
     .flags = IHG_MODEL_IMAGE_DATA | IHG_MODEL_LAMBDA_IMAGES,
     .options = distill_option_table,
     .options_size = sizeof(distill_options),

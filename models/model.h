@@ -36,7 +36,8 @@ typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
                                    (data.images) rather than synthetic data */
 #define IHG_MODEL_LAMBDA_IMAGES 2u /* lambda holds one image per class, of
                                       the data's image size (dataset
-                                      distillation): shown as images    */
+                                      distillation): the explorer shows
+                                      them as images */
 
 /* The points a family drawn in the theta plane (P = 2) marks there, two
  * coordinates each; valid while the instance lives. */

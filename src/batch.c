@@ -19,7 +19,7 @@
 #include "output.h"
 #include "session.h"
 
-static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
+void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
 {
     ihg_json_key(j, "compare");
     ihg_json_begin_object(j);
@@ -270,7 +270,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
         ihg_json_begin_object(&j);
         ihg_json_record(&j, r, classifier, has_test);
         if (cmp)
-            write_compare(&j, cmp, opt->vectors);
+            ihg_batch_json_compare(&j, cmp, opt->vectors);
         if (opt->vectors) {
             write_layout(&j, ihg_session_layout(s));
             ihg_json_key(&j, "theta");

@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 
+#include "compare.h"
 #include "config.h"
+#include "jsonl.h"
 
 typedef struct {
     int compare;  /* every method at each outer step's (theta, lambda) */
@@ -27,5 +29,9 @@ typedef struct {
  * for bad input (the data or model cannot be set up, an output that is an
  * input), 1 on any other failure (out of memory, a write error). */
 int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt);
+
+/* The "compare" member of a line (inside an open object), as --batch
+ * --compare writes it; also the explorer's --record comparison events. */
+void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors);
 
 #endif

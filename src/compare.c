@@ -87,51 +87,73 @@ void ihg_comparison_free(ihg_comparison *c)
     free(c);
 }
 
-static double *copy_doubles(const double *x, size_t n)
+static int copy_doubles(double **dst, const double *src, size_t n)
 {
-    double *y = malloc((n ? n : 1) * sizeof *y);
-    if (y && n)
-        memcpy(y, x, n * sizeof *y);
-    return y;
+    double *d;
+    if (!src) {
+        free(*dst);
+        *dst = NULL;
+        return IHG_OK;
+    }
+    d = realloc(*dst, (n ? n : 1) * sizeof *d);
+    if (!d)
+        return IHG_ENOMEM;
+    memcpy(d, src, n * sizeof *d);
+    *dst = d;
+    return IHG_OK;
 }
 
-ihg_comparison *ihg_comparison_summary(const ihg_comparison *c)
+int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src)
 {
-    ihg_comparison *d = calloc(1, sizeof *d);
-    if (!d) {
-        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
-        return NULL;
+    ihg_comparison keep = *dst;
+    size_t i;
+    int st = IHG_OK;
+    /* the scalars and the method descriptions; then the arrays into
+     * dst's own buffers, grown as needed */
+    *dst = *src;
+    dst->predicted = keep.predicted;
+    dst->eigenvalues = keep.eigenvalues;
+    dst->hg_reference = keep.hg_reference;
+    for (i = 0; i < IHG_COMPARE_METHODS_MAX; i++) {
+        dst->method[i].rel_err = keep.method[i].rel_err;
+        dst->method[i].cos = keep.method[i].cos;
+        dst->method[i].rel_unrolled = keep.method[i].rel_unrolled;
+        dst->method[i].hg = keep.method[i].hg;
     }
-    *d = *c;
-    d->hg_reference = NULL;
-    d->eigenvalues = NULL;
-    d->predicted = copy_doubles(c->predicted, (size_t)c->kmax + 1);
-    int ok = d->predicted != NULL;
-    if (ok && c->eigenvalues) {
-        d->eigenvalues = gsl_vector_alloc(c->eigenvalues->size);
-        ok = d->eigenvalues != NULL;
-        if (ok)
-            gsl_vector_memcpy(d->eigenvalues, c->eigenvalues);
+    for (i = src->n_methods; i < keep.n_methods; i++) { /* fewer methods now */
+        free(keep.method[i].rel_err);
+        free(keep.method[i].cos);
+        free(keep.method[i].rel_unrolled);
+        if (keep.method[i].hg)
+            gsl_vector_free(keep.method[i].hg);
+        memset(&dst->method[i], 0, sizeof dst->method[i]);
     }
-    for (size_t i = 0; i < c->n_methods; i++) {
-        const ihg_compare_method *cm = &c->method[i];
-        ihg_compare_method *dm = &d->method[i];
-        size_t len = cm->curve ? (size_t)cm->cap + 1 : 1;
-        dm->hg = NULL;
-        dm->rel_err = dm->cos = dm->rel_unrolled = NULL;
-        if (!ok)
-            continue;
-        dm->rel_err = copy_doubles(cm->rel_err, len);
-        dm->cos = copy_doubles(cm->cos, len);
-        dm->rel_unrolled = copy_doubles(cm->rel_unrolled, len);
-        ok = dm->rel_err && dm->cos && dm->rel_unrolled;
+    st = copy_doubles(&dst->predicted, src->predicted, (size_t)src->kmax + 1);
+    for (i = 0; st == IHG_OK && i < src->n_methods; i++) {
+        const ihg_compare_method *a = &src->method[i];
+        ihg_compare_method *b = &dst->method[i];
+        size_t len = a->curve ? (size_t)a->cap + 1 : 1;
+        if ((st = copy_doubles(&b->rel_err, a->rel_err, len)) != IHG_OK ||
+            (st = copy_doubles(&b->cos, a->cos, len)) != IHG_OK ||
+            (st = copy_doubles(&b->rel_unrolled, a->rel_unrolled, len)) != IHG_OK)
+            break;
     }
-    if (!ok) {
-        ihg_comparison_free(d);
-        ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
-        return NULL;
+    if (st == IHG_OK && src->eigenvalues) {
+        if (dst->eigenvalues && dst->eigenvalues->size != src->eigenvalues->size) {
+            gsl_vector_free(dst->eigenvalues);
+            dst->eigenvalues = NULL;
+        }
+        if (!dst->eigenvalues)
+            dst->eigenvalues = gsl_vector_alloc(src->eigenvalues->size);
+        if (dst->eigenvalues)
+            gsl_vector_memcpy(dst->eigenvalues, src->eigenvalues);
+        else
+            st = IHG_ENOMEM;
+    } else if (st == IHG_OK && dst->eigenvalues) {
+        gsl_vector_free(dst->eigenvalues);
+        dst->eigenvalues = NULL;
     }
-    return d;
+    return st;
 }
 
 const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name)
@@ -330,43 +352,30 @@ static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alph
     c->eig_max = gsl_vector_get(eval, P - 1);
     double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
     c->rho = 0;
+    c->eig_lo = NAN;
     for (size_t i = 0; i < P; i++) {
         double e = gsl_vector_get(eval, i);
         if (fabs(e) <= 1e-10 * emax) {
             c->n_null++;
             continue;
         }
+        if (isnan(c->eig_lo))
+            c->eig_lo = e; /* ascending: the first non-null one */
         double r = fabs(1 - alpha * e);
         if (r > c->rho)
             c->rho = r;
         if (!(alpha * e > 0 && alpha * e < 2))
             c->n_unstable++;
     }
-}
-
-double ihg_comparison_eig_min_nonnull(const ihg_comparison *c)
-{
-    if (!c->eigenvalues || !isfinite(c->eig_min) || !isfinite(c->eig_max))
-        return NAN;
-    double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
-    for (size_t i = 0; i < c->eigenvalues->size; i++) {
-        double e = gsl_vector_get(c->eigenvalues, i);
-        if (fabs(e) > 1e-10 * emax)
-            return e;
+    /* the best Richardson step (see compare.h): rho(I - alpha H) =
+     * max(|1 - alpha eig_lo|, |1 - alpha eig_max|) is smallest where the
+     * two are equal, alpha = 2 / (eig_lo + eig_max) */
+    if (c->eig_lo > 0 && c->eig_max > 0) {
+        c->kappa = c->eig_max / c->eig_lo;
+        c->alpha_best = 2.0 / (c->eig_lo + c->eig_max);
+        c->rho_best = (c->kappa - 1.0) / (c->kappa + 1.0);
+        c->band_best = c->eig_lo + c->eig_max; /* 2 / alpha_best */
     }
-    return NAN;
-}
-
-double ihg_comparison_condition(const ihg_comparison *c)
-{
-    double lo = ihg_comparison_eig_min_nonnull(c);
-    return lo > 0 ? c->eig_max / lo : NAN;
-}
-
-double ihg_comparison_best_alpha(const ihg_comparison *c)
-{
-    double lo = ihg_comparison_eig_min_nonnull(c);
-    return lo > 0 ? 2.0 / (lo + c->eig_max) : NAN;
 }
 
 /* Begin method mi (or finish when there is none left). */
@@ -494,7 +503,9 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
     switch (j->stage) {
     case IHG_COMPARE_SETUP:
         c->alpha = ihg_session_alpha(s);
+        c->band_top = 2.0 / c->alpha; /* the stable band is 0 < lambda < 2/alpha */
         c->rho = c->eig_min = c->eig_max = NAN;
+        c->eig_lo = c->kappa = c->alpha_best = c->rho_best = c->band_best = NAN;
         c->n_unstable = c->n_null = 0;
         c->reference_fallback = IHG_FALLBACK_NONE;
         if (c->eigenvalues && c->eigenvalues->size != j->P) {

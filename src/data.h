@@ -37,6 +37,7 @@ typedef struct {
     ihg_task task;
     size_t image_rows, image_cols; /* > 0 for image data                   */
     char *source;                 /* short description for the status bar */
+    const char *const *class_names; /* k names of the classes, or NULL    */
     /* the files read (resolved paths, NULL after the last): outputs are
      * checked against them (output.h) */
     char *files[IHG_DATASET_MAX_FILES];

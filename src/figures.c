@@ -329,7 +329,7 @@ int ihg_figure_spectrum(FILE *out, const ihg_figure_spec *spec, const ihg_compar
     ihg_figure_number(num[2], sizeof num[2], hi, 3);
     snprintf(lmax, sizeof lmax, "\xce\xbb_max = %s", num[2]);
     m[nm++] = (ihg_plot_marker){.x = hi, .x_end = NAN, .label = lmax, .style = -1};
-    double kappa = ihg_comparison_condition(c), best = ihg_comparison_best_alpha(c);
+    double kappa = c->kappa, best = c->alpha_best;
     if (isfinite(best)) {
         ihg_figure_number(num[3], sizeof num[3], 2 / best, 3);
         snprintf(la, sizeof la, "2/\xce\xb1* = \xce\xbb_min + \xce\xbb_max = %s", num[3]);

@@ -108,6 +108,19 @@ static void view_free(step_view *v)
     memset(v, 0, sizeof *v);
 }
 
+/* A copy of what a comparison shows, to keep (NULL: out of memory). */
+static ihg_comparison *comparison_kept(const ihg_comparison *c)
+{
+    ihg_comparison *d = calloc(1, sizeof *d);
+    if (d && ihg_comparison_copy_shown(d, c) != IHG_OK) {
+        ihg_comparison_free(d);
+        d = NULL;
+    }
+    if (!d)
+        ihg_error_set(IHG_ENOMEM, "out of memory (a comparison kept)");
+    return d;
+}
+
 /* Fill v from the session (record: the last one, or none at the start). */
 static int view_make(ihg_history *h, const ihg_session *s, const ihg_comparison *cmp,
                      step_view *v)
@@ -121,7 +134,7 @@ static int view_make(ihg_history *h, const ihg_session *s, const ihg_comparison 
     if (h->keep_theta)
         v->theta = malloc(h->P * sizeof(double));
     if (cmp)
-        v->cmp = ihg_comparison_summary(cmp);
+        v->cmp = comparison_kept(cmp);
     if (!v->lambda || !v->hg || (h->keep_theta && !v->theta) || (cmp && !v->cmp)) {
         view_free(v);
         return ihg_error_set(IHG_ENOMEM, "out of memory (the history of %zu "
@@ -430,7 +443,7 @@ int ihg_history_attach_comparison(ihg_history *h, const ihg_comparison *cmp)
     step_view *v = find_view(h, h->pos_branch, h->pos_step);
     if (!v || !cmp)
         return ihg_error_set(IHG_EINVAL, "history: no step to attach a comparison to");
-    ihg_comparison *c = ihg_comparison_summary(cmp);
+    ihg_comparison *c = comparison_kept(cmp);
     if (!c)
         return ihg_error_status();
     h->view_bytes -= comparison_bytes(v->cmp);

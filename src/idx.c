@@ -23,6 +23,10 @@
 #define IDX_MAX_DEFLATE_RATIO 1032u
 #define IDX_N_CLASSES 10u
 
+const char *const ihg_fashion_mnist_classes[10] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
 static const char *const file_names[4] = {
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
@@ -442,6 +446,7 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
                  fashion ? "" : " at ", fashion ? "" : dir, n_train, n_val,
                  n_file, n_test, n_test_file, rows, cols);
         ds->source = strdup(buf);
+        ds->class_names = fashion ? ihg_fashion_mnist_classes : NULL;
         if (!ds->source) {
             status = ihg_error_set(IHG_ENOMEM, "out of memory");
             goto fail;

@@ -31,6 +31,10 @@
 /* Where the Debian package dataset-fashion-mnist installs the files. */
 #define IHG_IDX_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 
+/* Fashion-MNIST's ten class names, label order (ds->class_names of the
+ * default data set). */
+extern const char *const ihg_fashion_mnist_classes[10];
+
 typedef struct {
     size_t n;            /* items                                     */
     size_t rows, cols;   /* image size; 0, 0 for a label file         */
@@ -55,7 +59,8 @@ void ihg_idx_free(ihg_idx *x);
  * subsample) and kept in file order.  Pixels are scaled to [0, 1] by
  * dividing by 255 (no centring, so an image can be drawn as it is); labels
  * 0..9 as doubles.  ds->d = rows * cols, ds->k = 10, ds->task =
- * IHG_TASK_MULTICLASS, ds->image_rows/cols set, ds->source describes it.
+ * IHG_TASK_MULTICLASS, ds->image_rows/cols set, ds->source describes it,
+ * ds->class_names the class names for the default (Fashion-MNIST) files.
  * On error ds is left empty (all zero) and the message names the file; a
  * missing data set names the Debian package to install. */
 int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng);

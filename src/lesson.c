@@ -358,8 +358,8 @@ int ihg_lesson_answer_of(const ihg_lesson_question *q, const ihg_session *s,
                                              q->record_field);
             break;
         case IHG_ANSWER_RHO: a->value = c->rho; break;
-        case IHG_ANSWER_KAPPA: a->value = ihg_comparison_condition(c); break;
-        case IHG_ANSWER_BEST_ALPHA: a->value = ihg_comparison_best_alpha(c); break;
+        case IHG_ANSWER_KAPPA: a->value = c->kappa; break;
+        case IHG_ANSWER_BEST_ALPHA: a->value = c->alpha_best; break;
         case IHG_ANSWER_EIG_MIN: a->value = c->eig_min; break;
         case IHG_ANSWER_EIG_MAX: a->value = c->eig_max; break;
         case IHG_ANSWER_UNSTABLE:

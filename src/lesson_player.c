@@ -157,7 +157,7 @@ int ihg_lesson_player_act(ihg_lesson_player *p, const ihg_lesson_action *a)
     case IHG_LESSON_ALPHA: st = ihg_session_set_alpha(s, a->x); break;
     case IHG_LESSON_BEST_ALPHA: {
         st = ihg_lesson_player_compare(p);
-        double best = st == IHG_OK ? ihg_comparison_best_alpha(p->cmps[config_of(p)]) : NAN;
+        double best = st == IHG_OK ? p->cmps[config_of(p)]->alpha_best : NAN;
         if (st == IHG_OK && !isfinite(best))
             st = ihg_error_set(IHG_EINVAL, "best-alpha needs the spectrum of H, positive "
                                "definite (P <= hypergrad.exact_max)");
@@ -286,9 +286,9 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, const ihg_sessio
     ihg_json_key(j, "eig_max");
     ihg_json_number(j, c->eig_max);
     ihg_json_key(j, "kappa");
-    ihg_json_number(j, ihg_comparison_condition(c));
+    ihg_json_number(j, c->kappa);
     ihg_json_key(j, "best_alpha");
-    ihg_json_number(j, ihg_comparison_best_alpha(c));
+    ihg_json_number(j, c->alpha_best);
     ihg_json_key(j, "n_unstable");
     ihg_json_integer(j, c->n_unstable);
     /* each method's error at the session's K (a method without K: its one) */

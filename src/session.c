@@ -1052,14 +1052,15 @@ static int solve_unit(ihg_session *s, unsigned *ev)
              * never "1 > 1") */
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
                        "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
-                       "is not positive definite); lower alpha = %.3g (key a, "
-                       "hypergrad.alpha) or change method (key m, hypergrad.method)",
+                       "is not positive definite): alpha = %.3g is too large for this H; "
+                       "use a smaller alpha (hypergrad.alpha) or another method "
+                       "(hypergrad.method)",
                     s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
                     ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
         else if (s->method->flags & IHG_METHOD_USES_ALPHA)
             set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
-                       "finite; lower alpha = %.3g (key a, hypergrad.alpha) or change "
-                       "method (key m, hypergrad.method)",
+                       "finite with alpha = %.3g; use a smaller alpha (hypergrad.alpha) or "
+                       "another method (hypergrad.method)",
                     s->hgm->done, alpha);
         else
             set_msg(s, "%s solve produced non-finite values", s->method->name);
@@ -1369,6 +1370,7 @@ double ihg_session_alpha(const ihg_session *s)
 }
 const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
+ihg_model *ihg_session_model_scratch(ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }

@@ -168,6 +168,9 @@ size_t ihg_session_state_size(const ihg_session *s);
 /* Read-only views of the state. */
 const ihg_config *ihg_session_config(const ihg_session *s);
 const ihg_model *ihg_session_model(const ihg_session *s);
+/* The same model for engine code that evaluates it at other points
+ * between units of work (src/plane.c): its workspace is scratch then. */
+ihg_model *ihg_session_model_scratch(ihg_session *s);
 const ihg_dataset *ihg_session_dataset(const ihg_session *s);
 const gsl_vector *ihg_session_theta(const ihg_session *s);
 const gsl_vector *ihg_session_lambda(const ihg_session *s);
