@@ -18,7 +18,17 @@
  *     unit, with the phase or stage it was in, for the session and the
  *     comparison separately.  Goal: no unit over 50 ms.
  *
- * Usage: ihgtui-bench-ui [--frames-only] [--outer N] [FILE.yaml]...
+ * (c) Keys: the time from a key to the end of painting a frame that shows
+ *     its effect, while the engine works on its own thread (the lesson
+ *     playing, softmax_digits comparing up to K = 2000, fashion_overfit
+ *     playing: 1.8M hyperparameters).  A key arrives every 100-180 ms,
+ *     alternately a display key (`l`, log/linear: answered by the UI
+ *     thread) and an engine key (`N`/`n`: K, answered after the engine's
+ *     unit under way); frames are rendered and painted into ncurses on
+ *     /dev/null as in the terminal.  Median and max of each kind.  Goal:
+ *     display keys <= 50 ms.
+ *
+ * Usage: ihgtui-bench-ui [--frames-only] [--keys-only] [--outer N] [FILE.yaml]...
  * Without FILEs: every .yaml file in $top_srcdir/experiments (default ".").
  */
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -32,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compare.h"
 #include "config.h"
@@ -40,8 +51,11 @@
 #include "timer.h"
 
 #include "canvas.h"
+#include "controller.h"
 #include "crt.h"
+#include "keys.h"
 #include "layout.h"
+#include "runner.h"
 #include "view.h"
 
 #define FRAMES 60
@@ -49,6 +63,8 @@
 #define FRAME_H 60
 #define FRAME_GOAL_MS 5.0
 #define UNIT_GOAL_MS 50.0
+#define KEY_GOAL_MS 50.0
+#define KEYS 15
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -107,79 +123,66 @@ static long compare_kmax(ihg_session *s, const ihg_config *cfg)
 typedef struct {
     ihg_view v;
     int avail[IHG_PANE_COUNT];
-    double *lpath, *tpath;
-    ihg_comparison *cmp;
-    ihg_session *s;
+    ihg_ctl *ctl;
     ihg_config cfg;
+    ihg_summary lsum, gsum; /* many lambdas: as the engine thread makes them */
+    double summary_ms;      /* the time it takes there                    */
 } frame_src;
 
 static void frame_src_free(frame_src *f)
 {
-    free(f->lpath);
-    free(f->tpath);
-    ihg_comparison_free(f->cmp);
-    ihg_session_free(f->s);
+    ihg_ctl_free(f->ctl);
     ihg_config_free(&f->cfg);
 }
 
 /* A view as the explorer would show it after a few outer steps, with a
- * comparison (when P allows the exact reference) and, for the quadratic,
- * the 2-D paths. */
+ * comparison at the current point (when P allows the exact reference)
+ * and, for the quadratic, the 2-D view's paths and loss grid. */
 static int frame_src_init(frame_src *f, const char *path)
 {
     const ihg_model *m;
-    size_t n = 0, hn;
-    long steps = 5, i;
+    ihg_plane_frame want;
+    char err[128];
     memset(f, 0, sizeof *f);
     if (load(&f->cfg, path, 0) != IHG_OK)
         return -1;
-    f->s = ihg_session_alloc(&f->cfg);
-    if (!f->s) {
+    f->ctl = ihg_ctl_alloc(&f->cfg);
+    if (!f->ctl) {
         fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
         ihg_config_free(&f->cfg);
         return -1;
     }
-    m = ihg_session_model(f->s);
-    hn = m->Hn;
-    f->lpath = calloc((size_t)(steps + 1) * hn, sizeof *f->lpath);
-    f->tpath = calloc((size_t)(steps + 1) * 2, sizeof *f->tpath);
-    for (i = 0; i < steps && !ihg_session_finished(f->s); i++) {
-        if (m->P == 2 && hn <= 2 && f->lpath && f->tpath) {
-            size_t j;
-            for (j = 0; j < hn; j++)
-                f->lpath[n * hn + j] = gsl_vector_get(ihg_session_lambda(f->s), j);
-            f->tpath[2 * n] = gsl_vector_get(ihg_session_theta(f->s), 0);
-            f->tpath[2 * n + 1] = gsl_vector_get(ihg_session_theta(f->s), 1);
-            n++;
-        }
-        ihg_session_outer_step(f->s, NULL);
-    }
+    m = ihg_session_model(ihg_ctl_session(f->ctl));
+    ihg_ctl_settle(f->ctl, 1L << 40); /* the comparison at the start */
+    ihg_ctl_do(f->ctl, "outer 5", err, sizeof err);
+    ihg_ctl_settle(f->ctl, 1L << 40);
     if (f->cfg.hypergrad.exact_max >= 0 && m->P <= (size_t)f->cfg.hypergrad.exact_max) {
-        f->cmp = ihg_comparison_alloc(hn, compare_kmax(f->s, &f->cfg));
-        if (f->cmp && ihg_compare_run(f->s, f->cmp) != IHG_OK) {
-            ihg_comparison_free(f->cmp);
-            f->cmp = NULL;
-        }
+        ihg_ctl_do(f->ctl, "compare", err, sizeof err);
+        ihg_ctl_settle(f->ctl, 1L << 40);
     }
-    ihg_view_available(m, ihg_session_dataset(f->s), f->avail);
-    ihg_view_from_session(&f->v, f->s);
+    memcpy(f->avail, ihg_ctl_display_ctx(f->ctl)->available, sizeof f->avail);
+    ihg_ctl_view(f->ctl, &f->v);
+    memset(&want, 0, sizeof want);
+    f->v.plane_want = &want;
+    ihg_canvas *cv = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    if (cv) {
+        ihg_render(cv, &f->v, f->avail);
+        ihg_canvas_free(cv);
+    }
+    if (want.nx > 0)
+        ihg_ctl_plane_grid(f->ctl, &want);
+    ihg_ctl_view(f->ctl, &f->v);
     f->v.message = "";
-    f->v.cmp = f->cmp;
-    f->v.cmp_outer = -1;
-    f->v.cmp_auto = 1;
-    f->v.log_y = 1;
-    f->v.point_version = 1; /* as the explorer: panes may cache per point */
-    f->v.zoom = -1;
-    f->v.focus = IHG_PANE_LOSS;
-    if (f->avail[IHG_PANE_2D] && f->v.img_k == 0) {
-        f->v.model = (ihg_model *)m;
-        f->v.ds = ihg_session_dataset(f->s);
-        f->v.lambda_path = f->lpath;
-        f->v.n_lambda_path = n;
-        f->v.theta_path = f->tpath;
-        f->v.n_theta_path = n;
-        f->v.target = m->type->plane_points ? m->type->plane_points(m).target
-                                            : NULL;
+    f->summary_ms = NAN;
+    if (f->v.n_lambda > IHG_SUMMARY_MIN) {
+        /* as in the explorer: the summaries of many lambdas come with the
+         * snapshot, derived on the engine thread (timed apart) */
+        double t0 = ihg_now();
+        ihg_summary_of(f->v.lambda, &f->lsum);
+        ihg_summary_of(f->v.hypergrad, &f->gsum);
+        f->summary_ms = (ihg_now() - t0) * 1e3;
+        f->v.lambda_summary = &f->lsum;
+        f->v.hypergrad_summary = &f->gsum;
     }
     return 0;
 }
@@ -190,12 +193,14 @@ static double time_render(ihg_canvas *cv, frame_src *f, double *first)
 {
     double t[FRAMES], t0 = ihg_now();
     int i;
-    f->v.point_version++;
+    f->v.point_version++; /* a new point: what panes derive is derived again */
+    f->v.lambda_version++;
+    f->v.hypergrad_version++;
     ihg_render(cv, &f->v, f->avail);
     *first = (ihg_now() - t0) * 1e3;
     for (i = 0; i < FRAMES; i++) {
         double u0 = ihg_now();
-        f->v.focus = i % 2 ? IHG_PANE_HYPER : IHG_PANE_LOSS;
+        f->v.disp.focus = i % 2 ? IHG_PANE_HYPER : IHG_PANE_LOSS;
         ihg_render(cv, &f->v, f->avail);
         t[i] = (ihg_now() - u0) * 1e3;
     }
@@ -260,8 +265,8 @@ static int bench_frames(char **files, int nfiles)
     cv->grey = cv2->grey = 1;
     printf("Frames at %dx%d, median of %d (goal: render <= %.0f ms)\n", FRAME_W, FRAME_H,
            FRAMES, FRAME_GOAL_MS);
-    printf("  %-28s %7s %10s %10s %12s %12s\n", "experiment", "lambdas", "first ms",
-           "render ms", "paint full", "paint diff");
+    printf("  %-28s %7s %10s %10s %12s %12s %11s\n", "experiment", "lambdas", "first ms",
+           "render ms", "paint full", "paint diff", "summary ms");
     for (i = -1; i < nfiles; i++) {
         frame_src f;
         double r, first, full = NAN, incr = NAN;
@@ -271,13 +276,13 @@ static int bench_frames(char **files, int nfiles)
         r = time_render(cv, &f, &first);
         if (sc) {
             ihg_render(cv, &f.v, f.avail);
-            f.v.focus = IHG_PANE_THEORY;
+            f.v.disp.focus = IHG_PANE_THEORY;
             f.v.outer_done++; /* a frame that differs a little */
             ihg_render(cv2, &f.v, f.avail);
             time_paint(cv, cv2, &full, &incr);
         }
-        printf("  %-28s %7zu %10.3f %10.3f %12.3f %12.3f%s\n", short_name(path),
-               f.v.Hn, first, r, full, incr,
+        printf("  %-28s %7zu %10.3f %10.3f %12.3f %12.3f %11.3f%s\n", short_name(path),
+               f.v.n_lambda, first, r, full, incr, f.summary_ms,
                r <= FRAME_GOAL_MS ? "" : "  over the goal");
         if (!(r <= FRAME_GOAL_MS))
             worst_ok = 0;
@@ -285,7 +290,7 @@ static int bench_frames(char **files, int nfiles)
             /* the distilled images zoomed (the largest image area), on the
              * grey ramp and on the ASCII ramp */
             int ramp;
-            f.v.zoom = IHG_PANE_2D;
+            f.v.disp.zoom = IHG_PANE_2D;
             for (ramp = 0; ramp < 2; ramp++) {
                 char label[64];
                 cv->grey = cv2->grey = !ramp;
@@ -293,9 +298,9 @@ static int bench_frames(char **files, int nfiles)
                 full = incr = NAN;
                 if (sc) {
                     ihg_render(cv, &f.v, f.avail);
-                    f.v.img_minmax = 1; /* every image cell differs */
+                    f.v.disp.img_minmax = 1; /* every image cell differs */
                     ihg_render(cv2, &f.v, f.avail);
-                    f.v.img_minmax = 0;
+                    f.v.disp.img_minmax = 0;
                     time_paint(cv, cv2, &full, &incr);
                 }
                 snprintf(label, sizeof label, "  pane 6 zoomed, %s", ramp ? "ASCII" : "grey");
@@ -318,10 +323,10 @@ static int bench_frames(char **files, int nfiles)
         fclose(out);
     if (in)
         fclose(in);
-    printf("  first = the first frame at a new point (the hyperparameter summary of\n"
-           "  many lambdas is derived once per point: here lambda's and the\n"
-           "  hypergradient's together; the explorer meets them at different frames,\n"
-           "  about half each); render = median of the rest\n");
+    printf("  first = the first frame at a new point; render = median of the rest;\n"
+           "  summary = min/median/max and counts of lambda and the hypergradient\n"
+           "  above 30 hyperparameters, derived on the engine thread when they change\n"
+           "  (nan: not needed), so no frame of the UI thread pays for it\n");
     printf("  paint: ncurses into newterm() on /dev/null (terminal time not included);\n"
            "  full = clearok repaint of every cell, diff = two frames that differ\n");
     printf("  render goal %s\n\n", worst_ok ? "met" : "NOT met");
@@ -398,7 +403,7 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
     memset(&cu, 0, sizeof cu);
     exact = cfg.hypergrad.exact_max >= 0 &&
             ihg_session_model(s)->P <= (size_t)cfg.hypergrad.exact_max;
-    cmp = ihg_comparison_alloc(ihg_session_model(s)->Hn, compare_kmax(s, &cfg));
+    cmp = ihg_comparison_alloc(ihg_session_lambda(s)->size, compare_kmax(s, &cfg));
     while (!ihg_session_finished(s)) {
         unsigned ev = 0;
         int st;
@@ -459,11 +464,166 @@ static int bench_units(const char *path, long outer_cap, int *all_ok)
     return 0;
 }
 
+/* ---- (c) keys while the engine works -------------------------------------- */
+
+static void sleep_for(double d)
+{
+    if (d > 0) {
+        struct timespec ts;
+        ts.tv_sec = (time_t)d;
+        ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* render the latest snapshot and paint it */
+static void paint(ihg_runner *r, ihg_canvas *cv, int have_screen)
+{
+    if (ihg_runner_render(r, cv) && have_screen)
+        ihg_crt_blit(cv);
+}
+
+/* One scenario: load, run `start` (an action), put the engine on its
+ * thread, then press KEYS keys while it works, as the terminal's loop
+ * does (tui.c): engine news painted at most every 30 ms, a key at once.
+ * Display keys (`l`) are answered by the UI thread; engine keys (`N`,
+ * `n`: K up and down) when the engine has taken them and published.
+ * Prints median and max of each, ms. */
+static int bench_keys_one(const char *label, const char *path, const char *set,
+                          const char *start, int have_screen, int *all_ok)
+{
+    ihg_config cfg;
+    ihg_ctl *c;
+    ihg_runner *r;
+    ihg_canvas *cv = ihg_canvas_alloc(FRAME_W, FRAME_H, 0);
+    char *ov[2] = {NULL, NULL}, setbuf[64], err[128];
+    double lat_d[KEYS], lat_e[KEYS], max_d = 0, max_e = 0, med_d, med_e;
+    double key_at, next_frame = 0;
+    int nd = 0, ne = 0, st, ok;
+    if (!cv)
+        return 1;
+    cv->grey = 1;
+    if (set) {
+        snprintf(setbuf, sizeof setbuf, "%s", set);
+        ov[0] = setbuf;
+    }
+    st = path ? ihg_config_load(&cfg, path, ov)
+              : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
+                                       strlen(ihg_default_experiment), ov);
+    if (st != IHG_OK) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_canvas_free(cv);
+        return 1;
+    }
+    c = ihg_ctl_alloc(&cfg);
+    if (!c) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_config_free(&cfg);
+        ihg_canvas_free(cv);
+        return 1;
+    }
+    ihg_ctl_settle(c, 1L << 40);
+    ihg_ctl_do(c, start, err, sizeof err);
+    r = ihg_runner_start(c, -1);
+    if (!r) {
+        fprintf(stderr, "bench_ui: %s\n", ihg_error_message());
+        ihg_ctl_free(c);
+        ihg_config_free(&cfg);
+        ihg_canvas_free(cv);
+        return 1;
+    }
+    key_at = ihg_now() + 0.5;
+    while (nd < KEYS || ne < KEYS) {
+        double now = ihg_now();
+        if (now >= key_at) {
+            /* alternately a display key and an engine key */
+            int engine = nd > ne;
+            ihg_act a = ihg_key_lookup(engine ? (ne % 2 ? 'n' : 'N') : 'l');
+            unsigned long sent, taken;
+            double t0 = key_at, lat;
+            ihg_runner_send(r, &a);
+            if (engine) {
+                /* answered: the engine took it and the snapshot shows it */
+                for (;;) {
+                    ihg_runner_counts(r, &sent, &taken, NULL);
+                    if (taken >= sent && ihg_runner_fresh(r))
+                        break;
+                    paint(r, cv, have_screen); /* the UI keeps painting */
+                    sleep_for(0.0005);
+                }
+            }
+            paint(r, cv, have_screen);
+            lat = (ihg_now() - t0) * 1e3;
+            if (engine) {
+                lat_e[ne++] = lat;
+                if (lat > max_e)
+                    max_e = lat;
+            } else {
+                lat_d[nd++] = lat;
+                if (lat > max_d)
+                    max_d = lat;
+            }
+            next_frame = ihg_now() + 0.030;
+            key_at = ihg_now() + 0.100 + 0.040 * ((nd + ne) % 3);
+        } else if (ihg_runner_fresh(r) && now >= next_frame) {
+            paint(r, cv, have_screen);
+            next_frame = ihg_now() + 0.030;
+        } else {
+            double until = key_at < next_frame ? key_at : next_frame;
+            sleep_for(fmin(until - now, 0.002));
+        }
+    }
+    ihg_runner_free(r);
+    med_d = median(lat_d, (size_t)nd);
+    med_e = median(lat_e, (size_t)ne);
+    ok = med_d <= KEY_GOAL_MS && max_d <= KEY_GOAL_MS;
+    printf("  %-36s %-7s %5d %8.1f %8.1f  %s\n", label, "display", nd, med_d, max_d,
+           ok ? "ok" : "OVER");
+    printf("  %-36s %-7s %5d %8.1f %8.1f  %s\n", "", "engine", ne, med_e, max_e,
+           "(after the unit under way)");
+    if (!ok)
+        *all_ok = 0;
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+    ihg_canvas_free(cv);
+    return 0;
+}
+
+static void bench_keys(void)
+{
+    const char *top = getenv("top_srcdir");
+    char sm[4096], fo[4096];
+    FILE *out = NULL, *in = NULL;
+    SCREEN *sc = paint_screen(&out, &in);
+    int ok = 1;
+    snprintf(sm, sizeof sm, "%s/experiments/softmax_digits.yaml", top && *top ? top : ".");
+    snprintf(fo, sizeof fo, "%s/experiments/fashion_overfit.yaml", top && *top ? top : ".");
+    printf("Key to paint while the engine works (its own thread), %dx%d, %d keys of each "
+           "kind\n(goal: display keys median and max <= %.0f ms; engine keys wait for the "
+           "unit under way)\n",
+           FRAME_W, FRAME_H, KEYS, KEY_GOAL_MS);
+    printf("  %-36s %-7s %5s %8s %8s  %s\n", "scenario", "keys", "n", "med ms", "max ms",
+           "goal");
+    bench_keys_one("lesson, playing", NULL, NULL, "play", sc != NULL, &ok);
+    bench_keys_one("softmax_digits, comparing to K=2000", sm, "hypergrad.compare_max=2000",
+                   "compare", sc != NULL, &ok);
+    bench_keys_one("fashion_overfit (1.8M), playing", fo, NULL, "play", sc != NULL, &ok);
+    printf("  key goal %s\n\n", ok ? "met" : "NOT met");
+    if (sc) {
+        endwin();
+        delscreen(sc);
+    }
+    if (out)
+        fclose(out);
+    if (in)
+        fclose(in);
+}
+
 int main(int argc, char **argv)
 {
     glob_t g;
     char **files;
-    int nfiles, i, frames_only = 0, have_glob = 0, all_ok = 1;
+    int nfiles, i, frames_only = 0, keys_only = 0, have_glob = 0, all_ok = 1;
     long outer_cap = 0;
     char pattern[4096];
 
@@ -473,10 +633,12 @@ int main(int argc, char **argv)
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--frames-only") == 0)
             frames_only = 1;
+        else if (strcmp(argv[i], "--keys-only") == 0)
+            keys_only = 1;
         else if (strcmp(argv[i], "--outer") == 0 && i + 1 < argc)
             outer_cap = strtol(argv[++i], NULL, 10);
         else {
-            fprintf(stderr, "usage: %s [--frames-only] [--outer N] [FILE.yaml]...\n",
+            fprintf(stderr, "usage: %s [--frames-only] [--keys-only] [--outer N] [FILE.yaml]...\n",
                     argv[0]);
             return 2;
         }
@@ -499,8 +661,10 @@ int main(int argc, char **argv)
         }
     }
 
-    bench_frames(files, nfiles);
-    if (!frames_only) {
+    if (!keys_only)
+        bench_frames(files, nfiles);
+    bench_keys();
+    if (!frames_only && !keys_only) {
         printf("Longest single unit of work, each experiment run to the end one unit at a "
                "time\n(goal: <= %.0f ms; comparison = the explorer's automatic one after "
                "every hypergradient)\n", UNIT_GOAL_MS);

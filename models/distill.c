@@ -121,7 +121,7 @@ static int distill_init(ihg_model *m, const ihg_config *cfg,
     if (!ihg_size_mul(ds->k, ds->d, &kd) || !ihg_size_add(kd, ds->k, &P) ||
         !ihg_size_mul(chunk, ds->k, &cells) ||
         !ihg_size_mul(ds->k, ds->k, &cells))
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "distill: %zu classes x %zu pixels is too many "
                              "parameters", ds->k, ds->d);
     distill_work *w = calloc(1, sizeof *w);
@@ -363,7 +363,8 @@ static int distill_segments(const ihg_model *m, ihg_hyper_layout *layout)
 const ihg_model_type ihg_model_distill_type = {
     .name = "distill",
     .task = IHG_TASK_MULTICLASS,
-    .flags = IHG_MODEL_IMAGE_DATA, /* Fashion-MNIST unless files are given */
+    /* Fashion-MNIST unless files are given; lambda: one image per class */
+    .flags = IHG_MODEL_IMAGE_DATA | IHG_MODEL_LAMBDA_IMAGES,
     .options = distill_option_table,
     .options_size = sizeof(distill_options),
     .hyper_segments = distill_segments,

@@ -100,7 +100,7 @@ static int logistic_init(ihg_model *m, const ihg_config *cfg,
                              "has %zu classes)", ds->k);
     size_t chunk = ihg_model_chunk_rows(ds, max_rows, LOGISTIC_MAX_CHUNK);
     if (!ihg_size_add(ds->d, 1, &P) || !ihg_size_mul(chunk, ds->d, &cells))
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "logistic: %zu features is too many parameters",
                              ds->d);
     logistic_work *w = calloc(1, sizeof *w);

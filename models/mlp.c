@@ -269,7 +269,7 @@ static int mlp_init(ihg_model *m, const ihg_config *cfg, const ihg_dataset *ds,
     return IHG_OK;
 
 too_big:
-    return ihg_error_set(IHG_ENOMEM,
+    return ihg_error_set(IHG_ELIMIT,
                          "mlp: %zu features, %zu hidden layers and %zu "
                          "outputs give too many parameters or too large a "
                          "workspace (limit %zu doubles per array)",

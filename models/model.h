@@ -34,10 +34,14 @@ typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
 /* ihg_model_type.flags */
 #define IHG_MODEL_IMAGE_DATA 1u /* without data files, read the image set
                                    (data.images) rather than synthetic data */
-#define IHG_MODEL_THETA_FROM_LAMBDA 2u /* begin_outer starts theta at lambda
+#define IHG_MODEL_LAMBDA_IMAGES 2u /* lambda holds one image per class, of
+                                      the data's image size (dataset
+                                      distillation): the explorer shows
+                                      them as images */
+#define IHG_MODEL_THETA_FROM_LAMBDA 4u /* begin_outer starts theta at lambda
                                    (meta-learning): the explicit methods,
                                    which hold theta_0 fixed, are refused */
-#define IHG_MODEL_AUGMENTS 4u   /* trains on transformed rows that
+#define IHG_MODEL_AUGMENTS 8u   /* trains on transformed rows that
                                    augment_rows shows (learned augmentation) */
 
 /* set_draw's step for the point where the hypergradient is taken. */

@@ -51,8 +51,10 @@ static int quad_check_A(const void *value, char *why, size_t cap)
                  m[1], m[2]);
         return -1;
     }
-    if (!(m[0] > 0) || !(m[0] * m[3] - m[1] * m[2] > 0) ||
-        !isfinite(m[0] * m[3] - m[1] * m[2])) {
+    /* b^2 < a d tested as |b| < sqrt(a) sqrt(d), so that tiny or huge
+     * entries neither underflow nor overflow (1e-300 I is positive
+     * definite) */
+    if (!(m[0] > 0) || !(m[3] > 0) || !(fabs(m[1]) < sqrt(m[0]) * sqrt(m[3]))) {
         snprintf(why, cap, "must be positive definite (need a > 0 and "
                            "a*d - b*b > 0)");
         return -1;

@@ -95,7 +95,7 @@ static int ridge_init(ihg_model *m, const ihg_config *cfg,
     if (!ds || ds->d == 0)
         return ihg_error_set(IHG_EINVAL, "ridge: the data set has no features");
     if (!ihg_size_add(ds->d, 1, &P))
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "ridge: %zu features is too many parameters",
                              ds->d);
     ridge_work *w = calloc(1, sizeof *w);

@@ -106,7 +106,7 @@ static int softmax_init(ihg_model *m, const ihg_config *cfg,
     if (!ihg_size_mul(ds->k, ds->d, &kd) || !ihg_size_add(kd, ds->k, &P) ||
         !ihg_size_mul(chunk, ds->d, &cells_d) ||
         !ihg_size_mul(chunk, ds->k, &cells_k))
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "softmax: %zu classes x %zu features is too many "
                              "parameters", ds->k, ds->d);
     softmax_work *w = calloc(1, sizeof *w);

@@ -14,11 +14,13 @@
 
 #include "compare.h"
 #include "error.h"
+#include "figures_dir.h"
 #include "jsonl.h"
+#include "output.h"
 #include "precond.h"
 #include "session.h"
 
-static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
+void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
 {
     ihg_json_key(j, "compare");
     ihg_json_begin_object(j);
@@ -139,6 +141,42 @@ static void write_compare(ihg_json *j, const ihg_comparison *c, int vectors)
     ihg_json_end_object(j);
 }
 
+/* Where the lines go: stdout, or opt->output opened once the inputs are
+ * loaded (output.h); large arrays beside it as .npy files. */
+static int open_output(const ihg_config *cfg, const ihg_batch_options *opt,
+                       ihg_session *s, const char *inputs[IHG_MAX_INPUTS + 1],
+                       ihg_json *j, FILE **out)
+{
+    size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
+    ihg_run_inputs(cfg, ihg_session_dataset(s), inputs);
+    *out = stdout;
+    if (opt->output) {
+        *out = ihg_output_open(opt->output, inputs);
+        if (!*out)
+            return ihg_error_status();
+    }
+    if (!opt->vectors)
+        return IHG_OK;
+    if ((P > IHG_JSON_INLINE_MAX || Hn > IHG_JSON_INLINE_MAX) && !opt->output)
+        return ihg_error_set(IHG_EINVAL,
+                             "--vectors: arrays of more than %d numbers (here P = %zu, "
+                             "%zu hyperparameters) are written as .npy files beside "
+                             "the output: give --output FILE",
+                             IHG_JSON_INLINE_MAX, P, Hn);
+    return ihg_json_spill(j, opt->output, inputs);
+}
+
+/* Warn once that the test loss is not finite (it is written as null). */
+static void warn_test_loss(const ihg_record *r, int *warned)
+{
+    if (*warned || isfinite(r->test_loss))
+        return;
+    *warned = 1;
+    fprintf(stderr, "ihgtui: warning: the test loss is not finite at outer step %ld "
+                    "(written as null): the test set may hold values too large for "
+                    "the model\n", r->outer);
+}
+
 /* The layout of lambda: which entries of the "lambda" and "hypergrad"
  * arrays belong to which segment. */
 static void write_layout(ihg_json *j, const ihg_hyper_layout *lo)
@@ -165,27 +203,36 @@ static void write_layout(ihg_json *j, const ihg_hyper_layout *lo)
     ihg_json_end_array(j);
 }
 
-int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out)
+int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
 {
     ihg_session *s = ihg_session_alloc(cfg);
     if (!s) {
         int st = ihg_error_status();
-        fprintf(stderr, "%s\n", ihg_error_message());
-        /* sizes too large for this machine are bad input too */
-        return st == IHG_EINVAL || st == IHG_EIO || st == IHG_ENOMEM || st == IHG_ELIMIT
-                   ? 2
-                   : 1;
+        ihg_error_print(stderr);
+        return ihg_exit_status(st ? st : IHG_EINTERNAL);
     }
     const ihg_model *m = ihg_session_model(s);
     size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
     int classifier = m->type->accuracy != NULL;
-    int has_test = ihg_session_has_test(s);
+    int has_test = ihg_session_has_test(s), warned_test = 0;
     long kmax = cfg->hypergrad.compare_max;
     ihg_comparison *cmp = NULL;
-    gsl_vector *theta = gsl_vector_alloc(P), *lambda = gsl_vector_alloc(Hn);
+    ihg_figures_job *figures = NULL;
+    gsl_vector *theta = NULL, *lambda = NULL;
+    const char *inputs[IHG_MAX_INPUTS + 1];
+    const char *out_name = opt->output ? opt->output : "standard output";
+    FILE *out = NULL;
     ihg_json j;
     ihg_json_init(&j);
     int rc = 0;
+    int st = open_output(cfg, opt, s, inputs, &j, &out);
+    if (st != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = ihg_exit_status(st);
+        goto done;
+    }
+    theta = gsl_vector_alloc(P);
+    lambda = gsl_vector_alloc(Hn);
     if (!theta || !lambda) {
         fprintf(stderr, "ihgtui: out of memory\n");
         rc = 1;
@@ -196,6 +243,13 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
         rc = 1;
         goto done;
     }
+    if (opt->figures && !(figures = ihg_figures_job_alloc(opt->figures, opt->figure_width,
+                                                          opt->figure_height, s))) {
+        st = ihg_error_status();
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = ihg_exit_status(st);
+        goto done;
+    }
     /* the explicit methods compare the recorded inner loop: record it when
      * it can be (when not, the comparison says why for each of them) */
     if (opt->compare)
@@ -203,7 +257,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
     while (!ihg_session_finished(s)) {
         /* run to the point where the hypergradient is known but lambda
          * not yet updated */
-        int st = IHG_OK;
+        st = IHG_OK;
         while (st == IHG_OK && ihg_session_phase(s) != IHG_PHASE_UPDATE &&
                !ihg_session_finished(s))
             st = ihg_session_step(s, 1, NULL);
@@ -214,16 +268,23 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
             rc = 1;
             goto done;
         }
+        if (figures && ihg_figures_job_point(figures, s, cmp) != IHG_OK) {
+            fprintf(stderr, "ihgtui: comparison for the figures failed: %s\n",
+                    ihg_error_message());
+            rc = 1;
+            goto done;
+        }
         gsl_vector_memcpy(theta, ihg_session_theta(s));
         gsl_vector_memcpy(lambda, ihg_session_lambda(s));
         st = ihg_session_step(s, 1, NULL); /* the update: record appended */
         if (st != IHG_OK)
             break;
         const ihg_record *r = &ihg_session_history(s)[ihg_session_history_len(s) - 1];
+        ihg_json_spill_tag(&j, r->outer);
         ihg_json_begin_object(&j);
         ihg_json_record(&j, r, classifier, has_test);
         if (cmp)
-            write_compare(&j, cmp, opt->vectors);
+            ihg_batch_json_compare(&j, cmp, opt->vectors);
         if (opt->vectors) {
             write_layout(&j, ihg_session_layout(s));
             ihg_json_key(&j, "theta");
@@ -237,10 +298,15 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
         }
         ihg_json_end_object(&j);
         if (ihg_json_write_line(&j, out) != 0) {
-            fprintf(stderr, "ihgtui: cannot write output\n");
+            if (j.write_failed || ihg_error_status() != IHG_EWRITE)
+                fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+            else
+                fprintf(stderr, "ihgtui: %s: %s\n", out_name, ihg_error_message());
             rc = 1;
             goto done;
         }
+        if (has_test)
+            warn_test_loss(r, &warned_test);
     }
     if (!ihg_session_finished(s) && rc == 0) {
         fprintf(stderr, "ihgtui: run failed at outer step %ld: %s\n",
@@ -252,14 +318,25 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt, FILE *out
         rc = 3;
     } else if (!opt->quiet && ihg_session_history_len(s) > 0) {
         const ihg_record *r = &ihg_session_history(s)[ihg_session_history_len(s) - 1];
+        char name[256];
+        IHG_ESCAPE(name, cfg->name ? cfg->name : "experiment");
         fprintf(stderr, "ihgtui: %s: %ld outer steps, train loss %.6g, val loss %.6g",
-                cfg->name ? cfg->name : "experiment", r->outer, r->train_loss,
-                r->val_loss);
+                name, r->outer, r->train_loss, r->val_loss);
         if (classifier)
             fprintf(stderr, ", val acc %.4f", r->val_acc);
         fprintf(stderr, "\n");
     }
+    /* the figures of what ran, a stopped run's too */
+    if (figures && rc != 1 && (st = ihg_figures_job_finish(figures, s, inputs)) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = ihg_exit_status(st);
+    }
 done:
+    ihg_figures_job_free(figures);
+    if (out && ihg_output_close(out, out_name) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = rc ? rc : 1;
+    }
     ihg_json_free(&j);
     ihg_comparison_free(cmp);
     if (theta)

@@ -108,6 +108,95 @@ void ihg_comparison_free(ihg_comparison *c)
     free(c);
 }
 
+static int copy_doubles(double **dst, const double *src, size_t n)
+{
+    double *d;
+    if (!src) {
+        free(*dst);
+        *dst = NULL;
+        return IHG_OK;
+    }
+    d = realloc(*dst, (n ? n : 1) * sizeof *d);
+    if (!d)
+        return IHG_ENOMEM;
+    memcpy(d, src, n * sizeof *d);
+    *dst = d;
+    return IHG_OK;
+}
+
+int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src)
+{
+    ihg_comparison keep = *dst;
+    size_t i;
+    int st = IHG_OK;
+    /* the scalars and the method descriptions; then the arrays into
+     * dst's own buffers, grown as needed */
+    *dst = *src;
+    dst->predicted = keep.predicted;
+    dst->predicted_seen = keep.predicted_seen;
+    dst->eigenvalues = keep.eigenvalues;
+    dst->eig_seen = keep.eig_seen;
+    dst->hg_reference = keep.hg_reference;
+    for (i = 0; i < IHG_COMPARE_METHODS_MAX; i++) {
+        dst->method[i].rel_err = keep.method[i].rel_err;
+        dst->method[i].cos = keep.method[i].cos;
+        dst->method[i].rel_unrolled = keep.method[i].rel_unrolled;
+        dst->method[i].hg = keep.method[i].hg;
+    }
+    for (i = src->n_methods; i < keep.n_methods; i++) { /* fewer methods now */
+        free(keep.method[i].rel_err);
+        free(keep.method[i].cos);
+        free(keep.method[i].rel_unrolled);
+        if (keep.method[i].hg)
+            gsl_vector_free(keep.method[i].hg);
+        memset(&dst->method[i], 0, sizeof dst->method[i]);
+    }
+    st = copy_doubles(&dst->predicted, src->predicted, (size_t)src->kmax + 1);
+    if (st == IHG_OK)
+        st = copy_doubles(&dst->predicted_seen, src->predicted_seen, (size_t)src->kmax + 1);
+    for (i = 0; st == IHG_OK && i < src->n_methods; i++) {
+        const ihg_compare_method *a = &src->method[i];
+        ihg_compare_method *b = &dst->method[i];
+        size_t len = a->curve ? (size_t)a->cap + 1 : 1;
+        if ((st = copy_doubles(&b->rel_err, a->rel_err, len)) != IHG_OK ||
+            (st = copy_doubles(&b->cos, a->cos, len)) != IHG_OK ||
+            (st = copy_doubles(&b->rel_unrolled, a->rel_unrolled, len)) != IHG_OK)
+            break;
+    }
+    if (st == IHG_OK && src->eigenvalues) {
+        if (dst->eigenvalues && dst->eigenvalues->size != src->eigenvalues->size) {
+            gsl_vector_free(dst->eigenvalues);
+            dst->eigenvalues = NULL;
+        }
+        if (!dst->eigenvalues)
+            dst->eigenvalues = gsl_vector_alloc(src->eigenvalues->size);
+        if (dst->eigenvalues)
+            gsl_vector_memcpy(dst->eigenvalues, src->eigenvalues);
+        else
+            st = IHG_ENOMEM;
+    } else if (st == IHG_OK && dst->eigenvalues) {
+        gsl_vector_free(dst->eigenvalues);
+        dst->eigenvalues = NULL;
+    }
+    /* the spectrum the conditioned series sees, likewise */
+    if (st == IHG_OK && src->eig_seen) {
+        if (dst->eig_seen && dst->eig_seen->size != src->eig_seen->size) {
+            gsl_vector_free(dst->eig_seen);
+            dst->eig_seen = NULL;
+        }
+        if (!dst->eig_seen)
+            dst->eig_seen = gsl_vector_alloc(src->eig_seen->size);
+        if (dst->eig_seen)
+            gsl_vector_memcpy(dst->eig_seen, src->eig_seen);
+        else
+            st = IHG_ENOMEM;
+    } else if (st == IHG_OK && dst->eig_seen) {
+        gsl_vector_free(dst->eig_seen);
+        dst->eig_seen = NULL;
+    }
+    return st;
+}
+
 const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name)
 {
     for (size_t i = 0; c && i < c->n_methods; i++)
@@ -333,17 +422,29 @@ static void spectrum_from(ihg_comparison *c, const gsl_vector *eval, double alph
     c->eig_max = gsl_vector_get(eval, P - 1);
     double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
     c->rho = 0;
+    c->eig_lo = NAN;
     for (size_t i = 0; i < P; i++) {
         double e = gsl_vector_get(eval, i);
         if (fabs(e) <= 1e-10 * emax) {
             c->n_null++;
             continue;
         }
+        if (isnan(c->eig_lo))
+            c->eig_lo = e; /* ascending: the first non-null one */
         double r = fabs(1 - alpha * e);
         if (r > c->rho)
             c->rho = r;
         if (!(alpha * e > 0 && alpha * e < 2))
             c->n_unstable++;
+    }
+    /* the best Richardson step (see compare.h): rho(I - alpha H) =
+     * max(|1 - alpha eig_lo|, |1 - alpha eig_max|) is smallest where the
+     * two are equal, alpha = 2 / (eig_lo + eig_max) */
+    if (c->eig_lo > 0 && c->eig_max > 0) {
+        c->kappa = c->eig_max / c->eig_lo;
+        c->alpha_best = 2.0 / (c->eig_lo + c->eig_max);
+        c->rho_best = (c->kappa - 1.0) / (c->kappa + 1.0);
+        c->band_best = c->eig_lo + c->eig_max; /* 2 / alpha_best */
     }
 }
 
@@ -517,7 +618,9 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
     switch (j->stage) {
     case IHG_COMPARE_SETUP:
         c->alpha = ihg_session_alpha(s);
+        c->band_top = 2.0 / c->alpha; /* the stable band is 0 < lambda < 2/alpha */
         c->rho = c->eig_min = c->eig_max = NAN;
+        c->eig_lo = c->kappa = c->alpha_best = c->rho_best = c->band_best = NAN;
         c->n_unstable = c->n_null = 0;
         c->reference_fallback = IHG_FALLBACK_NONE;
         if (c->eigenvalues && c->eigenvalues->size != j->P) {

@@ -80,6 +80,15 @@ typedef struct {
                                  null direction of H, see compare.c)       */
     long n_null;              /* |lambda_i| <= 1e-10 max |lambda|          */
     long n_unstable;          /* non-null with alpha lambda outside (0, 2)  */
+    /* Over the non-null eigenvalues: the smallest (eig_lo); when it is > 0
+     * the condition number kappa = eig_max / eig_lo and the best step of
+     * the Neumann series (Richardson's), alpha_best = 2 / (eig_lo +
+     * eig_max), with which rho(I - alpha H) is smallest, rho_best =
+     * (kappa - 1) / (kappa + 1).  NaN when unknown or H is not positive
+     * definite on the rest. */
+    double eig_lo, kappa, alpha_best, rho_best;
+    double band_top;          /* 2 / alpha: the stable band is (0, band_top) */
+    double band_best;         /* 2 / alpha_best = eig_lo + eig_max        */
     /* timings (seconds) */
     double t_reference, t_eigen;
     gsl_vector *hg_reference; /* Hn */
@@ -93,6 +102,11 @@ const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const cha
  * units (methods without K: K is ignored); NaN when there is none. */
 double ihg_comparison_error(const ihg_comparison *c, const char *name, long K);
 double ihg_comparison_cosine(const ihg_comparison *c, const char *name, long K);
+/* Copy what a comparison shows (everything but the hypergradient
+ * vectors) into dst, made by ihg_comparison_alloc for the same Kmax or
+ * zeroed (calloc, never allocated: then everything is allocated here).
+ * IHG_OK or IHG_ENOMEM.  For a reader on another thread. */
+int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src);
 /* Fill c at the session's current point with the session's alpha. */
 int ihg_compare_run(ihg_session *s, ihg_comparison *c);
 

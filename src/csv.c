@@ -35,7 +35,7 @@
 #define CSV_MAX_CELLS 100000000UL  /* rows x columns */
 #define CSV_MAX_COLUMNS 1000000UL
 #define CSV_MAX_BYTES (1UL << 31)   /* 2 GiB */
-#define CSV_MAX_CLASSES 1000
+#define CSV_MAX_CLASSES IHG_CSV_MAX_CLASSES
 #define CSV_NUMBER_MAX 400          /* longest number accepted, in bytes */
 #define CSV_SHOW 40                 /* cell text quoted in messages      */
 
@@ -92,23 +92,24 @@ static unsigned long char_column(const char *t, size_t line_beg, size_t at)
     return col;
 }
 
-/* Copy a cell for a message: at most CSV_SHOW bytes, unprintable bytes
- * shown as '?', quotes doubled-unescaped. */
+/* Copy a cell for a message: at most CSV_SHOW bytes of it (cut at a
+ * character), quotes unescaped, escaped by ihg_escape (error.h). */
 static void show_cell(const char *t, const csv_cell *c, char *buf, size_t size)
 {
-    size_t o = 0;
-    for (size_t i = c->beg; i < c->end && o + 4 < size; i++) {
-        unsigned char ch = (unsigned char)t[i];
-        if (c->quoted && ch == '"' && i + 1 < c->end && t[i + 1] == '"')
+    char raw[CSV_SHOW + 8];
+    size_t o = 0, i;
+    for (i = c->beg; i < c->end && o < CSV_SHOW; i++) {
+        if (c->quoted && t[i] == '"' && i + 1 < c->end && t[i + 1] == '"')
             i++;
-        if (o >= CSV_SHOW && (ch & 0xC0) != 0x80) { /* at a character */
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        buf[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+        raw[o++] = t[i];
     }
-    buf[o] = '\0';
+    while (i < c->end && o > 0 && ((unsigned char)t[i] & 0xC0) == 0x80) {
+        o--; /* do not cut a character */
+        i--;
+    }
+    ihg_escape(buf, size > 4 ? size - 3 : size, raw, o);
+    if (i < c->end && size > 4)
+        strcat(buf, "...");
 }
 
 /* Split the next cell of the line [*pos, end).  Returns 1 with the cell,
@@ -299,9 +300,42 @@ static void list_names(char **names, size_t n, char *buf, size_t size)
     }
 }
 
+void ihg_csv_info_free(ihg_csv_info *info)
+{
+    if (!info)
+        return;
+    free_names(info->names, info->ncols);
+    free(info->name_column);
+    memset(info, 0, sizeof *info);
+}
+
+/* A header whose every cell is a number is a data row: the file has no
+ * header. */
+static int all_numbers(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        if (parse_number(names[i], strlen(names[i]), &v) != NUM_OK)
+            return 0;
+    }
+    return n > 0;
+}
+
 int ihg_csv_parse(const char *name, const char *text, size_t len,
                   const char *target, ihg_task task, ihg_data **out,
                   size_t *n_classes)
+{
+    ihg_csv_info info;
+    int st = ihg_csv_parse_info(name, text, len, target, task, out, &info);
+    if (n_classes)
+        *n_classes = st == IHG_OK ? info.n_classes : 0;
+    ihg_csv_info_free(&info);
+    return st;
+}
+
+int ihg_csv_parse_info(const char *name, const char *text, size_t len,
+                       const char *target, ihg_task task, ihg_data **out,
+                       ihg_csv_info *info)
 {
     csv_lines ls = {text, len, 0, 0};
     size_t beg = 0, end = 0;
@@ -310,12 +344,12 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
     csv_cell *cells = NULL;
     ihg_data *data = NULL;
     int status = IHG_OK;
-    char show[CSV_SHOW + 8];
+    char show[4 * CSV_SHOW + 8];
 
     if (out)
         *out = NULL;
-    if (n_classes)
-        *n_classes = 0;
+    memset(info, 0, sizeof *info);
+    info->max_label = -1;
     if (!name)
         name = "<csv>";
     if (!text)
@@ -427,6 +461,22 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                               ncols);
         goto fail;
     }
+    info->name_column = malloc(ncols * sizeof *info->name_column);
+    if (!info->name_column) {
+        status = ihg_error_set(IHG_ENOMEM, "%s: out of memory", name);
+        goto fail;
+    }
+    for (size_t j = 0; j < ncols; j++)
+        info->name_column[j] = char_column(text, hdr_beg, cells[j].at);
+    if (all_numbers(names, ncols)) {
+        show_cell(text, &cells[0], show, sizeof show);
+        status = ihg_error_at(IHG_EIO, name, hdr_line,
+                              char_column(text, hdr_beg, cells[0].at),
+                              "the first row holds numbers ('%s', ...), not "
+                              "column names: the file needs a header row",
+                              show);
+        goto fail;
+    }
 
     size_t tcol = ncols - 1;
     if (target) {
@@ -461,7 +511,7 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
         goto fail;
     }
     if (nrows > CSV_MAX_CELLS / ncols) {
-        status = ihg_error_at(IHG_ENOMEM, name, hdr_line, 1,
+        status = ihg_error_at(IHG_ELIMIT, name, hdr_line, 1,
                               "too large: %zu rows x %zu columns (at most "
                               "%lu cells)",
                               nrows, ncols, CSV_MAX_CELLS);
@@ -552,8 +602,12 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
                             show, CSV_MAX_CLASSES - 1);
                         goto fail;
                     }
-                    if ((long)v > max_label)
+                    if ((long)v > max_label) {
                         max_label = (long)v;
+                        info->max_label_line = ls.line;
+                        info->max_label_column = char_column(text, beg, cj->at);
+                    }
+                    info->label_seen[(long)v] = 1;
                 }
                 if (v == 0.0)
                     v = 0.0; /* no -0 labels */
@@ -565,13 +619,15 @@ int ihg_csv_parse(const char *name, const char *text, size_t len,
         row++;
     }
 
-    if (n_classes) {
-        if (task == IHG_TASK_BINARY)
-            *n_classes = 2;
-        else if (task == IHG_TASK_MULTICLASS)
-            *n_classes = (size_t)(max_label + 1);
-    }
-    free_names(names, ncols);
+    if (task == IHG_TASK_BINARY)
+        info->n_classes = 2;
+    else if (task == IHG_TASK_MULTICLASS)
+        info->n_classes = (size_t)(max_label + 1);
+    info->max_label = max_label;
+    info->names = names;
+    info->ncols = ncols;
+    info->target = tcol;
+    info->header_line = hdr_line;
     free(cells);
     *out = data;
     return IHG_OK;
@@ -580,12 +636,27 @@ fail:
     free_names(names, ncols);
     free(cells);
     ihg_data_free(data);
+    free(info->name_column);
+    info->name_column = NULL;
     return status;
 }
 
 int ihg_csv_read(const char *path, const char *target, ihg_task task,
                  ihg_data **out, size_t *n_classes)
 {
+    ihg_csv_info info;
+    int st = ihg_csv_read_info(path, target, task, out, &info);
+    if (n_classes)
+        *n_classes = st == IHG_OK ? info.n_classes : 0;
+    ihg_csv_info_free(&info);
+    return st;
+}
+
+int ihg_csv_read_info(const char *path, const char *target, ihg_task task,
+                      ihg_data **out, ihg_csv_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->max_label = -1;
     FILE *f;
     struct stat st;
     char *buf = NULL;
@@ -614,7 +685,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
     }
     if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > CSV_MAX_BYTES) {
         fclose(f);
-        return ihg_error_at(IHG_ENOMEM, path, 1, 1,
+        return ihg_error_at(IHG_ELIMIT, path, 1, 1,
                             "too large: %lld bytes (at most %lu)",
                             (long long)st.st_size, CSV_MAX_BYTES);
     }
@@ -630,7 +701,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
             if (cap >= CSV_MAX_BYTES) {
                 free(buf);
                 fclose(f);
-                return ihg_error_at(IHG_ENOMEM, path, 1, 1,
+                return ihg_error_at(IHG_ELIMIT, path, 1, 1,
                                     "too large: more than %lu bytes",
                                     CSV_MAX_BYTES);
             }
@@ -659,7 +730,7 @@ int ihg_csv_read(const char *path, const char *target, ihg_task task,
                             strerror(e));
     }
     fclose(f);
-    status = ihg_csv_parse(path, buf, len, target, task, out, n_classes);
+    status = ihg_csv_parse_info(path, buf, len, target, task, out, info);
     free(buf);
     return status;
 }

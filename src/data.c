@@ -39,7 +39,6 @@
 #include "error.h"
 #include "idx.h"
 
-#define DATA_MAX_CELLS 100000000UL
 
 ihg_data *ihg_data_alloc(size_t n, size_t d)
 {
@@ -51,10 +50,10 @@ ihg_data *ihg_data_alloc(size_t n, size_t d)
                                   "need at least one of each", n, d);
         return NULL;
     }
-    if (n > DATA_MAX_CELLS / d) {
-        ihg_error_set(IHG_ENOMEM, "data set too large: %zu rows x %zu "
+    if (n > IHG_DATA_MAX_CELLS / d) {
+        ihg_error_set(IHG_ELIMIT, "data set too large: %zu rows x %zu "
                                   "features (at most %lu values)",
-                      n, d, DATA_MAX_CELLS);
+                      n, d, IHG_DATA_MAX_CELLS);
         return NULL;
     }
     data = calloc(1, sizeof *data);
@@ -98,7 +97,20 @@ void ihg_dataset_free(ihg_dataset *ds)
     ihg_data_free(ds->val);
     ihg_data_free(ds->test);
     free(ds->source);
+    for (size_t i = 0; i < IHG_DATASET_MAX_FILES; i++)
+        free(ds->files[i]);
     memset(ds, 0, sizeof *ds);
+}
+
+/* Keep path (resolved, malloc'd) in ds->files; takes it over. */
+static void keep_file(ihg_dataset *ds, char *path)
+{
+    for (size_t i = 0; i < IHG_DATASET_MAX_FILES; i++)
+        if (!ds->files[i]) {
+            ds->files[i] = path;
+            return;
+        }
+    free(path);
 }
 
 int ihg_dataset_standardize(ihg_dataset *ds)
@@ -167,7 +179,7 @@ static const char *cfg_file(const ihg_config *cfg)
  * resolved path (caller frees), used in later messages. */
 static int load_csv(const ihg_config *cfg, const char *rel,
                     ihg_mark mark, ihg_task task, ihg_data **out,
-                    size_t *classes, char **resolved)
+                    ihg_csv_info *info, char **resolved)
 {
     char *path;
     FILE *f;
@@ -175,6 +187,7 @@ static int load_csv(const ihg_config *cfg, const char *rel,
 
     *out = NULL;
     *resolved = NULL;
+    memset(info, 0, sizeof *info);
     path = ihg_config_resolve(cfg, rel);
     if (!path)
         return ihg_error_set(IHG_ENOMEM, "out of memory");
@@ -194,13 +207,88 @@ static int load_csv(const ihg_config *cfg, const char *rel,
                             strerror(EISDIR));
     }
     fclose(f);
-    int status = ihg_csv_read(path, cfg->data.target, task, out, classes);
+    int status = ihg_csv_read_info(path, cfg->data.target, task, out, info);
     if (status != IHG_OK) {
         free(path);
         return status;
     }
     *resolved = path;
     return IHG_OK;
+}
+
+/* The validation or test file's header must be the training file's:
+ * the same names in the same order (columns are matched by name, so
+ * swapped columns are refused rather than silently misread). */
+static int same_header(const ihg_csv_info *train, const char *train_rel,
+                       const ihg_csv_info *other, const char *other_path)
+{
+    size_t n = other->ncols < train->ncols ? other->ncols : train->ncols;
+    for (size_t j = 0; j < n; j++)
+        if (strcmp(other->names[j], train->names[j]) != 0) {
+            char a[80], b[80];
+            ihg_escape(a, sizeof a, other->names[j], strlen(other->names[j]));
+            ihg_escape(b, sizeof b, train->names[j], strlen(train->names[j]));
+            return ihg_error_at(IHG_EIO, other_path, other->header_line,
+                                other->name_column[j],
+                                "column %zu is '%s' but in the training "
+                                "file '%s' it is '%s': the columns must have "
+                                "the training file's names, in its order",
+                                j + 1, a, train_rel, b);
+        }
+    if (other->ncols != train->ncols) {
+        size_t j = n < other->ncols ? n : other->ncols - 1;
+        return ihg_error_at(IHG_EIO, other_path, other->header_line,
+                            other->name_column[j],
+                            "%zu columns, but the training file '%s' has "
+                            "%zu: the columns must have the training file's "
+                            "names, in its order",
+                            other->ncols, train_rel, train->ncols);
+    }
+    return IHG_OK;
+}
+
+/* Class labels must number the classes 0..k-1, each with an example in
+ * one of the files: a stray label such as 999 among 0..9 would make 1000
+ * classes without a word.  infos[p] (NULL: no such part) were read from
+ * paths[p].  Sets *k. */
+static int check_classes(const ihg_csv_info *const *infos, char *const *paths,
+                         int nparts, size_t *k)
+{
+    long max = -1;
+    int at = -1;
+    for (int p = 0; p < nparts; p++)
+        if (infos[p] && infos[p]->max_label > max) {
+            max = infos[p]->max_label;
+            at = p;
+        }
+    *k = (size_t)(max + 1);
+    if (at < 0)
+        return IHG_OK;
+    size_t missing = 0;
+    char list[64] = "";
+    size_t o = 0;
+    for (long c = 0; c <= max; c++) {
+        int seen = 0;
+        for (int p = 0; p < nparts; p++)
+            seen |= infos[p] && infos[p]->label_seen[c];
+        if (seen)
+            continue;
+        if (missing < 3)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%ld",
+                                  missing ? ", " : "", c);
+        else if (missing == 3)
+            snprintf(list + o, sizeof list - o, ", ...");
+        missing++;
+    }
+    if (missing == 0)
+        return IHG_OK;
+    return ihg_error_at(IHG_EIO, paths[at], infos[at]->max_label_line,
+                        infos[at]->max_label_column,
+                        "class label %ld makes %ld classes, but %zu of them "
+                        "(%s) have no example: class labels must be 0, 1, "
+                        "..., k-1 (a real-valued target needs a regression "
+                        "model such as ridge)",
+                        max, max + 1, missing, list);
 }
 
 /* Copy the rows idx[0..m) of src into a new data set. */
@@ -307,30 +395,27 @@ static int load_files(ihg_dataset *ds, const ihg_config *cfg, ihg_task task)
                          cfg->data.test_mark};
     ihg_data **parts[3] = {&ds->train, &ds->val, &ds->test};
     char *paths[3] = {NULL, NULL, NULL};
-    size_t classes[3] = {0, 0, 0};
+    ihg_csv_info info[3];
+    const ihg_csv_info *read[3] = {NULL, NULL, NULL};
     int status = IHG_OK;
 
+    memset(info, 0, sizeof info);
     for (int p = 0; p < 3; p++) {
         if (!rels[p])
             continue;
         status = load_csv(cfg, rels[p], marks[p], task, parts[p],
-                          &classes[p], &paths[p]);
+                          &info[p], &paths[p]);
         if (status != IHG_OK)
             goto done;
-        if (p > 0 && (*parts[p])->d != ds->train->d) {
-            status = ihg_error_at(
-                IHG_EIO, paths[p], 1, 1,
-                "%zu feature columns, but the training file '%s' has %zu",
-                (*parts[p])->d, rels[0], ds->train->d);
+        read[p] = &info[p];
+        if (p > 0 && (status = same_header(&info[0], rels[0], &info[p],
+                                           paths[p])) != IHG_OK)
             goto done;
-        }
     }
     ds->d = ds->train->d;
-    if (task == IHG_TASK_MULTICLASS) {
-        for (int p = 0; p < 3; p++)
-            if (classes[p] > ds->k)
-                ds->k = classes[p];
-    }
+    if (task == IHG_TASK_MULTICLASS &&
+        (status = check_classes(read, paths, 3, &ds->k)) != IHG_OK)
+        goto done;
     if (ds->test)
         status = set_source(ds, "%s + %s + %s (%zu + %zu + %zu rows, %zu "
                                 "features)",
@@ -342,8 +427,11 @@ static int load_files(ihg_dataset *ds, const ihg_config *cfg, ihg_task task)
                             base_name(rels[0]), base_name(rels[1]),
                             ds->train->n, ds->val->n, ds->d);
 done:
-    for (int p = 0; p < 3; p++)
-        free(paths[p]);
+    for (int p = 0; p < 3; p++) {
+        ihg_csv_info_free(&info[p]);
+        if (paths[p])
+            keep_file(ds, paths[p]); /* freed with ds on failure */
+    }
     return status;
 }
 
@@ -352,19 +440,25 @@ static int load_split(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
 {
     ihg_data *all = NULL;
     char *path = NULL;
-    size_t classes = 0;
+    ihg_csv_info info;
     int status;
 
     status = load_csv(cfg, cfg->data.file, cfg->data.file_mark,
-                      task, &all, &classes, &path);
-    if (status != IHG_OK)
+                      task, &all, &info, &path);
+    if (status != IHG_OK) {
+        ihg_csv_info_free(&info);
         return status;
-    free(path);
-    status = split_file(ds, cfg, all, rng);
+    }
+    keep_file(ds, path);
+    if (task == IHG_TASK_MULTICLASS) {
+        const ihg_csv_info *read[1] = {&info};
+        status = check_classes(read, &path, 1, &ds->k);
+    }
+    ihg_csv_info_free(&info);
+    if (status == IHG_OK)
+        status = split_file(ds, cfg, all, rng);
     if (status == IHG_OK) {
         ds->d = all->d;
-        if (task == IHG_TASK_MULTICLASS)
-            ds->k = classes;
         status = set_source(ds, "%s (%zu rows, %zu features)",
                             base_name(cfg->data.file), all->n, all->d);
     }

@@ -26,6 +26,10 @@ typedef struct {
     gsl_vector *y; /* n     */
 } ihg_data;
 
+/* Data files one data set can read: train, val, test CSV files, or the
+ * four IDX files. */
+#define IHG_DATASET_MAX_FILES 4
+
 typedef struct {
     ihg_data *train, *val, *test; /* test may be NULL */
     size_t d;                     /* features                               */
@@ -33,7 +37,14 @@ typedef struct {
     ihg_task task;
     size_t image_rows, image_cols; /* > 0 for image data                   */
     char *source;                 /* short description for the status bar */
+    const char *const *class_names; /* k names of the classes, or NULL    */
+    /* the files read (resolved paths, NULL after the last): outputs are
+     * checked against them (output.h) */
+    char *files[IHG_DATASET_MAX_FILES];
 } ihg_dataset;
+
+/* The most values (rows x features) one data set may hold. */
+#define IHG_DATA_MAX_CELLS 100000000UL
 
 ihg_data *ihg_data_alloc(size_t n, size_t d);
 void ihg_data_free(ihg_data *data);
@@ -46,14 +57,43 @@ int ihg_dataset_load(ihg_dataset *ds, const ihg_config *cfg, ihg_task task,
                      gsl_rng *rng);
 void ihg_dataset_free(ihg_dataset *ds);
 
+/* Class labels of a CSV file: 0 to IHG_CSV_MAX_CLASSES - 1. */
+#define IHG_CSV_MAX_CLASSES 1000
+
+/* What a CSV file held besides its numbers: the header (so that the
+ * validation and test files can be matched with the training file by
+ * name) and, for class labels, which labels occur and where the largest
+ * one is. */
+typedef struct {
+    char **names;                /* ncols column names, file order        */
+    unsigned long *name_column;  /* each name's 1-based character column */
+    size_t ncols, target;        /* target: index of the target column    */
+    unsigned long header_line;
+    size_t n_classes;            /* 2 binary, max label + 1 multiclass    */
+    long max_label;              /* -1 when none                          */
+    unsigned long max_label_line, max_label_column;
+    unsigned char label_seen[IHG_CSV_MAX_CLASSES]; /* multiclass */
+} ihg_csv_info;
+
+/* Free what ihg_csv_read_info / ihg_csv_parse_info left in info. */
+void ihg_csv_info_free(ihg_csv_info *info);
+
 /* Read one CSV file with a header row; the target column is `target` (NULL =
- * last).  Used by ihg_dataset_load and by the fuzzer. */
+ * last).  Used by ihg_dataset_load and by the fuzzer.  A first row of
+ * numbers only is refused (a file without a header). */
 int ihg_csv_read(const char *path, const char *target, ihg_task task,
                  ihg_data **out, size_t *n_classes);
 /* The same from memory; `name` is used in messages. */
 int ihg_csv_parse(const char *name, const char *text, size_t len,
                   const char *target, ihg_task task, ihg_data **out,
                   size_t *n_classes);
+/* Both, keeping the header and the labels in *info (freed with
+ * ihg_csv_info_free, also after a failure). */
+int ihg_csv_read_info(const char *path, const char *target, ihg_task task,
+                      ihg_data **out, ihg_csv_info *info);
+int ihg_csv_parse_info(const char *name, const char *text, size_t len,
+                       const char *target, ihg_task task, ihg_data **out,
+                       ihg_csv_info *info);
 
 /* Synthetic data (synthetic.c).  x ~ N(0, 1) per feature; the teacher's
  * weights are drawn first, then train, val and test rows in that order:

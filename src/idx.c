@@ -14,11 +14,18 @@
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u
 #define IDX_MAX_SIDE 4096u
-#define IDX_MAX_BYTES ((uint64_t)1 << 32)
+/* The largest data part of an IDX file read into memory: 1 GiB holds
+ * EMNIST's 814,255 images of 28 x 28 (Fashion-MNIST's training images are
+ * 47 MB). */
+#define IDX_MAX_BYTES ((uint64_t)1 << 30)
 /* deflate expands at most 1032:1 (zlib's technical details), so a gzip
  * file of s bytes holds at most about 1032 s bytes of data. */
 #define IDX_MAX_DEFLATE_RATIO 1032u
 #define IDX_N_CLASSES 10u
+
+const char *const ihg_fashion_mnist_classes[10] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 static const char *const file_names[4] = {
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -63,9 +70,11 @@ static uint32_t be32(const unsigned char *b)
            (uint32_t)b[3];
 }
 
-/* Read an IDX file of the given magic (images or labels). */
+/* Read an IDX file of the given magic (images or labels).  use_rows > 0:
+ * that many images will become rows of one data set, so an image larger
+ * than IHG_DATA_MAX_CELLS / use_rows values is refused from the header. */
 static int idx_read(const char *path, uint32_t magic_want, unsigned max_label,
-                    ihg_idx *out)
+                    size_t use_rows, const char *use_key, ihg_idx *out)
 {
     memset(out, 0, sizeof *out);
     int images = magic_want == IDX_MAGIC_IMAGES;
@@ -135,6 +144,17 @@ static int idx_read(const char *path, uint32_t magic_want, unsigned max_label,
     }
     uint64_t item = images ? (uint64_t)rows * cols : 1;
     uint64_t bytes = (uint64_t)n * item;
+    if (images && use_rows > 0 && item > IHG_DATA_MAX_CELLS / use_rows) {
+        status = ihg_error_at(IHG_EIO, path, 0, 0,
+                              "the header announces images of %u x %u "
+                              "pixels: %zu of them (%s) would be %llu values, "
+                              "more than the %lu a data set may hold",
+                              (unsigned)rows, (unsigned)cols, use_rows,
+                              use_key ? use_key : "rows",
+                              (unsigned long long)item * use_rows,
+                              (unsigned long)IHG_DATA_MAX_CELLS);
+        goto done;
+    }
     if (bytes > IDX_MAX_BYTES) {
         status = ihg_error_at(IHG_EIO, path, 0, 0,
                               "the header announces %llu bytes of data (%u "
@@ -211,12 +231,12 @@ done:
 
 int ihg_idx_read_images(const char *path, ihg_idx *out)
 {
-    return idx_read(path, IDX_MAGIC_IMAGES, 0, out);
+    return idx_read(path, IDX_MAGIC_IMAGES, 0, 0, NULL, out);
 }
 
 int ihg_idx_read_labels(const char *path, unsigned max_label, ihg_idx *out)
 {
-    return idx_read(path, IDX_MAGIC_LABELS, max_label, out);
+    return idx_read(path, IDX_MAGIC_LABELS, max_label, 0, NULL, out);
 }
 
 /* ---------- the data set ---------- */
@@ -272,13 +292,14 @@ static ihg_data *take(const ihg_idx *im, const ihg_idx *lb, const size_t *idx,
 }
 
 /* Read an image file and its label file; check they agree.  The paths are
- * those of find_file. */
-static int read_pair(const char *ipath, const char *lpath, ihg_idx *im,
-                     ihg_idx *lb)
+ * those of find_file; use_rows images become the rows of one data set
+ * (the key use_key says how many). */
+static int read_pair(const char *ipath, const char *lpath, size_t use_rows,
+                     const char *use_key, ihg_idx *im, ihg_idx *lb)
 {
     int status = ihg_idx_read_labels(lpath, IDX_N_CLASSES - 1, lb);
     if (status == IHG_OK)
-        status = ihg_idx_read_images(ipath, im);
+        status = idx_read(ipath, IDX_MAGIC_IMAGES, 0, use_rows, use_key, im);
     if (status == IHG_OK && im->n != lb->n)
         status = ihg_error_at(IHG_EIO, ipath, 0, 0,
                               "%zu images but %s has %zu labels", im->n,
@@ -339,7 +360,10 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
         }
 
     /* Training file: train and val, disjoint. */
-    if ((status = read_pair(paths[0], paths[1], &im, &lb)) != IHG_OK)
+    size_t most = (size_t)(n_train > n_val ? n_train : n_val);
+    if ((status = read_pair(paths[0], paths[1], most,
+                            n_train >= n_val ? "data.images.n_train" : "data.images.n_val",
+                            &im, &lb)) != IHG_OK)
         goto fail;
     if ((unsigned long)n_train + (unsigned long)n_val > im.n) {
         status = ihg_error_at(IHG_EINVAL, cfgfile, cfg->data.images_mark.line, cfg->data.images_mark.column,
@@ -374,7 +398,8 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
     /* Test file. */
     size_t n_test_file = 0;
     if (n_test > 0) {
-        if ((status = read_pair(paths[2], paths[3], &im, &lb)) != IHG_OK)
+        if ((status = read_pair(paths[2], paths[3], (size_t)n_test, "data.images.n_test",
+                                &im, &lb)) != IHG_OK)
             goto fail;
         if (im.rows != rows || im.cols != cols) {
             status = ihg_error_at(IHG_EIO, paths[2], 0, 0,
@@ -421,6 +446,7 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
                  fashion ? "" : " at ", fashion ? "" : dir, n_train, n_val,
                  n_file, n_test, n_test_file, rows, cols);
         ds->source = strdup(buf);
+        ds->class_names = fashion ? ihg_fashion_mnist_classes : NULL;
         if (!ds->source) {
             status = ihg_error_set(IHG_ENOMEM, "out of memory");
             goto fail;
@@ -429,8 +455,10 @@ int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng)
     ihg_idx_free(&im);
     ihg_idx_free(&lb);
     free(idx);
-    for (size_t i = 0; i < 4; i++)
-        free(paths[i]);
+    for (size_t i = 0; i < 4 && i < IHG_DATASET_MAX_FILES; i++) {
+        ds->files[i] = paths[i]; /* the files read, for output checks */
+        paths[i] = NULL;
+    }
     free(dir);
     return IHG_OK;
 

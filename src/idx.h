@@ -9,11 +9,14 @@
  * (magic = 0, 0, type 0x08 = unsigned byte, number of dimensions).  Files
  * are read through zlib's gzopen/gzread, so gzipped (.gz) and plain files
  * both work.  Everything is validated: the magic, the dimensions (at least
- * 1, images at most 4096 x 4096), the data length (no missing and no extra
+ * 1, images at most 4096 x 4096, at most 1 GiB of data, and for a data set
+ * images small enough that n_train, n_val or n_test of them stay within
+ * IHG_DATA_MAX_CELLS values), the data length (no missing and no extra
  * bytes; for a plain file the size is checked against the header before
  * anything is allocated, for a gzipped one against the largest size deflate
- * can expand it to) and the label range.  Errors are recorded as
- * "PATH: message" (IHG_EIO) through error.h.
+ * can expand it to) and the label range.  So a header announcing more than
+ * the file or the limits allow is refused from its 16 bytes alone.  Errors
+ * are recorded as "PATH: message" (IHG_EIO) through error.h.
  */
 #ifndef IHG_IDX_H
 #define IHG_IDX_H
@@ -27,6 +30,10 @@
 
 /* Where the Debian package dataset-fashion-mnist installs the files. */
 #define IHG_IDX_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Fashion-MNIST's ten class names, label order (ds->class_names of the
+ * default data set). */
+extern const char *const ihg_fashion_mnist_classes[10];
 
 typedef struct {
     size_t n;            /* items                                     */
@@ -52,7 +59,8 @@ void ihg_idx_free(ihg_idx *x);
  * subsample) and kept in file order.  Pixels are scaled to [0, 1] by
  * dividing by 255 (no centring, so an image can be drawn as it is); labels
  * 0..9 as doubles.  ds->d = rows * cols, ds->k = 10, ds->task =
- * IHG_TASK_MULTICLASS, ds->image_rows/cols set, ds->source describes it.
+ * IHG_TASK_MULTICLASS, ds->image_rows/cols set, ds->source describes it,
+ * ds->class_names the class names for the default (Fashion-MNIST) files.
  * On error ds is left empty (all zero) and the message names the file; a
  * missing data set names the Debian package to install. */
 int ihg_idx_load_dataset(ihg_dataset *ds, const ihg_config *cfg, gsl_rng *rng);

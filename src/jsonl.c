@@ -10,13 +10,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "npy.h"
+#include "output.h"
+
 void ihg_json_init(ihg_json *j) { memset(j, 0, sizeof *j); }
 
 void ihg_json_free(ihg_json *j)
 {
     free(j->buf);
+    free(j->spill_prefix);
     memset(j, 0, sizeof *j);
 }
+
+int ihg_json_spill(ihg_json *j, const char *json_path,
+                   const char *const *inputs)
+{
+    free(j->spill_prefix);
+    j->spill_prefix = NULL;
+    j->spill_inputs = inputs;
+    if (!json_path)
+        return IHG_OK;
+    size_t n = strlen(json_path);
+    if (n > 6 && strcmp(json_path + n - 6, ".jsonl") == 0)
+        n -= 6;
+    else if (n > 5 && strcmp(json_path + n - 5, ".json") == 0)
+        n -= 5;
+    j->spill_prefix = malloc(n + 1);
+    if (!j->spill_prefix)
+        return ihg_error_set(IHG_ENOMEM, "out of memory");
+    memcpy(j->spill_prefix, json_path, n);
+    j->spill_prefix[n] = '\0';
+    return IHG_OK;
+}
+
+void ihg_json_spill_tag(ihg_json *j, long tag) { j->spill_tag = tag; }
 
 void ihg_json_clear(ihg_json *j)
 {
@@ -119,6 +147,8 @@ void ihg_json_string(ihg_json *j, const char *s)
 
 void ihg_json_key(ihg_json *j, const char *key)
 {
+    if (j->depth > 0 && j->depth <= IHG_JSON_DEPTH)
+        snprintf(j->keys[j->depth - 1], IHG_JSON_KEY_MAX, "%s", key);
     ihg_json_string(j, key);
     put(j, ":", 1);
     j->after_key = 1;
@@ -153,8 +183,54 @@ void ihg_json_null(ihg_json *j)
     puts_(j, "null");
 }
 
+/* A large array as a .npy file: {"npy": "FILE", "size": n} in the line.
+ * Returns 1 when written that way (or failed: j->failed set), 0 when the
+ * array stays inline. */
+static int spill(ihg_json *j, const double *x, size_t n, size_t stride)
+{
+    if (!j->spill_prefix || n <= IHG_JSON_INLINE_MAX)
+        return 0;
+    char name[IHG_JSON_DEPTH * (IHG_JSON_KEY_MAX + 1) + 32];
+    size_t o = (size_t)snprintf(name, sizeof name, "-%ld", j->spill_tag);
+    for (int d = 0; d < j->depth && d < IHG_JSON_DEPTH; d++) {
+        /* characters safe in a file name; others become '_' */
+        name[o++] = '-';
+        for (const char *k = j->keys[d]; *k && o + 6 < sizeof name; k++)
+            name[o++] = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+                                (*k >= '0' && *k <= '9') || *k == '_'
+                            ? *k
+                            : '_';
+    }
+    memcpy(name + o, ".npy", 5);
+    size_t plen = strlen(j->spill_prefix);
+    char *path = malloc(plen + strlen(name) + 1);
+    if (!path) {
+        j->failed = 1;
+        return 1;
+    }
+    memcpy(path, j->spill_prefix, plen);
+    strcpy(path + plen, name);
+    if (ihg_output_check(path, j->spill_inputs) != IHG_OK ||
+        ihg_npy_write(path, x, n, stride) != IHG_OK) {
+        j->failed = 1;
+        j->write_failed = 1;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    ihg_json_begin_object(j);
+    ihg_json_key(j, "npy");
+    ihg_json_string(j, base);
+    ihg_json_key(j, "size");
+    ihg_json_integer(j, (long)n);
+    ihg_json_end_object(j);
+    free(path);
+    return 1;
+}
+
 void ihg_json_vector(ihg_json *j, const gsl_vector *v)
 {
+    if (v && spill(j, v->data, v->size, v->stride))
+        return;
     ihg_json_begin_array(j);
     for (size_t i = 0; v && i < v->size; i++)
         ihg_json_number(j, gsl_vector_get(v, i));
@@ -163,6 +239,8 @@ void ihg_json_vector(ihg_json *j, const gsl_vector *v)
 
 void ihg_json_doubles(ihg_json *j, const double *x, size_t n)
 {
+    if (spill(j, x, n, 1))
+        return;
     ihg_json_begin_array(j);
     for (size_t i = 0; i < n; i++)
         ihg_json_number(j, x[i]);
@@ -174,11 +252,15 @@ int ihg_json_write_line(ihg_json *j, FILE *f)
     int bad = j->failed;
     put(j, "\n", 1);
     bad |= j->failed;
+    if (bad && !j->write_failed)
+        ihg_error_set(IHG_ENOMEM, "out of memory for a JSON line");
     /* Whatever stdio holds goes first; then the line in as few write(2)
      * calls as the kernel allows (one, for a regular file), so that a run
      * killed at any moment leaves whole lines. */
-    if (fflush(f) != 0)
+    if (fflush(f) != 0 && !bad) {
+        ihg_error_set(IHG_EWRITE, "write error: %s", strerror(errno));
         bad = 1;
+    }
     int fd = fileno(f);
     size_t done = 0;
     while (!bad && done < j->len) {
@@ -187,10 +269,13 @@ int ihg_json_write_line(ihg_json *j, FILE *f)
             continue;
         if (w <= 0) {
             /* not a file descriptor stream: fall back to stdio */
-            if (fd < 0 && fwrite(j->buf, 1, j->len, f) == j->len && fflush(f) == 0)
+            if (fd < 0 && fwrite(j->buf, 1, j->len, f) == j->len && fflush(f) == 0) {
                 done = j->len;
-            else
+            } else {
+                ihg_error_set(IHG_EWRITE, "write error: %s",
+                              w < 0 && errno ? strerror(errno) : "nothing written");
                 bad = 1;
+            }
             break;
         }
         done += (size_t)w;

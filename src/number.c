@@ -3,6 +3,7 @@
 #include "number.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int ihg_decimal_syntax(const char *s, size_t len)
@@ -45,4 +46,15 @@ double ihg_strtod_c(const char *s, char **end)
     if (c_numeric)
         uselocale(old);
     return v;
+}
+
+char *ihg_format_above(char *buf, size_t size, double x, double bound)
+{
+    for (int digits = 3; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, x);
+        if (ihg_strtod_c(buf, NULL) > bound)
+            return buf;
+    }
+    snprintf(buf, size, "%.17g + %.2g", bound, x - bound);
+    return buf;
 }

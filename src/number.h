@@ -16,4 +16,10 @@ int ihg_decimal_syntax(const char *s, size_t len);
 /* strtod in the C locale. */
 double ihg_strtod_c(const char *s, char **end);
 
+/* x > bound printed with the fewest significant digits, at least 3, that
+ * still read as more than bound ("1.02", "1.0000002"), so a message never
+ * says "1 > 1"; when even 17 digits do not (x within rounding of bound),
+ * "BOUND + X-BOUND" ("2 + 2.2e-16").  Returns buf. */
+char *ihg_format_above(char *buf, size_t size, double x, double bound);
+
 #endif

@@ -269,7 +269,7 @@ int ihg_seeds_run(const ihg_config *cfg, long S, FILE *out)
         }
         ihg_json_end_object(&j);
         if (ihg_json_write_line(&j, out) != 0) {
-            fprintf(stderr, "ihgtui: cannot write output\n");
+            fprintf(stderr, "ihgtui: cannot write the output: %s\n", ihg_error_message());
             rc = 1;
             goto done;
         }
@@ -327,7 +327,7 @@ int ihg_seeds_run(const ihg_config *cfg, long S, FILE *out)
             ihg_json_end_object(&j);
             ihg_json_end_object(&j);
             if (ihg_json_write_line(&j, out) != 0) {
-                fprintf(stderr, "ihgtui: cannot write output\n");
+                fprintf(stderr, "ihgtui: cannot write the output: %s\n", ihg_error_message());
                 rc = 1;
             }
         } else {

@@ -24,6 +24,7 @@
 #include "error.h"
 #include "linalg.h"
 #include "explicit.h"
+#include "number.h"
 #include "optim.h"
 #include "timer.h"
 /* Metrics of large sets are evaluated at most this many rows per unit of
@@ -36,8 +37,11 @@
 #define IHG_MAX_PARAMS 20000000
 /* At most this many known null directions of H (model.h null_space). */
 #define NULL_SPACE_MAX 8
-/* The largest trajectory a session records (8 GiB). */
+/* The largest trajectory a session records: 8 GiB for a method that needs
+ * it, 1 GiB when it is only for comparisons (--compare, the explorer's c);
+ * above that the comparison skips the explicit methods and says why. */
 #define TRAJECTORY_MAX_BYTES (8.0 * 1073741824.0)
+#define TRAJECTORY_COMPARE_BYTES (1.0 * 1073741824.0)
 
 struct ihg_session {
     const ihg_config *cfg;
@@ -68,6 +72,7 @@ struct ihg_session {
     ihg_trajectory *traj;     /* recording on: the inner loop's steps     */
     int traj_wanted;          /* asked for by a caller (comparisons)      */
     int traj_complete;        /* traj holds this outer step's whole loop  */
+    char traj_why[256];       /* why recording could not start, or ""     */
     gsl_vector *theta_start;  /* theta where this outer step began        */
     long lr_index, mom_index; /* learned log lr, logit momentum; -1: none  */
     char blind_note[160];     /* the segments the IFT cannot see, why     */
@@ -85,6 +90,7 @@ struct ihg_session {
     const ihg_method_type *method;
     long K;
     double alpha; /* 0: inner lr */
+    double inner_lr;          /* the inner loops' lr (not learned)        */
 
     /* chunked evaluation of the record's accuracies and test metrics */
     int eval_stage;
@@ -408,8 +414,9 @@ static void refresh_explicit(ihg_session *s)
     s->ex.traj = s->traj && s->traj_complete ? s->traj : NULL;
     s->ex.why_not = why;
     if (!why && !s->ex.traj)
-        s->ex.why_not = "this outer step's inner loop was not recorded (recording starts "
-                        "with the next outer step)";
+        s->ex.why_not = s->traj_why[0] ? s->traj_why
+                        : "this outer step's inner loop was not recorded (recording "
+                          "starts with the next outer step)";
     s->ex.why_not_rerun = rerun_why_not(s->cfg, s->batch != NULL);
     if (!s->ex.why_not_rerun && !s->rr_theta)
         s->ex.why_not_rerun = "re-runs were not prepared (no fd method or comparison)";
@@ -435,9 +442,17 @@ static int ensure_trajectory(ihg_session *s)
     long every = cfg->hypergrad.checkpoint ? (long)ceil(sqrt((double)T)) : 1;
     s->traj = ihg_trajectory_alloc(s->P, T, s->batch ? s->batch->n : 0,
                                    (cfg->inner.optimizer->flags & IHG_INNER_MOMENTUM) != 0,
-                                   every, TRAJECTORY_MAX_BYTES);
+                                   every,
+                                   (s->method->flags & IHG_METHOD_EXPLICIT)
+                                       ? TRAJECTORY_MAX_BYTES
+                                       : TRAJECTORY_COMPARE_BYTES);
     s->traj_complete = 0;
-    return s->traj ? IHG_OK : ihg_error_status();
+    if (!s->traj) {
+        snprintf(s->traj_why, sizeof s->traj_why, "%s", ihg_error_message());
+        return ihg_error_status();
+    }
+    s->traj_why[0] = '\0';
+    return IHG_OK;
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -607,6 +622,7 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         goto fail;
     }
     s->outer_opt->lr = cfg->outer.lr;
+    s->inner_lr = cfg->inner.lr;
     s->outer_opt->beta1 = cfg->outer.beta1;
     s->outer_opt->beta2 = cfg->outer.beta2;
     s->outer_opt->eps = cfg->outer.eps;
@@ -770,6 +786,8 @@ static void begin_outer(ihg_session *s)
     /* learned optimizer settings take effect for the whole inner loop */
     if (s->lr_index >= 0)
         s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
+    else
+        s->inner->lr = s->inner_lr;
     if (s->mom_index >= 0)
         s->inner->momentum = logistic_of(gsl_vector_get(s->lambda, (size_t)s->mom_index));
     ihg_inner_begin(s->inner);
@@ -841,6 +859,29 @@ static int stop(ihg_session *s, unsigned *ev)
     return IHG_EDIVERGE;
 }
 
+/* Who to blame when the inner loop blows up: inner.lr, or, once outer
+ * steps have moved lambda, the lambda they reached as much as inner.lr. */
+static const char *inner_blame(const ihg_session *s, char *buf, size_t size)
+{
+    double moved = 0; /* max |lambda - lambda at the start| */
+    for (size_t i = 0; i < s->lambda->size; i++) {
+        double d = fabs(gsl_vector_get(s->lambda, i) - gsl_vector_get(s->lambda_init, i));
+        if (d > moved || isnan(d))
+            moved = d;
+    }
+    if (s->outer == 0 || moved < 1) {
+        snprintf(buf, size, "inner.lr = %g is too large for this problem",
+                 s->inner->lr);
+        return buf;
+    }
+    snprintf(buf, size,
+             "inner.lr = %g is too large for the lambda that %ld outer steps of "
+             "outer.lr = %g reached (moved by up to %.3g, max lambda %.3g): lower "
+             "outer.lr or inner.lr, or bound lambda with outer.clip",
+             s->inner->lr, s->outer, s->cfg->outer.lr, moved, gsl_vector_max(s->lambda));
+    return buf;
+}
+
 
 static int setup_hypergrad(ihg_session *s, unsigned *ev);
 
@@ -859,8 +900,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         double f = f_tol = train_loss_full(s, s->grad);
         double gn = gsl_blas_dnrm2(s->grad);
         if (!isfinite(f) || !isfinite(gn)) {
-            set_msg(s, "training loss is not finite after %ld inner steps "
-                       "(inner.lr = %g may be too large)", s->inner_k, cfg->inner.lr);
+            char why[320];
+            set_msg(s, "training loss is not finite after %ld inner steps: %s", s->inner_k,
+                    inner_blame(s, why, sizeof why));
             return stop(s, ev);
         }
         if (gn <= cfg->inner.tol || s->inner_k >= cfg->inner.max_steps) {
@@ -888,10 +930,11 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     s->ipb.f_known = f_tol;
     model_draw(s, tol_mode ? IHG_DRAW_POINT : s->inner_k);
     if (ihg_inner_step(s->inner, &s->ipb, &f) != IHG_OK) {
+        char why[320];
         if (it->flags & IHG_INNER_FIRST_ORDER)
-            set_msg(s, "training loss became %s at inner step %ld: inner.lr = %g "
-                       "is too large for this problem",
-                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1, s->inner->lr);
+            set_msg(s, "training loss became %s at inner step %ld: %s",
+                    isnan(f) ? "NaN" : "infinite", s->inner_k + 1,
+                    inner_blame(s, why, sizeof why));
         else
             set_msg(s, "training loss is not finite at inner step %ld", s->inner_k);
         return stop(s, ev);
@@ -900,8 +943,9 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         ihg_trajectory_end(s->traj, s->batch ? s->batch_rows : NULL, s->inner->lr,
                            s->inner->momentum);
     if (!ihg_vector_finite(s->theta)) {
-        set_msg(s, "parameters became non-finite at inner step %ld (inner.lr = %g "
-                   "too large?)", s->inner_k + 1, cfg->inner.lr);
+        char why[320];
+        set_msg(s, "parameters became non-finite at inner step %ld: %s", s->inner_k + 1,
+                inner_blame(s, why, sizeof why));
         return stop(s, ev);
     }
     s->inner_k++;
@@ -919,6 +963,7 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
 {
     ihg_record *r = &s->cur;
     r->inner_steps = s->inner_k;
+    r->inner_lr = s->inner->lr;
     if (s->traj && s->traj_complete)
         ihg_trajectory_finish(s->traj, ihg_inner_buffer(s->inner));
     r->train_loss = train_loss_full(s, s->grad);
@@ -1046,12 +1091,22 @@ static int solve_unit(ihg_session *s, unsigned *ev)
     if (state == IHG_SOLVE_DIVERGED) {
         double g = s->hgm->growth;
         double alpha = ihg_session_alpha(s);
-        if (s->method->flags & IHG_METHOD_USES_ALPHA)
-            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %.3g > 1, "
-                       "so rho(I - alpha H) >= %.3g (alpha*lambda_max >= %.3g > 2, or H "
-                       "is not positive definite); lower alpha = %.3g (key a, "
-                       "hypergrad.alpha) or change method (key m, hypergrad.method)",
-                    s->hgm->done, g, g, 1 + g, alpha);
+        char gs[32], g1s[48];
+        if ((s->method->flags & IHG_METHOD_USES_ALPHA) && g > 1)
+            /* the ratio with the digits that show it above 1 (1.0000002,
+             * never "1 > 1") */
+            set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
+                       "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
+                       "is not positive definite): alpha = %.3g is too large for this H; "
+                       "use a smaller alpha (hypergrad.alpha) or another method "
+                       "(hypergrad.method)",
+                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
+                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
+        else if (s->method->flags & IHG_METHOD_USES_ALPHA)
+            set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
+                       "finite with alpha = %.3g; use a smaller alpha (hypergrad.alpha) or "
+                       "another method (hypergrad.method)",
+                    s->hgm->done, alpha);
         else
             set_msg(s, "%s solve produced non-finite values", s->method->name);
         return stop(s, ev);
@@ -1096,6 +1151,7 @@ static int update_unit(ihg_session *s, unsigned *ev)
 {
     gsl_vector_memcpy(s->lambda_prev, s->lambda);
     ihg_optimizer_step(s->outer_opt, s->lambda, s->hg);
+    s->cur.outer_lr = s->outer_opt->lr;
     s->outer++;
     s->cur.outer = s->outer;
     s->cur.seconds += ihg_now() - s->unit_start;
@@ -1266,6 +1322,7 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
              * starts again from where it began, recorded */
             gsl_vector_memcpy(s->theta, s->theta_start);
             begin_outer(s);
+            s->cur.restarted = 1;
             set_msg(s, "outer step %ld starts again from its first inner step, so that "
                        "%s can differentiate its inner loop", s->outer + 1, m->name);
             return IHG_OK;
@@ -1310,6 +1367,7 @@ int ihg_session_resume(ihg_session *s)
     if (!ihg_vector_finite(s->theta))
         return ihg_session_reset(s);
     begin_outer(s);
+    s->cur.restarted = 1;
     return IHG_OK;
 }
 
@@ -1321,8 +1379,33 @@ int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda)
     gsl_vector_memcpy(s->lambda, lambda);
     s->msg[0] = '\0';
     begin_outer(s);
+    s->cur.restarted = 1;
     return IHG_OK;
 }
+
+int ihg_session_set_inner_lr(ihg_session *s, double lr)
+{
+    if (!(lr > 0) || !isfinite(lr))
+        return ihg_error_set(IHG_EINVAL, "the inner learning rate must be > 0");
+    if (s->lr_index >= 0)
+        return ihg_error_set(IHG_EINVAL, "the inner learning rate is a hyperparameter here "
+                             "(inner.learn): the outer loop sets it");
+    s->inner_lr = lr;
+    if (s->phase == IHG_PHASE_INNER && s->inner_k == 0)
+        s->inner->lr = lr; /* before the loop's first step: this loop */
+    return IHG_OK;
+}
+
+int ihg_session_set_outer_lr(ihg_session *s, double lr)
+{
+    if (!(lr >= 0) || !isfinite(lr))
+        return ihg_error_set(IHG_EINVAL, "the outer learning rate must be >= 0");
+    s->outer_opt->lr = lr;
+    return IHG_OK;
+}
+
+double ihg_session_inner_lr(const ihg_session *s) { return s->inner->lr; }
+double ihg_session_outer_lr(const ihg_session *s) { return s->outer_opt->lr; }
 
 const ihg_method_type *ihg_session_method(const ihg_session *s) { return s->method; }
 long ihg_session_terms(const ihg_session *s) { return s->K; }
@@ -1332,6 +1415,7 @@ double ihg_session_alpha(const ihg_session *s)
 }
 const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
+ihg_model *ihg_session_model_scratch(ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
 size_t ihg_session_augmented(ihg_session *s, size_t count, double *orig, double *aug)
 {
@@ -1419,3 +1503,198 @@ double ihg_session_grad_norm(ihg_session *s)
     train_loss_full(s, s->grad);
     return gsl_blas_dnrm2(s->grad);
 }
+
+/* ---- the whole state between outer steps ------------------------------ */
+
+struct ihg_session_state {
+    size_t P, Hn;
+    long outer, inner_total;
+    ihg_phase phase;            /* INNER (about to begin) or DONE           */
+    double *theta, *lambda, *hg, *inner_buf, *outer_buf; /* one allocation  */
+    size_t n_inner, n_outer;
+    double inner_lr, inner_momentum, inner_lr_setting, outer_lr;
+    gsl_rng *rng;
+    size_t *order, n_order, order_pos;
+    const ihg_method_type *method;
+    long K;
+    double alpha;
+    ihg_record *hist;
+    size_t hist_len, hist_cap;
+    size_t bytes;
+};
+
+int ihg_session_at_boundary(const ihg_session *s)
+{
+    return s->phase == IHG_PHASE_DONE || (s->phase == IHG_PHASE_INNER && s->inner_k == 0);
+}
+
+size_t ihg_session_state_size(const ihg_session *s)
+{
+    size_t doubles = s->P + 2 * s->Hn + ihg_inner_state_size(s->inner) +
+                     ihg_optimizer_state_size(s->outer_opt);
+    size_t n_order = s->order ? s->ds.train->n : 0;
+    return sizeof(ihg_session_state) + doubles * sizeof(double) +
+           n_order * sizeof(size_t) + s->hist_len * sizeof(ihg_record) +
+           gsl_rng_size(s->rng) + sizeof(gsl_rng);
+}
+
+void ihg_session_state_free(ihg_session_state *st)
+{
+    if (!st)
+        return;
+    free(st->theta);
+    if (st->rng)
+        gsl_rng_free(st->rng);
+    free(st->order);
+    free(st->hist);
+    free(st);
+}
+
+/* Copy the state of s into st, whose buffers have the sizes of s. */
+static void save_state(const ihg_session *s, ihg_session_state *st)
+{
+    memcpy(st->theta, s->theta->data, s->P * sizeof(double));
+    memcpy(st->lambda, s->lambda->data, s->Hn * sizeof(double));
+    memcpy(st->hg, s->hg->data, s->Hn * sizeof(double));
+    ihg_inner_state_save(s->inner, st->inner_buf);
+    ihg_optimizer_state_save(s->outer_opt, st->outer_buf);
+    st->inner_lr = s->inner->lr;
+    st->inner_momentum = s->inner->momentum;
+    st->inner_lr_setting = s->inner_lr;
+    st->outer_lr = s->outer_opt->lr;
+    gsl_rng_memcpy(st->rng, s->rng);
+    if (st->n_order)
+        memcpy(st->order, s->order, st->n_order * sizeof *st->order);
+    st->order_pos = s->order_pos;
+    st->outer = s->outer;
+    st->inner_total = s->inner_total;
+    st->phase = s->phase;
+    st->method = s->method;
+    st->K = s->K;
+    st->alpha = s->alpha;
+    if (s->hist_len)
+        memcpy(st->hist, s->hist, s->hist_len * sizeof *st->hist);
+    st->hist_len = s->hist_len;
+    st->bytes = ihg_session_state_size(s);
+}
+
+/* Whether st was made from a session of the same sizes as s. */
+static int state_fits(const ihg_session *s, const ihg_session_state *st)
+{
+    return st->P == s->P && st->Hn == s->Hn && st->n_inner == ihg_inner_state_size(s->inner) &&
+           st->n_outer == ihg_optimizer_state_size(s->outer_opt) &&
+           st->n_order == (s->order ? s->ds.train->n : 0);
+}
+
+static int not_at_boundary(const ihg_session *s)
+{
+    return ihg_error_set(IHG_EINVAL, "the state is kept between outer steps only (phase %s, "
+                         "inner step %ld)", ihg_phase_name(s->phase), s->inner_k);
+}
+
+ihg_session_state *ihg_session_save(const ihg_session *s)
+{
+    if (!ihg_session_at_boundary(s)) {
+        not_at_boundary(s);
+        return NULL;
+    }
+    ihg_session_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session)");
+        return NULL;
+    }
+    st->P = s->P;
+    st->Hn = s->Hn;
+    st->n_inner = ihg_inner_state_size(s->inner);
+    st->n_outer = ihg_optimizer_state_size(s->outer_opt);
+    st->n_order = s->order ? s->ds.train->n : 0;
+    size_t doubles = s->P + 2 * s->Hn + st->n_inner + st->n_outer;
+    st->theta = malloc(doubles * sizeof(double));
+    st->rng = gsl_rng_clone(s->rng);
+    st->order = st->n_order ? malloc(st->n_order * sizeof *st->order) : NULL;
+    st->hist_cap = s->hist_len;
+    st->hist = s->hist_len ? malloc(s->hist_len * sizeof *st->hist) : NULL;
+    if (!st->theta || !st->rng || (st->n_order && !st->order) || (s->hist_len && !st->hist)) {
+        ihg_session_state_free(st);
+        ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session, P = %zu)", s->P);
+        return NULL;
+    }
+    st->lambda = st->theta + s->P;
+    st->hg = st->lambda + s->Hn;
+    st->inner_buf = st->hg + s->Hn;
+    st->outer_buf = st->inner_buf + st->n_inner;
+    save_state(s, st);
+    return st;
+}
+
+int ihg_session_save_into(const ihg_session *s, ihg_session_state *st)
+{
+    if (!ihg_session_at_boundary(s))
+        return not_at_boundary(s);
+    if (!state_fits(s, st))
+        return ihg_error_set(IHG_EINVAL, "a state of another experiment");
+    if (s->hist_len > st->hist_cap) {
+        ihg_record *h = realloc(st->hist, s->hist_len * sizeof *h);
+        if (!h)
+            return ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session)");
+        st->hist = h;
+        st->hist_cap = s->hist_len;
+    }
+    save_state(s, st);
+    return IHG_OK;
+}
+
+int ihg_session_restore(ihg_session *s, const ihg_session_state *st)
+{
+    if (!state_fits(s, st))
+        return ihg_error_set(IHG_EINVAL, "a state of another experiment (P = %zu, %zu "
+                             "hyperparameters)", st->P, st->Hn);
+    if (st->hist_len > s->hist_cap) {
+        ihg_record *h = realloc(s->hist, st->hist_len * sizeof *h);
+        if (!h)
+            return ihg_error_set(IHG_ENOMEM, "out of memory for the history");
+        s->hist = h;
+        s->hist_cap = st->hist_len;
+    }
+    /* the method first: it may need the inner loop recorded */
+    const ihg_method_type *old = s->method;
+    s->method = st->method;
+    if (ensure_trajectory(s) != IHG_OK || ensure_rerun(s) != IHG_OK) {
+        s->method = old;
+        return ihg_error_status();
+    }
+    memcpy(s->theta->data, st->theta, s->P * sizeof(double));
+    memcpy(s->lambda->data, st->lambda, s->Hn * sizeof(double));
+    memcpy(s->hg->data, st->hg, s->Hn * sizeof(double));
+    ihg_inner_state_load(s->inner, st->inner_buf);
+    ihg_optimizer_state_load(s->outer_opt, st->outer_buf);
+    s->inner->lr = st->inner_lr;
+    s->inner->momentum = st->inner_momentum;
+    s->inner_lr = st->inner_lr_setting;
+    s->outer_opt->lr = st->outer_lr;
+    gsl_rng_memcpy(s->rng, st->rng);
+    if (st->n_order)
+        memcpy(s->order, st->order, st->n_order * sizeof *st->order);
+    s->order_pos = st->order_pos;
+    s->outer = st->outer;
+    s->inner_total = st->inner_total;
+    s->K = st->K;
+    s->alpha = st->alpha;
+    if (st->hist_len)
+        memcpy(s->hist, st->hist, st->hist_len * sizeof *s->hist);
+    s->hist_len = st->hist_len;
+    s->msg[0] = '\0';
+    if (st->phase == IHG_PHASE_DONE) {
+        s->phase = IHG_PHASE_DONE;
+        s->inner_k = 0;
+        memset(&s->cur, 0, sizeof s->cur);
+    } else {
+        /* as the step began: a cold start copies theta_init again (the
+         * state holds it already), learned settings and theta_start */
+        begin_outer(s);
+    }
+    return IHG_OK;
+}
+
+size_t ihg_session_state_bytes(const ihg_session_state *st) { return st->bytes; }
+long ihg_session_state_outer(const ihg_session_state *st) { return st->outer; }

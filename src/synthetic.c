@@ -121,7 +121,7 @@ int ihg_synthetic_generate(ihg_dataset *ds, const ihg_synthetic_spec *spec,
         (rows = spec->n + spec->n_val + spec->n_test) >
             SYN_MAX_CELLS / spec->d ||
         spec->d > SYN_MAX_CELLS / SYN_MAX_CLASSES)
-        return ihg_error_set(IHG_ENOMEM,
+        return ihg_error_set(IHG_ELIMIT,
                              "synthetic data too large: %zu + %zu + %zu rows "
                              "x %zu features (at most %lu cells)",
                              spec->n, spec->n_val, spec->n_test, spec->d,

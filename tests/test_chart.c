@@ -13,6 +13,7 @@
 #include "check.h"
 #include "layout.h"
 #include "view.h"
+#include "../src/idx.h"
 
 static int is_braille(wchar_t c) { return c >= 0x2800 && c <= 0x28FF; }
 
@@ -65,8 +66,16 @@ static void test_braille_bits(void)
         for (x = 0; x < 3; x++)
             CHECK(ihg_canvas_get(cv, x, 0).ch == 0x2800 + 0x40 + 0x80,
                   "line: horizontal bottom line fills dots 7 and 8 of cell %d", x);
-        ihg_dots_line(&d, 0, -100000000, 0, 100000000, IHG_ROLE_TRAIN, 0);
-        CHECK(1, "line: huge coordinates are clamped (returned)");
+        /* a line from far above to far below: clamped to the canvas, so it
+         * ends quickly and fills exactly the left dot column of cell 0 */
+        ihg_dots_line(&d, 0, -100000000, 0, 100000000, IHG_ROLE_VAL, 0);
+        ihg_dots_blit(&d, cv);
+        CHECK(ihg_canvas_get(cv, 0, 0).ch == 0x2800 + 0x01 + 0x02 + 0x04 + 0x40 + 0x80 &&
+                  ihg_canvas_get(cv, 1, 0).ch == 0x2800 + 0x40 + 0x80 &&
+                  ihg_canvas_get(cv, 2, 0).ch == 0x2800 + 0x40 + 0x80,
+              "line: huge coordinates clamped: the left dot column of cell 0 filled, "
+              "nothing else (U+%04X U+%04X)",
+              (unsigned)ihg_canvas_get(cv, 0, 0).ch, (unsigned)ihg_canvas_get(cv, 1, 0).ch);
         ihg_dots_free(&d);
         ihg_canvas_free(cv);
     }
@@ -96,21 +105,30 @@ static void test_linear_chart(void)
     CHECK(g.xmin == 0 && g.xmax == 10, "linear: x range [0, 10]");
     CHECK(g.plot.y == 1 && g.plot.h == 10, "linear: header row and x-tick row reserved");
     CHECK(g.dots_x == 2 * g.plot.w && g.dots_y == 4 * g.plot.h, "linear: braille resolution");
-    for (yy = g.plot.y; yy < g.plot.y + g.plot.h; yy++)
-        for (x = g.plot.x; x < g.plot.x + g.plot.w; x++) {
-            wchar_t ch = ihg_canvas_get(cv, x, yy).ch;
-            if (ch != L' ') {
-                n_dots++;
-                if (!is_braille(ch))
-                    all_braille = 0;
+    {
+        int glyphs = 0;
+        for (yy = g.plot.y; yy < g.plot.y + g.plot.h; yy++)
+            for (x = g.plot.x; x < g.plot.x + g.plot.w; x++) {
+                wchar_t ch = ihg_canvas_get(cv, x, yy).ch;
+                if (ch == 0x25CF)
+                    glyphs++;
+                else if (ch != L' ') {
+                    n_dots++;
+                    if (!is_braille(ch))
+                        all_braille = 0;
+                }
             }
-        }
-    CHECK(all_braille && n_dots > 0, "linear: plot area holds only braille cells (%d)", n_dots);
+        CHECK(all_braille && n_dots > 0,
+              "linear: plot area holds braille cells (%d) and the series' glyph", n_dots);
+        /* 11 points over 37 cells: a glyph about every 8 cells */
+        CHECK(glyphs >= 3 && glyphs <= 6, "linear: the series' glyph every few cells (%d)",
+              glyphs);
+    }
     {
         ihg_cell bl = ihg_canvas_get(cv, g.plot.x, g.plot.y + g.plot.h - 1);
         ihg_cell tr = ihg_canvas_get(cv, g.plot.x + g.plot.w - 1, g.plot.y);
-        CHECK(is_braille(bl.ch) && ((bl.ch - 0x2800) & 0x40),
-              "linear: first point at the bottom-left dot (U+%04X)", (unsigned)bl.ch);
+        CHECK(bl.ch == 0x25CF || (is_braille(bl.ch) && ((bl.ch - 0x2800) & 0x40)),
+              "linear: first point at the bottom-left cell (U+%04X)", (unsigned)bl.ch);
         CHECK(is_braille(tr.ch) && ((tr.ch - 0x2800) & 0x08),
               "linear: last point at the top-right dot (U+%04X)", (unsigned)tr.ch);
         CHECK(bl.role == IHG_ROLE_TRAIN, "linear: the series' role is kept");
@@ -166,6 +184,92 @@ static void test_log_chart(void)
         t.n = 2;
         ihg_chart_draw(cv, (ihg_rect){0, 0, 30, 6}, &c, &t, 1, &g);
         CHECK(g.ok && g.ymin <= 1e-16 && g.ymax >= 1e16, "log: 32 decades fit in 5 rows");
+    }
+    ihg_canvas_free(cv);
+}
+
+/* Series differ without colour; log labels bracket what is drawn; values
+ * outside a fixed range are marked; legends keep whole items. */
+static void test_chart_teaches(void)
+{
+    ihg_canvas *cv = ihg_canvas_alloc(40, 12, 0);
+    double a[5] = {0.8, 0.4, 0.2, 0.1, 0.07}, b[5] = {0.5, 1e-3, 1e-9, 1e-16, 1e-16};
+    ihg_series s[2];
+    ihg_chart c;
+    ihg_chart_geom g;
+    int x, y, up = 0, down = 0;
+    char *row;
+    memset(s, 0, sizeof s);
+    s[0] = (ihg_series){.y = a, .n = 5, .role = IHG_ROLE_NEUMANN, .label = "Neumann",
+                        .mark = '*', .glyph = 0x25CF};
+    s[1] = (ihg_series){.y = b, .n = 5, .role = IHG_ROLE_CG, .label = "CG", .mark = 'o',
+                        .glyph = 0x25C6, .rank = 1};
+    ihg_chart_init(&c);
+    c.log_y = 1;
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 40, 12}, &c, s, 2, &g);
+    row = ihg_canvas_row_utf8(cv, 0);
+    CHECK(row && strstr(row, "\xe2\x97\x8f Neumann") && strstr(row, "\xe2\x97\x86 CG"),
+          "legend: each series with its own mark (\"%s\")", row);
+    free(row);
+    CHECK(g.ymax == 1 && row_contains(cv, g.plot.y, "1e0"),
+          "log labels: the top of the axis (1e0, above 0.8) is labelled");
+    CHECK(g.ymin <= 1e-16 && row_contains(cv, g.plot.y + g.plot.h - 1, "1e-16"),
+          "log labels: the bottom too (1e-16)");
+    ihg_canvas_free(cv);
+
+    /* a fixed range: CG leaves it below, once marked */
+    cv = ihg_canvas_alloc(40, 12, 0);
+    c.ymin = 1e-3;
+    c.ymax = 1;
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 40, 12}, &c, s, 2, &g);
+    for (y = 0; y < 12; y++)
+        for (x = 0; x < 40; x++) {
+            wchar_t ch = ihg_canvas_get(cv, x, y).ch;
+            up += ch == 0x25B2;
+            down += ch == 0x25BC;
+        }
+    CHECK(down == 1 && up == 0 &&
+              ihg_canvas_get(cv, g.plot.x + ihg_chart_dot_x(&g, 2) / 2, g.plot.y + g.plot.h - 1)
+                      .ch == 0x25BC,
+          "range: where CG leaves the axis below, one mark at the bottom (%d, %d)", down, up);
+    ihg_canvas_free(cv);
+
+    /* ASCII and a narrow legend: marks, whole items, the least important
+     * dropped first */
+    cv = ihg_canvas_alloc(14, 12, 1);
+    ihg_chart_init(&c);
+    c.log_y = 1;
+    ihg_chart_draw(cv, (ihg_rect){0, 0, 14, 12}, &c, s, 2, &g);
+    row = ihg_canvas_row_utf8(cv, 0);
+    CHECK(row && strstr(row, "* Neumann") && !strstr(row, "o C"),
+          "legend: narrow, CG dropped whole, Neumann kept (\"%s\")", row);
+    free(row);
+    ihg_canvas_free(cv);
+}
+
+static void test_fit(void)
+{
+    char b[64];
+    ihg_canvas *cv = ihg_canvas_alloc(20, 1, 0);
+    ihg_fit_text(b, sizeof b, "CG 4.08e-16 at K 11", 9, 0);
+    CHECK(strcmp(b, "CG\xe2\x80\xa6") == 0, "fit: a number is never cut (\"%s\")", b);
+    ihg_fit_text(b, sizeof b, "the series converges", 18, 0);
+    CHECK(strcmp(b, "the series\xe2\x80\xa6") == 0, "fit: cut at a blank, ellipsis (\"%s\")",
+          b);
+    ihg_fit_text(b, sizeof b, "Hyperparameters", 6, 1);
+    CHECK(strcmp(b, "Hyper~") == 0, "fit: a long word shortened, ASCII ellipsis (\"%s\")", b);
+    ihg_fit_text(b, sizeof b, "1.55e+03", 5, 0);
+    CHECK(strcmp(b, "\xe2\x80\xa6") == 0, "fit: a number alone that does not fit: only the "
+                                            "ellipsis (\"%s\")", b);
+    {
+        ihg_item it[4] = {{"name", 3, 0}, {"outer 2/30", 1, 0}, {"K=10", 0, 0},
+                          {"inner total 300", 5, 0}};
+        char *row;
+        ihg_canvas_items(cv, 0, 0, 16, it, 4, "|", 0);
+        row = ihg_canvas_row_utf8(cv, 0);
+        CHECK(row && strncmp(row, "outer 2/30|K=10", 15) == 0,
+              "items: the least important dropped whole, order kept (\"%s\")", row);
+        free(row);
     }
     ihg_canvas_free(cv);
 }
@@ -351,15 +455,14 @@ static void test_frame_live(void)
 {
     int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 0};
     double qn[3] = {0.1, 0.2, 0.3};
-    gsl_vector *lam = gsl_vector_calloc(2), *hg = gsl_vector_calloc(2),
-               *th = gsl_vector_calloc(3);
+    gsl_vector *lam = gsl_vector_calloc(2), *hg = gsl_vector_calloc(2);
     ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
     ihg_view v;
     memset(&v, 0, sizeof v);
     v.name = "made-up";
     v.model_kind = "ridge";
     v.P = 3;
-    v.Hn = 2;
+    v.n_lambda = 2;
     v.outer_total = 10;
     v.phase = IHG_PHASE_SOLVE;
     v.phase_name = "solve";
@@ -372,10 +475,9 @@ static void test_frame_live(void)
     v.message = "";
     v.lambda = lam;
     v.hypergrad = hg;
-    v.theta = th;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_LOSS;
-    v.zoom = -1;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = -1;
     v.qnorm = qn;
     v.n_qnorm = 3;
     v.vnorm = 0.5;
@@ -400,7 +502,6 @@ static void test_frame_live(void)
     ihg_canvas_free(cv);
     gsl_vector_free(lam);
     gsl_vector_free(hg);
-    gsl_vector_free(th);
 }
 
 /* ---- the distilled images: grey cells, ASCII ramp, scaling ---------------- */
@@ -552,7 +653,6 @@ static void test_frame_augment(void)
     static double orig[N * PX], aug[N * PX];
     gsl_vector *lam = gsl_vector_calloc(50), *hg = gsl_vector_calloc(50);
     ihg_canvas *cv = ihg_canvas_alloc(200, 60, 0);
-    ihg_image_grid g;
     ihg_view v;
     for (i = 0; i < N * PX; i++) {
         orig[i] = (double)(i % 28) / 27.0;
@@ -562,7 +662,7 @@ static void test_frame_augment(void)
     v.name = "made-up augment";
     v.model_kind = "augment";
     v.P = 7850;
-    v.Hn = 50;
+    v.n_lambda = 50;
     v.phase = IHG_PHASE_INNER;
     v.phase_name = "inner";
     v.method = &ihg_method_cg;
@@ -571,8 +671,8 @@ static void test_frame_augment(void)
     v.lambda = lam;
     v.hypergrad = hg;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_LOSS;
-    v.zoom = IHG_PANE_2D;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = IHG_PANE_2D;
     v.img_rows = v.img_cols = 28;
     v.aug_n = N;
     v.aug_orig = orig;
@@ -580,17 +680,17 @@ static void test_frame_augment(void)
     v.aug_draw = "now";
     cv->grey = 1;
     ihg_render(cv, &v, avail);
-    ihg_image_grid_fit(&g, 198, 56, 2 * N, 28, 28, 8);
-    CHECK(screen_contains(cv, "6 Augmented images now, grey 0..1, ") &&
-              screen_contains(cv, "clipped (s)") && screen_contains(cv, "0 aug") &&
-              screen_contains(cv, "7 aug"),
+    CHECK(screen_contains(cv, "6 Augmented images") &&
+              screen_contains(cv, "now, grey 0..1, ") && screen_contains(cv, "clipped (s)") &&
+              screen_contains(cv, "0 aug") && screen_contains(cv, "7 aug"),
           "augment pane: the title says when and how grey, pairs labelled");
-    CHECK(count_half_blocks(cv) == 2 * N * g.tw * g.th / 2,
-          "augment pane: %d images of %dx%d pixels in half blocks (%d cells)", 2 * N, g.tw,
-          g.th, count_half_blocks(cv));
+    /* 16 images of the same size, each at least 8 x 8 pixels (32 cells) */
+    i = count_half_blocks(cv);
+    CHECK(i % (2 * N) == 0 && i >= 2 * N * 32,
+          "augment pane: %d images in half blocks (%d cells)", 2 * N, i);
     /* unzoomed at 100x32: fewer pairs, or a request for room, never cut */
     ihg_canvas_resize(cv, 100, 32);
-    v.zoom = -1;
+    v.disp.zoom = -1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "6 Augmented") &&
               (screen_contains(cv, "0 aug") || screen_contains(cv, "enlarge the terminal")),
@@ -623,7 +723,7 @@ static void test_frame_images(void)
     v.name = "made-up distill";
     v.model_kind = "distill";
     v.P = 7850;
-    v.Hn = 7840;
+    v.n_lambda = 7840;
     v.outer_done = 2;
     v.outer_total = 10;
     v.phase = IHG_PHASE_INNER;
@@ -636,11 +736,11 @@ static void test_frame_images(void)
     v.hist = rec;
     v.nhist = 2;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_LOSS;
-    v.zoom = IHG_PANE_2D;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = IHG_PANE_2D;
     v.img_k = 10;
     v.img_rows = v.img_cols = 28;
-    v.img_fashion = 1;
+    v.class_names = ihg_fashion_mnist_classes;
     cv->grey = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "6 Distilled images") && screen_contains(cv, "outer 2") &&
@@ -653,8 +753,8 @@ static void test_frame_images(void)
     CHECK(count_half_blocks(cv) == 10 * g.tw * g.th / 2,
           "images pane: 10 images of %dx%d pixels in half blocks (%d cells)", g.tw, g.th,
           count_half_blocks(cv));
-    v.img_fashion = 0;
-    v.img_minmax = 1;
+    v.class_names = NULL;
+    v.disp.img_minmax = 1;
     ihg_render(cv, &v, avail);
     CHECK(!screen_contains(cv, "T-shirt") && screen_contains(cv, "grey: min..max per image"),
           "images pane: digits only without Fashion-MNIST; min..max named in the title");
@@ -664,13 +764,13 @@ static void test_frame_images(void)
           "images pane: ASCII ramp without the grey ramp");
     /* unzoomed at 80x24: too small, says so */
     ihg_canvas_resize(cv, 80, 24);
-    v.zoom = -1;
+    v.disp.zoom = -1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "enlarge the terminal") && screen_contains(cv, "6 Distilled"),
           "images pane: 80x24 asks to enlarge the terminal or zoom");
     /* accuracy in the losses pane (v) */
     ihg_canvas_resize(cv, 120, 40);
-    v.show_acc = 1;
+    v.disp.show_acc = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "1 Losses [acc] train 1.000 val 1.000 test 0.600") &&
               screen_contains(cv, "val acc") && screen_contains(cv, "test acc") &&
@@ -699,15 +799,15 @@ static void test_hyper_summary(void)
     v.name = "made-up";
     v.model_kind = "mlp";
     v.P = 5000;
-    v.Hn = n;
+    v.n_lambda = n;
     v.phase_name = "inner";
     v.method_name = "neumann";
     v.message = "";
     v.lambda = lam;
     v.hypergrad = hg;
     v.cmp_outer = -1;
-    v.focus = IHG_PANE_HYPER;
-    v.zoom = IHG_PANE_HYPER;
+    v.disp.focus = IHG_PANE_HYPER;
+    v.disp.zoom = IHG_PANE_HYPER;
     v.point_version = 1;
     ihg_render(cv, &v, avail);
     CHECK(screen_contains(cv, "1001 \xce\xbb: min 0  median 500  max 1e+03"),
@@ -731,6 +831,8 @@ int main(void)
     test_linear_chart();
     test_log_chart();
     test_ascii_chart();
+    test_chart_teaches();
+    test_fit();
     test_small_and_empty();
     test_helpers();
     test_layout();

@@ -15,6 +15,7 @@
 #include "../models/model.h"
 #include "../src/inner.h"
 #include "../src/method.h"
+#include "../src/number.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,26 +30,6 @@
 static const char full_yaml[] =
     "name: everything\n"
     "seed: 42\n"
-    "data:\n"
-    "  train: data/train.csv\n"
-    "  val: data/val.csv\n"
-    "  test: /abs/test.csv\n"
-    "  target: price\n"
-    "  standardize: yes\n"
-    "  split_val: 0.2\n"
-    "  split_test: 0.1\n"
-    "  synthetic:\n"
-    "    n: 300\n"
-    "    n_val: 150\n"
-    "    n_test: 50\n"
-    "    d: 7\n"
-    "    k: 4\n"
-    "    noise: 0.25\n"
-    "  images:\n"
-    "    dir: images\n"
-    "    n_train: 600\n"
-    "    n_val: 200\n"
-    "    n_test: 100\n"
     "model:\n"
     "  kind: quadratic\n"
     "  hyper: global\n"
@@ -86,6 +67,46 @@ static const char full_yaml[] =
     "  tol: 1e-8\n"
     "  exact_max: 500\n"
     "  compare_max: 25\n";
+
+/* The data keys (the quadratic uses no data): each source with its own
+ * keys (a key the chosen source would ignore is an error). */
+static const char files_yaml[] =
+    "data:\n"
+    "  train: data/train.csv\n"
+    "  val: data/val.csv\n"
+    "  test: /abs/test.csv\n"
+    "  target: price\n"
+    "  standardize: yes\n"
+    "model:\n"
+    "  kind: ridge\n";
+static const char split_yaml[] =
+    "data:\n"
+    "  file: all.csv\n"
+    "  split_val: 0.2\n"
+    "  split_test: 0.1\n"
+    "model:\n"
+    "  kind: ridge\n";
+static const char synthetic_yaml[] =
+    "data:\n"
+    "  standardize: true\n"
+    "  synthetic:\n"
+    "    n: 300\n"
+    "    n_val: 150\n"
+    "    n_test: 50\n"
+    "    d: 7\n"
+    "    k: 4\n"
+    "    noise: 0.25\n"
+    "model:\n"
+    "  kind: softmax\n";
+static const char images_yaml[] =
+    "data:\n"
+    "  images:\n"
+    "    dir: images\n"
+    "    n_train: 600\n"
+    "    n_val: 200\n"
+    "    n_test: 100\n"
+    "model:\n"
+    "  kind: mlp\n";
 
 static int str_is(const char *got, const char *want)
 {
@@ -172,30 +193,9 @@ static void test_full(void)
     }
     CHECK(str_is(c.name, "everything"), "full: name");
     CHECK(c.seed == 42, "full: seed");
-    CHECK(str_is(c.data.train, "data/train.csv"), "full: data.train");
-    CHECK(str_is(c.data.val, "data/val.csv"), "full: data.val");
-    CHECK(str_is(c.data.test, "/abs/test.csv"), "full: data.test");
-    CHECK(c.data.file == NULL, "full: data.file absent");
-    CHECK(str_is(c.data.target, "price"), "full: data.target");
-    CHECK(c.data.standardize == 1, "full: standardize yes");
-    CHECK(c.data.split_val == 0.2 && c.data.split_test == 0.1, "full: splits");
-    CHECK(c.data.syn_n == 300 && c.data.syn_n_val == 150 &&
-              c.data.syn_n_test == 50 && c.data.syn_d == 7 &&
-              c.data.syn_k == 4 && c.data.syn_noise == 0.25,
-          "full: data.synthetic.*");
-    CHECK(str_is(c.data.images_dir, "images") && c.data.images_n_train == 600 &&
-              c.data.images_n_val == 200 && c.data.images_n_test == 100,
-          "full: data.images.*");
-    CHECK(c.data.train_mark.line == 4 && c.data.train_mark.column == 3,
-          "full: data.train mark 4:3 (got %lu:%lu)", c.data.train_mark.line,
-          c.data.train_mark.column);
-    CHECK(c.data.val_mark.line == 5 && c.data.test_mark.line == 6 &&
-              c.data.target_mark.line == 7 && c.data.images_mark.line == 19,
-          "full: val/test/target/images marks");
-    CHECK(c.data.file_mark.line == 0, "full: no file mark");
     CHECK(str_is(c.model.kind, "quadratic"), "full: model.kind");
-    CHECK(c.model.kind_mark.line == 24 && c.model.kind_mark.column == 3,
-          "full: model.kind mark 24:3 (got %lu:%lu)", c.model.kind_mark.line,
+    CHECK(c.model.kind_mark.line == 4 && c.model.kind_mark.column == 3,
+          "full: model.kind mark 4:3 (got %lu:%lu)", c.model.kind_mark.line,
           c.model.kind_mark.column);
     CHECK(c.model.type == ihg_model_quadratic, "full: the quadratic's table");
     CHECK(str_is(opt_text(&c, "hyper"), "global"), "full: hyper global");
@@ -231,11 +231,118 @@ static void test_full(void)
     CHECK(c.path == NULL && str_is(c.dir, "."), "full: string load has no path");
     ihg_config_free(&c);
     ihg_config_free(&c);
+
+    st = ihg_config_load_string(&c, "files.yaml", files_yaml, strlen(files_yaml), NULL);
+    CHECK(st == IHG_OK, "full: data files load (%s)", st ? ihg_error_message() : "ok");
+    if (st == IHG_OK) {
+        CHECK(str_is(c.data.train, "data/train.csv"), "full: data.train");
+        CHECK(str_is(c.data.val, "data/val.csv"), "full: data.val");
+        CHECK(str_is(c.data.test, "/abs/test.csv"), "full: data.test");
+        CHECK(c.data.file == NULL, "full: data.file absent");
+        CHECK(str_is(c.data.target, "price"), "full: data.target");
+        CHECK(c.data.standardize == 1, "full: standardize yes");
+        CHECK(c.data.train_mark.line == 2 && c.data.train_mark.column == 3,
+              "full: data.train mark 2:3 (got %lu:%lu)", c.data.train_mark.line,
+              c.data.train_mark.column);
+        CHECK(c.data.val_mark.line == 3 && c.data.test_mark.line == 4 &&
+                  c.data.target_mark.line == 5,
+              "full: val/test/target marks");
+        CHECK(c.data.file_mark.line == 0, "full: no file mark");
+    }
+    ihg_config_free(&c);
+    st = ihg_config_load_string(&c, "split.yaml", split_yaml, strlen(split_yaml), NULL);
+    CHECK(st == IHG_OK && str_is(c.data.file, "all.csv") && c.data.split_val == 0.2 &&
+              c.data.split_test == 0.1 && c.data.file_mark.line == 2,
+          "full: data.file and its splits (%s)", st ? ihg_error_message() : "ok");
+    ihg_config_free(&c);
+    st = ihg_config_load_string(&c, "syn.yaml", synthetic_yaml, strlen(synthetic_yaml),
+                                NULL);
+    CHECK(st == IHG_OK && c.data.standardize == 1 && c.data.syn_n == 300 &&
+              c.data.syn_n_val == 150 && c.data.syn_n_test == 50 && c.data.syn_d == 7 &&
+              c.data.syn_k == 4 && c.data.syn_noise == 0.25,
+          "full: data.synthetic.* (%s)", st ? ihg_error_message() : "ok");
+    ihg_config_free(&c);
+    st = ihg_config_load_string(&c, "img.yaml", images_yaml, strlen(images_yaml), NULL);
+    CHECK(st == IHG_OK && c.data.images && str_is(c.data.images_dir, "images") &&
+              c.data.images_n_train == 600 && c.data.images_n_val == 200 &&
+              c.data.images_n_test == 100 && c.data.images_mark.line == 3,
+          "full: data.images.* (%s)", st ? ihg_error_message() : "ok");
+    ihg_config_free(&c);
 }
 
 static int load_str(ihg_config *c, const char *text, char *const *ov)
 {
     return ihg_config_load_string(c, "t.yaml", text, strlen(text), ov);
+}
+
+/* Numbers read as written: positive definite however small, integers
+ * exactly, nothing that silently becomes 0. */
+static void test_numbers(void)
+{
+    ihg_config c;
+    int st = load_str(&c, "model: {kind: quadratic, A: [[1e-300, 0], [0, 1e-300]]}\n",
+                      NULL);
+    CHECK(st == IHG_OK, "A = 1e-300 I is positive definite (%s)",
+          st ? ihg_error_message() : "ok");
+    ihg_config_free(&c);
+    st = load_str(&c, "model: {kind: quadratic, A: [[1e200, 0], [0, 1e200]]}\n", NULL);
+    CHECK(st == IHG_OK, "A = 1e200 I is positive definite (%s)",
+          st ? ihg_error_message() : "ok");
+    ihg_config_free(&c);
+    st = load_str(&c, "model: {kind: quadratic, A: [[1e-300, 1e-300], [1e-300, 1e-300]]}\n",
+                  NULL);
+    CHECK(st == IHG_EINVAL && strstr(ihg_error_message(), "positive definite"),
+          "A = 1e-300 [[1,1],[1,1]] (singular) refused: %s", ihg_error_message());
+    ihg_config_free(&c);
+    static const char *const ints[] = {"1e3", "2.50e1", "0.5e1", "10e-1", "007", NULL};
+    static const long want[] = {1000, 25, 5, 1, 7};
+    for (int i = 0; ints[i]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "model: {kind: ridge}\nouter: {steps: %s}\n", ints[i]);
+        st = load_str(&c, text, NULL);
+        CHECK(st == IHG_OK && c.outer.steps == want[i], "outer.steps: %s is %ld (%s)",
+              ints[i], want[i], st ? ihg_error_message() : "ok");
+        ihg_config_free(&c);
+    }
+    static const char *const not_ints[] = {"1e-400", "1.0000000000000001", "1e-1",
+                                           "0.1e1000", NULL};
+    for (int i = 0; not_ints[i]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "model: {kind: ridge}\nouter: {steps: %s}\n",
+                 not_ints[i]);
+        st = load_str(&c, text, NULL);
+        CHECK(st == IHG_EINVAL, "outer.steps: %s refused: %s", not_ints[i],
+              ihg_error_message());
+        ihg_config_free(&c);
+    }
+    st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 1e-400}\n", NULL);
+    CHECK(st == IHG_EINVAL && strstr(ihg_error_message(), "too small"),
+          "inner.tol: 1e-400 (read as 0) refused: %s", ihg_error_message());
+    ihg_config_free(&c);
+    st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 1e-310}\n", NULL);
+    CHECK(st == IHG_OK && c.inner.tol > 0, "inner.tol: 1e-310 (subnormal) kept");
+    ihg_config_free(&c);
+    st = load_str(&c, "model: {kind: ridge}\ninner: {tol: 0e-400}\n", NULL);
+    CHECK(st == IHG_OK && c.inner.tol == 0, "inner.tol: 0e-400 is 0");
+    ihg_config_free(&c);
+
+    /* numbers in messages say what the comparison says (number.h) */
+    char buf[64];
+    static const struct {
+        double x, bound;
+        const char *want;
+    } above[] = {{1.0234, 1, "1.02"},
+                 {1.0000002, 1, "1.0000002"},
+                 {1 + 1e-9, 1, "1.000000001"},
+                 {2 + 1e-9, 2, "2.000000001"},
+                 {297.4, 1, "297"},
+                 {1 + 0x1p-52, 1, "1.0000000000000002"}};
+    for (size_t i = 0; i < sizeof above / sizeof *above; i++) {
+        ihg_format_above(buf, sizeof buf, above[i].x, above[i].bound);
+        CHECK(strcmp(buf, above[i].want) == 0 && ihg_strtod_c(buf, NULL) > above[i].bound,
+              "%.17g above %g printed as %s (want %s)", above[i].x, above[i].bound, buf,
+              above[i].want);
+    }
 }
 
 static void test_dependent_defaults(void)
@@ -984,8 +1091,12 @@ static void test_family_flags(void)
         snprintf(text, sizeof text, "model: {kind: %s}\ndata: {train: a.csv, "
                  "val: b.csv}\n", t->name);
         st = load_str(&c, text, NULL);
-        CHECK(st == 0 && c.data.images == 0,
-              "flags of %s: no images with data files", t->name);
+        if (t->task == IHG_TASK_NONE) /* data it would ignore: refused */
+            CHECK(st == IHG_EINVAL && strstr(ihg_error_message(), "uses no data"),
+                  "flags of %s: data files refused: %s", t->name, ihg_error_message());
+        else
+            CHECK(st == 0 && c.data.images == 0,
+                  "flags of %s: no images with data files", t->name);
         ihg_config_free(&c);
     }
 }
@@ -1235,6 +1346,7 @@ int main(void)
 {
     test_defaults();
     test_full();
+    test_numbers();
     test_dependent_defaults();
     test_overrides();
     test_files();

@@ -71,6 +71,20 @@ static void write_file(const char *name, const char *text)
     fclose(f);
 }
 
+/* Expect ihg_dataset_load to fail with "TMPDIR/" + msg and an empty
+ * data set. */
+static void expect_load_error(const char *what, const ihg_config *cfg, ihg_task task,
+                              const char *msg)
+{
+    ihg_dataset ds;
+    char want[1024];
+    snprintf(want, sizeof want, "%s/%s", tmpdir, msg);
+    int st = ihg_dataset_load(&ds, cfg, task, NULL);
+    CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0 && ds.train == NULL,
+          "%s: %s", what, ihg_error_message());
+    ihg_dataset_free(&ds);
+}
+
 static void cfg_init(ihg_config *cfg, const char *dir)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -248,6 +262,23 @@ static void test_csv_errors(void)
                    IHG_TASK_MULTICLASS,
                    "t.csv:2:1: class label '1000' must be an integer from 0 "
                    "to 999");
+    expect_error_s("no header row: the first row is numbers",
+                   "1.5,2,0\n3,4,1\n", NULL, R,
+                   "t.csv:1:1: the first row holds numbers ('1.5', ...), not "
+                   "column names: the file needs a header row");
+    expect_error_s("no header row, padded", "\n  -1 , 2e3\n3,4\n", NULL, R,
+                   "t.csv:2:3: the first row holds numbers ('-1', ...), not "
+                   "column names: the file needs a header row");
+    /* Input strings reach messages escaped (error.h): a column name with
+     * terminal controls, C1 controls and invalid UTF-8. */
+    expect_error_s("column name escaped",
+                   "a,\x1b]0;pwned\x07\xc2\x9b" "2J\xff,y\n1,,2\n", NULL, R,
+                   "t.csv:2:3: empty cell in column "
+                   "'\\e]0;pwned\\a\\x9b2J\\xff'");
+    expect_error_s("target name and column list escaped",
+                   "a\x1b[2J,y\n1,2\n", "\x1b[31mz", R,
+                   "t.csv:1:1: no target column named '\\e[31mz' (columns: "
+                   "a\\e[2J, y)");
     expect_error("NUL byte", "a,y\n1,\0\n", 8, NULL, R,
                  "t.csv:2:3: NUL byte: not a text CSV file");
     expect_error("binary file", "\x7f" "ELF\x02\x01\x01\0\0", 9, NULL, R,
@@ -355,7 +386,7 @@ static void test_files(void)
 
     write_file("train.csv", "a,b,y\n1,2,0\n3,4,2\n5,6,1\n");
     write_file("val.csv", "a,b,y\n7,8,4\n");
-    write_file("test.csv", "a,b,y\n9,10,1\n11,12,0\n");
+    write_file("test.csv", "a,b,y\n9,10,1\n11,12,3\n");
     write_file("val3.csv", "a,b,c,y\n7,8,9,1\n");
     write_file("bad.csv", "a,b,y\n1,2,0\n3,x,1\n");
 
@@ -412,12 +443,60 @@ static void test_files(void)
     cfg.data.val = (char *)"val3.csv";
     st = ihg_dataset_load(&ds, &cfg, IHG_TASK_REGRESSION, NULL);
     snprintf(want, sizeof want,
-             "%s/val3.csv:1:1: 3 feature columns, but the training file "
-             "'train.csv' has 2",
+             "%s/val3.csv:1:5: column 3 is 'c' but in the training file "
+             "'train.csv' it is 'y': the columns must have the training "
+             "file's names, in its order",
              tmpdir);
     CHECK(st == IHG_EIO && strcmp(ihg_error_message(), want) == 0 &&
               ds.train == NULL && ds.val == NULL,
           "column mismatch names the file: %s", ihg_error_message());
+
+    /* Columns are matched by name: swapped columns are refused, at the
+     * first column that differs. */
+    write_file("swapped.csv", "b,a,y\n7,8,1\n");
+    write_file("short.csv", "a,b\n7,8\n");
+    cfg.data.val = (char *)"swapped.csv";
+    expect_load_error("swapped columns refused", &cfg, IHG_TASK_REGRESSION,
+                      "swapped.csv:1:1: column 1 is 'b' but in the training file "
+                      "'train.csv' it is 'a': the columns must have the training "
+                      "file's names, in its order");
+    cfg.data.val = (char *)"val.csv";
+    cfg.data.test = (char *)"short.csv";
+    expect_load_error("a test file with a column fewer refused", &cfg,
+                      IHG_TASK_REGRESSION,
+                      "short.csv:1:3: 2 columns, but the training file 'train.csv' "
+                      "has 3: the columns must have the training file's names, in "
+                      "its order");
+    cfg.data.test = NULL;
+
+    /* The files read are kept for the output checks (output.h). */
+    st = ihg_dataset_load(&ds, &cfg, IHG_TASK_REGRESSION, NULL);
+    snprintf(want, sizeof want, "%s/val.csv", tmpdir);
+    CHECK(st == IHG_OK && ds.files[0] && strstr(ds.files[0], "train.csv") &&
+              ds.files[1] && strcmp(ds.files[1], want) == 0 && !ds.files[2],
+          "files read: %s, %s", ds.files[0] ? ds.files[0] : "-",
+          ds.files[1] ? ds.files[1] : "-");
+    ihg_dataset_free(&ds);
+
+    /* A stray label that would make classes without examples. */
+    write_file("stray.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,999\n7,8,2\n");
+    cfg.data.train = (char *)"stray.csv";
+    expect_load_error("label 999 among 0..4 refused at its cell", &cfg,
+                      IHG_TASK_MULTICLASS,
+                      "stray.csv:4:5: class label 999 makes 1000 classes, but 995 "
+                      "of them (3, 5, 6, ...) have no example: class labels must be "
+                      "0, 1, ..., k-1 (a real-valued target needs a regression model "
+                      "such as ridge)");
+    write_file("gap.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,3\n");
+    cfg.data.train = (char *)"gap.csv";
+    cfg.data.val = (char *)"gap.csv";
+    expect_load_error("one class without an example refused", &cfg,
+                      IHG_TASK_MULTICLASS,
+                      "gap.csv:4:5: class label 3 makes 4 classes, but 1 of them "
+                      "(2) have no example: class labels must be 0, 1, ..., k-1 (a "
+                      "real-valued target needs a regression model such as ridge)");
+    cfg.data.train = (char *)"train.csv";
+    cfg.data.val = (char *)"val.csv";
 
     /* Errors inside a file point into it. */
     cfg.data.val = (char *)"bad.csv";
@@ -763,7 +842,7 @@ static void test_synthetic(void)
 
     ihg_synthetic_spec spec = {100000000, 1, 0, 100, 2, 0};
     st = ihg_synthetic_generate(&a, &spec, IHG_TASK_REGRESSION, r);
-    CHECK(st == IHG_ENOMEM && a.train == NULL,
+    CHECK(st == IHG_ELIMIT && a.train == NULL,
           "synthetic too large refused before allocating: %s",
           ihg_error_message());
 

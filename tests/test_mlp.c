@@ -360,7 +360,7 @@ static void check_mlp_limits(gsl_rng *rng)
     dataset_make(&ds, IHG_TASK_MULTICLASS, 4, 3, rng);
     ihg_error_clear();
     ihg_model *m = ihg_model_alloc(ihg_model_mlp, &cfg, &ds, 10);
-    CHECK(m == NULL && ihg_error_status() == IHG_ENOMEM &&
+    CHECK(m == NULL && ihg_error_status() == IHG_ELIMIT &&
               strstr(ihg_error_message(), "too many parameters"),
           "mlp: 3 x 100000 hidden units refused: %s", ihg_error_message());
     ihg_model_free(m);

@@ -729,7 +729,7 @@ static void check_registry(const ihg_dataset *dreg, const ihg_dataset *dbin,
                    : i == 1 ? IHG_TASK_BINARY : IHG_TASK_MULTICLASS;
         ihg_error_clear();
         m = ihg_model_alloc(ihg_model_lookup(fam), &cfg[i + 1], &big, 1000);
-        CHECK(m == NULL && ihg_error_status() == IHG_ENOMEM &&
+        CHECK(m == NULL && ihg_error_status() == IHG_ELIMIT &&
                   strstr(ihg_error_message(), fam) != NULL,
               "registry: %s with d = %zu, k = %zu refused (%s)", fam,
               big.d, big.k, ihg_error_message());

@@ -3,8 +3,11 @@
 # screen back: start on the built-in lesson and on every shipped experiment,
 # press every key in the help, resize 200x60 -> 80x24 -> 60x20 (too small)
 # -> 120x40, NO_COLOR, and check that q, SIGTERM and Ctrl-C all leave a
-# usable terminal.  One "PASS: ..." / "FAIL: ..." line per check; exit 77
-# (skip) when tmux is missing.
+# usable terminal.  Keys pressed while the engine computes (a long
+# comparison, the 1.8M-hyperparameter run) must be answered while it still
+# computes; how fast is measured by `make bench`, not here (no wall-clock
+# limits: the machine may be shared).  One "PASS: ..." / "FAIL: ..." line
+# per check; exit 77 (skip) when tmux is missing.
 #
 # Environment: IHGTUI (the binary), top_srcdir (the source tree),
 # TMUX_BIN (tmux; default `tmux`), FASHION_DIR (the Fashion-MNIST files;
@@ -66,6 +69,43 @@ wait_for() {
     return 1
 }
 on_screen() { screen | grep -Eq -- "$1"; }
+# answered_during ERE BUSY: ERE appears on a screen that still shows BUSY
+# (the key was answered while the engine was busy, not after it finished)
+answered_during() {
+    n=100
+    while [ "$n" -gt 0 ]; do
+        s=$(screen)
+        if printf '%s\n' "$s" | grep -Eq -- "$1"; then
+            printf '%s\n' "$s" | grep -Eq -- "$2"
+            return
+        fi
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+# changes_from FILE: the screen differs from the one saved in FILE (waits)
+changes_from() {
+    n=30
+    while [ "$n" -gt 0 ]; do
+        screen > "$tmp/now"
+        cmp -s "$1" "$tmp/now" || return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+# back_to FILE: the screen is again the one saved in FILE (waits)
+back_to() {
+    n=30
+    while [ "$n" -gt 0 ]; do
+        screen > "$tmp/now"
+        cmp -s "$1" "$tmp/now" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
 keys() { T send-keys -t main "$@"; }
 size() { T resize-window -t main -x "$1" -y "$2"; sleep 0.4; }
 
@@ -87,18 +127,22 @@ cat > "$tmp/run.sh" <<EOS
 stty -g > "$tmp/before"
 trap : INT
 sh -c 'echo \$\$ > "$tmp/pid"; exec "\$0" "\$@"' "$IHGTUI" "\$@"
-echo EXIT=\$?
+echo EXIT=\$? RUN=\$RUNID
 stty -g > "$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && echo STTY=same || echo STTY=changed
 EOS
+# each run is numbered, so that the end of an earlier one, still on the
+# screen before `clear` has run, is not taken for this one's
+runid=0
 run() {
     rm -f "$tmp/pid"
-    keys "clear; sh $tmp/run.sh $*" Enter
+    runid=$((runid + 1))
+    keys "clear; RUNID=$runid sh $tmp/run.sh $*" Enter
 }
 # finished NAME STATUS: the program ended with STATUS and the terminal is sane
 finished() {
-    if wait_for '^EXIT=[0-9]' 50; then
-        st=$(screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
+    if wait_for "^EXIT=[0-9]+ RUN=$runid\$" 50; then
+        st=$(screen | sed -n "s/^EXIT=\\([0-9]*\\) RUN=$runid\$/\\1/p" | tail -n 1)
         check "$1: exit status $st (want $2)" test "$st" = "$2"
         check "$1: terminal modes restored" wait_for '^STTY=same' 20
         keys "echo alive-\$((40 + 2))" Enter
@@ -131,32 +175,39 @@ for f in "$top_srcdir"/experiments/*.yaml; do
     finished "$name" 0
 done
 
+# ---- pane 2 scrolls its list (ridge: 10 lambdas at 80x24) -------------------
+rd="$top_srcdir/experiments/ridge_diabetes.yaml"
+if [ -f "$rd" ]; then
+    size 80 24
+    run "$rd"
+    check "ridge 80x24: starts" wait_for 'outer [0-9]+/' 100
+    keys 2
+    check "ridge pane 2: the list starts at lambda 1" wait_for '│ λ1 ' 20
+    keys j
+    check "ridge pane 2: j scrolls to lambda 2" sh -c "sleep 0.3; $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│ λ2 ' && ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '│ λ1 '"
+    keys k
+    check "ridge pane 2: k scrolls back to lambda 1" wait_for '│ λ1 ' 20
+    check "ridge pane 2: the title says which rows are shown" on_screen '2 Hyperparameters \(10\) rows 1-'
+    keys q
+    finished "ridge 80x24" 0
+    size 120 40
+fi
+
 # ---- a long comparison does not block (softmax_digits, P = 650) ----------
-# The comparison runs in slices between key reads: a key pressed while it
-# runs is answered within a second, a resize redraws, q quits at once.
-ms_now() { date +%s%N | cut -c1-13; }
-# answered KEY ERE: press KEY, print the milliseconds until ERE is on screen
-answered() {
-    t0=$(ms_now)
-    keys "$1"
-    n=100
-    while [ $n -gt 0 ] && ! on_screen "$2"; do
-        sleep 0.02
-        n=$((n - 1))
-    done
-    echo $(($(ms_now) - t0))
-}
+# The comparison (here up to K = 2000: about 4000 HVPs) runs in slices
+# between key reads: a key pressed while it runs is answered while it still
+# runs, a resize redraws, q quits.
 sm="$top_srcdir/experiments/softmax_digits.yaml"
 if [ -f "$sm" ]; then
-    run "$sm"
+    run "$sm" --set hypergrad.compare_max=2000
     check "softmax: explorer starts" wait_for "$status_re" 100
     # the automatic comparison at the start ends (and may switch itself off)
-    check "softmax: the start-up comparison ends" sh -c "sleep 0.3; n=300; while [ \$n -gt 0 ]; do $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'comparing:' || exit 0; sleep 0.1; n=\$((n - 1)); done; exit 1"
+    check "softmax: the start-up comparison ends" sh -c "sleep 0.3; n=600; while [ \$n -gt 0 ]; do $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'comparing:' || exit 0; sleep 0.1; n=\$((n - 1)); done; exit 1"
     keys c
     check "softmax c: progress shown while comparing" wait_for 'comparing: ' 30
-    ms=$(answered l '\[lin\]')
-    check "softmax c: a key during the comparison is answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
-    check "softmax c: the comparison completes" wait_for 'compared at the current point|runs only when you press c' 300
+    keys l
+    check "softmax c: key l answered while the comparison runs" answered_during '\[lin\]' 'comparing: '
+    check "softmax c: the comparison completes" wait_for 'compared at the current point|runs only when you press c' 600
     check "softmax c: pane 3 shows the result" on_screen '3 Neumann & CG vs exact'
     # SIGWINCH during a comparison
     keys c
@@ -165,18 +216,13 @@ if [ -f "$sm" ]; then
     T resize-window -t main -x 90 -y 30
     T resize-window -t main -x 200 -y 60
     check "softmax resize while comparing: redrawn at 200x60" wait_for '1 Losses.*2 Hyperparameters.*3 Neumann' 30
-    check "softmax resize while comparing: the comparison still completes" wait_for 'compared at the current point|runs only when you press c' 300
+    check "softmax resize while comparing: the comparison still completes" wait_for 'compared at the current point|runs only when you press c' 600
     size 120 40
     check "softmax resize while comparing: back at 120x40" wait_for "$status_re" 30
-    # q during a comparison quits at once
+    # q during a comparison quits
     keys c
     wait_for 'comparing: ' 30
-    t0=$(ms_now)
     keys q
-    if wait_for '^EXIT=[0-9]' 30; then
-        ms=$(($(ms_now) - t0))
-        check "softmax q while comparing: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
-    fi
     finished "softmax q while comparing" 0
 fi
 
@@ -213,8 +259,8 @@ if [ -f "$fd" ] && have_fashion; then
     keys v
     keys ' '
     check "distill space: runs" wait_for 'RUNNING' 30
-    ms=$(answered v '\[acc\]')
-    check "distill running: key answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    keys v
+    check "distill running: key v answered while it runs" answered_during '\[acc\]' 'RUNNING'
     T resize-window -t main -x 90 -y 30
     T resize-window -t main -x 200 -y 60
     size 120 40
@@ -222,12 +268,7 @@ if [ -f "$fd" ] && have_fashion; then
     size 80 24
     check "distill running: 80x24 asks for room in pane 6" wait_for 'enlarge the terminal or zoom' 30
     size 200 60
-    t0=$(ms_now)
     keys q
-    if wait_for '^EXIT=[0-9]' 30; then
-        ms=$(($(ms_now) - t0))
-        check "distill q while running: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
-    fi
     finished "distill q while running" 0
 
     keys "export NO_COLOR=1" Enter
@@ -250,23 +291,24 @@ if [ -f "$fo" ] && have_fashion; then
     keys ' '
     check "overfit space: runs" wait_for 'RUNNING' 30
     check "overfit: outer steps arrive" wait_for 'outer [1-9][0-9]*/' 300
-    ms=$(answered v '\[acc\] train')
-    check "overfit running: key v answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    keys v
+    check "overfit running: key v answered while it runs" answered_during '\[acc\] train' 'RUNNING'
     check "overfit: train/val/test accuracy in the losses pane" wait_for 'train acc.*val acc.*test acc' 20
-    ms=$(answered 2 '2 Hyperparameters' )
-    check "overfit running: key 2 answered in ${ms} ms (< 1000)" test "$ms" -lt 1000
+    keys 2 z
+    check "overfit running: keys 2 z answered while it runs" answered_during '2 Hyperparameters.*\[zoom\]' 'RUNNING'
+    keys z
     T resize-window -t main -x 200 -y 60
     T resize-window -t main -x 80 -y 24
     size 120 40
     check "overfit running: resize redraws" wait_for '1 Losses.*2 Hyperparameters' 30
     check "overfit running: norms under the histogram" on_screen '‖λ‖ = '
-    t0=$(ms_now)
+    # a comparison on 1.8M parameters (a long CG reference): keys stay live
+    keys ' ' c
+    check "overfit c: comparing" wait_for 'comparing: ' 50
+    keys v
+    check "overfit c: key v answered while the comparison runs" answered_during '1 Losses \[(log|lin)\]' 'comparing: '
     keys q
-    if wait_for '^EXIT=[0-9]' 30; then
-        ms=$(($(ms_now) - t0))
-        check "overfit q while running: quits in ${ms} ms (< 1500)" test "$ms" -lt 1500
-    fi
-    finished "overfit q while running" 0
+    finished "overfit q while comparing" 0
 elif [ -f "$fo" ]; then
     echo "SKIP: fashion_overfit.yaml: no Fashion-MNIST at $FASHION_DIR"
 fi
@@ -296,6 +338,8 @@ keys a
 check "key a: smaller alpha" wait_for 'smaller alpha' 20
 keys A
 check "key A: larger alpha" wait_for 'larger alpha' 20
+keys b
+check "key b: alpha = 2/(lambda_min + lambda_max) from the spectrum" wait_for 'alpha = 2/\(lambda_min \+ lambda_max\) changed: neumann, K = 10, alpha = 0\.2' 50
 keys m
 check "key m: next method (cg)" wait_for ' cg K=' 20
 keys m
@@ -316,8 +360,10 @@ keys l
 check "key l: linear axis" wait_for '\[lin\]' 20
 keys l
 check "key l again: log axis" wait_for '\[log\]' 20
-keys Tab
-check "key Tab: focus moves (no zoom yet)" on_screen '1 Losses'
+keys Tab z
+check "key Tab: focus moves to pane 2 (z zooms it)" wait_for '2 Hyperparameters.*\[zoom\]' 20
+keys z
+check "key z: unzooms pane 2" wait_for '1 Losses' 20
 keys 3 3
 check "key 3 3: Neumann pane zoomed" wait_for '3 Neumann & CG.*\[zoom\]' 20
 check "zoom: other panes hidden" sh -c "! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '1 Losses'"
@@ -326,22 +372,59 @@ check "key Tab while zoomed: next pane zoomed" wait_for '4 Spectrum of H.*\[zoom
 keys z
 check "key z: unzoom" wait_for '1 Losses' 20
 for k in 1 2 3 4 5 6; do
-    keys "$k"
-    check "key $k: focus pane $k" wait_for "PAUSED" 20
+    case $k in
+    1) pane='1 Losses' ;; 2) pane='2 Hyperparameters' ;; 3) pane='3 Neumann & CG' ;;
+    4) pane='4 Spectrum of H' ;; 5) pane='5 Theory' ;; 6) pane='6 2-D view' ;;
+    esac
+    keys "$k" z
+    check "key $k: focus pane $k (z zooms it)" wait_for "$pane.*\[zoom\]" 20
+    keys z
+    wait_for '1 Losses' 20
 done
 keys 1 6 6
 check "key 6 6: 2-D view zoomed" wait_for '6 2-D view.*\[zoom\]' 20
 keys Escape
-sleep 0.2
-keys Left Right Up Down h j k L
-check "arrows and h j k L: still drawing" wait_for "$status_re" 20
-keys 2 j k
-check "j/k in the hyperparameter pane" wait_for "$status_re" 20
+check "Esc: unzoom" wait_for '1 Losses' 20
+# scrolling: each key moves what the focused pane shows, its opposite
+# brings back the same screen (pane 6 pans, pane 1 looks back, pane 5
+# scrolls its text)
+sleep 0.3
+for pair in 'Left Right' 'Right Left' 'Up Down' 'Down Up' 'h L' 'L h'; do
+    set -- $pair
+    screen > "$tmp/shot"
+    keys "$1"
+    check "2-D view: $1 pans" changes_from "$tmp/shot"
+    keys "$2"
+    check "2-D view: $2 pans back" back_to "$tmp/shot"
+done
+keys o
+wait_for 'outer 2/' 100
+wait_for 'PAUSED' 50
+no_look_back() { sh -c "sleep 0.3; ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '1 Losses.*(-'"; }
+keys 1 Left
+check "losses: Left looks back one step" wait_for '1 Losses.*\(-1\)' 20
+keys Right
+check "losses: Right back to the newest step" no_look_back
+keys h
+check "losses: h looks back one step" wait_for '1 Losses.*\(-1\)' 20
+keys L
+check "losses: L back to the newest step" no_look_back
+keys 5
+sleep 0.3
+screen > "$tmp/shot"
+check "theory: starts with the implicit function theorem" on_screen 'Implicit function theorem'
+keys j
+check "theory: j scrolls its text" changes_from "$tmp/shot"
+keys k
+check "theory: k scrolls back" back_to "$tmp/shot"
 keys t
 check "key t: next theme" wait_for 'theme: ' 20
 keys t t
+sleep 0.3
+screen > "$tmp/shot"
 keys C-l
-check "Ctrl-L: redraw" wait_for "$status_re" 20
+sleep 0.3
+check "Ctrl-L: redraws the same screen" back_to "$tmp/shot"
 keys '?'
 check "key ?: help overlay" wait_for 'press any key to close' 20
 check "help lists every key" sh -c "$TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'one outer step' && $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'log / linear'"
@@ -390,12 +473,38 @@ wait_for 'outer 2/' 100
 check "colours used by default" sh -c "$TMUX_BIN -L $sock capture-pane -e -p -t main | grep -Eq '\[([0-9;]*;)?3[0-7](;[0-9;]*)?m'"
 keys q
 finished "--record" 0
-check "--record: one JSON line per outer step" test "$(grep -c '"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
-# each step was shown term by term (>= 10 x 30 ms of pauses); the recorded
-# seconds are the engine's compute time only (well under 0.1 s here)
-slow=$(sed -n 's/.*"seconds": *\([0-9.eE+-]*\).*/\1/p' "$tmp/rec.jsonl" |
-    awk '$1 >= 0.1 || $1 < 0 { n++ } END { print n + 0 }')
-check "--record: seconds exclude the explorer's pauses" test "$slow" = 0 -a -s "$tmp/rec.jsonl"
+check "--record: one JSON line per outer step" test "$(grep -c '^{"outer"' "$tmp/rec.jsonl" 2>/dev/null)" = 2
+check "--record: comparisons as event lines" grep -q '^{"event":"compare","outer":1,' "$tmp/rec.jsonl"
+
+# a record that cannot be written ends the explorer with a message and
+# status 1 (at the latest when it quits)
+if [ -w /dev/full ]; then
+    run --record /dev/full
+    wait_for "$status_re" 100
+    keys o
+    check "--record /dev/full: the write error is shown" wait_for 'cannot write the --record file' 100
+    keys q
+    finished "--record /dev/full" 1
+    check "--record /dev/full: said on stderr too" on_screen 'ihgtui: /dev/full: write error'
+fi
+# never onto an input: the experiment's own data file is refused, untouched
+mkdir -p "$tmp/exp/data"
+cp "$top_srcdir/experiments/ridge_diabetes.yaml" "$tmp/exp/"
+cp "$top_srcdir/experiments/data/diabetes.csv" "$tmp/exp/data/"
+run --record "$tmp/exp/data/diabetes.csv" "$tmp/exp/ridge_diabetes.yaml"
+finished "--record onto the data file" 2
+check "--record onto the data file: refused with a message" on_screen 'is an input of this run'
+check "--record onto the data file: the data are untouched" \
+    cmp -s "$tmp/exp/data/diabetes.csv" "$top_srcdir/experiments/data/diabetes.csv"
+run --record "$tmp/exp/ridge_diabetes.yaml" "$tmp/exp/ridge_diabetes.yaml"
+finished "--record onto the experiment" 2
+check "--record onto the experiment: untouched" \
+    cmp -s "$tmp/exp/ridge_diabetes.yaml" "$top_srcdir/experiments/ridge_diabetes.yaml"
+# without a terminal the explorer cannot start: an old record is kept
+printf 'keep me\n' > "$tmp/keep.jsonl"
+"$IHGTUI" --record "$tmp/keep.jsonl" < /dev/null > /dev/null 2> "$tmp/err"; st=$?
+check "no terminal: exits 1 (got $st)" test "$st" = 1
+check "no terminal: the old --record file is kept" grep -q 'keep me' "$tmp/keep.jsonl"
 
 keys "export NO_COLOR=1" Enter
 run

@@ -43,9 +43,12 @@ typedef struct {
     unsigned char fg, bg;
 } ihg_cell;
 
+typedef struct ihg_audit ihg_audit;
+
 typedef struct {
     int w, h;
     ihg_cell *cells; /* h rows of w cells */
+    ihg_audit *audit; /* tests: what is drawn is checked (NULL: off) */
     int ascii;       /* draw with ASCII only (no braille, no box glyphs) */
     int grey;        /* the screen shows the 24-step grey ramp (xterm
                         colours 232..255): >= 256 colours, colour theme */
@@ -80,6 +83,54 @@ int ihg_canvas_printf(ihg_canvas *cv, int x, int y, int max_w, int role,
     __attribute__((format(printf, 6, 7)));
 /* Cells that UTF-8 text would occupy (one per code point). */
 int ihg_text_width(const char *utf8);
+
+/* Write text that must not be cut: when it is wider than max_w it is
+ * shortened at a blank (never inside a word holding a digit, so a number
+ * is shown whole or not at all; a word without digits may be cut) and
+ * ends in the ellipsis (U+2026; "~" in ASCII mode).  Returns the cells
+ * written. */
+int ihg_canvas_fit(ihg_canvas *cv, int x, int y, int max_w, int role, const char *utf8);
+int ihg_canvas_fitf(ihg_canvas *cv, int x, int y, int max_w, int role, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* The same into a buffer: text shortened to at most max_w cells (with
+ * the ellipsis when shortened). */
+void ihg_fit_text(char *out, size_t size, const char *utf8, int max_w, int ascii);
+
+/* A line of items, most important first to keep: items are dropped,
+ * lowest priority first (the largest number), until the rest fits
+ * (joined by sep); if even the items of the highest priority do not fit,
+ * the last one is shortened (ihg_canvas_fit).  Items keep their order.
+ * Returns the cells written. */
+typedef struct {
+    const char *text;
+    int priority; /* 0 = always kept */
+    int role;
+} ihg_item;
+int ihg_canvas_items(ihg_canvas *cv, int x, int y, int max_w, const ihg_item *items, int n,
+                     const char *sep, int sep_role);
+
+/* Checking what is drawn, for tests: text cut at its width or the edge
+ * of the canvas (instead of ihg_canvas_fit), text written over other
+ * text, and every number formatted by the formatters of chart.h with the
+ * value it stands for.  Attach with ihg_audit_start (one at a time); the
+ * owner array is the audit's. */
+#define IHG_AUDIT_NUMBERS 8192
+struct ihg_audit {
+    int clipped, overlaps;
+    char first_clip[200], first_overlap[200];
+    struct {
+        char text[32];
+        double value;
+    } num[IHG_AUDIT_NUMBERS];
+    int nnum;
+    unsigned *owner; /* per cell: the text write that made it (0: none) */
+    int ow, oh;
+    unsigned serial;
+};
+int ihg_audit_start(ihg_audit *a, ihg_canvas *cv);
+void ihg_audit_stop(ihg_audit *a, ihg_canvas *cv);
+/* Formatters call this (no-op without an audit). */
+void ihg_audit_number(const char *text, double value);
 
 /* A box around r with an optional title in the top border. */
 void ihg_canvas_box(ihg_canvas *cv, ihg_rect r, int role, const char *title,

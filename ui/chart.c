@@ -43,7 +43,7 @@ double ihg_nice_step(double span, int nticks)
     return f * mag;
 }
 
-void ihg_format_short(char *buf, size_t size, double v, int w)
+static void format_short(char *buf, size_t size, double v, int w)
 {
     int prec;
     if (!isfinite(v)) {
@@ -74,6 +74,27 @@ void ihg_format_short(char *buf, size_t size, double v, int w)
                 memmove(e + 1, e + 2, strlen(e + 1));
         }
     }
+}
+
+void ihg_format_short(char *buf, size_t size, double v, int w)
+{
+    format_short(buf, size, v, w);
+    ihg_audit_number(buf, v);
+}
+
+void ihg_format_fixed(char *buf, size_t size, double v, int decimals)
+{
+    if (!isfinite(v))
+        snprintf(buf, size, "%s", isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
+    else
+        snprintf(buf, size, "%.*f", decimals, v);
+    ihg_audit_number(buf, v);
+}
+
+void ihg_format_int(char *buf, size_t size, long v)
+{
+    snprintf(buf, size, "%ld", v);
+    ihg_audit_number(buf, (double)v);
 }
 
 /* ---- dots ------------------------------------------------------------ */
@@ -246,25 +267,45 @@ static int data_range(const ihg_chart *c, const ihg_series *s, size_t ns,
     return any;
 }
 
-static void draw_legend(ihg_canvas *cv, int y, int left, int right,
-                        const ihg_series *s, size_t ns)
+static wchar_t legend_mark(const ihg_canvas *cv, const ihg_series *s)
 {
-    /* right-aligned: measure first */
-    int need = 0, x;
+    if (cv->ascii)
+        return (wchar_t)(s->mark ? s->mark : '*');
+    return s->glyph ? s->glyph : (wchar_t)0x25CF;
+}
+
+/* The legend, right-aligned before `right`: " m label m label " with a
+ * blank on both ends; whole items only, the highest ranks dropped first. */
+static void draw_legend(ihg_canvas *cv, int y, int left, int right, const ihg_series *s,
+                        size_t ns)
+{
+    int keep[16], need, x;
     size_t k;
+    if (ns > 16)
+        ns = 16;
     for (k = 0; k < ns; k++)
-        if (s[k].label)
-            need += 2 + ihg_text_width(s[k].label) + 1;
+        keep[k] = s[k].label != NULL;
+    for (;;) {
+        int worst = -1;
+        need = 1;
+        for (k = 0; k < ns; k++)
+            if (keep[k])
+                need += 2 + ihg_text_width(s[k].label) + 1;
+        if (need <= right - left || need == 1)
+            break;
+        for (k = 0; k < ns; k++)
+            if (keep[k] && (worst < 0 || s[k].rank >= s[worst].rank))
+                worst = (int)k;
+        keep[worst] = 0;
+    }
+    if (need == 1)
+        return;
     x = right - need;
-    if (x < left)
-        x = left;
-    for (k = 0; k < ns && x < right; k++) {
-        if (!s[k].label)
+    ihg_canvas_set(cv, x++, y, L' ', IHG_ROLE_NORMAL);
+    for (k = 0; k < ns; k++) {
+        if (!keep[k])
             continue;
-        ihg_canvas_set(cv, x, y,
-                       cv->ascii ? (wchar_t)(s[k].mark ? s[k].mark : '*')
-                                 : (wchar_t)0x28FF,
-                       s[k].role);
+        ihg_canvas_set(cv, x, y, legend_mark(cv, &s[k]), s[k].role);
         ihg_canvas_set(cv, x + 1, y, L' ', IHG_ROLE_NORMAL);
         x += 2;
         x += ihg_canvas_text(cv, x, y, right - x, s[k].role, s[k].label);
@@ -293,10 +334,10 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
     plot_h = r.h - header - 1;
 
     if (header) {
+        int yl = 0;
         if (c->ylabel)
-            ihg_canvas_text(cv, r.x, r.y, r.w / 2, IHG_ROLE_AXIS, c->ylabel);
-        draw_legend(cv, r.y, r.x + (c->ylabel ? ihg_text_width(c->ylabel) + 1 : 0),
-                    r.x + r.w, s, ns);
+            yl = ihg_canvas_fit(cv, r.x, r.y, r.w / 2, IHG_ROLE_AXIS, c->ylabel);
+        draw_legend(cv, r.y, r.x + yl, r.x + r.w + 1, s, ns);
     } else if (c->legend_row >= 0) {
         draw_legend(cv, c->legend_row, r.x, c->legend_right > r.x ? c->legend_right : r.x + r.w,
                     s, ns);
@@ -326,9 +367,16 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
         every = 1;
         while ((hi - lo) / every + 1 > (plot_h + 1) / 2 + 1 && every < 100)
             every++;
-        for (e = lo; e <= hi && nt < 16; e += every) {
+        /* from the top down, so the top of the axis is labelled; the
+         * bottom too when it is not one of them */
+        for (e = hi; e >= lo && nt < 15; e -= every) {
             ticks[nt] = pow(10.0, e);
             snprintf(labels[nt], sizeof labels[nt], "1e%d", e);
+            nt++;
+        }
+        if ((hi - lo) % every != 0) {
+            ticks[nt] = pow(10.0, lo);
+            snprintf(labels[nt], sizeof labels[nt], "1e%d", lo);
             nt++;
         }
     } else {
@@ -373,23 +421,30 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
     g.dots_y = plot_h * (cv->ascii ? 1 : 4);
     g.ok = 1;
 
-    /* y axis with tick labels (a label only where its row is free) */
+    /* y axis with tick labels (a label only where its row is free; the
+     * first two ticks, the ends of a log axis, first) */
     {
-        int last_row = -10;
+        char used[512];
+        memset(used, 0, sizeof used);
         for (i = 0; i < plot_h; i++)
             ihg_canvas_set(cv, r.x + yw, top + i, cv->ascii ? L'|' : 0x2502,
                            IHG_ROLE_AXIS);
-        for (i = 0; i < nt; i++) {
-            int dy = ihg_chart_dot_y(&g, c->log_y, ticks[i]);
-            int row = top + dy / (cv->ascii ? 1 : 4);
-            int l = (int)strlen(labels[i]);
-            if (dy < 0 || row == last_row)
-                continue;
-            last_row = row;
-            ihg_canvas_text(cv, r.x + yw - l, row, l, IHG_ROLE_AXIS, labels[i]);
-            ihg_canvas_set(cv, r.x + yw, row, cv->ascii ? L'+' : 0x2524,
-                           IHG_ROLE_AXIS);
-        }
+        for (int pass = 0; pass < 2; pass++)
+            for (i = 0; i < nt; i++) {
+                int dy = ihg_chart_dot_y(&g, c->log_y, ticks[i]);
+                int row = top + dy / (cv->ascii ? 1 : 4), rel = row - top;
+                int l = (int)strlen(labels[i]);
+                int end = c->log_y && (i == 0 || (i == nt - 1 && ticks[i] == ymin));
+                if (dy < 0 || rel < 0 || rel >= (int)sizeof used || (pass == 0) != end ||
+                    used[rel] || (rel > 0 && used[rel - 1] == 2) ||
+                    (rel + 1 < (int)sizeof used && used[rel + 1] == 2))
+                    continue;
+                used[rel] = 2;
+                ihg_audit_number(labels[i], ticks[i]);
+                ihg_canvas_text(cv, r.x + yw - l, row, l, IHG_ROLE_AXIS, labels[i]);
+                ihg_canvas_set(cv, r.x + yw, row, cv->ascii ? L'+' : 0x2524,
+                               IHG_ROLE_AXIS);
+            }
     }
 
     /* x tick labels on the last row, x label at its right end */
@@ -413,15 +468,16 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
             ihg_canvas_text(cv, col, row, l, IHG_ROLE_AXIS, lab);
             next_free = col + l + 1;
         }
-        if (xl)
+        if (xl && r.x + r.w - xl >= next_free)
             ihg_canvas_text(cv, r.x + r.w - xl, row, xl, IHG_ROLE_AXIS, c->xlabel);
     }
 
-    /* the data */
+    /* the data: lines clipped to the plot; where a series leaves a given
+     * range, a mark at that edge */
     if (ihg_dots_init(&d, g.plot, cv->ascii) != 0)
         return;
     for (k = 0; k < ns; k++) {
-        int have = 0, px = 0, py = 0;
+        int have = 0, px = 0, py = 0, dots = 0;
         size_t j;
         for (j = 0; j < s[k].n; j++) {
             double x = series_x(&s[k], j), y = s[k].y[j];
@@ -432,10 +488,25 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
             }
             dx = ihg_chart_dot_x(&g, x);
             dy = ihg_chart_dot_y(&g, c->log_y, y);
-            if (have && !s[k].points)
-                ihg_dots_line(&d, px, py, dx, dy, s[k].role, s[k].mark);
-            else
+            if (dy < 0 || dy >= g.dots_y) { /* outside a given range */
+                have = 0;
+                continue;
+            }
+            if (have && !s[k].points) {
+                if (s[k].dotted) {
+                    /* every other dot of the segment */
+                    int n = abs(dx - px) > abs(dy - py) ? abs(dx - px) : abs(dy - py), t;
+                    for (t = 0; t <= n; t++, dots++)
+                        if (dots % 2 == 0)
+                            ihg_dots_set(&d, px + (n ? (dx - px) * t / n : 0),
+                                         py + (n ? (dy - py) * t / n : 0), s[k].role,
+                                         s[k].mark);
+                } else {
+                    ihg_dots_line(&d, px, py, dx, dy, s[k].role, s[k].mark);
+                }
+            } else {
                 ihg_dots_set(&d, dx, dy, s[k].role, s[k].mark);
+            }
             px = dx;
             py = dy;
             have = 1;
@@ -443,6 +514,58 @@ void ihg_chart_draw(ihg_canvas *cv, ihg_rect r, const ihg_chart *c,
     }
     ihg_dots_blit(&d, cv);
     ihg_dots_free(&d);
+
+    /* each series' glyph on its line every few cells, staggered between
+     * series (Unicode; in ASCII the line is drawn with its mark) */
+    if (!cv->ascii)
+        for (k = 0; k < ns; k++) {
+            size_t j, n = s[k].n;
+            double span_cells = (double)plot_w;
+            int stride, offset;
+            if (n == 0 || s[k].points)
+                continue;
+            /* about one mark every 8 cells */
+            stride = n > 1 ? (int)ceil(8.0 * (double)(n - 1) / span_cells) : 1;
+            if (stride < 1)
+                stride = 1;
+            offset = (int)((k * (size_t)stride) / (ns ? ns : 1));
+            for (j = (size_t)offset; j < n; j += (size_t)stride) {
+                double x = series_x(&s[k], j), y = s[k].y[j];
+                int dx, dy;
+                if (!isfinite(x) || !usable_y(y, c->log_y) || x < xmin || x > xmax)
+                    continue;
+                dx = ihg_chart_dot_x(&g, x);
+                dy = ihg_chart_dot_y(&g, c->log_y, y);
+                if (dy < 0 || dy >= g.dots_y || dx < 0 || dx >= g.dots_x)
+                    continue;
+                ihg_canvas_set(cv, g.plot.x + dx / 2, g.plot.y + dy / 4,
+                               legend_mark(cv, &s[k]), s[k].role);
+            }
+        }
+
+    /* values outside a range the caller fixed: a mark at the edge */
+    for (k = 0; k < ns; k++) {
+        size_t j;
+        for (j = 0; j < s[k].n; j++) {
+            double x = series_x(&s[k], j), y = s[k].y[j];
+            int dx, cx, up;
+            if (!isfinite(x) || x < xmin || x > xmax || !isfinite(y))
+                continue;
+            if (c->log_y && !(y > 0))
+                continue;
+            up = y > ymax;
+            if (!up && !(y < ymin))
+                continue;
+            dx = ihg_chart_dot_x(&g, x);
+            cx = g.plot.x + dx / (cv->ascii ? 1 : 2);
+            ihg_canvas_set(cv, cx, up ? g.plot.y : g.plot.y + g.plot.h - 1,
+                           cv->ascii ? (up ? L'^' : L'v') : (up ? 0x25B2 : 0x25BC), s[k].role);
+            /* one mark where it leaves, not one per point outside */
+            while (j + 1 < s[k].n && isfinite(s[k].y[j + 1]) &&
+                   ((up && s[k].y[j + 1] > ymax) || (!up && s[k].y[j + 1] < ymin)))
+                j++;
+        }
+    }
     if (geom)
         *geom = g;
 }
@@ -589,6 +712,22 @@ void ihg_image_draw(ihg_canvas *cv, int x, int y, const double *px, size_t strid
                 ihg_canvas_set(cv, x + j, y + i / 2,
                                (wchar_t)ihg_ascii_shade(top, bot, lo, hi), IHG_ROLE_NORMAL);
         }
+}
+
+void ihg_image_range(const double *px, size_t stride, size_t n, double *lo, double *hi)
+{
+    size_t i;
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (i = 0; i < n; i++) {
+        double p = px[i * stride];
+        if (!isfinite(p))
+            continue;
+        if (p < *lo) *lo = p;
+        if (p > *hi) *hi = p;
+    }
+    if (!(*hi >= *lo))
+        *lo = *hi = 0;
 }
 
 int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,

@@ -3,9 +3,12 @@
  * A line chart maps data to a grid of dots: with braille (U+2800..U+28FF)
  * each cell holds 2 x 4 dots, so a 40 x 10 cell chart has 80 x 40 points of
  * resolution; in ASCII mode each cell is one point, drawn with the series'
- * mark character.  Axes carry tick labels (linear: "nice" steps; log:
- * decades), the x label sits at the right end of the tick row, and a legend
- * names each series.  Only scaling for display happens here: every number
+ * mark character.  In braille every series also carries its own glyph,
+ * set on its line every few cells (staggered between series) and shown in
+ * the legend, so that series differ without colour.  Axes carry tick
+ * labels (linear: "nice" steps; log: decades, the top and the bottom of
+ * the axis always labelled), the x label sits at the right end of the tick
+ * row, and a legend names each series, whole items only.  Only scaling for display happens here: every number
  * plotted is read from the engine.
  */
 #ifndef IHG_CHART_H
@@ -23,13 +26,21 @@ typedef struct {
     int role;          /* ihg_role                                     */
     const char *label; /* legend text (NULL: not in the legend)        */
     char mark;         /* ASCII-mode mark ('*' when 0)                  */
+    wchar_t glyph;     /* Unicode mode: a mark set on the line every few
+                          cells and shown in the legend, so series differ
+                          without colour (0: U+25CF)                   */
+    int dotted;        /* draw every other dot of the line             */
+    int rank;          /* legend: 0 kept longest, higher dropped first  */
     int points;        /* 1: points only, no connecting segments       */
 } ihg_series;
 
 typedef struct {
     const char *xlabel, *ylabel;
     int log_y;
-    double xmin, xmax, ymin, ymax; /* NaN: from the data               */
+    double xmin, xmax, ymin, ymax; /* NaN: from the data; values outside a
+                                      given range are marked at the edge
+                                      (U+25B2 above, U+25BC below; ASCII
+                                      ^ and v) where they leave it    */
     int legend_row;    /* absolute row for the legend when the chart has no
                           header row of its own; -1: none            */
     int legend_right;  /* right end (exclusive) of the legend row       */
@@ -64,6 +75,11 @@ double ihg_nice_step(double span, int nticks);
 /* Short number for a label: at most `w` characters (3 significant
  * digits, exponent form when needed). */
 void ihg_format_short(char *buf, size_t size, double v, int w);
+/* A number with `decimals` digits after the point ("0.583"), and a whole
+ * number.  Like ihg_format_short these tell a test's audit (canvas.h)
+ * what value each shown number stands for. */
+void ihg_format_fixed(char *buf, size_t size, double v, int decimals);
+void ihg_format_int(char *buf, size_t size, long v);
 
 /* A horizontal bar of frac (0..1) of w cells, with eighth blocks in
  * Unicode mode and '#' in ASCII mode. */
@@ -108,6 +124,9 @@ typedef struct {
     int cell_w, cell_h;/* cells per image incl. label and gap       */
     double scale;
 } ihg_image_grid;
+/* The min and max of an image's finite pixels (n of them, px[i * stride];
+ * 0 and 0 when there is none): the grey range of `s` (per image). */
+void ihg_image_range(const double *px, size_t stride, size_t n, double *lo, double *hi);
 int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,
                        int min_px);
 

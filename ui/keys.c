@@ -1,9 +1,6 @@
 /* keys.c - key bindings (see keys.h).  Every binding listed in the help is
  * also in the man page; keep the three in step. */
-#define _XOPEN_SOURCE_EXTENDED 1
 #include "keys.h"
-
-#include <curses.h>
 
 const ihg_key_help ihg_key_help_rows[] = {
     {"space", "play / pause"},
@@ -11,6 +8,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"o", "one outer step: inner steps, each Neumann term, the update"},
     {"n / N", "fewer / more Neumann terms (CG iterations)"},
     {"a / A", "smaller / larger Neumann alpha"},
+    {"b", "alpha = 2/(lambda_min + lambda_max), the best step"},
     {"m", "next method: exact, neumann, cg, identity"},
     {"c", "recompute the Neumann/CG vs exact comparison"},
     {"l", "log / linear loss axis"},
@@ -34,54 +32,50 @@ const ihg_key_help ihg_key_hint_rows[] = {
     {"r", "reset"},    {"Tab", "pane"}, {"?", "help"},  {"q", "quit"},
     {NULL, NULL}};
 
-ihg_key ihg_key_lookup(int is_keycode, int ch)
+ihg_act ihg_key_lookup(long ch)
 {
-    ihg_key k = {IHG_ACT_NONE, 0};
-    if (is_keycode) {
-        switch (ch) {
-        case KEY_RESIZE: k.action = IHG_ACT_RESIZE; break;
-        case KEY_LEFT: k.action = IHG_ACT_LEFT; break;
-        case KEY_RIGHT: k.action = IHG_ACT_RIGHT; break;
-        case KEY_UP: k.action = IHG_ACT_UP; break;
-        case KEY_DOWN: k.action = IHG_ACT_DOWN; break;
-        case KEY_BTAB: k.action = IHG_ACT_PREV_PANE; break;
-        case KEY_ENTER: k.action = IHG_ACT_ZOOM; break;
-        case KEY_F(1): k.action = IHG_ACT_HELP; break;
-        default: break;
-        }
-        return k;
-    }
+    ihg_action a = IHG_ACT_NONE;
+    ihg_act k;
     switch (ch) {
-    case 'q': case 'Q': k.action = IHG_ACT_QUIT; break;
-    case ' ': k.action = IHG_ACT_PLAY; break;
-    case 'i': k.action = IHG_ACT_INNER; break;
-    case 'o': k.action = IHG_ACT_OUTER; break;
-    case 'n': k.action = IHG_ACT_TERMS_DOWN; break;
-    case 'N': k.action = IHG_ACT_TERMS_UP; break;
-    case 'a': k.action = IHG_ACT_ALPHA_DOWN; break;
-    case 'A': k.action = IHG_ACT_ALPHA_UP; break;
-    case 'm': k.action = IHG_ACT_METHOD; break;
-    case 'c': k.action = IHG_ACT_COMPARE; break;
-    case 'l': k.action = IHG_ACT_LOG; break;
-    case 'v': k.action = IHG_ACT_ACCURACY; break;
-    case 's': k.action = IHG_ACT_GREY; break;
-    case 'r': k.action = IHG_ACT_RESET; break;
-    case '\t': k.action = IHG_ACT_NEXT_PANE; break;
-    case 'z': case '\r': case '\n': k.action = IHG_ACT_ZOOM; break;
-    case 'h': k.action = IHG_ACT_LEFT; break;
-    case 'L': k.action = IHG_ACT_RIGHT; break; /* 'l' is log/linear */
-    case 'j': k.action = IHG_ACT_DOWN; break;
-    case 'k': k.action = IHG_ACT_UP; break;
-    case '?': k.action = IHG_ACT_HELP; break;
-    case 't': k.action = IHG_ACT_THEME; break;
-    case 27: k.action = IHG_ACT_ESCAPE; break;
-    case 12: k.action = IHG_ACT_REDRAW; break;
-    default:
-        if (ch >= '1' && ch <= '6') {
-            k.action = IHG_ACT_PANE;
-            k.arg = ch - '1';
-        }
-        break;
+    case IHG_KEY_RESIZE: a = IHG_ACT_RESIZE; break;
+    case IHG_KEY_LEFT: a = IHG_ACT_LEFT; break;
+    case IHG_KEY_RIGHT: a = IHG_ACT_RIGHT; break;
+    case IHG_KEY_UP: a = IHG_ACT_UP; break;
+    case IHG_KEY_DOWN: a = IHG_ACT_DOWN; break;
+    case IHG_KEY_BTAB: a = IHG_ACT_PREV_PANE; break;
+    case IHG_KEY_ENTER: a = IHG_ACT_ZOOM; break;
+    case IHG_KEY_F1: a = IHG_ACT_HELP; break;
+    case 'q': case 'Q': a = IHG_ACT_QUIT; break;
+    case ' ': a = IHG_ACT_PLAY; break;
+    case 'i': a = IHG_ACT_INNER; break;
+    case 'o': a = IHG_ACT_OUTER; break;
+    case 'n': a = IHG_ACT_TERMS_DOWN; break;
+    case 'N': a = IHG_ACT_TERMS_UP; break;
+    case 'a': a = IHG_ACT_ALPHA_DOWN; break;
+    case 'A': a = IHG_ACT_ALPHA_UP; break;
+    case 'b': a = IHG_ACT_BEST_ALPHA; break;
+    case 'm': a = IHG_ACT_METHOD; break;
+    case 'c': a = IHG_ACT_COMPARE; break;
+    case 'l': a = IHG_ACT_LOG; break;
+    case 'v': a = IHG_ACT_ACCURACY; break;
+    case 's': a = IHG_ACT_GREY; break;
+    case 'r': a = IHG_ACT_RESET; break;
+    case '\t': a = IHG_ACT_NEXT_PANE; break;
+    case 'z': case '\r': case '\n': a = IHG_ACT_ZOOM; break;
+    case 'h': a = IHG_ACT_LEFT; break;
+    case 'L': a = IHG_ACT_RIGHT; break; /* 'l' is log/linear */
+    case 'j': a = IHG_ACT_DOWN; break;
+    case 'k': a = IHG_ACT_UP; break;
+    case '?': a = IHG_ACT_HELP; break;
+    case 't': a = IHG_ACT_THEME; break;
+    case 27: a = IHG_ACT_ESCAPE; break;
+    case 12: a = IHG_ACT_REDRAW; break;
+    default: break;
+    }
+    k = ihg_act_make(a);
+    if (a == IHG_ACT_NONE && ch >= '1' && ch <= '6') {
+        k = ihg_act_make(IHG_ACT_PANE);
+        k.arg = ch - '1';
     }
     return k;
 }

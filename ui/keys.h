@@ -1,45 +1,27 @@
-/* keys.h - what each key does, and the help text that lists them. */
+/* keys.h - what each key does, and the help text that lists them.
+ *
+ * No curses in here: the terminal layer (tui.c) turns its special key
+ * codes into the IHG_KEY_* codes below, so bindings can be checked without
+ * a terminal. */
 #ifndef IHG_KEYS_H
 #define IHG_KEYS_H
 
-typedef enum {
-    IHG_ACT_NONE = 0,
-    IHG_ACT_QUIT,
-    IHG_ACT_PLAY,        /* space: play / pause                      */
-    IHG_ACT_INNER,       /* i: one inner step                        */
-    IHG_ACT_OUTER,       /* o: one outer step, shown unit by unit    */
-    IHG_ACT_TERMS_DOWN,  /* n */
-    IHG_ACT_TERMS_UP,    /* N */
-    IHG_ACT_ALPHA_DOWN,  /* a */
-    IHG_ACT_ALPHA_UP,    /* A */
-    IHG_ACT_METHOD,      /* m */
-    IHG_ACT_COMPARE,     /* c */
-    IHG_ACT_LOG,         /* l */
-    IHG_ACT_ACCURACY,    /* v: losses pane shows accuracy / loss     */
-    IHG_ACT_GREY,        /* s: image grey range 0..1 / per image     */
-    IHG_ACT_RESET,       /* r */
-    IHG_ACT_NEXT_PANE,   /* Tab */
-    IHG_ACT_PREV_PANE,   /* Shift-Tab */
-    IHG_ACT_PANE,        /* 1..6: focus; again: zoom (arg = pane)   */
-    IHG_ACT_ZOOM,        /* z, Enter: zoom / unzoom the focused pane */
-    IHG_ACT_LEFT,
-    IHG_ACT_RIGHT,
-    IHG_ACT_UP,
-    IHG_ACT_DOWN,
-    IHG_ACT_HELP,        /* ? */
-    IHG_ACT_THEME,       /* t: next colour theme                     */
-    IHG_ACT_ESCAPE,      /* Esc: close help, unzoom                  */
-    IHG_ACT_REDRAW,      /* Ctrl-L */
-    IHG_ACT_RESIZE       /* KEY_RESIZE */
-} ihg_action;
+#include "action.h"
 
-typedef struct {
-    ihg_action action;
-    int arg;
-} ihg_key;
+/* Special keys, above every Unicode code point. */
+enum {
+    IHG_KEY_LEFT = 0x110000,
+    IHG_KEY_RIGHT,
+    IHG_KEY_UP,
+    IHG_KEY_DOWN,
+    IHG_KEY_BTAB,   /* Shift-Tab */
+    IHG_KEY_ENTER,  /* the keypad's Enter */
+    IHG_KEY_F1,
+    IHG_KEY_RESIZE
+};
 
-/* Map a key code from wget_wch()/getch() to an action. */
-ihg_key ihg_key_lookup(int is_keycode, int ch);
+/* The action of a key: a character, or an IHG_KEY_* code. */
+ihg_act ihg_key_lookup(long key);
 
 /* The help overlay: NULL-terminated rows of {keys, what}. */
 typedef struct {

@@ -25,27 +25,6 @@
 
 #define IMG_MIN_PX 8
 
-const char *const ihg_fashion_classes[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
-/* min and max of the finite pixels of one image */
-static void image_range(const double *px, size_t stride, size_t n, double *lo, double *hi)
-{
-    size_t i;
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    for (i = 0; i < n; i++) {
-        double p = px[i * stride];
-        if (!isfinite(p))
-            continue;
-        if (p < *lo) *lo = p;
-        if (p > *hi) *hi = p;
-    }
-    if (!(*hi >= *lo))
-        *lo = *hi = 0;
-}
-
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char extra[128], label[64];
@@ -57,14 +36,14 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 
     if (!v->lambda || k == 0 || v->lambda->size < k * d) {
         in = ihg_pane_frame(cv, r, v, IHG_PANE_2D, "");
-        ihg_canvas_text(cv, in.x + 1, in.y + 1, in.w - 2, IHG_ROLE_DIM,
-                        "no images: distill on image data only");
+        ihg_canvas_fit(cv, in.x, in.y + 1, in.w, IHG_ROLE_DIM,
+                       "no images: distill on image data only");
         return;
     }
     lam = v->lambda->data;
     stride = v->lambda->stride;
     n = k * d;
-    if (!v->img_minmax) {
+    if (!v->disp.img_minmax) {
         size_t i;
         for (i = 0; i < n; i++) {
             double p = lam[i * stride];
@@ -72,13 +51,15 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                 outside++;
         }
     }
-    if (v->img_minmax)
+    if (v->disp.img_minmax)
         snprintf(extra, sizeof extra, "%s, outer %ld, grey: min..max per image (s)",
                  IHG_TXT(cv, "(\xce\xbb)", "(lambda)"), v->outer_done);
-    else if (outside)
-        snprintf(extra, sizeof extra, "%s, outer %ld, grey: 0..1, %.1f%% clipped (s)",
-                 IHG_TXT(cv, "(\xce\xbb)", "(lambda)"), v->outer_done,
-                 100.0 * (double)outside / (double)n);
+    else if (outside) {
+        char pct[24];
+        ihg_format_fixed(pct, sizeof pct, 100.0 * (double)outside / (double)n, 1);
+        snprintf(extra, sizeof extra, "%s, outer %ld, grey: 0..1, %s%% clipped (s)",
+                 IHG_TXT(cv, "(\xce\xbb)", "(lambda)"), v->outer_done, pct);
+    }
     else
         snprintf(extra, sizeof extra, "%s, outer %ld, grey: 0..1 (s)",
                  IHG_TXT(cv, "(\xce\xbb)", "(lambda)"), v->outer_done);
@@ -88,10 +69,10 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         int y = in.y + (in.h - 2) / 2;
         if (y < in.y)
             y = in.y;
-        ihg_canvas_printf(cv, in.x + 1, y, in.w - 2, IHG_ROLE_DIM,
-                          "%zu images of %zux%zu need more room:", k, rows, cols);
-        ihg_canvas_text(cv, in.x + 1, y + 1, in.w - 2, IHG_ROLE_WARN,
-                        "enlarge the terminal or zoom (6 6)");
+        ihg_canvas_fitf(cv, in.x, y, in.w, IHG_ROLE_DIM,
+                        "%zu images of %zux%zu need more room:", k, rows, cols);
+        ihg_canvas_fit(cv, in.x, y + 1, in.w, IHG_ROLE_WARN,
+                       "enlarge the terminal or zoom (6 6)");
         return;
     }
     /* centre the grid */
@@ -103,13 +84,13 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             int gy = y0 + (int)(c / (size_t)g.gcols) * g.cell_h;
             const double *px = lam + c * d * stride;
             double lo = 0, hi = 1;
-            if (v->img_minmax)
-                image_range(px, stride, d, &lo, &hi);
-            if (v->img_fashion)
-                snprintf(label, sizeof label, "%zu %s", c, ihg_fashion_classes[c]);
+            if (v->disp.img_minmax)
+                ihg_image_range(px, stride, d, &lo, &hi);
+            if (v->class_names && v->class_names[c])
+                snprintf(label, sizeof label, "%zu %s", c, v->class_names[c]);
             else
                 snprintf(label, sizeof label, "%zu", c);
-            ihg_canvas_text(cv, gx, gy, g.tw, IHG_ROLE_TITLE, label);
+            ihg_canvas_fit(cv, gx, gy, g.tw, IHG_ROLE_TITLE, label);
             ihg_image_draw(cv, gx, gy + 1, px, stride, (int)rows, (int)cols, g.tw, g.th, lo,
                            hi);
         }

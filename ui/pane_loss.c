@@ -31,6 +31,7 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
 {
     static const ihg_role roles[3] = {IHG_ROLE_TRAIN, IHG_ROLE_VAL, IHG_ROLE_TEST};
     static const char marks[3] = {'*', '+', 'o'};
+    static const wchar_t glyphs[3] = {0x25CF, 0x25C6, 0x25A0}; /* ● ◆ ■ */
     ihg_series s[3];
     size_t ns = 0;
     int has_test = 0;
@@ -46,7 +47,8 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
             has_test = 1;
     for (int k = 0; k < (has_test ? 3 : 2); k++)
         s[ns++] = (ihg_series){.y = buf + k * n, .n = n, .x0 = 1, .role = roles[k],
-                               .label = h->label[k], .mark = marks[k]};
+                               .label = h->label[k], .mark = marks[k], .glyph = glyphs[k],
+                               .rank = k == 2};
     ihg_chart_init(&c);
     c.log_y = h->log_y;
     c.xlabel = "outer step";
@@ -67,22 +69,29 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
 
 static void accuracy(ihg_canvas *cv, ihg_rect r, const ihg_view *v, size_t n, size_t skip)
 {
-    char extra[128] = "[acc]";
+    char extra[128];
     static const history_chart h = {
         {offsetof(ihg_record, train_acc), offsetof(ihg_record, val_acc),
          offsetof(ihg_record, test_acc)},
         {"train acc", "val acc", "test acc"}, "accuracy", 0, 0, 1};
+    /* looking back comes first: it must not be the part that is dropped */
+    if (skip)
+        snprintf(extra, sizeof extra, "[acc] (-%zu)", skip);
+    else
+        snprintf(extra, sizeof extra, "[acc]");
     if (n > 0) {
         const ihg_record *last = &v->hist[n - 1];
         size_t l = strlen(extra);
-        snprintf(extra + l, sizeof extra - l, " train %.3f val %.3f", last->train_acc,
-                 last->val_acc);
+        char a[24], b[24];
+        ihg_format_fixed(a, sizeof a, last->train_acc, 3);
+        ihg_format_fixed(b, sizeof b, last->val_acc, 3);
+        snprintf(extra + l, sizeof extra - l, " train %s val %s", a, b);
         l = strlen(extra);
-        if (isfinite(last->test_acc))
-            snprintf(extra + l, sizeof extra - l, " test %.3f", last->test_acc);
+        if (isfinite(last->test_acc)) {
+            ihg_format_fixed(a, sizeof a, last->test_acc, 3);
+            snprintf(extra + l, sizeof extra - l, " test %s", a);
+        }
     }
-    if (skip)
-        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);
     draw_history(cv, r, ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra), v, n, &h);
 }
 
@@ -93,32 +102,38 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     history_chart h = {
         {offsetof(ihg_record, train_loss), offsetof(ihg_record, val_loss),
          offsetof(ihg_record, test_loss)},
-        {"train L_T", "val L_V", "test"}, "loss", v->log_y, 0, 0};
+        {"train L_T", "val L_V", "test"}, "loss", v->disp.log_y, 0, 0};
 
-    if (v->scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
-        skip = (size_t)v->scroll_x[IHG_PANE_LOSS];
+    if (v->disp.scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
+        skip = (size_t)v->disp.scroll_x[IHG_PANE_LOSS];
         if (skip > n - 1)
             skip = n - 1;
         n -= skip; /* look at older steps: the newest `skip` hidden */
     }
-    if (v->show_acc) {
+    if (v->disp.show_acc) {
         accuracy(cv, r, v, n, skip);
         return;
     }
-    if (n > 0) {
-        const ihg_record *last = &v->hist[n - 1];
-        ihg_format_short(a, sizeof a, last->train_loss, 8);
-        ihg_format_short(b, sizeof b, last->val_loss, 8);
-        if (isfinite(last->val_acc))
-            snprintf(extra, sizeof extra, "%s train %s val %s acc %.3f",
-                     v->log_y ? "[log]" : "[lin]", a, b, last->val_acc);
-        else
-            snprintf(extra, sizeof extra, "%s train %s val %s",
-                     v->log_y ? "[log]" : "[lin]", a, b);
-    } else {
-        snprintf(extra, sizeof extra, "%s", v->log_y ? "[log]" : "[lin]");
+    {
+        char back[32] = "";
+        if (skip)
+            snprintf(back, sizeof back, " (-%zu)", skip);
+        if (n > 0) {
+            const ihg_record *last = &v->hist[n - 1];
+            ihg_format_short(a, sizeof a, last->train_loss, 8);
+            ihg_format_short(b, sizeof b, last->val_loss, 8);
+            if (isfinite(last->val_acc)) {
+                char acc[24];
+                ihg_format_fixed(acc, sizeof acc, last->val_acc, 3);
+                snprintf(extra, sizeof extra, "%s%s train %s val %s acc %s",
+                         v->disp.log_y ? "[log]" : "[lin]", back, a, b, acc);
+            } else {
+                snprintf(extra, sizeof extra, "%s%s train %s val %s",
+                         v->disp.log_y ? "[log]" : "[lin]", back, a, b);
+            }
+        } else {
+            snprintf(extra, sizeof extra, "%s%s", v->disp.log_y ? "[log]" : "[lin]", back);
+        }
     }
-    if (skip)
-        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (-%zu)", skip);
     draw_history(cv, r, ihg_pane_frame(cv, r, v, IHG_PANE_LOSS, extra), v, n, &h);
 }

@@ -1,9 +1,24 @@
-/* pane_neumann.c - Neumann and CG against the reference, and the spectrum
- * of H against the stable band of the Neumann series.
+/* pane_neumann.c - Neumann and CG against the reference (pane 3), and the
+ * spectrum of H against the stable band of the Neumann series (pane 4).
  *
  * Everything plotted is read from the engine's ihg_comparison: relative
- * errors for K = 0..Kmax, the predicted envelope rho^(K+1), eigenvalues,
- * rho(I - alpha H) and the count of unstable eigenvalues.
+ * errors of the hypergradient dL_V/dlambda for K = 0..Kmax, the predicted
+ * envelope rho^(K+1), eigenvalues, rho(I - alpha H), kappa, the best step
+ * alpha* and the count of unstable eigenvalues.
+ *
+ * Pane 3's axis is scaled to what it teaches: Neumann's decay and its
+ * predicted envelope.  CG falls to round-off within a few K; below the
+ * axis it is marked where it leaves and the line above says where it
+ * went ("CG < 1e-6 at K = 4").
+ *
+ * Pane 4 puts the eigenvalues on a log axis (they span decades: on a
+ * linear axis to 2/alpha they crowd into its first few per cent), with the
+ * stable band 0 < lambda < 2/alpha, the band of the best step alpha* and
+ * the condition number.  Eigenvalues <= 0 (H not positive definite there)
+ * are counted at the left edge.
+ *
+ * A comparison made at an earlier point is drawn dimmed, and the title
+ * says of which outer step it is.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,15 +28,46 @@
 #include "chart.h"
 #include "view.h"
 
+#define LAM "\xce\xbb"
+#define ALP "\xce\xb1"
+#define RHO "\xcf\x81"
+#define KAP "\xce\xba"
+
 static const char *ref_name(const ihg_comparison *c, char *buf, size_t size)
 {
-    if (c->reference_exact)
+    char n[24];
+    if (c->reference_exact) {
         snprintf(buf, size, "exact%s%s%s", c->reference_fallback ? " (" : "",
                  ihg_fallback_describe(c->reference_fallback),
                  c->reference_fallback ? ")" : "");
-    else
-        snprintf(buf, size, "CG reference (%ld iters)", c->reference_iters);
+    } else {
+        ihg_format_int(n, sizeof n, c->reference_iters);
+        snprintf(buf, size, "CG reference (%s iters)", n);
+    }
     return buf;
+}
+
+/* Where the comparison was made, for the titles: "@ outer 2", "@ current
+ * point", or, when the point has moved since, which step it is of. */
+static void where(const ihg_canvas *cv, char *buf, size_t size, const ihg_view *v)
+{
+    char a[24], b[24];
+    if (v->cmp_moved) { /* first, so that a narrow title keeps it */
+        ihg_format_int(a, sizeof a, v->cmp_outer >= 0 ? v->cmp_outer : v->cmp_done);
+        ihg_format_int(b, sizeof b, v->outer_done);
+        if (v->cmp_outer >= 0)
+            snprintf(buf, size, "stale: of outer %s (now %s; c recomputes)", a, b);
+        else if (v->outer_done > v->cmp_done)
+            snprintf(buf, size, "stale: after outer %s (now %s; c recomputes)", a, b);
+        else
+            snprintf(buf, size, "stale: %s moved since (c recomputes)",
+                     IHG_TXT(cv, "\xce\xb8", "theta"));
+    } else if (v->cmp_outer >= 0) {
+        ihg_format_int(a, sizeof a, v->cmp_outer);
+        snprintf(buf, size, "@ outer %s%s", a, v->cmp_stale ? " (settings changed: c)" : "");
+    } else {
+        snprintf(buf, size, "@ current point%s", v->cmp_stale ? " (settings changed: c)" : "");
+    }
 }
 
 static int no_comparison(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
@@ -29,47 +75,59 @@ static int no_comparison(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
     if (v->cmp)
         return 0;
     if (v->cmp_progress) {
-        ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2 - 1, in.w - 2, IHG_ROLE_DIM,
-                        "comparing every method at this point:");
-        ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2, in.w - 2, IHG_ROLE_WARN,
-                        v->cmp_progress);
+        ihg_canvas_fit(cv, in.x, in.y + in.h / 2 - 1, in.w, IHG_ROLE_DIM,
+                       "comparing every method at this point:");
+        ihg_canvas_fit(cv, in.x, in.y + in.h / 2, in.w, IHG_ROLE_WARN, v->cmp_progress);
         return 1;
     }
-    ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2 - 1, in.w - 2, IHG_ROLE_DIM,
-                    "no comparison yet:");
-    ihg_canvas_text(cv, in.x + 1, in.y + in.h / 2, in.w - 2, IHG_ROLE_KEY,
-                    "press c to compare at the current point");
+    ihg_canvas_fit(cv, in.x, in.y + in.h / 2 - 1, in.w, IHG_ROLE_DIM, "no comparison yet:");
+    ihg_canvas_fit(cv, in.x, in.y + in.h / 2, in.w, IHG_ROLE_KEY,
+                   "press c to compare at the current point");
     return 1;
 }
 
+/* the role of a line: dimmed when the numbers are of an earlier point */
+static int role_of(const ihg_view *v, int role) { return v->cmp_moved ? IHG_ROLE_DIM : role; }
+
+/* ---- pane 3 ------------------------------------------------------------------ */
+
 void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char extra[128], rb[48], e1[16], e2[16], e3[16], e4[16];
+    char extra[200], rb[64], wh[96], e1[16], e2[16], e3[16], e4[16], kk[16];
+    char i0[48], i1[48], i2[48], i3[48], i4[64], note[96] = "";
     const ihg_comparison *c = v->cmp;
+    const ihg_compare_method *nm, *cgm;
     ihg_series s[3];
+    ihg_item it[6];
     ihg_chart ch;
     ihg_rect in, plot;
-    long K;
+    long K, k;
+    double floor_ = INFINITY, top = 0, axis_lo;
 
     if (v->cmp_progress)
         snprintf(extra, sizeof extra, "comparing: %s%s", v->cmp_progress,
                  c ? " (showing the last)" : "");
-    else if (c && v->cmp_outer >= 0)
-        snprintf(extra, sizeof extra, "vs %s @ outer %ld%s", ref_name(c, rb, sizeof rb),
-                 v->cmp_outer, v->cmp_stale ? " (stale: c)" : "");
-    else if (c)
-        snprintf(extra, sizeof extra, "vs %s @ current point%s", ref_name(c, rb, sizeof rb),
-                 v->cmp_stale ? " (stale: c)" : "");
-    else
+    else if (c) {
+        where(cv, wh, sizeof wh, v);
+        if (v->cmp_moved)
+            snprintf(extra, sizeof extra, "%s vs %s", wh, ref_name(c, rb, sizeof rb));
+        else
+            snprintf(extra, sizeof extra, "vs %s %s", ref_name(c, rb, sizeof rb), wh);
+    } else
         snprintf(extra, sizeof extra, "(press c)");
     in = ihg_pane_frame(cv, r, v, IHG_PANE_NEUMANN, extra);
     if (in.w < 12 || in.h < 3 || no_comparison(cv, in, v))
+        return;
+    nm = ihg_comparison_find(c, "neumann");
+    cgm = ihg_comparison_find(c, "cg");
+    if (!nm || !cgm)
         return;
 
     /* one summary line at the current K (clamped to Kmax) */
     K = v->terms < c->kmax ? v->terms : c->kmax;
     if (K < 0)
         K = 0;
+    ihg_format_int(kk, sizeof kk, K);
     ihg_format_short(e1, sizeof e1, ihg_comparison_error(c, "neumann", K), 8);
     ihg_format_short(e2, sizeof e2, ihg_comparison_error(c, "cg", K), 8);
     ihg_format_short(e3, sizeof e3, c->predicted[K], 8);
@@ -77,39 +135,74 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (isnan(ihg_comparison_error(c, "neumann", K)) &&
         isnan(ihg_comparison_cosine(c, "neumann", K))) {
         /* the reference hypergradient is 0: relative errors are undefined */
-        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_DIM,
-                          "K=%ld: the exact hypergradient is 0 here (J^T q = 0): "
-                          "no relative error to show", K);
-    } else if (isnan(c->predicted[K])) { /* no spectrum: no prediction */
-        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
-                          "K=%ld: Neumann err %s (cos %s)  CG %s", K, e1, e4, e2);
-    } else {
-        ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
-                          "K=%ld: Neumann err %s (cos %s)  CG %s  %s %s", K, e1, e4, e2,
-                          IHG_TXT(cv, "\xcf\x81^(K+1)", "rho^(K+1)"), e3);
+        ihg_canvas_fitf(cv, in.x, in.y, in.w, role_of(v, IHG_ROLE_DIM),
+                        "K=%s: the exact hypergradient is 0 here (J^T q = 0): "
+                        "no relative error to show", kk);
+        return;
     }
+    snprintf(i0, sizeof i0, "K=%s:", kk);
+    snprintf(i1, sizeof i1, "Neumann %s", e1);
+    snprintf(i2, sizeof i2, "CG %s", e2);
+    snprintf(i3, sizeof i3, "%s %s", IHG_TXT(cv, RHO "^(K+1)", "rho^(K+1)"), e3);
+    snprintf(i4, sizeof i4, "(cos %s)", e4);
+    it[0] = (ihg_item){i0, 0, role_of(v, IHG_ROLE_NORMAL)};
+    it[1] = (ihg_item){i1, 0, role_of(v, IHG_ROLE_NEUMANN)};
+    it[2] = (ihg_item){i4, 4, role_of(v, IHG_ROLE_DIM)};
+    it[3] = (ihg_item){i2, 1, role_of(v, IHG_ROLE_CG)};
+    it[4] = (ihg_item){i3, 2, role_of(v, IHG_ROLE_PREDICT)};
+    ihg_canvas_items(cv, in.x, in.y, in.w, it, isnan(c->predicted[K]) ? 4 : 5, "  ",
+                     IHG_ROLE_NORMAL);
     plot = (ihg_rect){in.x, in.y + 1, in.w, in.h - 1};
+
+    /* the axis: Neumann's errors and the predicted envelope decide it */
+    for (k = 0; k <= c->kmax; k++) {
+        double a = nm->rel_err[k], p = c->predicted[k];
+        if (isfinite(a) && a > 0) {
+            floor_ = fmin(floor_, a);
+            top = fmax(top, a);
+        }
+        if (isfinite(p) && p > 0) {
+            floor_ = fmin(floor_, p);
+            top = fmax(top, p);
+        }
+    }
+    for (k = 1; k <= c->kmax; k++)
+        if (isfinite(cgm->rel_err[k]) && cgm->rel_err[k] > top)
+            top = cgm->rel_err[k];
+    if (!isfinite(floor_)) /* Neumann exact to the bit everywhere: round-off */
+        floor_ = 1e-16;
+    axis_lo = pow(10.0, floor(log10(floor_) + 1e-9));
+    /* where CG leaves the axis (to round-off, usually) */
+    for (k = 1; k <= c->kmax; k++)
+        if (isfinite(cgm->rel_err[k]) && cgm->rel_err[k] < axis_lo) {
+            char a[16], b[16];
+            snprintf(a, sizeof a, "1e%d", (int)lround(log10(axis_lo)));
+            ihg_audit_number(a, axis_lo);
+            ihg_format_int(b, sizeof b, k);
+            snprintf(note, sizeof note, "CG < %s at K = %s", a, b);
+            break;
+        }
+
     if (isfinite(c->rho) && c->rho >= 1 && plot.h > 3) {
         ihg_format_short(e1, sizeof e1, c->rho, 8);
-        ihg_canvas_printf(cv, in.x, plot.y, in.w, IHG_ROLE_BAD,
-                          "%s(I-%sH) = %s >= 1: the Neumann series diverges (a: lower %s)",
-                          IHG_TXT(cv, "\xcf\x81", "rho"), IHG_TXT(cv, "\xce\xb1", "alpha"), e1,
-                          IHG_TXT(cv, "\xce\xb1", "alpha"));
+        ihg_canvas_fitf(cv, in.x, plot.y, in.w, role_of(v, IHG_ROLE_BAD),
+                        "%s(I-%sH) = %s >= 1: the Neumann series diverges (a, b: a smaller %s)",
+                        IHG_TXT(cv, RHO, "rho"), IHG_TXT(cv, ALP, "alpha"), e1,
+                        IHG_TXT(cv, ALP, "alpha"));
+        plot.y++;
+        plot.h--;
+    } else if (note[0] && plot.h > 6) {
+        ihg_canvas_fit(cv, in.x, plot.y, in.w, role_of(v, IHG_ROLE_DIM), note);
         plot.y++;
         plot.h--;
     }
 
-    /* An error of exactly 0 (CG or Neumann reaching the reference to the
-     * last bit) has no place on a log axis: show it at 1e-17, just below
-     * double rounding, instead of letting the curve vanish.  Display only. */
+    /* An error of exactly 0 (reaching the reference to the last bit) has
+     * no place on a log axis: shown at 1e-17, below double rounding. */
     static double cg_shown[4096], nm_shown[4096];
-    const ihg_compare_method *nm = ihg_comparison_find(c, "neumann"),
-                             *cgm = ihg_comparison_find(c, "cg");
-    if (!nm || !cgm)
-        return;
     const double *cg_y = cgm->rel_err + 1, *nm_y = nm->rel_err;
     if (c->kmax + 1 <= 4096) {
-        for (long k = 0; k <= c->kmax; k++) {
+        for (k = 0; k <= c->kmax; k++) {
             double a = nm->rel_err[k], b = k < c->kmax ? cgm->rel_err[k + 1] : 0;
             nm_shown[k] = a == 0.0 ? 1e-17 : a;
             if (k < c->kmax)
@@ -120,78 +213,155 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     }
     memset(s, 0, sizeof s);
     s[0] = (ihg_series){.y = c->predicted, .n = (size_t)c->kmax + 1, .x0 = 0,
-                        .role = IHG_ROLE_PREDICT, .label = "predicted", .mark = '.'};
-    s[1] = (ihg_series){.y = cg_y, .n = (size_t)c->kmax, .x0 = 1,
-                        .role = IHG_ROLE_CG, .label = "CG", .mark = 'o'};
+                        .role = role_of(v, IHG_ROLE_PREDICT), .label = "predicted",
+                        .mark = '.', .glyph = 0x25CB, .dotted = 1, .rank = 2};
+    s[1] = (ihg_series){.y = cg_y, .n = (size_t)c->kmax, .x0 = 1, .role = role_of(v, IHG_ROLE_CG),
+                        .label = "CG", .mark = 'o', .glyph = 0x25C6, .rank = 1};
     s[2] = (ihg_series){.y = nm_y, .n = (size_t)c->kmax + 1, .x0 = 0,
-                        .role = IHG_ROLE_NEUMANN, .label = "Neumann", .mark = '*'};
+                        .role = role_of(v, IHG_ROLE_NEUMANN), .label = "Neumann", .mark = '*',
+                        .glyph = 0x25CF, .rank = 0};
     ihg_chart_init(&ch);
     ch.log_y = 1;
     ch.xlabel = "K (HVPs)";
-    ch.ylabel = "rel. error";
+    /* what is plotted, as far as the width allows */
+    ch.ylabel = plot.w >= 90 ? "relative error of dL_V/d" LAM " against the exact solve"
+                : plot.w >= 60 ? "rel. error of dL_V/d" LAM " vs exact"
+                               : "rel. error of dL_V/d" LAM;
+    if (cv->ascii)
+        ch.ylabel = plot.w >= 90   ? "relative error of dL_V/dlambda against the exact solve"
+                    : plot.w >= 60 ? "rel. error of dL_V/dlambda vs exact"
+                                   : "rel. error";
+    if (!c->reference_exact)
+        ch.ylabel = "rel. error vs the CG reference";
     ch.xmin = 0;
     ch.xmax = (double)(c->kmax > 0 ? c->kmax : 1);
+    ch.ymin = axis_lo;
+    if (top > 0)
+        ch.ymax = top;
     ch.legend_row = r.y + r.h - 1;
     ch.legend_right = r.x + r.w - 2;
     ihg_chart_draw(cv, plot, &ch, s, 3, NULL);
 }
 
+/* ---- pane 4 ------------------------------------------------------------------ */
+
+/* column of a positive value on the log axis [lo, hi] over cols */
+static int log_col(double x, double lo, double hi, int cols)
+{
+    double t = (log10(x) - log10(lo)) / (log10(hi) - log10(lo));
+    int c = (int)lround(t * (cols - 1));
+    return c < 0 ? 0 : c >= cols ? cols - 1 : c;
+}
+
 void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char extra[64], a[16], b[16], rr[16], band[16];
+    char extra[160], wh[96], a[16], b[16], rr[16], band[16], kap[16], ab[16], rb[16], nn[16];
+    char l0[96], l1[96], l2[96], l3[96], l4[96], l5[96];
     const ihg_comparison *c = v->cmp;
+    ihg_item it[6];
     ihg_rect in;
-    double lo, hi, top, alpha;
-    int cols, hh, x, *count, *bad, maxc = 0, base, i, n;
+    double lo = INFINITY, hi = 0, top, emax, best_top;
+    int cols, hh, x, *count, *bad, maxc = 0, base, i, n, nonpos = 0, left, y;
 
-    snprintf(extra, sizeof extra, "vs the stable band 0 < %s < 2",
-             IHG_TXT(cv, "\xce\xb1\xce\xbb", "alpha*lambda"));
+    if (c && v->cmp_moved) {
+        where(cv, wh, sizeof wh, v);
+        snprintf(extra, sizeof extra, "%s (log axis) vs the stable band 0 < %s < 2", wh,
+                 IHG_TXT(cv, ALP LAM, "alpha*lambda"));
+    } else if (c) {
+        where(cv, wh, sizeof wh, v);
+        snprintf(extra, sizeof extra, "(log axis) vs the stable band 0 < %s < 2 %s",
+                 IHG_TXT(cv, ALP LAM, "alpha*lambda"), wh);
+    } else {
+        snprintf(extra, sizeof extra, "(log axis) vs the stable band 0 < %s < 2",
+                 IHG_TXT(cv, ALP LAM, "alpha*lambda"));
+    }
     in = ihg_pane_frame(cv, r, v, IHG_PANE_SPECTRUM, extra);
     if (in.w < 16 || in.h < 4 || no_comparison(cv, in, v))
         return;
-    alpha = c->alpha;
     if (!c->eigenvalues) {
-        ihg_canvas_printf(cv, in.x + 1, in.y + 1, in.w - 2, IHG_ROLE_DIM,
-                          "the spectrum needs the exact Hessian:");
-        ihg_canvas_printf(cv, in.x + 1, in.y + 2, in.w - 2, IHG_ROLE_DIM,
-                          "P = %zu > hypergrad.exact_max = %ld", v->P, v->exact_max);
+        ihg_canvas_fit(cv, in.x, in.y + 1, in.w, IHG_ROLE_DIM,
+                       "the spectrum needs the exact Hessian:");
+        ihg_canvas_fitf(cv, in.x, in.y + 2, in.w, IHG_ROLE_DIM,
+                        "P = %zu > hypergrad.exact_max = %ld", v->P, v->exact_max);
         return;
     }
-    ihg_format_short(a, sizeof a, c->eig_min, 8);
+    top = c->band_top;
+    ihg_format_short(a, sizeof a, isfinite(c->eig_lo) ? c->eig_lo : c->eig_min, 8);
     ihg_format_short(b, sizeof b, c->eig_max, 8);
     ihg_format_short(rr, sizeof rr, c->rho, 8);
-    ihg_format_short(band, sizeof band, 2.0 / alpha, 8);
-    ihg_canvas_printf(cv, in.x, in.y, in.w, IHG_ROLE_NORMAL,
-                      "eig(H) in [%s, %s]  stable: 0 < %s < 2/%s = %s", a, b,
-                      IHG_TXT(cv, "\xce\xbb", "lambda"), IHG_TXT(cv, "\xce\xb1", "alpha"), band);
-    {
-        char nul[64] = "";
-        if (c->n_null > 0) /* left out of rho: H u = 0 and v has no part there */
-            snprintf(nul, sizeof nul, "; %ld null direction%s left out", c->n_null,
-                     c->n_null == 1 ? "" : "s");
-        ihg_canvas_printf(cv, in.x, in.y + 1, in.w,
-                          c->n_unstable ? IHG_ROLE_BAD : IHG_ROLE_GOOD,
-                          "%s(I-%sH) = %s   %ld unstable%s%s", IHG_TXT(cv, "\xcf\x81", "rho"),
-                          IHG_TXT(cv, "\xce\xb1", "alpha"), rr, c->n_unstable,
-                          c->n_unstable ? " (flagged !)" : ": the series converges", nul);
+    ihg_format_short(band, sizeof band, top, 8);
+    ihg_format_short(kap, sizeof kap, c->kappa, 8);
+    ihg_format_short(ab, sizeof ab, c->alpha_best, 8);
+    ihg_format_short(rb, sizeof rb, c->rho_best, 8);
+    ihg_format_int(nn, sizeof nn, c->n_unstable);
+
+    /* line 1: the range, kappa, the band; line 2: rho and the verdict;
+     * line 3: the best step */
+    snprintf(l0, sizeof l0, "eig(H) in [%s, %s]", a, b);
+    snprintf(l1, sizeof l1, "%s = %s", IHG_TXT(cv, KAP, "kappa"), kap);
+    snprintf(l2, sizeof l2, "stable: 0 < %s < 2/%s = %s", IHG_TXT(cv, LAM, "lambda"),
+             IHG_TXT(cv, ALP, "alpha"), band);
+    i = 0;
+    it[i++] = (ihg_item){l0, 0, role_of(v, IHG_ROLE_NORMAL)};
+    if (isfinite(c->kappa))
+        it[i++] = (ihg_item){l1, 1, role_of(v, IHG_ROLE_NORMAL)};
+    it[i++] = (ihg_item){l2, 2, role_of(v, IHG_ROLE_GOOD)};
+    ihg_canvas_items(cv, in.x, in.y, in.w, it, i, "  ", IHG_ROLE_NORMAL);
+    snprintf(l3, sizeof l3, "%s(I-%sH) = %s", IHG_TXT(cv, RHO, "rho"), IHG_TXT(cv, ALP, "alpha"),
+             rr);
+    snprintf(l4, sizeof l4, "%s unstable%s", nn,
+             c->n_unstable ? " (!)" : ": the series converges");
+    l5[0] = '\0';
+    if (c->n_null > 0) { /* left out of rho: H u = 0 and v has no part there */
+        char nul[16];
+        ihg_format_int(nul, sizeof nul, c->n_null);
+        snprintf(l5, sizeof l5, "%s null left out", nul);
+    }
+    it[0] = (ihg_item){l3, 0, role_of(v, c->n_unstable ? IHG_ROLE_BAD : IHG_ROLE_GOOD)};
+    it[1] = (ihg_item){l4, 0, role_of(v, c->n_unstable ? IHG_ROLE_BAD : IHG_ROLE_GOOD)};
+    it[2] = (ihg_item){l5, 3, role_of(v, IHG_ROLE_DIM)};
+    ihg_canvas_items(cv, in.x, in.y + 1, in.w, it, 3, "   ", IHG_ROLE_NORMAL);
+    y = in.y + 2;
+    if (isfinite(c->alpha_best) && in.h >= 7) {
+        char t[160];
+        snprintf(t, sizeof t, "best %s* = 2/(%s_min + %s_max) = %s: %s %s  (b sets it)",
+                 IHG_TXT(cv, ALP, "alpha"), IHG_TXT(cv, LAM, "lambda"),
+                 IHG_TXT(cv, LAM, "lambda"), ab, IHG_TXT(cv, RHO, "rho"), rb);
+        ihg_canvas_fit(cv, in.x, y, in.w, role_of(v, IHG_ROLE_NUMBER), t);
+        y++;
     }
 
-    /* a number line from min(0, eig_min) to max(2/alpha, eig_max) */
+    /* the log axis: from below the smallest positive eigenvalue to above
+     * the larger of the largest and 2/alpha; eigenvalues <= 0 (not null)
+     * are counted at the left edge */
     n = (int)c->eigenvalues->size;
-    top = 2.0 / alpha;
-    lo = c->eig_min < 0 ? c->eig_min : 0;
-    hi = c->eig_max > top ? c->eig_max : top;
-    {
-        double pad = (hi - lo) * 0.05;
-        if (!(pad > 0))
-            pad = 1;
-        lo -= pad;
-        hi += pad;
+    emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
+    for (i = 0; i < n; i++) {
+        double e = gsl_vector_get(c->eigenvalues, i);
+        if (!isfinite(e) || fabs(e) <= 1e-10 * emax)
+            continue;
+        if (e <= 0) {
+            nonpos++;
+            continue;
+        }
+        lo = fmin(lo, e);
+        hi = fmax(hi, e);
     }
-    cols = in.w;
-    hh = in.h - 4; /* histogram rows; then the band row and the labels row */
-    base = in.y + 2 + hh - 1;
-    if (hh < 1)
+    best_top = c->band_best;
+    if (!isfinite(lo)) {
+        ihg_canvas_fit(cv, in.x, y, in.w, role_of(v, IHG_ROLE_BAD),
+                       "no positive eigenvalue: H is not positive definite");
+        return;
+    }
+    if (isfinite(top) && top > 0)
+        hi = fmax(hi, top);
+    lo /= 2;
+    hi *= 2;
+    left = nonpos > 0 ? 4 : 0; /* "<=0" column, then a gap */
+    cols = in.w - left;
+    hh = in.y + in.h - 2 - y; /* histogram rows; then the band row and the labels row */
+    base = y + hh - 1;
+    if (hh < 1 || cols < 10)
         return;
     count = calloc((size_t)cols, sizeof *count);
     bad = calloc((size_t)cols, sizeof *bad);
@@ -200,54 +370,103 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         free(bad);
         return;
     }
-    /* the engine leaves null directions of H (|e| <= 1e-10 max|e|, e.g. the
-     * softmax bias shift) out of rho and of n_unstable: do not flag them */
-    double emax = fmax(fabs(c->eig_min), fabs(c->eig_max));
     for (i = 0; i < n; i++) {
         double e = gsl_vector_get(c->eigenvalues, i);
-        if (!isfinite(e))
+        if (!isfinite(e) || e <= 0 || fabs(e) <= 1e-10 * emax)
             continue;
-        x = (int)((e - lo) / (hi - lo) * (cols - 1) + 0.5);
-        if (x < 0) x = 0;
-        if (x >= cols) x = cols - 1;
+        x = log_col(e, lo, hi, cols);
         count[x]++;
-        if (!(e > 0 && e < top) && !(fabs(e) <= 1e-10 * emax)) /* outside 0 < alpha e < 2 */
+        if (!(isfinite(top) && e < top)) /* outside 0 < alpha e < 2 */
             bad[x]++;
     }
     for (x = 0; x < cols; x++)
         if (count[x] > maxc)
             maxc = count[x];
+    if (nonpos > maxc)
+        maxc = nonpos;
     for (x = 0; x < cols; x++) {
         int stable = !bad[x];
         if (!count[x])
             continue;
         /* at least one row for any eigenvalue, so that a lone one shows */
-        ihg_vbar(cv, in.x + x, base, hh,
+        ihg_vbar(cv, in.x + left + x, base, hh,
                  maxc ? fmax((double)count[x] / maxc, 1.0 / hh) : 0,
-                 stable ? IHG_ROLE_GOOD : IHG_ROLE_BAD);
+                 role_of(v, stable ? IHG_ROLE_GOOD : IHG_ROLE_BAD));
         if (!stable)
-            ihg_canvas_set(cv, in.x + x, in.y + 2, L'!', IHG_ROLE_BAD);
+            ihg_canvas_set(cv, in.x + left + x, y, L'!', role_of(v, IHG_ROLE_BAD));
     }
-    /* the band row: stable part drawn with '=' , the rest dim */
+    if (nonpos > 0) {
+        ihg_vbar(cv, in.x + 1, base, hh, fmax((double)nonpos / maxc, 1.0 / hh),
+                 role_of(v, IHG_ROLE_BAD));
+        ihg_canvas_text(cv, in.x, base + 2, 3, IHG_ROLE_BAD, IHG_TXT(cv, "\xe2\x89\xa4" "0", "<=0"));
+    }
+    /* the band row: the stable part (lambda < 2/alpha) '=', the rest dim,
+     * 2/alpha marked, and 2/alpha* where the best step's band ends */
     {
-        int x0 = (int)((0 - lo) / (hi - lo) * (cols - 1) + 0.5);
-        int x2 = (int)((top - lo) / (hi - lo) * (cols - 1) + 0.5);
+        int x2 = isfinite(top) && top > 0 ? log_col(top, lo, hi, cols) : cols - 1;
+        int xb = isfinite(best_top) ? log_col(best_top, lo, hi, cols) : -1;
+        char lab[48], dec[16];
+        int used_to = -1, d;
         for (x = 0; x < cols; x++) {
-            int inside = x > x0 && x < x2;
-            ihg_canvas_set(cv, in.x + x, base + 1,
+            int inside = x < x2;
+            ihg_canvas_set(cv, in.x + left + x, base + 1,
                            inside ? (cv->ascii ? L'=' : 0x2550) : (cv->ascii ? L'-' : 0x2500),
-                           inside ? IHG_ROLE_GOOD : IHG_ROLE_DIM);
+                           role_of(v, inside ? IHG_ROLE_GOOD : IHG_ROLE_DIM));
         }
-        ihg_canvas_set(cv, in.x + x0, base + 1, cv->ascii ? L'|' : 0x256A, IHG_ROLE_AXIS);
-        ihg_canvas_set(cv, in.x + x2, base + 1, cv->ascii ? L'|' : 0x256A, IHG_ROLE_AXIS);
-        ihg_canvas_text(cv, in.x + x0, base + 2, 2, IHG_ROLE_AXIS, "0");
+        ihg_canvas_set(cv, in.x + left + x2, base + 1, cv->ascii ? L'|' : 0x256A,
+                       IHG_ROLE_AXIS);
+        if (xb >= 0 && xb != x2)
+            ihg_canvas_set(cv, in.x + left + xb, base + 1, cv->ascii ? L'*' : 0x25C6,
+                           role_of(v, IHG_ROLE_NUMBER));
+        /* labels: 2/alpha (and 2/alpha*) first, then the decades where free */
+        snprintf(lab, sizeof lab, "2/%s=%s", IHG_TXT(cv, ALP, "a"), band);
         {
-            char lab[32];
-            int l;
-            snprintf(lab, sizeof lab, "2/%s=%s", IHG_TXT(cv, "\xce\xb1", "a"), band);
-            l = ihg_text_width(lab);
-            ihg_canvas_text(cv, in.x + (x2 - l + 1 > x0 + 2 ? x2 - l + 1 : x0 + 2), base + 2,
-                            l, IHG_ROLE_AXIS, lab);
+            int l = ihg_text_width(lab), at = x2 - l / 2;
+            if (at + l > cols)
+                at = cols - l;
+            if (at < 0)
+                at = 0;
+            if (l <= cols) {
+                ihg_canvas_text(cv, in.x + left + at, base + 2, l, IHG_ROLE_AXIS, lab);
+                used_to = at + l;
+                if (xb >= 0 && xb != x2) {
+                    char lb[48];
+                    int lbw, atb;
+                    ihg_format_short(band, sizeof band, best_top, 8);
+                    snprintf(lb, sizeof lb, "2/%s*=%s", IHG_TXT(cv, ALP, "a"), band);
+                    lbw = ihg_text_width(lb);
+                    atb = xb - lbw / 2;
+                    if (atb < 0)
+                        atb = 0;
+                    if (atb + lbw <= cols && (atb + lbw + 1 < at || atb > used_to)) {
+                        ihg_canvas_text(cv, in.x + left + atb, base + 2, lbw,
+                                        role_of(v, IHG_ROLE_NUMBER), lb);
+                        if (atb > used_to)
+                            used_to = atb + lbw;
+                    }
+                }
+            }
+        }
+        for (d = (int)ceil(log10(lo)); d <= (int)floor(log10(hi)); d++) {
+            int xd = log_col(pow(10.0, d), lo, hi, cols), l;
+            int free_ = 1, k;
+            snprintf(dec, sizeof dec, "1e%d", d);
+            l = (int)strlen(dec);
+            if (xd - l / 2 < 0 || xd - l / 2 + l > cols)
+                continue;
+            for (k = -1; k <= l; k++) {
+                wchar_t ch = ihg_canvas_get(cv, in.x + left + xd - l / 2 + k, base + 2).ch;
+                if (ch != L' ' && ch != 0)
+                    free_ = 0;
+            }
+            if (!free_)
+                continue;
+            ihg_audit_number(dec, pow(10.0, d));
+            ihg_canvas_text(cv, in.x + left + xd - l / 2, base + 2, l, IHG_ROLE_AXIS, dec);
+            if (ihg_canvas_get(cv, in.x + left + xd, base + 1).ch != 0x256A &&
+                ihg_canvas_get(cv, in.x + left + xd, base + 1).ch != L'|')
+                ihg_canvas_set(cv, in.x + left + xd, base + 1, cv->ascii ? L'+' : 0x253C,
+                               IHG_ROLE_AXIS);
         }
     }
     free(count);

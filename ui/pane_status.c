@@ -38,61 +38,50 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
 
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char phase[96], alpha[16], buf[400];
-    /* narrow screens: tighter separators so K and alpha stay visible */
+    char phase[96], alpha[16], n1[24], n2[24], name[160], seed[48], outer[64], settings[96],
+        state[32], total[48];
+    /* narrow screens: tighter separators */
     const char *sep = r.w < 110 ? IHG_TXT(cv, "\xe2\x94\x82", "|")
                                 : IHG_TXT(cv, " \xe2\x94\x82 ", " | ");
-    int x, n, state_role;
-    const char *state;
+    int state_role;
+    ihg_item it[7];
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_STATUS);
     phase_text(phase, sizeof phase, v);
     ihg_format_short(alpha, sizeof alpha, v->alpha, 7);
     if (v->phase == IHG_PHASE_STOPPED) {
-        state = "STOPPED";
+        snprintf(state, sizeof state, " STOPPED ");
         state_role = IHG_ROLE_BAD;
     } else if (v->phase == IHG_PHASE_DONE) {
-        state = "DONE";
+        snprintf(state, sizeof state, " DONE ");
         state_role = IHG_ROLE_WARN;
     } else if (v->running) {
-        state = IHG_TXT(cv, "\xe2\x96\xb6 RUNNING", "> RUNNING");
+        snprintf(state, sizeof state, " %s ", IHG_TXT(cv, "\xe2\x96\xb6 RUNNING", "> RUNNING"));
         state_role = IHG_ROLE_GOOD;
     } else {
-        state = IHG_TXT(cv, "\xe2\x8f\xb8 PAUSED", "|| PAUSED");
+        snprintf(state, sizeof state, " %s ", IHG_TXT(cv, "\xe2\x8f\xb8 PAUSED", "|| PAUSED"));
         state_role = IHG_ROLE_WARN;
     }
-    x = r.x;
-    n = ihg_canvas_printf(cv, x, r.y, r.w, IHG_ROLE_STATUS, " %s", v->name ? v->name : "?");
-    x += n;
-    /* the settings (method, K, alpha) must stay whole: on a narrow line
-     * the seed goes first, then the outer count */
-    for (int variant = 0; variant < 3; variant++) {
-        char seedtxt[40] = "", outertxt[48] = "";
-        if (variant < 1)
-            snprintf(seedtxt, sizeof seedtxt, "%sseed %lu", sep, v->seed);
-        if (variant < 2)
-            snprintf(outertxt, sizeof outertxt, "%souter %ld/%ld", sep, v->outer_done,
-                     v->outer_total);
-        snprintf(buf, sizeof buf, "%s%s%s%s%s%s K=%ld %s=%s", seedtxt, outertxt, sep,
-                 phase, sep, v->method_name ? v->method_name : "?", v->terms,
-                 IHG_TXT(cv, "\xce\xb1", "alpha"), alpha);
-        if (x + ihg_text_width(buf) + ihg_text_width(sep) + ihg_text_width(state) + 2 <=
-            r.x + r.w)
-            break;
-    }
-    x += ihg_canvas_text(cv, x, r.y, r.x + r.w - x, IHG_ROLE_STATUS, buf);
-    x += ihg_canvas_text(cv, x, r.y, r.x + r.w - x, IHG_ROLE_STATUS, sep);
-    /* the state stays visible: right-align it when the line is full */
-    n = ihg_text_width(state) + 2;
-    if (x + n > r.x + r.w)
-        x = r.x + r.w - n;
-    ihg_canvas_set(cv, x, r.y, L' ', state_role);
-    ihg_canvas_text(cv, x + 1, r.y, n - 1, state_role, state);
-    ihg_canvas_set(cv, x + n - 1, r.y, L' ', state_role);
-    x += n;
-    if (x + 14 < r.x + r.w) {
-        snprintf(buf, sizeof buf, "%sinner total %ld", sep, v->inner_all);
-        ihg_canvas_text(cv, x, r.y, r.x + r.w - x, IHG_ROLE_STATUS, buf);
-    }
+    snprintf(name, sizeof name, " %s", v->name ? v->name : "?");
+    ihg_format_int(n1, sizeof n1, (long)v->seed);
+    snprintf(seed, sizeof seed, "seed %s", n1);
+    ihg_format_int(n1, sizeof n1, v->outer_done);
+    ihg_format_int(n2, sizeof n2, v->outer_total);
+    snprintf(outer, sizeof outer, "outer %s/%s", n1, n2);
+    ihg_format_int(n1, sizeof n1, v->terms);
+    snprintf(settings, sizeof settings, "%s K=%s %s=%s", v->method_name ? v->method_name : "?",
+             n1, IHG_TXT(cv, "\xce\xb1", "alpha"), alpha);
+    ihg_format_int(n1, sizeof n1, v->inner_all);
+    snprintf(total, sizeof total, "inner total %s", n1);
+    /* the settings and the state always; then the outer count, what runs
+     * now, the seed and the total of inner steps as room allows */
+    it[0] = (ihg_item){name, 3, IHG_ROLE_STATUS};
+    it[1] = (ihg_item){seed, 5, IHG_ROLE_STATUS};
+    it[2] = (ihg_item){outer, 1, IHG_ROLE_STATUS};
+    it[3] = (ihg_item){phase, 2, IHG_ROLE_STATUS};
+    it[4] = (ihg_item){settings, 0, IHG_ROLE_STATUS};
+    it[5] = (ihg_item){state, 0, state_role};
+    it[6] = (ihg_item){total, 6, IHG_ROLE_STATUS};
+    ihg_canvas_items(cv, r.x, r.y, r.w - 1, it, 7, sep, IHG_ROLE_STATUS);
 }
 
 void ihg_pane_hints(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
@@ -100,7 +89,7 @@ void ihg_pane_hints(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     int x = r.x + 1, i;
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_NORMAL);
     if (v->message && *v->message) {
-        ihg_canvas_text(cv, x, r.y, r.w - 2, v->message_role, v->message);
+        ihg_canvas_fit(cv, x, r.y, r.w - 2, v->message_role, v->message);
         return;
     }
     for (i = 0; ihg_key_hint_rows[i].keys; i++) {

@@ -19,6 +19,7 @@
 #define TRN "\xe1\xb5\x80"
 #define APX "\xe2\x89\x88"
 #define MIN "\xe2\x88\x92"
+#define KAP "\xce\xba"
 
 typedef struct {
     ihg_canvas *cv;
@@ -33,7 +34,7 @@ static void line(writer *w, int role, const char *text)
         return;
     }
     if (w->y < w->in.y + w->in.h)
-        ihg_canvas_text(w->cv, w->in.x, w->y, w->in.w, role, text);
+        ihg_canvas_fit(w->cv, w->in.x, w->y, w->in.w, role, text);
     w->y++;
 }
 
@@ -59,7 +60,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     w.cv = cv;
     w.in = ihg_pane_frame(cv, r, v, IHG_PANE_THEORY, extra);
     w.y = w.in.y;
-    w.skip = v->scroll_y[IHG_PANE_THEORY];
+    w.skip = v->disp.scroll_y[IHG_PANE_THEORY];
     if (w.in.w < 10 || w.in.h < 1)
         return;
 
@@ -142,7 +143,8 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_DIM, t);
         /* the engine's compute time of the outer step (the explorer's
          * pacing and drawing between units are not counted) */
-        snprintf(t, sizeof t, "  computed in %.2f ms", rec->seconds * 1e3);
+        ihg_format_fixed(a, sizeof a, rec->seconds * 1e3, 2);
+        snprintf(t, sizeof t, "  computed in %s ms", a);
         line(&w, IHG_ROLE_DIM, t);
     } else {
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
@@ -172,9 +174,22 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                                      "converges iff rho(I - alpha H) < 1: 0 < alpha lambda_i < 2 for all i"));
     line(&w, IHG_ROLE_DIM, t);
     if (cmp) {
+        /* numbers of an earlier point are dimmed and say whose they are */
+        int stale = v->cmp_moved;
         K = v->terms < cmp->kmax ? v->terms : cmp->kmax;
         if (K < 0)
             K = 0;
+        if (stale) {
+            char o[24];
+            ihg_format_int(o, sizeof o, v->cmp_outer >= 0 ? v->cmp_outer : v->cmp_done);
+            if (v->cmp_outer >= 0 || v->outer_done > v->cmp_done)
+                snprintf(t, sizeof t, "  (the comparison below is of outer step %s: c "
+                                      "recomputes)", o);
+            else
+                snprintf(t, sizeof t, "  (the comparison below is of an earlier theta: c "
+                                      "recomputes)");
+            line(&w, IHG_ROLE_WARN, t);
+        }
         if (isfinite(cmp->rho))
             snprintf(t, sizeof t, U(cv, "  " RHO "(I " MIN " " ALP "H) = %s  \xe2\x86\x92  error " APX " " RHO "^(K+1) = %s;  measured %s",
                                     "  rho(I - alpha H) = %s  ->  error ~ rho^(K+1) = %s;  measured %s"),
@@ -185,13 +200,22 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                                   "measured error %s",
                      U(cv, RHO "(I " MIN " " ALP "H)", "rho(I - alpha H)"),
                      num(c, sizeof c, ihg_comparison_error(cmp, "neumann", K)));
-        line(&w, isfinite(cmp->rho) && cmp->rho >= 1 ? IHG_ROLE_BAD : IHG_ROLE_NUMBER, t);
+        line(&w, stale ? IHG_ROLE_DIM
+                       : isfinite(cmp->rho) && cmp->rho >= 1 ? IHG_ROLE_BAD : IHG_ROLE_NUMBER,
+             t);
         if (isfinite(cmp->eig_min)) {
             snprintf(t, sizeof t, U(cv, "  eig(H) in [%s, %s];  stable band: 0 < " LAM " < 2/" ALP " = %s",
                                     "  eig(H) in [%s, %s];  stable band: 0 < lambda < 2/alpha = %s"),
                      num(a, sizeof a, cmp->eig_min), num(b, sizeof b, cmp->eig_max),
-                     num(d, sizeof d, 2.0 / cmp->alpha));
-            line(&w, IHG_ROLE_NUMBER, t);
+                     num(d, sizeof d, cmp->band_top));
+            line(&w, stale ? IHG_ROLE_DIM : IHG_ROLE_NUMBER, t);
+        }
+        if (isfinite(cmp->alpha_best)) {
+            snprintf(t, sizeof t, U(cv, "  best step " ALP "* = 2/(" LAM "_min + " LAM "_max) = %s gives " RHO " = %s (" KAP " = %s; key b)",
+                                    "  best step alpha* = 2/(lambda_min + lambda_max) = %s gives rho = %s (kappa = %s; key b)"),
+                     num(a, sizeof a, cmp->alpha_best), num(b, sizeof b, cmp->rho_best),
+                     num(d, sizeof d, cmp->kappa));
+            line(&w, stale ? IHG_ROLE_DIM : IHG_ROLE_NUMBER, t);
         }
         snprintf(t, sizeof t, "  identity (q = v): error %s;  CG after K: %s",
                  num(a, sizeof a, ihg_comparison_error(cmp, "identity", 0)),

@@ -1,29 +1,59 @@
-/* view.h - what the panes draw: a snapshot of the session plus the
- * explorer's own display state.
+/* view.h - what the panes draw: numbers from the engine, the explorer's
+ * settings and messages, and the display state.
  *
- * tui.c fills it from the session between units of work; the panes only
- * read it.  Keeping the panes off the session lets tests and the frame
- * benchmark render a full screen from a made-up view, without a terminal
- * or an engine.  Every number in it comes from the engine.
+ * The controller fills it (ihg_ctl_view); the panes only read it.  Every
+ * number in it comes from the engine; the view holds plain values and
+ * arrays, so tests and the frame benchmark can render a whole screen from
+ * a made-up view, without a terminal or an engine, and the UI thread can
+ * render a copy while the engine computes.
  */
 #ifndef IHG_VIEW_H
 #define IHG_VIEW_H
 
 #include <gsl/gsl_vector.h>
 
-#include "../models/model.h"
 #include "../src/compare.h"
 #include "../src/session.h"
 #include "canvas.h"
+#include "display.h"
 #include "layout.h"
+#include "summary.h"
+
+/* A grid of the theta plane: point (i, j) is theta = (x0 + i step,
+ * y0 + (ny - 1 - j) step), row j = 0 at the top; for lambda_version. */
+typedef struct {
+    double x0, y0, step;
+    int nx, ny;
+    unsigned long lambda_version;
+} ihg_plane_frame;
+
+/* Pane 6 for a model of two parameters (src/plane.h): what it draws. */
+typedef struct {
+    int on;                        /* the 2-D view exists                */
+    size_t n_lambda;               /* the model's hyperparameters: 1, 2  */
+    double lambda[2];              /* they, now                          */
+    double hypergrad[2];           /* their hypergradient                */
+    double theta[2];               /* the iterate                        */
+    double opt[2];                 /* theta*(lambda) now (NaN: none)     */
+    double target[2];              /* validation target t (NaN: none)    */
+    double data_opt[2];            /* optimum c of the data term          */
+    /* per outer step, oldest first: n_lambda values of the model's
+     * lambda, 2 of theta and 2 of theta*(lambda) (NaN where none) */
+    const double *lambda_path, *theta_path, *opt_path;
+    size_t n_path;
+    /* L_T(., lambda) over grid_frame, row-major (NULL: not computed) */
+    const double *grid;
+    ihg_plane_frame grid_frame;
+} ihg_plane_view;
 
 typedef struct {
     /* the experiment */
+    int quit;                      /* the explorer is asked to end      */
     const char *name;
     unsigned long seed;
     const char *model_kind;
-    size_t P, Hn;
-    const ihg_hyper_layout *layout; /* segments of lambda (names, owners)  */
+    size_t P, n_lambda;            /* parameters, hyperparameters        */
+    const ihg_hyper_layout *layout; /* segments of lambda (names, owners) */
     long exact_max;
 
     /* progress */
@@ -34,21 +64,24 @@ typedef struct {
     long prog_done, prog_total;    /* ihg_session_progress               */
 
     /* settings */
+    const ihg_method_type *method; /* the method table's entry           */
     const char *method_name;
-    const ihg_method_type *method;
     long terms;
     double alpha;
     int running;                   /* playing                           */
     const char *message;           /* last message, "" when none        */
     int message_role;              /* ihg_role                          */
+    int message_sticky;            /* stays until replaced              */
+    double message_when;           /* set or cleared at (ihg_now())     */
     const char *stop_reason;       /* ihg_session_message when stopped  */
 
-    /* history */
+    /* history (hist_version changes when it starts again: reset) */
     const ihg_record *hist;
     size_t nhist;
+    unsigned long hist_version;
 
     /* the current point */
-    const gsl_vector *lambda, *hypergrad, *theta;
+    const gsl_vector *lambda, *hypergrad;
     unsigned long point_version;   /* changes whenever lambda or the
                                       hypergradient may have changed, so
                                       panes may cache what they derive from
@@ -56,10 +89,17 @@ typedef struct {
     unsigned long lambda_version;  /* the same for lambda alone and for  */
     unsigned long hypergrad_version; /* the hypergradient alone (0: use
                                       point_version)                    */
+    /* their summaries (above 30 hyperparameters), derived off the UI
+     * thread; NULL: the pane derives them itself */
+    const ihg_summary *lambda_summary, *hypergrad_summary;
 
     /* the comparison at the point before outer step cmp_outer's update */
     const ihg_comparison *cmp;     /* NULL: none yet                    */
+    unsigned long cmp_version;     /* changes with what cmp points to   */
     long cmp_outer;                /* -1: at the current point           */
+    long cmp_done;                 /* outer steps done when it was made  */
+    int cmp_moved;                 /* theta or lambda moved since: its
+                                      numbers are of an earlier point   */
     int cmp_stale;                 /* settings or point changed since   */
     double cmp_ms;                 /* how long it took                  */
     int cmp_auto;                  /* recomputed after each outer step  */
@@ -72,50 +112,29 @@ typedef struct {
     long n_qnorm;
     double vnorm;                  /* ||v|| = ||dL_V/dtheta|| of that solve */
 
-    /* the 2-D view (quadratic model only; model NULL otherwise) */
-    ihg_model *model;
-    const ihg_dataset *ds;
-    const double *lambda_path;     /* Hn values per outer step, oldest first */
-    size_t n_lambda_path;
-    const double *theta_path;      /* 2 values per outer step            */
-    size_t n_theta_path;
-    const double *target;          /* validation optimum t (2 values)   */
+    /* pane 6 as the 2-D view (plane.on), and where it writes the grid it
+     * needs when plane.grid does not match (NULL: nobody asks) */
+    ihg_plane_view plane;
+    ihg_plane_frame *plane_want;
 
-    /* the distilled images (model kind distill on image data; img_k 0
-     * otherwise): lambda holds img_k images of img_rows x img_cols
-     * pixels, image c at lambda[c rows cols ..], row-major */
+    /* pane 6 as the distilled images (img_k 0 otherwise): lambda holds
+     * img_k images of img_rows x img_cols pixels, image c at
+     * lambda[c rows cols ..], row-major; class_names: img_k names or NULL */
     size_t img_k, img_rows, img_cols;
-    int img_fashion;               /* Fashion-MNIST: class names        */
-    /* the augmented images (a family with IHG_MODEL_AUGMENTS on image data;
-     * aug_n 0 otherwise): aug_n training images (aug_orig) and what the
-     * model trains on in their place (aug_img), img_rows x img_cols each,
-     * row-major one after the other; aug_draw says when they were made
-     * ("now": at the current lambda and the last noise draw) */
+    const char *const *class_names;
+    /* pane 6 as the augmented images (a family with IHG_MODEL_AUGMENTS on
+     * image data; aug_n 0 otherwise): aug_n training images (aug_orig)
+     * and what the model trains on in their place (aug_img), img_rows x
+     * img_cols each, row-major one after the other; aug_draw says when they
+     * were made ("now": at the current lambda and the last noise draw) */
     size_t aug_n;
     const double *aug_orig, *aug_img;
     const char *aug_draw;
 
-    /* display state */
-    int log_y;                     /* losses chart on a log axis        */
-    int show_acc;                  /* losses pane: accuracy instead     */
-    int img_minmax;                /* images: grey per image min..max
-                                      instead of the fixed 0..1         */
-    int focus, zoom;               /* pane ids; zoom -1: none           */
-    int scroll_x[IHG_PANE_COUNT], scroll_y[IHG_PANE_COUNT];
-    int help;                      /* help overlay shown                */
-    int theme_contrast;            /* for the legend text only          */
+    /* how it is shown */
+    ihg_display disp;
 } ihg_view;
 
-/* Fill the fields that come straight from the session (experiment,
- * progress, settings, history, the current point).  Display state, the
- * message, the comparison and the 2-D paths are the caller's. */
-void ihg_view_from_session(ihg_view *v, const ihg_session *s);
-/* Which panes exist for this model (pane 6: the 2-D view for the
- * quadratic, the distilled images for distill on image data). */
-void ihg_view_available(const ihg_model *m, const ihg_dataset *ds, int *available);
-/* The image geometry of a distill model on image data: 1 and the fields
- * set, else 0 (img_k = 0). */
-int ihg_view_images(ihg_view *v, const ihg_model *m, const ihg_dataset *ds);
 /* Name of pane 6 for this view ("2-D view" or "Distilled images"). */
 const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id);
 
@@ -130,10 +149,6 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_augment(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
-/* Whether the model shows augmented images (pane 6), with their geometry. */
-int ihg_view_augments(const ihg_model *m, const ihg_dataset *ds);
-/* Fashion-MNIST's class names (10), for labels. */
-extern const char *const ihg_fashion_classes[10];
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
 
 /* The frame of pane id in r; returns the inner rectangle. */

@@ -1,0 +1,1024 @@
+/* controller.c - the explorer's state, actions and work (see controller.h).
+ *
+ * Work comes in units (one inner step, one Hessian-vector product, ...):
+ * ihg_ctl_work runs units of the session, or of a comparison job, for at
+ * most a slice, so that the caller can read keys and draw in between.
+ *
+ * A comparison (c, and automatically after each hypergradient) is an
+ * ihg_compare_job.  It reads the session's current point, so the session
+ * is not stepped while one runs; it fills a second ihg_comparison, and the
+ * panes keep showing the previous one until the new one is complete.
+ *
+ * Time: the session's record.seconds is the sum of the outer step's units
+ * of work, so the explorer's pauses between units (pacing each Neumann
+ * term, drawing, a paused run) are not in it; it is shown and recorded
+ * as it is.
+ */
+#include "controller.h"
+
+#include <errno.h>
+#include <gsl/gsl_blas.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../models/model.h"
+#include "../src/batch.h"
+#include "../src/compare.h"
+#include "../src/error.h"
+#include "../src/jsonl.h"
+#include "../src/output.h"
+#include "../src/plane.h"
+#include "../src/timer.h"
+
+/* The automatic comparison after each hypergradient: only where the
+ * reference is the exact solve (P <= exact_max, at most 2000) and as long
+ * as no single unit of it (the exact solve, the eigenvalues) holds the
+ * screen longer than the key-to-screen budget; the total time does not
+ * matter, it does not block. */
+#define AUTO_COMPARE_MAX_P 2000
+#define AUTO_COMPARE_UNIT_MS 100.0
+#define ALPHA_FACTOR 1.4142135623730951
+/* the largest loss grid of the 2-D view (dots of a very large pane) */
+#define PLANE_GRID_MAX (4L << 20)
+/* training images shown beside their augmentations */
+#define AUG_PREVIEW 8
+
+struct ihg_ctl {
+    const ihg_config *cfg;
+    ihg_session *s;
+    const ihg_model *model;
+    int quit;
+    unsigned long serial;   /* changes with what the screen shows */
+    long units;             /* units of work done (ihg_ctl_settle) */
+
+    int running;            /* space: play                          */
+    long outer_pending;     /* o: outer steps still to run          */
+
+    ihg_message msg;
+    ihg_display disp;
+    ihg_display_ctx dctx;
+    int classifier, has_test, plane_on;
+    /* learned augmentation: AUG_PREVIEW training images and what the model
+     * trains on in their place (pane 6); NULL when not shown */
+    double *aug_orig, *aug_img;
+
+    /* versions of what panes may cache (view.h) */
+    unsigned long point_version, lambda_version, hypergrad_version;
+
+    ihg_comparison *cmp;     /* shown (when cmp_valid)                  */
+    unsigned long cmp_version, hist_version;
+    /* the point (theta, lambda) moves: point_serial counts the moves;
+     * the comparison shown was made at cmp_point, after cmp_done outer
+     * steps */
+    unsigned long point_serial, cmp_point, job_point;
+    long cmp_done, job_done;
+    int cmp_auto, cmp_valid, cmp_stale;
+    double cmp_ms;
+    long cmp_outer;
+
+    /* the comparison under way (job NULL: none) */
+    ihg_compare_job *job;
+    ihg_comparison *job_cmp; /* being filled; swapped with cmp when done */
+    int job_from_key;
+    long job_outer;          /* where: outer step, or -1 current point  */
+    long job_units, job_ref_units;
+    double job_compute;      /* seconds inside ihg_compare_job_step     */
+    double job_longest;      /* the longest single unit, seconds        */
+    int job_longest_stage;
+    char job_text[64];
+
+    /* ||q_j|| of the solve under way */
+    double *qnorm;
+    long n_qnorm, cap_qnorm;
+    double vnorm;
+
+    /* the 2-D view: per outer step lambda, theta, theta*(lambda) */
+    double *lambda_path, *theta_path, *opt_path;
+    size_t n_path, cap_path;
+    double opt[2];               /* theta*(lambda) now              */
+    unsigned long opt_version;   /* lambda_version of opt (0: none)  */
+    double *grid;                /* L_T over grid_frame             */
+    size_t grid_cap;
+    ihg_plane_frame grid_frame;
+    int grid_valid;
+
+    FILE *rec;
+    int rec_errno;               /* first write error (0: none)     */
+    ihg_json json;
+};
+
+/* ---- messages ----------------------------------------------------------- */
+
+static void say(ihg_ctl *c, int role, int sticky, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void vsay(ihg_ctl *c, int role, int sticky, const char *fmt, va_list ap)
+{
+    vsnprintf(c->msg.text, sizeof c->msg.text, fmt, ap);
+    c->msg.role = role;
+    c->msg.sticky = sticky;
+    c->msg.when = ihg_now();
+    c->serial++;
+}
+static void say(ihg_ctl *c, int role, int sticky, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(c, role, sticky, fmt, ap);
+    va_end(ap);
+}
+void ihg_ctl_say(ihg_ctl *c, int role, int sticky, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(c, role, sticky, fmt, ap);
+    va_end(ap);
+}
+const ihg_message *ihg_ctl_message(const ihg_ctl *c) { return &c->msg; }
+
+/* ---- methods and comparison stages ---------------------------------------- */
+
+static size_t n_lambda(const ihg_ctl *c) { return ihg_session_n_hyper(c->s); }
+
+static const char *method_label(const ihg_method_type *m) { return m ? m->name : "?"; }
+
+/* m: the next method of the table that accepts this problem (exact is
+ * refused above hypergrad.exact_max, ...) */
+static void method_next(ihg_ctl *c)
+{
+    size_t i, n = 0, cur = 0;
+    while (ihg_method_types[n]) {
+        if (ihg_method_types[n] == ihg_session_method(c->s))
+            cur = n;
+        n++;
+    }
+    for (i = 1; i <= n; i++)
+        if (ihg_session_set_method(c->s, ihg_method_types[(cur + i) % n]) == IHG_OK)
+            break;
+}
+
+/* the method called `name`: IHG_OK, or an error with its message */
+static int method_set_by_name(ihg_ctl *c, const char *name)
+{
+    const ihg_method_type *m = ihg_method_lookup(name);
+    if (!m)
+        return ihg_error_set(IHG_EINVAL, "no method named '%s' (%s)", name,
+                             ihg_method_names());
+    return ihg_session_set_method(c->s, m);
+}
+
+static int reference_exact(const ihg_ctl *c)
+{
+    return c->cfg->hypergrad.exact_max >= 0 &&
+           c->model->P <= (size_t)c->cfg->hypergrad.exact_max;
+}
+
+/* the comparison under way, for the status bar and pane 3 */
+static const char *stage_text(ihg_ctl *c, char *buf, size_t size)
+{
+    long k = 0;
+    long kmax = c->job_cmp ? c->job_cmp->kmax : 0;
+    const ihg_method_type *mt = NULL;
+    switch (ihg_compare_job_stage(c->job, &mt, &k)) {
+    case IHG_COMPARE_SETUP: snprintf(buf, size, "v and the direct term"); break;
+    case IHG_COMPARE_REFERENCE:
+        if (reference_exact(c))
+            snprintf(buf, size, "exact solve (P = %zu)", c->model->P);
+        else
+            snprintf(buf, size, "CG reference, %ld HVPs", c->job_ref_units);
+        break;
+    case IHG_COMPARE_SPECTRUM: snprintf(buf, size, "eigenvalues of H"); break;
+    case IHG_COMPARE_METHOD:
+        if (mt && (mt->flags & IHG_METHOD_USES_K))
+            snprintf(buf, size, "%s K %ld/%ld", mt->title, k, kmax);
+        else
+            snprintf(buf, size, "%s", mt ? mt->title : "?");
+        break;
+    default: snprintf(buf, size, "done"); break;
+    }
+    return buf;
+}
+
+/* ---- paths for the 2-D view (copies of engine numbers) ------------------- */
+
+static void path_clear(ihg_ctl *c) { c->n_path = 0; }
+
+static void path_push(ihg_ctl *c)
+{
+    size_t off, hn = ihg_plane_model_lambda(c->s, &off), i;
+    const gsl_vector *l = ihg_session_lambda(c->s), *th = ihg_session_theta(c->s);
+    if (!c->plane_on)
+        return;
+    if (c->n_path == c->cap_path) {
+        size_t cap = c->cap_path ? 2 * c->cap_path : 64;
+        double *a = realloc(c->lambda_path, cap * hn * sizeof *a), *b, *o;
+        if (!a)
+            return;
+        c->lambda_path = a;
+        b = realloc(c->theta_path, cap * 2 * sizeof *b);
+        if (!b)
+            return;
+        c->theta_path = b;
+        o = realloc(c->opt_path, cap * 2 * sizeof *o);
+        if (!o)
+            return;
+        c->opt_path = o;
+        c->cap_path = cap;
+    }
+    for (i = 0; i < hn; i++)
+        c->lambda_path[c->n_path * hn + i] = gsl_vector_get(l, off + i);
+    c->theta_path[2 * c->n_path] = gsl_vector_get(th, 0);
+    c->theta_path[2 * c->n_path + 1] = gsl_vector_get(th, 1);
+    if (ihg_plane_optimum(c->s, c->lambda_path + c->n_path * hn, c->opt_path + 2 * c->n_path) !=
+        0)
+        c->opt_path[2 * c->n_path] = c->opt_path[2 * c->n_path + 1] = NAN;
+    c->n_path++;
+}
+
+int ihg_ctl_plane_grid(ihg_ctl *c, const ihg_plane_frame *f)
+{
+    size_t n;
+    if (!c->plane_on || f->nx < 1 || f->ny < 1 || (long)f->nx * f->ny > PLANE_GRID_MAX)
+        return 0;
+    if (c->grid_valid && c->grid_frame.x0 == f->x0 && c->grid_frame.y0 == f->y0 &&
+        c->grid_frame.step == f->step && c->grid_frame.nx == f->nx &&
+        c->grid_frame.ny == f->ny && c->grid_frame.lambda_version == c->lambda_version)
+        return 0;
+    n = (size_t)f->nx * (size_t)f->ny;
+    if (n > c->grid_cap) {
+        double *g = realloc(c->grid, n * sizeof *g);
+        if (!g)
+            return -1;
+        c->grid = g;
+        c->grid_cap = n;
+    }
+    ihg_plane_loss_grid(c->s, ihg_session_lambda(c->s), f->x0, f->y0, f->step, f->nx, f->ny,
+                        c->grid);
+    c->grid_frame = *f;
+    c->grid_frame.lambda_version = c->lambda_version;
+    c->grid_valid = 1;
+    c->serial++;
+    return 1;
+}
+
+/* ---- the comparison, one unit at a time ---------------------------------- */
+
+static void record_event(ihg_ctl *c, const char *name);
+
+static void compare_cancel(ihg_ctl *c)
+{
+    ihg_compare_job_free(c->job);
+    c->job = NULL;
+    c->serial++;
+}
+
+/* Start a comparison at the session's current point (cancelling one under
+ * way).  It runs in compare_work's slices. */
+static void compare_start(ihg_ctl *c, int from_key)
+{
+    long kmax = c->cfg->hypergrad.compare_max;
+    if (ihg_session_terms(c->s) > kmax)
+        kmax = ihg_session_terms(c->s);
+    if (kmax < 1)
+        kmax = 1;
+    compare_cancel(c);
+    if (!c->job_cmp || c->job_cmp->kmax != kmax) {
+        ihg_comparison_free(c->job_cmp);
+        c->job_cmp = ihg_comparison_alloc(n_lambda(c), kmax);
+        if (!c->job_cmp) {
+            say(c, IHG_ROLE_BAD, 0, "comparison: %s", ihg_error_message());
+            return;
+        }
+    }
+    c->job = ihg_compare_job_alloc(c->s, c->job_cmp);
+    if (!c->job) {
+        say(c, IHG_ROLE_BAD, 0, "comparison: %s", ihg_error_message());
+        return;
+    }
+    c->job_from_key = from_key;
+    c->job_units = c->job_ref_units = 0;
+    c->job_compute = c->job_longest = 0;
+    c->job_longest_stage = 0;
+    /* -1: "the current point" (not where --batch --compare looks) */
+    c->job_outer = ihg_session_phase(c->s) == IHG_PHASE_UPDATE ? ihg_session_outer(c->s) + 1
+                                                               : -1;
+    c->job_point = c->point_serial;
+    c->job_done = ihg_session_outer(c->s);
+    c->serial++;
+}
+
+static void compare_finish(ihg_ctl *c)
+{
+    ihg_comparison *shown = c->cmp;
+    double ms = c->job_compute * 1e3, longest = c->job_longest * 1e3;
+    int stage = c->job_longest_stage;
+    c->cmp = c->job_cmp;
+    c->job_cmp = shown; /* the next job reuses the old one */
+    c->cmp_valid = 1;
+    c->cmp_version++;
+    c->cmp_stale = 0;
+    c->cmp_ms = ms;
+    c->cmp_outer = c->job_outer;
+    c->cmp_point = c->job_point;
+    c->cmp_done = c->job_done;
+    compare_cancel(c);
+    record_event(c, "compare");
+    if (c->cmp_auto && longest > AUTO_COMPARE_UNIT_MS) {
+        c->cmp_auto = 0;
+        say(c, IHG_ROLE_WARN, 0,
+            "the comparison's %s took %.0f ms in one piece: it now runs only when you "
+            "press c",
+            ihg_compare_stage_name((ihg_compare_stage)stage), longest);
+    } else if (c->job_from_key) {
+        say(c, IHG_ROLE_GOOD, 0,
+            "compared at the current point in %.1f ms (%ld units, longest %.1f ms)", ms,
+            c->job_units, longest);
+    }
+}
+
+/* One slice of the comparison.  A slice also ends where the stage changes,
+ * so that the screen names a long unit (the exact solve) before it runs. */
+static void compare_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
+{
+    double t0 = ihg_now();
+    c->serial++;
+    while (c->job) {
+        long k;
+        int done = 0, st, stage = ihg_compare_job_stage(c->job, NULL, &k), next;
+        double u0 = ihg_now(), dt, el;
+        st = ihg_compare_job_step(c->job, &done);
+        dt = ihg_now() - u0;
+        c->units++;
+        c->job_compute += dt;
+        c->job_units++;
+        if (stage == IHG_COMPARE_REFERENCE)
+            c->job_ref_units++;
+        if (dt > c->job_longest) {
+            c->job_longest = dt;
+            c->job_longest_stage = stage;
+        }
+        if (st != IHG_OK) {
+            compare_cancel(c);
+            say(c, IHG_ROLE_BAD, 0, "comparison failed: %s", ihg_error_message());
+            return;
+        }
+        if (done) {
+            compare_finish(c);
+            return;
+        }
+        next = ihg_compare_job_stage(c->job, NULL, &k);
+        el = ihg_now() - t0;
+        if (next != stage || !(el < slice && el + dt <= slice) || (stop && stop(arg)))
+            return;
+    }
+}
+
+/* ---- the record file ----------------------------------------------------- */
+
+void ihg_ctl_set_record(ihg_ctl *c, FILE *f)
+{
+    if (c->rec && c->rec != f)
+        fclose(c->rec);
+    c->rec = f;
+    c->rec_errno = 0;
+}
+
+int ihg_ctl_close_record(ihg_ctl *c, const char *name)
+{
+    int st = IHG_OK;
+    if (c->rec) {
+        st = ihg_output_close(c->rec, name);
+        c->rec = NULL;
+    }
+    if (c->rec_errno && st == IHG_OK) /* the file was closed at the error */
+        st = ihg_error_set(IHG_EWRITE, "%s: write error: %s", name ? name : "--record",
+                           strerror(c->rec_errno));
+    return st;
+}
+
+static void record_write(ihg_ctl *c)
+{
+    if (ihg_json_write_line(&c->json, c->rec) != 0) {
+        c->rec_errno = errno ? errno : EIO;
+        say(c, IHG_ROLE_BAD, 1, "cannot write the --record file: recording stopped");
+        fclose(c->rec);
+        c->rec = NULL;
+    }
+}
+
+/* An event line: {"event": NAME, "outer": done so far, the settings, and
+ * for "compare" where it was made and what it found}. */
+static void record_event(ihg_ctl *c, const char *name)
+{
+    if (!c->rec)
+        return;
+    ihg_json_begin_object(&c->json);
+    ihg_json_key(&c->json, "event");
+    ihg_json_string(&c->json, name);
+    ihg_json_key(&c->json, "outer");
+    ihg_json_integer(&c->json, ihg_session_outer(c->s));
+    ihg_json_key(&c->json, "method");
+    ihg_json_string(&c->json, method_label(ihg_session_method(c->s)));
+    ihg_json_key(&c->json, "terms");
+    ihg_json_integer(&c->json, ihg_session_terms(c->s));
+    ihg_json_key(&c->json, "alpha");
+    ihg_json_number(&c->json, ihg_session_alpha(c->s));
+    if (strcmp(name, "compare") == 0 && c->cmp_valid) {
+        ihg_json_key(&c->json, "at_outer");
+        if (c->cmp_outer >= 0)
+            ihg_json_integer(&c->json, c->cmp_outer);
+        else
+            ihg_json_null(&c->json); /* the current point */
+        ihg_batch_json_compare(&c->json, c->cmp, 0);
+    }
+    ihg_json_end_object(&c->json);
+    record_write(c);
+}
+
+static void record_last(ihg_ctl *c)
+{
+    size_t n = ihg_session_history_len(c->s);
+    ihg_record r;
+    if (!c->rec || n == 0)
+        return;
+    r = ihg_session_history(c->s)[n - 1];
+    ihg_json_begin_object(&c->json);
+    ihg_json_record(&c->json, &r, c->classifier, c->has_test);
+    ihg_json_end_object(&c->json);
+    record_write(c);
+}
+
+/* ---- stepping ------------------------------------------------------------ */
+
+static void stopped(ihg_ctl *c)
+{
+    c->running = 0;
+    c->outer_pending = 0;
+    say(c, IHG_ROLE_BAD, 1,
+        "stopped: %s  (keys: a smaller alpha, b the best alpha, m another method, then o; "
+        "r resets)",
+        ihg_session_message(c->s));
+}
+
+static void qnorm_push(ihg_ctl *c)
+{
+    const gsl_vector *q = ihg_session_partial_q(c->s), *v = ihg_session_v(c->s);
+    if (!q)
+        return;
+    if (c->n_qnorm == c->cap_qnorm) {
+        long cap = c->cap_qnorm ? 2 * c->cap_qnorm : 64;
+        double *a = realloc(c->qnorm, (size_t)cap * sizeof *a);
+        if (!a)
+            return;
+        c->qnorm = a;
+        c->cap_qnorm = cap;
+    }
+    if (c->n_qnorm == 0)
+        c->vnorm = v ? gsl_blas_dnrm2(v) : NAN;
+    c->qnorm[c->n_qnorm++] = gsl_blas_dnrm2(q);
+}
+
+/* Book-keeping after any call into the session: the record file, the 2-D
+ * path, the live ||q_j|| (compute time is in the engine's records). */
+static void after_step(ihg_ctl *c, unsigned ev)
+{
+    if (ev & (IHG_EV_INNER_STEP | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
+        c->point_serial++; /* theta or lambda moved */
+    if (ev & (IHG_EV_HYPERGRAD | IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
+        c->point_version++; /* lambda or the hypergradient changed */
+    if (ev & (IHG_EV_OUTER_DONE | IHG_EV_STOPPED))
+        c->lambda_version++;
+    if (ev & (IHG_EV_HYPERGRAD | IHG_EV_STOPPED))
+        c->hypergrad_version++;
+    if (ev & IHG_EV_INNER_DONE)
+        c->n_qnorm = 0;
+    if (ev & IHG_EV_SOLVE_TERM)
+        qnorm_push(c);
+    if (ev & IHG_EV_OUTER_DONE) {
+        c->n_qnorm = 0;
+        record_last(c);
+        path_push(c);
+    }
+}
+
+/* One unit of work; returns the events.  Handles records, comparison
+ * points, divergence and the end of the run. */
+static unsigned step_one(ihg_ctl *c)
+{
+    unsigned ev = 0;
+    int st;
+    if (ihg_session_finished(c->s))
+        return IHG_EV_FINISHED;
+    st = ihg_session_step(c->s, 1, &ev);
+    c->units++;
+    after_step(c, ev);
+    c->serial++;
+    if (st != IHG_OK || ihg_session_phase(c->s) == IHG_PHASE_STOPPED) {
+        stopped(c);
+        return ev | IHG_EV_STOPPED;
+    }
+    /* compare where --batch --compare does: hypergradient known, lambda
+     * not yet updated; the session waits until the job is done */
+    if ((ev & IHG_EV_HYPERGRAD) && ihg_session_phase(c->s) == IHG_PHASE_UPDATE && c->cmp_auto)
+        compare_start(c, 0);
+    if (ihg_session_phase(c->s) == IHG_PHASE_DONE) {
+        c->running = 0;
+        c->outer_pending = 0;
+        say(c, IHG_ROLE_WARN, 0, "all %ld outer steps done: r resets, q quits",
+            ihg_session_outer(c->s));
+    }
+    return ev;
+}
+
+/* Work of the session for one slice. */
+static unsigned session_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
+{
+    double t0 = ihg_now(), last = 0;
+    int first = 1; /* at least one unit per slice, whatever is waiting */
+    for (;;) {
+        double u0, el;
+        unsigned ev;
+        if (!(c->running || c->outer_pending) || c->job)
+            return 0;
+        if (!first) {
+            el = ihg_now() - t0;
+            if (!(el < slice && el + last <= slice) || (stop && stop(arg)))
+                return 0;
+        }
+        first = 0;
+        u0 = ihg_now();
+        ev = step_one(c);
+        last = ihg_now() - u0;
+        if (ev & (IHG_EV_STOPPED | IHG_EV_FINISHED))
+            return 0;
+        if ((ev & IHG_EV_OUTER_DONE) && c->outer_pending) {
+            c->outer_pending--;
+            return 0; /* show each outer step asked for */
+        }
+        if (ev & IHG_EV_SOLVE_TERM)
+            return IHG_CTL_PACE; /* show this term before the next */
+    }
+}
+
+unsigned ihg_ctl_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
+{
+    if (c->job) {
+        compare_work(c, slice, stop, arg);
+        return 0;
+    }
+    if (c->running || c->outer_pending)
+        return session_work(c, slice, stop, arg);
+    return 0;
+}
+
+int ihg_ctl_busy(const ihg_ctl *c) { return c->job || c->running || c->outer_pending; }
+
+long ihg_ctl_settle(ihg_ctl *c, long max_units)
+{
+    long u0 = c->units;
+    c->running = 0;
+    while (ihg_ctl_busy(c) && c->units - u0 < max_units)
+        ihg_ctl_work(c, 1e9, NULL, NULL);
+    return c->units - u0;
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static void reset(ihg_ctl *c)
+{
+    compare_cancel(c);
+    c->n_qnorm = 0;
+    c->point_version++;
+    c->lambda_version++;
+    c->hypergrad_version++;
+    if (ihg_session_reset(c->s) != IHG_OK) {
+        say(c, IHG_ROLE_BAD, 1, "reset failed: %s", ihg_error_message());
+        return;
+    }
+    c->running = 0;
+    c->outer_pending = 0;
+    c->cmp_valid = 0;
+    c->cmp_version++;
+    c->hist_version++;
+    c->point_serial++;
+    path_clear(c);
+    path_push(c);
+    record_event(c, "reset");
+    say(c, IHG_ROLE_GOOD, 0, "reset to the start (seed %lu)", c->cfg->seed);
+    if (c->cmp_auto)
+        compare_start(c, 0);
+}
+
+static long terms_step(long K, int up)
+{
+    long d = K < 10 ? 1 : K < 50 ? 5 : 10;
+    if (!up && K <= 10)
+        d = 1;
+    return up ? K + d : K - d;
+}
+
+static void settings_changed(ihg_ctl *c, const char *event, const char *what,
+                             int was_comparing_for_key)
+{
+    record_event(c, event);
+    if (c->msg.sticky && ihg_session_phase(c->s) != IHG_PHASE_STOPPED)
+        c->msg.sticky = 0;
+    say(c, IHG_ROLE_GOOD, 0, "%s changed: %s, K = %ld, alpha = %.4g", what,
+        method_label(ihg_session_method(c->s)), ihg_session_terms(c->s),
+        ihg_session_alpha(c->s));
+    /* a comparison under way was cancelled (it read the old settings):
+     * start again with the new ones when it is wanted */
+    if (c->cmp_auto || was_comparing_for_key)
+        compare_start(c, was_comparing_for_key);
+    else if (c->cmp_valid)
+        c->cmp_stale = 1;
+}
+
+/* Before stepping: a finished run needs r; a stopped one (divergence)
+ * starts its outer step again with the current settings, so lowering alpha
+ * (a) or changing method (m) and pressing o, i or space carries on. */
+static int carry_on(ihg_ctl *c)
+{
+    ihg_session *s = c->s;
+    if (ihg_session_phase(s) == IHG_PHASE_DONE) {
+        say(c, IHG_ROLE_WARN, c->msg.sticky, "the run is over: r resets");
+        return 0;
+    }
+    if (ihg_session_phase(s) == IHG_PHASE_STOPPED) {
+        ihg_session_resume(s);
+        c->point_serial++;
+        c->msg.sticky = 0;
+        say(c, IHG_ROLE_GOOD, 0, "outer step %ld starts again with %s, K = %ld, alpha = %.3g",
+            ihg_session_outer(s) + 1, method_label(ihg_session_method(s)),
+            ihg_session_terms(s), ihg_session_alpha(s));
+    }
+    return 1;
+}
+
+static void set_terms(ihg_ctl *c, long K, const char *what, int for_key)
+{
+    compare_cancel(c);
+    if (K < 0 || ihg_session_set_terms(c->s, K) != IHG_OK)
+        say(c, IHG_ROLE_WARN, 0, "K stays %ld: %s", ihg_session_terms(c->s),
+            K < 0 ? "it cannot be negative" : ihg_error_message());
+    else
+        settings_changed(c, "terms", what, for_key);
+}
+
+static void set_alpha(ihg_ctl *c, double a, const char *what, int for_key)
+{
+    compare_cancel(c);
+    if (ihg_session_set_alpha(c->s, a) != IHG_OK)
+        say(c, IHG_ROLE_WARN, 0, "alpha stays %.4g: %s", ihg_session_alpha(c->s),
+            ihg_error_message());
+    else
+        settings_changed(c, "alpha", what, for_key);
+}
+
+static void inner_steps(ihg_ctl *c, long n)
+{
+    long i;
+    c->running = 0;
+    if (c->job) { /* the point moves: the comparison would be stale */
+        compare_cancel(c);
+        say(c, IHG_ROLE_WARN, 0, "comparison cancelled: the inner step moved theta");
+    }
+    for (i = 0; i < (n < 1 ? 1 : n); i++) {
+        unsigned ev = 0;
+        int st = ihg_session_inner_step(c->s, &ev);
+        c->units++;
+        after_step(c, ev);
+        c->cmp_stale = c->cmp_valid;
+        if (st != IHG_OK || ihg_session_phase(c->s) == IHG_PHASE_STOPPED) {
+            stopped(c);
+            break;
+        }
+    }
+}
+
+void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
+{
+    ihg_session *s = c->s;
+    int for_key = c->job && c->job_from_key;
+    unsigned long before = c->serial;
+    c->serial++;
+    if (a->action == IHG_ACT_RESIZE || a->action == IHG_ACT_REDRAW)
+        return;
+    if (c->disp.help) { /* any key closes the help */
+        c->disp.help = 0;
+        if (a->action == IHG_ACT_QUIT)
+            c->quit = 1;
+        return;
+    }
+    if (!c->msg.sticky) {
+        c->msg.text[0] = '\0';
+        c->msg.when = ihg_now();
+    }
+    if (ihg_action_is_display(a->action)) {
+        ihg_message m;
+        ihg_display_handle(&c->disp, &c->dctx, a, &m);
+        if (m.text[0])
+            c->msg = m;
+        return;
+    }
+    switch (a->action) {
+    case IHG_ACT_QUIT: c->quit = 1; break;
+    case IHG_ACT_PLAY:
+        if (a->arg == 0) {
+            c->running = 0;
+            c->outer_pending = 0;
+            break;
+        }
+        if (!carry_on(c))
+            break;
+        c->running = a->arg < 0 ? !c->running : 1;
+        c->outer_pending = 0;
+        break;
+    case IHG_ACT_INNER:
+        if (!carry_on(c))
+            break;
+        inner_steps(c, a->arg);
+        break;
+    case IHG_ACT_OUTER:
+        if (!carry_on(c))
+            break;
+        c->running = 0;
+        c->outer_pending = a->arg < 1 ? 1 : a->arg;
+        break;
+    case IHG_ACT_TERMS_DOWN:
+    case IHG_ACT_TERMS_UP:
+        set_terms(c, terms_step(ihg_session_terms(s), a->action == IHG_ACT_TERMS_UP),
+                  a->action == IHG_ACT_TERMS_UP ? "more terms" : "fewer terms", for_key);
+        break;
+    case IHG_ACT_SET_TERMS: set_terms(c, a->arg, "K", for_key); break;
+    case IHG_ACT_ALPHA_DOWN:
+    case IHG_ACT_ALPHA_UP: {
+        double al = ihg_session_alpha(s);
+        al = a->action == IHG_ACT_ALPHA_UP ? al * ALPHA_FACTOR : al / ALPHA_FACTOR;
+        set_alpha(c, al, a->action == IHG_ACT_ALPHA_UP ? "larger alpha" : "smaller alpha",
+                  for_key);
+        break;
+    }
+    case IHG_ACT_SET_ALPHA: set_alpha(c, a->value, "alpha", for_key); break;
+    case IHG_ACT_BEST_ALPHA: {
+        const ihg_comparison *cmp = c->cmp_valid ? c->cmp : NULL;
+        if (!cmp || !isfinite(cmp->alpha_best)) {
+            say(c, IHG_ROLE_WARN, 0, "%s",
+                !cmp ? "best alpha: compare first (c); it comes from the spectrum of H"
+                : !isfinite(cmp->eig_max)
+                    ? "best alpha: needs the spectrum of H (P <= hypergrad.exact_max)"
+                    : "best alpha: H is not positive definite here, no step makes the "
+                      "Neumann series converge");
+            break;
+        }
+        set_alpha(c, cmp->alpha_best, "alpha = 2/(lambda_min + lambda_max)", for_key);
+        break;
+    }
+    case IHG_ACT_METHOD:
+        compare_cancel(c);
+        method_next(c);
+        settings_changed(c, "method", "method", for_key);
+        break;
+    case IHG_ACT_SET_METHOD:
+        compare_cancel(c);
+        if (method_set_by_name(c, a->name) != IHG_OK)
+            say(c, IHG_ROLE_WARN, 0, "method stays %s: %s",
+                method_label(ihg_session_method(s)), ihg_error_message());
+        else
+            settings_changed(c, "method", "method", for_key);
+        break;
+    case IHG_ACT_COMPARE:
+        if (c->job && c->job_from_key) {
+            say(c, IHG_ROLE_WARN, 0, "already comparing (%s): keys stay live, q quits",
+                stage_text(c, c->job_text, sizeof c->job_text));
+            break;
+        }
+        compare_start(c, 1); /* also takes over an automatic one */
+        if (c->job)
+            say(c, IHG_ROLE_WARN, 0,
+                "comparing every method at the current point ... (keys stay live)");
+        break;
+    case IHG_ACT_RESET: reset(c); break;
+    case IHG_ACT_THEME: break; /* the terminal's (tui.c) */
+    default: c->serial = before; break;
+    }
+}
+
+int ihg_ctl_do(ihg_ctl *c, const char *text, char *err, size_t errsize)
+{
+    ihg_act a;
+    if (ihg_act_parse(text, &a, err, errsize) != 0)
+        return -1;
+    ihg_ctl_handle(c, &a);
+    return 0;
+}
+
+/* ---- the view ------------------------------------------------------------ */
+
+void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
+{
+    const ihg_config *cfg = c->cfg;
+    const ihg_model *m = c->model;
+    const ihg_dataset *ds = ihg_session_dataset(c->s);
+    ihg_session *s = c->s;
+    memset(v, 0, sizeof *v);
+    v->name = cfg->name ? cfg->name : "experiment";
+    v->seed = cfg->seed;
+    v->model_kind = m->type->name;
+    v->P = m->P;
+    v->quit = c->quit;
+    v->n_lambda = n_lambda(c);
+    v->layout = ihg_session_layout(s);
+    v->exact_max = cfg->hypergrad.exact_max;
+    v->outer_done = ihg_session_outer(s);
+    v->outer_total = cfg->outer.steps;
+    v->inner_all = ihg_session_inner_total(s);
+    v->phase = ihg_session_phase(s);
+    v->phase_name = ihg_phase_name(v->phase);
+    ihg_session_progress(s, &v->prog_done, &v->prog_total);
+    v->terms = ihg_session_terms(s);
+    v->alpha = ihg_session_alpha(s);
+    v->running = c->running || c->outer_pending;
+    v->message = c->msg.text;
+    v->message_role = c->msg.role;
+    v->message_sticky = c->msg.sticky;
+    v->message_when = c->msg.when;
+    v->stop_reason = ihg_session_message(s);
+    v->hist = ihg_session_history(s);
+    v->nhist = ihg_session_history_len(s);
+    v->hist_version = c->hist_version;
+    v->method = ihg_session_method(s);
+    v->method_name = method_label(v->method);
+    v->lambda = ihg_session_lambda(s);
+    v->hypergrad = ihg_session_hypergrad(s);
+    v->point_version = c->point_version;
+    v->lambda_version = c->lambda_version;
+    v->hypergrad_version = c->hypergrad_version;
+    v->cmp = c->cmp_valid ? c->cmp : NULL;
+    v->cmp_version = c->cmp_version;
+    v->cmp_outer = c->cmp_outer;
+    v->cmp_done = c->cmp_done;
+    /* a comparison where an outer step's hypergradient was taken stands
+     * for that step until a newer one completes; one at the current point
+     * until theta or lambda moves */
+    v->cmp_moved = c->cmp_valid && (c->cmp_outer >= 0 ? v->outer_done > c->cmp_outer
+                                                      : c->cmp_point != c->point_serial);
+    v->cmp_stale = c->cmp_stale || v->cmp_moved;
+    v->cmp_ms = c->cmp_ms;
+    v->cmp_auto = c->cmp_auto;
+    v->cmp_progress = c->job ? stage_text(c, c->job_text, sizeof c->job_text) : NULL;
+    v->qnorm = c->qnorm;
+    v->n_qnorm = v->phase == IHG_PHASE_SOLVE || v->phase == IHG_PHASE_HYPERGRAD ? c->n_qnorm : 0;
+    v->vnorm = c->vnorm;
+    if (c->plane_on) {
+        ihg_plane_view *p = &v->plane;
+        size_t off, i;
+        p->on = 1;
+        p->n_lambda = ihg_plane_model_lambda(s, &off);
+        for (i = 0; i < p->n_lambda; i++) {
+            p->lambda[i] = gsl_vector_get(v->lambda, off + i);
+            p->hypergrad[i] = gsl_vector_get(v->hypergrad, off + i);
+        }
+        p->theta[0] = gsl_vector_get(ihg_session_theta(s), 0);
+        p->theta[1] = gsl_vector_get(ihg_session_theta(s), 1);
+        if (c->opt_version != c->lambda_version) {
+            if (ihg_plane_optimum(s, p->lambda, c->opt) != 0)
+                c->opt[0] = c->opt[1] = NAN;
+            c->opt_version = c->lambda_version;
+        }
+        p->opt[0] = c->opt[0];
+        p->opt[1] = c->opt[1];
+        ihg_plane_marks(s, p->target, p->data_opt);
+        p->lambda_path = c->lambda_path;
+        p->theta_path = c->theta_path;
+        p->opt_path = c->opt_path;
+        p->n_path = c->n_path;
+        if (c->grid_valid) {
+            p->grid = c->grid;
+            p->grid_frame = c->grid_frame;
+        }
+    }
+    if (c->dctx.images) {
+        size_t d = ds->image_rows * ds->image_cols;
+        v->img_k = n_lambda(c) / d;
+        v->img_rows = ds->image_rows;
+        v->img_cols = ds->image_cols;
+        v->class_names = ds->class_names && ds->k == v->img_k ? ds->class_names : NULL;
+    }
+    if (c->dctx.augmented) {
+        /* made now, at the current lambda and the family's last draw */
+        v->img_rows = ds->image_rows;
+        v->img_cols = ds->image_cols;
+        v->aug_n = ihg_session_augmented(s, AUG_PREVIEW, c->aug_orig, c->aug_img);
+        v->aug_orig = c->aug_orig;
+        v->aug_img = c->aug_img;
+        v->aug_draw = "now";
+    }
+    v->disp = c->disp;
+}
+
+/* ---- set-up -------------------------------------------------------------- */
+
+/* training images beside their augmentations: a family that augments its
+ * rows, on image data */
+static int augments_images(const ihg_model *m, const ihg_dataset *ds)
+{
+    return (m->type->flags & IHG_MODEL_AUGMENTS) && ds->image_rows > 0 &&
+           ds->image_cols > 0 && ds->image_rows * ds->image_cols == ds->d;
+}
+
+/* lambda shown as images: a distilling model on image data whose lambda
+ * is a whole number of images */
+static int lambda_is_images(const ihg_model *m, const ihg_dataset *ds)
+{
+    size_t d = ds->image_rows * ds->image_cols;
+    return (m->type->flags & IHG_MODEL_LAMBDA_IMAGES) && d > 0 && m->Hn > 0 && m->Hn % d == 0;
+}
+
+ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg)
+{
+    ihg_ctl *c = calloc(1, sizeof *c);
+    const ihg_dataset *ds;
+    int i;
+    if (!c) {
+        ihg_error_set(IHG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    c->cfg = cfg;
+    c->s = ihg_session_alloc(cfg);
+    if (!c->s) {
+        free(c);
+        return NULL;
+    }
+    c->model = ihg_session_model(c->s);
+    ds = ihg_session_dataset(c->s);
+    c->classifier = c->model->type->accuracy != NULL;
+    c->has_test = ihg_session_has_test(c->s);
+    c->plane_on = ihg_plane_available(c->s);
+    ihg_json_init(&c->json);
+    ihg_display_init(&c->disp);
+    for (i = 0; i < IHG_PANE_COUNT; i++)
+        c->dctx.available[i] = 1;
+    c->dctx.images = lambda_is_images(c->model, ds);
+    c->dctx.augmented = augments_images(c->model, ds);
+    if (c->dctx.augmented) {
+        c->aug_orig = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_orig);
+        c->aug_img = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_img);
+        if (!c->aug_orig || !c->aug_img) {
+            free(c->aug_orig);
+            free(c->aug_img);
+            ihg_session_free(c->s);
+            free(c);
+            ihg_error_set(IHG_ENOMEM, "out of memory (augmented images)");
+            return NULL;
+        }
+    }
+    c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images || c->dctx.augmented;
+    c->dctx.classifier = c->classifier;
+    c->dctx.n_lambda = n_lambda(c);
+    c->point_version = c->lambda_version = c->hypergrad_version = 1;
+    c->cmp_version = c->hist_version = 1;
+    c->cmp_outer = -1;
+    c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
+    path_push(c);
+    if (c->cmp_auto)
+        compare_start(c, 0);
+    say(c, IHG_ROLE_DIM, 0,
+        "%s: P = %zu parameters, %zu hyperparameters.  space plays, o steps, ? helps",
+        c->model->type->name, c->model->P, n_lambda(c));
+    return c;
+}
+
+void ihg_ctl_free(ihg_ctl *c)
+{
+    if (!c)
+        return;
+    if (c->rec)
+        fclose(c->rec);
+    ihg_json_free(&c->json);
+    ihg_compare_job_free(c->job);
+    ihg_comparison_free(c->job_cmp);
+    ihg_comparison_free(c->cmp);
+    free(c->qnorm);
+    free(c->lambda_path);
+    free(c->theta_path);
+    free(c->opt_path);
+    free(c->grid);
+    free(c->aug_orig);
+    free(c->aug_img);
+    ihg_session_free(c->s);
+    free(c);
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+int ihg_ctl_quit(const ihg_ctl *c) { return c->quit; }
+unsigned long ihg_ctl_serial(const ihg_ctl *c) { return c->serial; }
+const ihg_display *ihg_ctl_display(const ihg_ctl *c) { return &c->disp; }
+const ihg_display_ctx *ihg_ctl_display_ctx(const ihg_ctl *c) { return &c->dctx; }
+ihg_session *ihg_ctl_session(ihg_ctl *c) { return c->s; }
+const ihg_comparison *ihg_ctl_comparison(const ihg_ctl *c)
+{
+    return c->cmp_valid ? c->cmp : NULL;
+}
