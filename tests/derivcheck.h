@@ -254,6 +254,30 @@ static void check_jtvp(ctx *c)
     gsl_vector_free(g);
 }
 
+/* The family's closed-form diagonal of H (train_hessian_diag) against
+ * e_j . H e_j from Hessian-vector products (summation order: RTOL_EXACT of
+ * the largest entry). */
+__attribute__((unused)) static void check_hessian_diag(ctx *c, const ihg_data *D)
+{
+    size_t P = c->m->P;
+    if (!c->m->type->train_hessian_diag)
+        return;
+    gsl_vector *dg = gsl_vector_alloc(P), *e = gsl_vector_alloc(P), *He = gsl_vector_alloc(P);
+    c->m->type->train_hessian_diag(c->m, c->theta, c->lambda, D, dg);
+    double worst = 0, big = 0;
+    for (size_t j = 0; j < P; j++) {
+        gsl_vector_set_basis(e, j);
+        c->m->type->train_hvp(c->m, c->theta, c->lambda, D, e, He);
+        worst = fmax(worst, fabs(gsl_vector_get(dg, j) - gsl_vector_get(He, j)));
+        big = fmax(big, fabs(gsl_vector_get(He, j)));
+    }
+    CHECK(worst <= RTOL_EXACT * big, "%s: diag(H) in closed form = e_j.H e_j (max diff %.2g "
+          "of %.3g)", c->tag, worst, big);
+    gsl_vector_free(dg);
+    gsl_vector_free(e);
+    gsl_vector_free(He);
+}
+
 /* J u (model.h train_jvp) against central differences of grad L_T along
  * lambda, and against J^T: w.(J u) = u.(J^T w). */
 __attribute__((unused)) static void check_jvp(ctx *c)
