@@ -585,16 +585,29 @@ static int seen_spectrum(ihg_compare_job *j)
         return ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", j->P);
     if (j->dinv)
         ihg_jacobi_inverse(j->pb.H, c->damping, j->set.probes, j->dinv, j->z, j->Hz, NULL);
-    if (ihg_conditioned_eigenvalues(j->pb.H, c->damping, j->dinv, j->exact_max,
-                                    c->eig_seen) == IHG_OK) {
+    int st = IHG_OK;
+    if (!j->dinv && c->eigenvalues) {
+        /* damping alone: H's eigenvalues shifted, its null directions
+         * (which v has no part along) left out as for rho */
+        gsl_vector_memcpy(c->eig_seen, c->eigenvalues);
+        gsl_vector_add_constant(c->eig_seen, c->damping);
+    } else {
+        st = ihg_conditioned_eigenvalues(j->pb.H, c->damping, j->dinv, j->exact_max,
+                                         c->eig_seen);
+    }
+    if (st == IHG_OK) {
         size_t P = c->eig_seen->size;
         c->seen_min = gsl_vector_get(c->eig_seen, 0);
         c->seen_max = gsl_vector_get(c->eig_seen, P - 1);
         double emax = fmax(fabs(c->seen_min), fabs(c->seen_max));
+        double hmax = c->eigenvalues ? fmax(fabs(c->eig_min), fabs(c->eig_max)) : 0;
         c->rho_seen = 0;
         for (size_t i = 0; i < P; i++) {
             double e = gsl_vector_get(c->eig_seen, i);
-            if (fabs(e) > 1e-10 * emax)
+            int null = !j->dinv && c->eigenvalues
+                           ? fabs(gsl_vector_get(c->eigenvalues, i)) <= 1e-10 * hmax
+                           : fabs(e) <= 1e-10 * emax;
+            if (!null)
                 c->rho_seen = fmax(c->rho_seen, fabs(1 - c->alpha * e));
         }
         for (long k = 0; k <= c->kmax; k++)

@@ -26,6 +26,7 @@
 #include "explicit.h"
 #include "number.h"
 #include "optim.h"
+#include "precond.h"
 #include "timer.h"
 /* Metrics of large sets are evaluated at most this many rows per unit of
  * work, fewer for big models: about 3e8 / P rows keeps a unit's forward
@@ -1092,16 +1093,23 @@ static int solve_unit(ihg_session *s, unsigned *ev)
         double g = s->hgm->growth;
         double alpha = ihg_session_alpha(s);
         char gs[32], g1s[48];
+        /* the operator the series iterates on (hypergrad.damping,
+         * hypergrad.precondition: precond.h) */
+        int damped = s->cfg->hypergrad.damping > 0,
+            jacobi = s->cfg->hypergrad.precondition == IHG_PRECOND_JACOBI;
+        const char *op = jacobi ? (damped ? "D^-1 (H + delta I)" : "D^-1 H")
+                                : (damped ? "H + delta I" : "H");
         if ((s->method->flags & IHG_METHOD_USES_ALPHA) && g > 1)
             /* the ratio with the digits that show it above 1 (1.0000002,
              * never "1 > 1") */
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
-                       "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
-                       "is not positive definite): alpha = %.3g is too large for this H; "
-                       "use a smaller alpha (hypergrad.alpha) or another method "
+                       "so rho(I - alpha %s) >= %s (alpha*lambda_max >= %s > 2, or %s "
+                       "is not positive definite): alpha = %.3g is too large for this %s; "
+                       "use a smaller alpha (hypergrad.alpha)%s or another method "
                        "(hypergrad.method)",
-                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
-                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
+                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), op, gs,
+                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), op, alpha, op,
+                    damped || jacobi ? ", a larger hypergrad.damping" : "");
         else if (s->method->flags & IHG_METHOD_USES_ALPHA)
             set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
                        "finite with alpha = %.3g; use a smaller alpha (hypergrad.alpha) or "
