@@ -52,10 +52,20 @@
  * hypergrad.checkpoint.  bench/torch_unrolled.py times the same loop
  * differentiated by PyTorch autograd.
  *
+ * Then the history (src/history.h) of the 1.8M-hyperparameter run: 12
+ * outer steps, each captured (a view of every step, the whole state every
+ * few within the checkpoint budget), then scrubbing back 1 to 10 outer
+ * steps: the time to get the view of step k (records, lambda and the
+ * hypergradient as doubles), median and largest; the time a capture adds
+ * to an outer step; restoring the session at 10 steps back (a checkpoint
+ * and the outer steps recomputed after it); the memory the history holds
+ * (views, checkpoints against the budget) and the growth of the resident
+ * set while it was kept.
+ *
  * Options: --json; --experiment FILE (default: experiments/
  * fashion_overfit.yaml beside this source file); --no-mlp; --mlp-only;
  * --no-outer (skip the outer-step and RSS rows; torch_bench.py uses it);
- * --unrolled-only.
+ * --unrolled-only; --history-only.
  */
 #include "ihg_autoconf.h"
 
@@ -72,6 +82,7 @@
 #include "compare.h"
 #include "config.h"
 #include "error.h"
+#include "history.h"
 #include "hypergrad.h"
 #include "idx.h"
 #include "session.h"
@@ -573,16 +584,26 @@ static int bench_unrolled_rows(const char *path, int json)
     return bench_unrolled(path, 0, json) | bench_unrolled(path, 1, json);
 }
 
-static int bench_mlp(const char *argv0, const char *path, int json, int outer)
+/* Whether the experiment's image data are installed: 1, 0, or -1 (with a
+ * message) when the experiment does not load. */
+static int experiment_images(const char *path)
 {
     ihg_config cfg;
     if (ihg_config_load(&cfg, path, NULL) != IHG_OK) {
         fprintf(stderr, "bench: %s\n", ihg_error_message());
         ihg_config_free(&cfg);
-        return 1;
+        return -1;
     }
     int present = images_present(&cfg);
     ihg_config_free(&cfg);
+    return present;
+}
+
+static int bench_mlp(const char *argv0, const char *path, int json, int outer)
+{
+    int present = experiment_images(path);
+    if (present < 0)
+        return 1;
     if (!present) {
         printf("MLP figures skipped: Fashion-MNIST not installed (Debian package "
                "dataset-fashion-mnist, or data.images.dir in %s)\n", path);
@@ -608,9 +629,120 @@ static int bench_mlp(const char *argv0, const char *path, int json, int outer)
     return rc;
 }
 
+/* Resident set size now, in bytes (Linux /proc; 0 elsewhere). */
+static double resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+#define HISTORY_STEPS 12
+#define HISTORY_BACK 10
+
+static int bench_history(const char *path, int json)
+{
+    ihg_config cfg;
+    int present = experiment_images(path);
+    if (present <= 0) {
+        if (present == 0)
+            printf("history: skipped (Fashion-MNIST not installed)\n");
+        return present < 0;
+    }
+    char *ov[] = {"outer.steps=100", NULL};
+    ihg_session *s = mlp_session(path, ov, &cfg);
+    if (!s) {
+        ihg_config_free(&cfg);
+        return 1;
+    }
+    double rss0 = resident_bytes();
+    ihg_history *h = ihg_history_alloc(s, IHG_HISTORY_BUDGET);
+    double capture[HISTORY_STEPS], view_t[HISTORY_BACK];
+    int rc = h ? 0 : 1;
+    for (int i = 0; i < HISTORY_STEPS && rc == 0; i++) {
+        if (ihg_session_outer_step(s, NULL) != IHG_OK) {
+            fprintf(stderr, "bench: outer step stopped: %s\n", ihg_session_message(s));
+            rc = 1;
+            break;
+        }
+        double t0 = ihg_now();
+        if (ihg_history_capture(h, s, NULL) != IHG_OK)
+            rc = 1;
+        capture[i] = ihg_now() - t0;
+    }
+    double rss1 = resident_bytes();
+    long tip = ihg_session_outer(s);
+    double sum_check = 0;
+    for (int back = 1; back <= HISTORY_BACK && rc == 0; back++) {
+        ihg_step_view v;
+        double t0 = ihg_now();
+        if (ihg_history_view(h, 0, tip - back, &v) != IHG_OK)
+            rc = 1;
+        view_t[back - 1] = ihg_now() - t0;
+        sum_check += v.lambda[0] + v.hypergrad[v.n_hyper - 1] + v.records[v.n_records - 1].val_loss;
+    }
+    /* restoring: at a checkpoint or not, whichever 10 and 9 back are */
+    double restore_t[2] = {0, 0};
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        double t0 = ihg_now();
+        if (ihg_history_restore(h, s, 0, tip - HISTORY_BACK + i) != IHG_OK) {
+            fprintf(stderr, "bench: restore: %s\n", ihg_error_message());
+            rc = 1;
+        }
+        restore_t[i] = ihg_now() - t0;
+    }
+    if (rc == 0) {
+        ihg_history_memory mem;
+        ihg_history_memory_used(h, &mem);
+        double last_view = view_t[HISTORY_BACK - 1];
+        qsort(view_t, HISTORY_BACK, sizeof view_t[0], cmp_double);
+        qsort(capture, HISTORY_STEPS, sizeof capture[0], cmp_double);
+        const double mib = 1048576.0;
+        if (json)
+            printf("{\"bench\":\"history\",\"Hn\":%zu,\"steps\":%ld,\"view_back10_s\":%.6g,"
+                   "\"view_median_s\":%.6g,\"view_max_s\":%.6g,\"capture_median_s\":%.6g,"
+                   "\"restore_back10_s\":%.6g,\"restore_back9_s\":%.6g,\"view_mib\":%.1f,\"checkpoint_mib\":%.1f,"
+                   "\"budget_mib\":%.1f,\"checkpoints\":%zu,\"every\":%ld,"
+                   "\"rss_growth_mib\":%.1f}\n",
+                   ihg_session_n_hyper(s), tip, last_view, view_t[HISTORY_BACK / 2],
+                   view_t[HISTORY_BACK - 1], capture[HISTORY_STEPS / 2], restore_t[0],
+                   restore_t[1],
+                   mem.view_bytes / mib, mem.checkpoint_bytes / mib, mem.budget / mib,
+                   mem.checkpoints, mem.every, (rss1 - rss0) / mib);
+        else {
+            printf("\nHistory of %s (%zu hyperparameters), %ld outer steps kept:\n", path,
+                   ihg_session_n_hyper(s), tip);
+            printf("  view of the step %d back: %.1f ms (1..%d back: median %.1f ms, max "
+                   "%.1f ms; goal < 100 ms)\n", HISTORY_BACK, last_view * 1e3, HISTORY_BACK,
+                   view_t[HISTORY_BACK / 2] * 1e3, view_t[HISTORY_BACK - 1] * 1e3);
+            printf("  capture after an outer step: median %.1f ms\n",
+                   capture[HISTORY_STEPS / 2] * 1e3);
+            printf("  restore the session %d steps back: %.2f s, %d back: %.2f s (the nearest "
+                   "checkpoint, then the outer steps after it recomputed)\n", HISTORY_BACK,
+                   restore_t[0], HISTORY_BACK - 1, restore_t[1]);
+            printf("  memory: views %.0f MiB (%.1f MiB a step), checkpoints %.0f MiB in %zu "
+                   "(every %ld-th step; budget %.0f MiB); resident set +%.0f MiB\n",
+                   mem.view_bytes / mib, mem.view_bytes / mib / (double)(tip + 1),
+                   mem.checkpoint_bytes / mib, mem.checkpoints, mem.every, mem.budget / mib,
+                   (rss1 - rss0) / mib);
+        }
+    }
+    if (!isfinite(sum_check) && rc == 0)
+        fprintf(stderr, "bench: the views hold non-finite numbers\n");
+    ihg_history_free(h);
+    ihg_session_free(s);
+    ihg_config_free(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    int json = 0, mlp = 1, linear = 1, outer = 1, unrolled = 1;
+    int json = 0, mlp = 1, linear = 1, outer = 1, unrolled = 1, history = 1;
     /* experiments/fashion_overfit.yaml beside this source file, so that
      * in-tree and VPATH builds find it (the compiler is given the path) */
     char defpath[4096];
@@ -628,12 +760,15 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--no-outer") == 0)
             outer = 0;
         else if (strcmp(argv[i], "--unrolled-only") == 0)
-            linear = mlp = 0;
+            linear = mlp = history = 0;
+        else if (strcmp(argv[i], "--history-only") == 0)
+            linear = mlp = unrolled = 0;
         else if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc)
             path = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--json] [--no-mlp | --mlp-only] [--no-outer] "
-                            "[--unrolled-only] [--experiment FILE]\n", argv[0]);
+                            "[--unrolled-only] [--history-only] [--experiment FILE]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -656,5 +791,7 @@ int main(int argc, char **argv)
         rc |= bench_mlp(argv[0], path, json, outer);
     if (unrolled && (mlp || !linear))
         rc |= bench_unrolled_rows(path, json);
+    if (history && (mlp || !linear) && outer)
+        rc |= bench_history(path, json);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "compare.h"
 #include "error.h"
+#include "figures_dir.h"
 #include "jsonl.h"
 #include "output.h"
 #include "session.h"
@@ -202,6 +203,7 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
     int has_test = ds->test != NULL, warned_test = 0;
     long kmax = cfg->hypergrad.compare_max;
     ihg_comparison *cmp = NULL;
+    ihg_figures_job *figures = NULL;
     gsl_vector *theta = NULL, *lambda = NULL;
     const char *inputs[IHG_MAX_INPUTS + 1];
     const char *out_name = opt->output ? opt->output : "standard output";
@@ -227,6 +229,13 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
         rc = 1;
         goto done;
     }
+    if (opt->figures && !(figures = ihg_figures_job_alloc(opt->figures, opt->figure_width,
+                                                          opt->figure_height, s))) {
+        st = ihg_error_status();
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = ihg_exit_status(st);
+        goto done;
+    }
     /* the explicit methods compare the recorded inner loop: record it when
      * it can be (when not, the comparison says why for each of them) */
     if (opt->compare)
@@ -242,6 +251,12 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
             break;
         if (cmp && ihg_compare_run(s, cmp) != IHG_OK) {
             fprintf(stderr, "ihgtui: comparison failed: %s\n", ihg_error_message());
+            rc = 1;
+            goto done;
+        }
+        if (figures && ihg_figures_job_point(figures, s, cmp) != IHG_OK) {
+            fprintf(stderr, "ihgtui: comparison for the figures failed: %s\n",
+                    ihg_error_message());
             rc = 1;
             goto done;
         }
@@ -297,7 +312,13 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
             fprintf(stderr, ", val acc %.4f", r->val_acc);
         fprintf(stderr, "\n");
     }
+    /* the figures of what ran, a stopped run's too */
+    if (figures && rc != 1 && (st = ihg_figures_job_finish(figures, s, inputs)) != IHG_OK) {
+        fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
+        rc = ihg_exit_status(st);
+    }
 done:
+    ihg_figures_job_free(figures);
     if (out && ihg_output_close(out, out_name) != IHG_OK) {
         fprintf(stderr, "ihgtui: %s\n", ihg_error_message());
         rc = rc ? rc : 1;

@@ -13,6 +13,11 @@ typedef struct {
     int vectors;  /* theta, lambda and hypergradients as arrays         */
     int quiet;    /* no summary on stderr                               */
     const char *output; /* the JSON Lines file; NULL: standard output   */
+    /* the standard figures of the run into this directory (NULL: none),
+     * figure_width x figure_height pixels (figures_dir.h; made and written
+     * as the output is: after the inputs load, never onto one of them) */
+    const char *figures;
+    int figure_width, figure_height;
 } ihg_batch_options;
 
 /* Run cfg to the end, writing lines to opt->output (opened only once the

@@ -59,6 +59,8 @@ struct ynode {
     ynode **kids;        /* SEQ: items; MAP: key, value, key, value ... */
     size_t n, cap;
     const char *origin;  /* NULL: from the file; else the override string */
+    const char *file;    /* NULL: from the file being loaded; else the
+                            file it was grafted from (a lesson's set:)   */
 };
 
 static void node_free(ynode *nd)
@@ -153,6 +155,8 @@ static int fail_at(const loadctx *cx, const ynode *nd, int status,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (nd && nd->file)
+        return ihg_error_at(status, nd->file, nd->line, nd->col, "%s", msg);
     if (nd && nd->origin)
         return ihg_error_at(status, "--set", 0, 0, "%s: %s",
                             show(nd->origin, strlen(nd->origin), sb, sizeof sb),
@@ -1530,14 +1534,16 @@ static int map_put(ynode *map, const char *key, ynode *value,
     return 0;
 }
 
+static int graft(const loadctx *cx, ynode *root, char *path, ynode *value,
+                 const char *origin);
+
 static int apply_override(const loadctx *cx, ynode *root, const char *ov)
 {
     char sb[256], path[MAX_PATH], hint[200] = "";
     const char *eq = strchr(ov, '=');
     size_t plen;
     int known, st;
-    ynode *value = NULL, *map = root;
-    char *p, *dot;
+    ynode *value = NULL;
 
     if (!eq || eq == ov)
         return ihg_error_at(IHG_EINVAL, "--set", 0, 0,
@@ -1571,6 +1577,17 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
     if (!value && !(value = scalar_new("", 0, ov)))
         return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
     node_set_origin(value, ov);
+    return graft(cx, root, path, value, ov);
+}
+
+/* Put value (owned) at the dotted path in root, making the sections the
+ * file does not have; origin marks what is made (NULL: a lesson's set:). */
+static int graft(const loadctx *cx, ynode *root, char *path, ynode *value,
+                 const char *origin)
+{
+    ynode *map = root;
+    char *p, *dot;
+    const char *ov = origin;
 
     /* Walk down, creating sections that the file does not have. */
     p = path;
@@ -1603,8 +1620,19 @@ static int apply_override(const loadctx *cx, ynode *root, const char *ov)
         map = sub;
         p = dot + 1;
     }
+    const char *file = value->file;
+    unsigned long line = value->line, col = value->col;
     if (map_put(map, p, value, ov) != 0)
         return ihg_error_at(IHG_ENOMEM, "--set", 0, 0, "out of memory");
+    if (file) {
+        /* the key is placed where its value was written */
+        const ynode *k;
+        if (map_find(map, p, &k)) {
+            ((ynode *)k)->file = file;
+            ((ynode *)k)->line = line;
+            ((ynode *)k)->col = col;
+        }
+    }
     return IHG_OK;
 }
 
@@ -1836,16 +1864,19 @@ static char *dir_name(const char *path)
     return s;
 }
 
-static int load_text(ihg_config *cfg, const loadctx *cx, const char *text,
-                     size_t len, char *const *overrides)
+static int graft_sets(const loadctx *cx, ynode *root, const ynode *const *sets,
+                      size_t n_sets, const char *set_file);
+
+/* Check and read the tree root (owned, freed here): the sets of set_file,
+ * then the overrides, then every key. */
+static int load_root(ihg_config *cfg, const loadctx *cx, ynode *root,
+                     char *const *overrides, const ynode *const *sets,
+                     size_t n_sets, const char *set_file)
 {
-    ynode *root = NULL;
     seenset *seen = NULL;
-    int st;
+    int st = IHG_OK;
     size_t i;
 
-    if ((st = yaml_to_tree(cx, NULL, text, len, &root)) != IHG_OK)
-        return st;
     if (!root || is_null(root)) {
         st = root ? fail_at(cx, root, IHG_EINVAL, "empty experiment file")
                   : ihg_error_at(IHG_EINVAL, cx->name, 1, 1,
@@ -1858,6 +1889,8 @@ static int load_text(ihg_config *cfg, const loadctx *cx, const char *text,
                      kind_word(root));
         goto out;
     }
+    if ((st = graft_sets(cx, root, sets, n_sets, set_file)) != IHG_OK)
+        goto out;
     for (i = 0; overrides && overrides[i]; i++)
         if ((st = apply_override(cx, root, overrides[i])) != IHG_OK)
             goto out;
@@ -1875,6 +1908,16 @@ out:
     return st;
 }
 
+static int load_text(ihg_config *cfg, const loadctx *cx, const char *text,
+                     size_t len, char *const *overrides)
+{
+    ynode *root = NULL;
+    int st = yaml_to_tree(cx, NULL, text, len, &root);
+    if (st != IHG_OK)
+        return st;
+    return load_root(cfg, cx, root, overrides, NULL, 0, NULL);
+}
+
 int ihg_config_load_string(ihg_config *cfg, const char *name, const char *text,
                            size_t len, char *const *overrides)
 {
@@ -1890,25 +1933,14 @@ int ihg_config_load_string(ihg_config *cfg, const char *name, const char *text,
     return st;
 }
 
-int ihg_config_load(ihg_config *cfg, const char *path, char *const *overrides)
+int ihg_yaml_read(const char *path, char **text, size_t *length)
 {
-    loadctx cx;
     FILE *f;
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    int st;
 
-    ihg_config_defaults(cfg);
-    if (!path || !*path)
-        return ihg_error_at(IHG_EIO, "<none>", 0, 0,
-                            "no experiment file given");
-    cx.name = path;
-    cfg->path = strdup(path);
-    cfg->dir = dir_name(path);
-    cfg->name = base_name(path);
-    if (!cfg->path || !cfg->dir || !cfg->name)
-        return ihg_error_at(IHG_ENOMEM, path, 0, 0, "out of memory");
-
+    *text = NULL;
+    *length = 0;
     f = fopen(path, "rb");
     if (!f)
         return ihg_error_at(IHG_EIO, path, 0, 0, "cannot open: %s",
@@ -1948,9 +1980,43 @@ int ihg_config_load(ihg_config *cfg, const char *path, char *const *overrides)
     }
     fclose(f);
     buf[len] = '\0';
-    st = load_text(cfg, &cx, buf, len, overrides);
+    *text = buf;
+    *length = len;
+    return IHG_OK;
+}
+
+/* The experiment file path into cfg, with overrides and sets on top. */
+static int load_file(ihg_config *cfg, const char *path, char *const *overrides,
+                     const ynode *const *sets, size_t n_sets, const char *set_file)
+{
+    loadctx cx;
+    char *buf;
+    size_t len;
+    ynode *root = NULL;
+    int st;
+
+    ihg_config_defaults(cfg);
+    if (!path || !*path)
+        return ihg_error_at(IHG_EIO, "<none>", 0, 0,
+                            "no experiment file given");
+    cx.name = path;
+    cfg->path = strdup(path);
+    cfg->dir = dir_name(path);
+    cfg->name = base_name(path);
+    if (!cfg->path || !cfg->dir || !cfg->name)
+        return ihg_error_at(IHG_ENOMEM, path, 0, 0, "out of memory");
+    if ((st = ihg_yaml_read(path, &buf, &len)) != IHG_OK)
+        return st;
+    st = yaml_to_tree(&cx, NULL, buf, len, &root);
     free(buf);
-    return st;
+    if (st != IHG_OK)
+        return st;
+    return load_root(cfg, &cx, root, overrides, sets, n_sets, set_file);
+}
+
+int ihg_config_load(ihg_config *cfg, const char *path, char *const *overrides)
+{
+    return load_file(cfg, path, overrides, NULL, 0, NULL);
 }
 
 char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
@@ -1972,4 +2038,193 @@ char *ihg_config_resolve(const ihg_config *cfg, const char *relpath)
         s[nd++] = '/';
     memcpy(s + nd, relpath, nr + 1);
     return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* The tree for other files read the same way (lessons)                */
+
+static ynode *node_clone(const ynode *nd, const char *file)
+{
+    ynode *c = calloc(1, sizeof *c);
+    size_t i;
+    if (!c)
+        return NULL;
+    c->kind = nd->kind;
+    c->len = nd->len;
+    c->plain = nd->plain;
+    c->line = nd->line;
+    c->col = nd->col;
+    c->origin = nd->origin;
+    c->file = file ? file : nd->file;
+    if (nd->text) {
+        c->text = malloc(nd->len + 1);
+        if (!c->text) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->text, nd->text, nd->len + 1);
+    }
+    for (i = 0; i < nd->n; i++) {
+        ynode *k = node_clone(nd->kids[i], file);
+        if (!k || node_append(c, k) != 0) {
+            node_free(k);
+            node_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* Each set is a mapping of dotted keys (as --set) to YAML values, from
+ * set_file: grafted on root, errors at their place in set_file. */
+static int graft_sets(const loadctx *cx, ynode *root, const ynode *const *sets,
+                      size_t n_sets, const char *set_file)
+{
+    for (size_t k = 0; k < n_sets; k++) {
+        const ynode *m = sets[k];
+        char sb[256], path[MAX_PATH], hint[200] = "";
+        if (m->kind != YN_MAP)
+            return ihg_error_at(IHG_EINVAL, set_file, m->line, m->col,
+                                "set must be a mapping of keys (key.path: value), "
+                                "not %s", kind_word(m));
+        for (size_t i = 0; i + 1 < m->n; i += 2) {
+            const ynode *knd = m->kids[i];
+            if (knd->kind != YN_SCALAR || strlen(knd->text) != knd->len ||
+                knd->len >= sizeof path || !known_path(knd->text)) {
+                if (knd->kind == YN_SCALAR) {
+                    size_t n = all_key_paths();
+                    const char *names[MAX_KEY_PATHS + 1];
+                    for (size_t j = 0; j < n; j++)
+                        names[j] = key_paths[j];
+                    names[n] = NULL;
+                    const char *best = closest_name(knd->text, knd->len, names);
+                    if (best)
+                        snprintf(hint, sizeof hint, " (did you mean '%.159s'?)", best);
+                }
+                return ihg_error_at(IHG_EINVAL, set_file, knd->line, knd->col,
+                                    "set: unknown key '%s'%s",
+                                    knd->kind == YN_SCALAR
+                                        ? show(knd->text, knd->len, sb, sizeof sb)
+                                        : kind_word(knd),
+                                    hint);
+            }
+            memcpy(path, knd->text, knd->len + 1);
+            ynode *value = node_clone(m->kids[i + 1], set_file);
+            if (!value)
+                return ihg_error_at(IHG_ENOMEM, set_file, 0, 0, "out of memory");
+            int st = graft(cx, root, path, value, NULL);
+            if (st != IHG_OK)
+                return st;
+        }
+    }
+    return IHG_OK;
+}
+
+int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
+                         const char *name, const ihg_ynode *root,
+                         const ihg_ynode *const *sets, size_t n_sets,
+                         char *const *overrides)
+{
+    loadctx cx;
+    ihg_config_defaults(cfg);
+    cx.name = file;
+    cfg->path = strdup(file);
+    cfg->dir = strdup(dir && *dir ? dir : ".");
+    cfg->name = strdup(name && *name ? name : "experiment");
+    if (!cfg->path || !cfg->dir || !cfg->name)
+        return ihg_error_at(IHG_ENOMEM, file, 0, 0, "out of memory");
+    ynode *copy = node_clone(root, NULL);
+    if (!copy)
+        return ihg_error_at(IHG_ENOMEM, file, 0, 0, "out of memory");
+    return load_root(cfg, &cx, copy, overrides, sets, n_sets, file);
+}
+
+int ihg_config_load_sets(ihg_config *cfg, const char *path, const ihg_ynode *const *sets,
+                         size_t n_sets, const char *set_file, char *const *overrides)
+{
+    return load_file(cfg, path, overrides, sets, n_sets, set_file);
+}
+
+int ihg_yaml_parse(const char *name, const char *text, size_t len, ihg_ynode **root)
+{
+    loadctx cx;
+    cx.name = name;
+    return yaml_to_tree(&cx, NULL, text, len, root);
+}
+
+void ihg_yaml_free(ihg_ynode *root) { node_free(root); }
+
+int ihg_yaml_kind(const ihg_ynode *nd)
+{
+    return nd->kind == YN_MAP ? IHG_YAML_MAP : nd->kind == YN_SEQ ? IHG_YAML_SEQ
+                                                                    : IHG_YAML_SCALAR;
+}
+
+const char *ihg_yaml_text(const ihg_ynode *nd, size_t *len)
+{
+    if (nd->kind != YN_SCALAR)
+        return NULL;
+    if (len)
+        *len = nd->len;
+    return nd->text;
+}
+
+int ihg_yaml_is_null(const ihg_ynode *nd) { return is_null(nd); }
+int ihg_yaml_is_plain(const ihg_ynode *nd) { return nd->kind == YN_SCALAR && nd->plain; }
+
+ihg_mark ihg_yaml_mark(const ihg_ynode *nd)
+{
+    ihg_mark m = {nd->line, nd->col};
+    return m;
+}
+
+size_t ihg_yaml_size(const ihg_ynode *nd)
+{
+    return nd->kind == YN_MAP ? nd->n / 2 : nd->kind == YN_SEQ ? nd->n : 0;
+}
+
+const ihg_ynode *ihg_yaml_item(const ihg_ynode *nd, size_t i)
+{
+    return nd->kind == YN_SEQ && i < nd->n ? nd->kids[i] : NULL;
+}
+
+const ihg_ynode *ihg_yaml_key(const ihg_ynode *map, size_t i)
+{
+    return map->kind == YN_MAP && 2 * i + 1 < map->n ? map->kids[2 * i] : NULL;
+}
+
+const ihg_ynode *ihg_yaml_value(const ihg_ynode *map, size_t i)
+{
+    return map->kind == YN_MAP && 2 * i + 1 < map->n ? map->kids[2 * i + 1] : NULL;
+}
+
+const char *ihg_yaml_kind_word(const ihg_ynode *nd) { return kind_word(nd); }
+
+const char *ihg_yaml_show(const char *text, size_t len, char *buf, size_t cap)
+{
+    return show(text, len, buf, cap);
+}
+
+int ihg_yaml_fail(const char *file, const ihg_ynode *nd, int status, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    loadctx cx;
+    cx.name = file;
+    return fail_at(&cx, nd, status, "%s", msg);
+}
+
+int ihg_yaml_number(const char *file, const ihg_ynode *nd, const char *what, double *out)
+{
+    loadctx cx;
+    cx.name = file;
+    return get_number(&cx, nd, what, out);
+}
+
+const char *ihg_yaml_closest(const char *s, size_t len, const char *const *names)
+{
+    return closest_name(s, len, names);
 }

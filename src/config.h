@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdio.h>
 
 #include "option.h"
 
@@ -148,6 +149,63 @@ const ihg_option *ihg_config_keys(size_t *n);
 /* Print every key of every table, its type, default and range (--list-keys).
  * Returns 0, or -1 on a write error. */
 int ihg_config_list_keys(FILE *f);
+
+/* ---- The YAML tree, for other files read the same way (lessons) ------
+ *
+ * The loader's parser: a tree of nodes, each with its line:column, every
+ * limit of the experiment loader (depth, nodes, file size), no aliases,
+ * anchors or tags.  Messages are "FILE:LINE:COLUMN: message" (error.h). */
+typedef struct ynode ihg_ynode;
+enum { IHG_YAML_SCALAR = 0, IHG_YAML_SEQ, IHG_YAML_MAP };
+
+/* The bytes of a file (at most the loader's limit), NUL-terminated,
+ * malloc'd: IHG_OK or IHG_EIO with the message recorded. */
+int ihg_yaml_read(const char *path, char **text, size_t *len);
+/* Parse text (messages name it `name`); *root NULL for an empty stream. */
+int ihg_yaml_parse(const char *name, const char *text, size_t len, ihg_ynode **root);
+void ihg_yaml_free(ihg_ynode *root);
+int ihg_yaml_kind(const ihg_ynode *nd);                     /* IHG_YAML_* */
+/* A scalar's text (NULL for collections), its length in *len (may be
+ * NULL; the text may hold NUL bytes: compare lengths). */
+const char *ihg_yaml_text(const ihg_ynode *nd, size_t *len);
+int ihg_yaml_is_null(const ihg_ynode *nd);   /* empty, ~ or null        */
+int ihg_yaml_is_plain(const ihg_ynode *nd);  /* an unquoted scalar      */
+ihg_mark ihg_yaml_mark(const ihg_ynode *nd);
+size_t ihg_yaml_size(const ihg_ynode *nd);   /* items, or pairs         */
+const ihg_ynode *ihg_yaml_item(const ihg_ynode *seq, size_t i);
+const ihg_ynode *ihg_yaml_key(const ihg_ynode *map, size_t i);
+const ihg_ynode *ihg_yaml_value(const ihg_ynode *map, size_t i);
+const char *ihg_yaml_kind_word(const ihg_ynode *nd); /* "a mapping", ... */
+/* A printable, bounded rendering of user text for messages. */
+const char *ihg_yaml_show(const char *text, size_t len, char *buf, size_t cap);
+/* Record "file:LINE:COLUMN: message" at nd; returns status. */
+int ihg_yaml_fail(const char *file, const ihg_ynode *nd, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A finite number as the loader reads one (what names it in messages). */
+int ihg_yaml_number(const char *file, const ihg_ynode *nd, const char *what, double *out);
+/* The name of names (NULL-terminated) closest to s, when close enough to
+ * suggest ("did you mean"), or NULL. */
+const char *ihg_yaml_closest(const char *s, size_t len, const char *const *names);
+
+/* An experiment written inline in another file (a lesson): root is its
+ * mapping, file the file's name (messages, and cfg->path), dir the
+ * directory its data paths are relative to, name the experiment's name.
+ * sets: n_sets mappings of dotted keys to values (a lesson's `set:`, as
+ * --set) put on top in order, every error at its place in file; then the
+ * command line's overrides (as ihg_config_load, may be NULL). */
+int ihg_config_load_tree(ihg_config *cfg, const char *file, const char *dir,
+                         const char *name, const ihg_ynode *root,
+                         const ihg_ynode *const *sets, size_t n_sets,
+                         char *const *overrides);
+/* An experiment file with such sets (written in set_file) on top. */
+int ihg_config_load_sets(ihg_config *cfg, const char *path, const ihg_ynode *const *sets,
+                         size_t n_sets, const char *set_file, char *const *overrides);
+
+/* Write cfg as an experiment (YAML) that loads as the same experiment:
+ * every key, numbers to the last bit, data paths absolute; each line
+ * indented by indent spaces (to sit inside a lesson).  IHG_OK or
+ * IHG_EWRITE (config_write.c). */
+int ihg_config_write(const ihg_config *cfg, FILE *out, int indent);
 
 /* The built-in default lesson (YAML text) used when no file is given. */
 extern const char ihg_default_experiment[];

@@ -67,6 +67,23 @@ const gsl_vector *ihg_inner_buffer(const ihg_inner *o)
     return o->type->buffer ? o->type->buffer(o) : NULL;
 }
 
+size_t ihg_inner_state_size(const ihg_inner *o)
+{
+    return o->type->state_size ? o->type->state_size(o) : 0;
+}
+
+void ihg_inner_state_save(const ihg_inner *o, double *buf)
+{
+    if (o->type->state_save)
+        o->type->state_save(o, buf);
+}
+
+void ihg_inner_state_load(ihg_inner *o, const double *buf)
+{
+    if (o->type->state_load)
+        o->type->state_load(o, buf);
+}
+
 int ihg_inner_step(ihg_inner *o, const ihg_inner_problem *pb, double *loss)
 {
     return o->type->step(o, pb, loss);
@@ -112,6 +129,21 @@ static int first_order_step(ihg_inner *o, const ihg_inner_problem *pb, double *l
     return IHG_OK;
 }
 
+static size_t first_order_state_size(const ihg_inner *o)
+{
+    return ihg_optimizer_state_size(o->state);
+}
+
+static void first_order_state_save(const ihg_inner *o, double *buf)
+{
+    ihg_optimizer_state_save(o->state, buf);
+}
+
+static void first_order_state_load(ihg_inner *o, const double *buf)
+{
+    ihg_optimizer_state_load(o->state, buf);
+}
+
 static const gsl_vector *momentum_buffer(const ihg_inner *o)
 {
     return ((const ihg_optimizer *)o->state)->m;
@@ -119,7 +151,9 @@ static const gsl_vector *momentum_buffer(const ihg_inner *o)
 
 #define FIRST_ORDER_OPS                                                          \
     .alloc = first_order_alloc, .free = first_order_free,                       \
-    .reset = first_order_reset, .step = first_order_step
+    .reset = first_order_reset, .step = first_order_step,                       \
+    .state_size = first_order_state_size, .state_save = first_order_state_save, \
+    .state_load = first_order_state_load
 
 const ihg_inner_type ihg_inner_sgd = {
     .name = "sgd", .flags = IHG_INNER_FIRST_ORDER, FIRST_ORDER_OPS};

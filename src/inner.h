@@ -60,6 +60,12 @@ typedef struct ihg_inner_type {
     int (*step)(ihg_inner *o, const ihg_inner_problem *pb, double *loss);
     /* Optional: the momentum buffer m (IHG_INNER_MOMENTUM), for recording. */
     const gsl_vector *(*buffer)(const ihg_inner *o);
+    /* Optional: what the optimizer carries from one outer step to the next
+     * (its moments with a warm start), as doubles: how many, a copy out and
+     * back in.  Absent: nothing carries over (begin() starts afresh). */
+    size_t (*state_size)(const ihg_inner *o);
+    void (*state_save)(const ihg_inner *o, double *buf);
+    void (*state_load)(ihg_inner *o, const double *buf);
 } ihg_inner_type;
 
 struct ihg_inner {
@@ -89,6 +95,10 @@ void ihg_inner_reset(ihg_inner *o);
 void ihg_inner_begin(ihg_inner *o);
 /* The momentum buffer, or NULL when the optimizer keeps none. */
 const gsl_vector *ihg_inner_buffer(const ihg_inner *o);
+/* The type's state_size / save / load, 0 and nothing without them. */
+size_t ihg_inner_state_size(const ihg_inner *o);
+void ihg_inner_state_save(const ihg_inner *o, double *buf);
+void ihg_inner_state_load(ihg_inner *o, const double *buf);
 int ihg_inner_step(ihg_inner *o, const ihg_inner_problem *pb, double *loss);
 
 #endif

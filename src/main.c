@@ -14,6 +14,9 @@
 #include "batch.h"
 #include "blas.h"
 #include "error.h"
+#include "figure.h"
+#include "lesson.h"
+#include "lesson_player.h"
 #include "output.h"
 #include "seeds.h"
 #include "session.h"
@@ -29,7 +32,9 @@ static void usage(FILE *f)
         "(Lorraine, Vicol & Duvenaud, AISTATS 2020).\n"
         "\n"
         "Opens the explorer on the experiment FILE (YAML, see ihgtui-experiment(5)),\n"
-        "or on the built-in 2-D quadratic lesson when no FILE is given.\n"
+        "or on the lesson FILE (recognised by its slides:, see ihgtui-lesson(5)),\n"
+        "or on the built-in lesson (the implicit function theorem on a 2-D\n"
+        "quadratic) when no FILE is given.\n"
         "\n"
         "Headless runs:\n"
         "  -b, --batch            run to the end without a screen, printing one JSON\n"
@@ -44,7 +49,13 @@ static void usage(FILE *f)
         "      --seeds=S          run S initial weights (init_seed, init_seed + 1, ...)\n"
         "                         side by side: the spread of losses, solutions and\n"
         "                         hypergradients, then warm against cold retraining\n"
+        "      --figures=DIR      also write the run's standard figures into DIR as\n"
+        "                         SVG, PDF and PNG (losses, accuracy, hypergrad_error,\n"
+        "                         spectrum, lambda, images; see ihgtui(1))\n"
+        "      --figure-size=WxH  their size in pixels (default 1280x800)\n"
         "      --check            validate FILE and its data, then exit\n"
+        "      --slide=N          with a lesson: the experiment of its slide N, run as\n"
+        "                         an experiment (--batch plays the whole lesson without)\n"
         "\n"
         "Experiment settings:\n"
         "  -s, --set=KEY=VALUE    override a YAML key, e.g. --set inner.lr=0.05\n"
@@ -91,8 +102,53 @@ enum {
     OPT_VERSION,
     OPT_DUMP_DEFAULT,
     OPT_SEEDS,
-    OPT_LIST_KEYS
+    OPT_LIST_KEYS,
+    OPT_FIGURES,
+    OPT_FIGURE_SIZE,
+    OPT_SLIDE
 };
+
+/* --check of a lesson: every experiment set up. */
+static int check_lesson(const ihg_lesson *l, const char *path)
+{
+    size_t questions = 0;
+    char shown[512];
+    for (size_t i = 0; i < l->n_configs; i++) {
+        ihg_session *s = ihg_session_alloc(&l->configs[i]);
+        if (!s) {
+            int st = ihg_error_status();
+            ihg_error_print(stderr);
+            return ihg_exit_status(st ? st : IHG_EINTERNAL);
+        }
+        ihg_session_free(s);
+    }
+    for (size_t i = 0; i < l->n_slides; i++)
+        questions += l->slides[i].question != NULL;
+    printf("%s: ok: lesson, %zu slides, %zu experiments, %zu questions\n",
+           IHG_ESCAPE(shown, path), l->n_slides, l->n_configs, questions);
+    return 0;
+}
+
+/* "WxH" in pixels, within the figure limits: 0, or -1 with a message. */
+static int parse_figure_size(const char *arg, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(arg, &end, 10), b = -1;
+    if (end != arg && *end == 'x' && end[1] >= '0' && end[1] <= '9') {
+        const char *q = end + 1;
+        b = strtol(q, &end, 10);
+    }
+    if (errno || *end || a < IHG_FIGURE_MIN_SIZE || a > IHG_FIGURE_MAX_SIZE ||
+        b < IHG_FIGURE_MIN_SIZE || b > IHG_FIGURE_MAX_SIZE) {
+        fprintf(stderr, "ihgtui: --figure-size needs WIDTHxHEIGHT in pixels, each %d to %d "
+                        "(e.g. 1280x800)\n", IHG_FIGURE_MIN_SIZE, IHG_FIGURE_MAX_SIZE);
+        return -1;
+    }
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
 
 /* The explorer needs a terminal that can move its cursor: say so before
  * anything is loaded or opened, instead of a blank or garbled screen. */
@@ -182,6 +238,9 @@ static int run(int argc, char **argv)
         {"dump-default", no_argument, NULL, OPT_DUMP_DEFAULT},
         {"seeds", required_argument, NULL, OPT_SEEDS},
         {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
+        {"figures", required_argument, NULL, OPT_FIGURES},
+        {"figure-size", required_argument, NULL, OPT_FIGURE_SIZE},
+        {"slide", required_argument, NULL, OPT_SLIDE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -192,7 +251,10 @@ static int run(int argc, char **argv)
     int batch = 0, check = 0;
     long seeds = 0;
     const char *output = NULL;
-    ihg_batch_options bopt = {0, 0, 0, NULL};
+    ihg_batch_options bopt = {0, 0, 0, NULL, NULL, IHG_FIGURE_DEFAULT_WIDTH,
+                              IHG_FIGURE_DEFAULT_HEIGHT};
+    int figure_size_given = 0;
+    long slide = 0;
     ihg_tui_options topt;
     memset(&topt, 0, sizeof topt);
     int c;
@@ -258,11 +320,34 @@ static int run(int argc, char **argv)
             seeds = n;
             break;
         }
+        case OPT_FIGURES:
+            if (!*optarg) {
+                fprintf(stderr, "ihgtui: --figures needs a directory\n");
+                return 2;
+            }
+            bopt.figures = optarg;
+            break;
+        case OPT_FIGURE_SIZE:
+            if (parse_figure_size(optarg, &bopt.figure_width, &bopt.figure_height) != 0)
+                return 2;
+            figure_size_given = 1;
+            break;
+        case OPT_SLIDE: {
+            char *end;
+            errno = 0;
+            slide = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || slide < 1 || slide > IHG_LESSON_SLIDES_MAX) {
+                fprintf(stderr, "ihgtui: --slide needs a slide number from 1 to %d\n",
+                        IHG_LESSON_SLIDES_MAX);
+                return 2;
+            }
+            break;
+        }
         case OPT_NO_COLOR: topt.no_color = 1; break;
         case OPT_THEME: topt.theme = optarg; break;
         case OPT_ASCII: topt.ascii = 1; break;
         case OPT_RECORD: topt.record = optarg; break;
-        case OPT_DUMP_DEFAULT: fputs(ihg_default_experiment, stdout); return 0;
+        case OPT_DUMP_DEFAULT: fputs(ihg_default_lesson, stdout); return 0;
         case OPT_LIST_KEYS:
             if (ihg_config_list_keys(stdout) != 0 || fflush(stdout) != 0) {
                 fprintf(stderr, "ihgtui: cannot write the key list\n");
@@ -291,10 +376,16 @@ static int run(int argc, char **argv)
                         "and --vectors\n");
         return 2;
     }
-    if (check && !path) {
-        fprintf(stderr, "ihgtui: --check needs an experiment FILE\n");
+    if ((bopt.figures || figure_size_given) && (!batch || seeds)) {
+        fprintf(stderr, "ihgtui: %s runs headless with --batch (not --seeds)\n",
+                bopt.figures ? "--figures" : "--figure-size");
         return 2;
     }
+    if (figure_size_given && !bopt.figures) {
+        fprintf(stderr, "ihgtui: --figure-size needs --figures DIR\n");
+        return 2;
+    }
+
     if (topt.theme && strcmp(topt.theme, "default") && strcmp(topt.theme, "contrast") &&
         strcmp(topt.theme, "mono")) {
         char a[256];
@@ -329,19 +420,59 @@ static int run(int argc, char **argv)
         return 1;
     }
 
-    ihg_config cfg;
-    int st = path ? ihg_config_load(&cfg, path, overrides)
-                  : ihg_config_load_string(&cfg, "<built-in>", ihg_default_experiment,
-                                           strlen(ihg_default_experiment), overrides);
-    if (st != IHG_OK) {
-        ihg_error_print(stderr);
-        ihg_config_free(&cfg);
-        return ihg_exit_status(st) == 1 ? 1 : 2;
+    /* a lesson (a file with slides:, or the built-in one) */
+    ihg_lesson lesson;
+    ihg_config own, *cfg = &own;
+    int is_lesson = !path || ihg_lesson_file(path);
+    int st;
+    memset(&lesson, 0, sizeof lesson);
+    ihg_config_defaults(&own);
+    if (is_lesson) {
+        st = path ? ihg_lesson_load(&lesson, path, overrides)
+                  : ihg_lesson_load_string(&lesson, "<built-in>", ihg_default_lesson,
+                                           strlen(ihg_default_lesson), overrides);
+        if (st == IHG_OK && slide > (long)lesson.n_slides)
+            st = ihg_error_set(IHG_EINVAL, "ihgtui: --slide %ld: the lesson has %zu slides",
+                               slide, lesson.n_slides);
+        if (st != IHG_OK) {
+            ihg_error_print(stderr);
+            ihg_lesson_free(&lesson);
+            return ihg_exit_status(st) == 1 ? 1 : 2;
+        }
+        if (!slide && (check || batch)) {
+            int rc = 0;
+            if (bopt.compare || bopt.vectors || bopt.figures || seeds) {
+                fprintf(stderr, "ihgtui: --compare, --vectors, --figures and --seeds run an "
+                                "experiment: give the lesson's --slide N\n");
+                rc = 2;
+            } else if (check) {
+                rc = check_lesson(&lesson, path ? path : "<built-in>");
+            } else {
+                rc = ihg_lesson_batch_run(&lesson, output);
+            }
+            ihg_lesson_free(&lesson);
+            return rc;
+        }
+        /* the experiment of one slide, run as an experiment */
+        cfg = &lesson.configs[lesson.slides[slide ? slide - 1 : 0].config];
+    } else {
+        if (slide) {
+            char shown[256];
+            fprintf(stderr, "ihgtui: --slide needs a lesson (%s has no slides:)\n",
+                    IHG_ESCAPE(shown, path));
+            return 2;
+        }
+        st = ihg_config_load(&own, path, overrides);
+        if (st != IHG_OK) {
+            ihg_error_print(stderr);
+            ihg_config_free(&own);
+            return ihg_exit_status(st) == 1 ? 1 : 2;
+        }
     }
 
     int rc = 0;
     if (check) {
-        ihg_session *s = ihg_session_alloc(&cfg);
+        ihg_session *s = ihg_session_alloc(cfg);
         if (!s) {
             st = ihg_error_status();
             ihg_error_print(stderr);
@@ -351,8 +482,8 @@ static int run(int argc, char **argv)
             const ihg_dataset *ds = ihg_session_dataset(s);
             char shown[512];
             printf("%s: ok: model %s, P = %zu parameters, %zu hyperparameters",
-                   IHG_ESCAPE(shown, path), m->type->name, ihg_session_n_params(s),
-                   ihg_session_n_hyper(s));
+                   IHG_ESCAPE(shown, path ? path : "<built-in>"), m->type->name,
+                   ihg_session_n_params(s), ihg_session_n_hyper(s));
             if (ds->train) {
                 printf(", %zu train / %zu val", ds->train->n, ds->val ? ds->val->n : 0);
                 if (ds->test)
@@ -364,10 +495,11 @@ static int run(int argc, char **argv)
         }
     } else if (batch) {
         bopt.output = output;
-        rc = seeds ? run_seeds(&cfg, seeds, output) : ihg_batch_run(&cfg, &bopt);
+        rc = seeds ? run_seeds(cfg, seeds, output) : ihg_batch_run(cfg, &bopt);
     } else {
-        rc = ihg_tui_run(&cfg, &topt);
+        rc = ihg_tui_run(cfg, &topt);
     }
-    ihg_config_free(&cfg);
+    ihg_config_free(&own);
+    ihg_lesson_free(&lesson);
     return rc;
 }

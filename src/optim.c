@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 ihg_optimizer *ihg_optimizer_alloc(ihg_opt_kind kind, size_t n)
 {
@@ -112,4 +113,44 @@ void ihg_optimizer_step(ihg_optimizer *o, gsl_vector *x, const gsl_vector *g)
             xp[i * xs] = clip(xp[i * xs] - lr * gp[i * gs], lo, hi);
         break;
     }
+}
+
+/* Which of m and s the kind uses. */
+static void state_parts(const ihg_optimizer *o, int *m, int *s)
+{
+    *m = o->kind == IHG_OPT_MOMENTUM || o->kind == IHG_OPT_ADAM;
+    *s = o->kind == IHG_OPT_ADAM || o->kind == IHG_OPT_RMSPROP;
+}
+
+size_t ihg_optimizer_state_size(const ihg_optimizer *o)
+{
+    int m, s;
+    state_parts(o, &m, &s);
+    return 1 + (m ? o->m->size : 0) + (s ? o->s->size : 0);
+}
+
+void ihg_optimizer_state_save(const ihg_optimizer *o, double *buf)
+{
+    int m, s;
+    state_parts(o, &m, &s);
+    *buf++ = (double)o->t;
+    if (m) {
+        memcpy(buf, o->m->data, o->m->size * sizeof *buf);
+        buf += o->m->size;
+    }
+    if (s)
+        memcpy(buf, o->s->data, o->s->size * sizeof *buf);
+}
+
+void ihg_optimizer_state_load(ihg_optimizer *o, const double *buf)
+{
+    int m, s;
+    state_parts(o, &m, &s);
+    o->t = (long)*buf++;
+    if (m) {
+        memcpy(o->m->data, buf, o->m->size * sizeof *buf);
+        buf += o->m->size;
+    }
+    if (s)
+        memcpy(o->s->data, buf, o->s->size * sizeof *buf);
 }

@@ -35,4 +35,11 @@ void ihg_optimizer_reset(ihg_optimizer *o);   /* zero state, t = 0 */
 /* One step of x along the gradient g. */
 void ihg_optimizer_step(ihg_optimizer *o, gsl_vector *x, const gsl_vector *g);
 
+/* What carries from one step to the next (the step count t, and m for
+ * momentum, m and s for adam, s for rmsprop), as doubles: how many, and a
+ * copy out and back in, exact. */
+size_t ihg_optimizer_state_size(const ihg_optimizer *o);
+void ihg_optimizer_state_save(const ihg_optimizer *o, double *buf);
+void ihg_optimizer_state_load(ihg_optimizer *o, const double *buf);
+
 #endif

@@ -90,6 +90,7 @@ struct ihg_session {
     const ihg_method_type *method;
     long K;
     double alpha; /* 0: inner lr */
+    double inner_lr;          /* the inner loops' lr (not learned)        */
 
     /* chunked evaluation of the record's accuracies and test metrics */
     int eval_stage;
@@ -589,6 +590,7 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
         goto fail;
     }
     s->outer_opt->lr = cfg->outer.lr;
+    s->inner_lr = cfg->inner.lr;
     s->outer_opt->beta1 = cfg->outer.beta1;
     s->outer_opt->beta2 = cfg->outer.beta2;
     s->outer_opt->eps = cfg->outer.eps;
@@ -748,6 +750,8 @@ static void begin_outer(ihg_session *s)
     /* learned optimizer settings take effect for the whole inner loop */
     if (s->lr_index >= 0)
         s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
+    else
+        s->inner->lr = s->inner_lr;
     if (s->mom_index >= 0)
         s->inner->momentum = logistic_of(gsl_vector_get(s->lambda, (size_t)s->mom_index));
     ihg_inner_begin(s->inner);
@@ -920,6 +924,7 @@ static int setup_hypergrad(ihg_session *s, unsigned *ev)
 {
     ihg_record *r = &s->cur;
     r->inner_steps = s->inner_k;
+    r->inner_lr = s->inner->lr;
     if (s->traj && s->traj_complete)
         ihg_trajectory_finish(s->traj, ihg_inner_buffer(s->inner));
     r->train_loss = train_loss_full(s, s->grad);
@@ -1101,6 +1106,7 @@ static int update_unit(ihg_session *s, unsigned *ev)
 {
     gsl_vector_memcpy(s->lambda_prev, s->lambda);
     ihg_optimizer_step(s->outer_opt, s->lambda, s->hg);
+    s->cur.outer_lr = s->outer_opt->lr;
     s->outer++;
     s->cur.outer = s->outer;
     s->cur.seconds += ihg_now() - s->unit_start;
@@ -1271,6 +1277,7 @@ int ihg_session_set_method(ihg_session *s, const ihg_method_type *m)
              * starts again from where it began, recorded */
             gsl_vector_memcpy(s->theta, s->theta_start);
             begin_outer(s);
+            s->cur.restarted = 1;
             set_msg(s, "outer step %ld starts again from its first inner step, so that "
                        "%s can differentiate its inner loop", s->outer + 1, m->name);
             return IHG_OK;
@@ -1315,6 +1322,7 @@ int ihg_session_resume(ihg_session *s)
     if (!ihg_vector_finite(s->theta))
         return ihg_session_reset(s);
     begin_outer(s);
+    s->cur.restarted = 1;
     return IHG_OK;
 }
 
@@ -1326,8 +1334,33 @@ int ihg_session_set_lambda(ihg_session *s, const gsl_vector *lambda)
     gsl_vector_memcpy(s->lambda, lambda);
     s->msg[0] = '\0';
     begin_outer(s);
+    s->cur.restarted = 1;
     return IHG_OK;
 }
+
+int ihg_session_set_inner_lr(ihg_session *s, double lr)
+{
+    if (!(lr > 0) || !isfinite(lr))
+        return ihg_error_set(IHG_EINVAL, "the inner learning rate must be > 0");
+    if (s->lr_index >= 0)
+        return ihg_error_set(IHG_EINVAL, "the inner learning rate is a hyperparameter here "
+                             "(inner.learn): the outer loop sets it");
+    s->inner_lr = lr;
+    if (s->phase == IHG_PHASE_INNER && s->inner_k == 0)
+        s->inner->lr = lr; /* before the loop's first step: this loop */
+    return IHG_OK;
+}
+
+int ihg_session_set_outer_lr(ihg_session *s, double lr)
+{
+    if (!(lr >= 0) || !isfinite(lr))
+        return ihg_error_set(IHG_EINVAL, "the outer learning rate must be >= 0");
+    s->outer_opt->lr = lr;
+    return IHG_OK;
+}
+
+double ihg_session_inner_lr(const ihg_session *s) { return s->inner->lr; }
+double ihg_session_outer_lr(const ihg_session *s) { return s->outer_opt->lr; }
 
 const ihg_method_type *ihg_session_method(const ihg_session *s) { return s->method; }
 long ihg_session_terms(const ihg_session *s) { return s->K; }
@@ -1406,3 +1439,198 @@ double ihg_session_grad_norm(ihg_session *s)
     train_loss_full(s, s->grad);
     return gsl_blas_dnrm2(s->grad);
 }
+
+/* ---- the whole state between outer steps ------------------------------ */
+
+struct ihg_session_state {
+    size_t P, Hn;
+    long outer, inner_total;
+    ihg_phase phase;            /* INNER (about to begin) or DONE           */
+    double *theta, *lambda, *hg, *inner_buf, *outer_buf; /* one allocation  */
+    size_t n_inner, n_outer;
+    double inner_lr, inner_momentum, inner_lr_setting, outer_lr;
+    gsl_rng *rng;
+    size_t *order, n_order, order_pos;
+    const ihg_method_type *method;
+    long K;
+    double alpha;
+    ihg_record *hist;
+    size_t hist_len, hist_cap;
+    size_t bytes;
+};
+
+int ihg_session_at_boundary(const ihg_session *s)
+{
+    return s->phase == IHG_PHASE_DONE || (s->phase == IHG_PHASE_INNER && s->inner_k == 0);
+}
+
+size_t ihg_session_state_size(const ihg_session *s)
+{
+    size_t doubles = s->P + 2 * s->Hn + ihg_inner_state_size(s->inner) +
+                     ihg_optimizer_state_size(s->outer_opt);
+    size_t n_order = s->order ? s->ds.train->n : 0;
+    return sizeof(ihg_session_state) + doubles * sizeof(double) +
+           n_order * sizeof(size_t) + s->hist_len * sizeof(ihg_record) +
+           gsl_rng_size(s->rng) + sizeof(gsl_rng);
+}
+
+void ihg_session_state_free(ihg_session_state *st)
+{
+    if (!st)
+        return;
+    free(st->theta);
+    if (st->rng)
+        gsl_rng_free(st->rng);
+    free(st->order);
+    free(st->hist);
+    free(st);
+}
+
+/* Copy the state of s into st, whose buffers have the sizes of s. */
+static void save_state(const ihg_session *s, ihg_session_state *st)
+{
+    memcpy(st->theta, s->theta->data, s->P * sizeof(double));
+    memcpy(st->lambda, s->lambda->data, s->Hn * sizeof(double));
+    memcpy(st->hg, s->hg->data, s->Hn * sizeof(double));
+    ihg_inner_state_save(s->inner, st->inner_buf);
+    ihg_optimizer_state_save(s->outer_opt, st->outer_buf);
+    st->inner_lr = s->inner->lr;
+    st->inner_momentum = s->inner->momentum;
+    st->inner_lr_setting = s->inner_lr;
+    st->outer_lr = s->outer_opt->lr;
+    gsl_rng_memcpy(st->rng, s->rng);
+    if (st->n_order)
+        memcpy(st->order, s->order, st->n_order * sizeof *st->order);
+    st->order_pos = s->order_pos;
+    st->outer = s->outer;
+    st->inner_total = s->inner_total;
+    st->phase = s->phase;
+    st->method = s->method;
+    st->K = s->K;
+    st->alpha = s->alpha;
+    if (s->hist_len)
+        memcpy(st->hist, s->hist, s->hist_len * sizeof *st->hist);
+    st->hist_len = s->hist_len;
+    st->bytes = ihg_session_state_size(s);
+}
+
+/* Whether st was made from a session of the same sizes as s. */
+static int state_fits(const ihg_session *s, const ihg_session_state *st)
+{
+    return st->P == s->P && st->Hn == s->Hn && st->n_inner == ihg_inner_state_size(s->inner) &&
+           st->n_outer == ihg_optimizer_state_size(s->outer_opt) &&
+           st->n_order == (s->order ? s->ds.train->n : 0);
+}
+
+static int not_at_boundary(const ihg_session *s)
+{
+    return ihg_error_set(IHG_EINVAL, "the state is kept between outer steps only (phase %s, "
+                         "inner step %ld)", ihg_phase_name(s->phase), s->inner_k);
+}
+
+ihg_session_state *ihg_session_save(const ihg_session *s)
+{
+    if (!ihg_session_at_boundary(s)) {
+        not_at_boundary(s);
+        return NULL;
+    }
+    ihg_session_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session)");
+        return NULL;
+    }
+    st->P = s->P;
+    st->Hn = s->Hn;
+    st->n_inner = ihg_inner_state_size(s->inner);
+    st->n_outer = ihg_optimizer_state_size(s->outer_opt);
+    st->n_order = s->order ? s->ds.train->n : 0;
+    size_t doubles = s->P + 2 * s->Hn + st->n_inner + st->n_outer;
+    st->theta = malloc(doubles * sizeof(double));
+    st->rng = gsl_rng_clone(s->rng);
+    st->order = st->n_order ? malloc(st->n_order * sizeof *st->order) : NULL;
+    st->hist_cap = s->hist_len;
+    st->hist = s->hist_len ? malloc(s->hist_len * sizeof *st->hist) : NULL;
+    if (!st->theta || !st->rng || (st->n_order && !st->order) || (s->hist_len && !st->hist)) {
+        ihg_session_state_free(st);
+        ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session, P = %zu)", s->P);
+        return NULL;
+    }
+    st->lambda = st->theta + s->P;
+    st->hg = st->lambda + s->Hn;
+    st->inner_buf = st->hg + s->Hn;
+    st->outer_buf = st->inner_buf + st->n_inner;
+    save_state(s, st);
+    return st;
+}
+
+int ihg_session_save_into(const ihg_session *s, ihg_session_state *st)
+{
+    if (!ihg_session_at_boundary(s))
+        return not_at_boundary(s);
+    if (!state_fits(s, st))
+        return ihg_error_set(IHG_EINVAL, "a state of another experiment");
+    if (s->hist_len > st->hist_cap) {
+        ihg_record *h = realloc(st->hist, s->hist_len * sizeof *h);
+        if (!h)
+            return ihg_error_set(IHG_ENOMEM, "out of memory (a state of the session)");
+        st->hist = h;
+        st->hist_cap = s->hist_len;
+    }
+    save_state(s, st);
+    return IHG_OK;
+}
+
+int ihg_session_restore(ihg_session *s, const ihg_session_state *st)
+{
+    if (!state_fits(s, st))
+        return ihg_error_set(IHG_EINVAL, "a state of another experiment (P = %zu, %zu "
+                             "hyperparameters)", st->P, st->Hn);
+    if (st->hist_len > s->hist_cap) {
+        ihg_record *h = realloc(s->hist, st->hist_len * sizeof *h);
+        if (!h)
+            return ihg_error_set(IHG_ENOMEM, "out of memory for the history");
+        s->hist = h;
+        s->hist_cap = st->hist_len;
+    }
+    /* the method first: it may need the inner loop recorded */
+    const ihg_method_type *old = s->method;
+    s->method = st->method;
+    if (ensure_trajectory(s) != IHG_OK || ensure_rerun(s) != IHG_OK) {
+        s->method = old;
+        return ihg_error_status();
+    }
+    memcpy(s->theta->data, st->theta, s->P * sizeof(double));
+    memcpy(s->lambda->data, st->lambda, s->Hn * sizeof(double));
+    memcpy(s->hg->data, st->hg, s->Hn * sizeof(double));
+    ihg_inner_state_load(s->inner, st->inner_buf);
+    ihg_optimizer_state_load(s->outer_opt, st->outer_buf);
+    s->inner->lr = st->inner_lr;
+    s->inner->momentum = st->inner_momentum;
+    s->inner_lr = st->inner_lr_setting;
+    s->outer_opt->lr = st->outer_lr;
+    gsl_rng_memcpy(s->rng, st->rng);
+    if (st->n_order)
+        memcpy(s->order, st->order, st->n_order * sizeof *st->order);
+    s->order_pos = st->order_pos;
+    s->outer = st->outer;
+    s->inner_total = st->inner_total;
+    s->K = st->K;
+    s->alpha = st->alpha;
+    if (st->hist_len)
+        memcpy(s->hist, st->hist, st->hist_len * sizeof *s->hist);
+    s->hist_len = st->hist_len;
+    s->msg[0] = '\0';
+    if (st->phase == IHG_PHASE_DONE) {
+        s->phase = IHG_PHASE_DONE;
+        s->inner_k = 0;
+        memset(&s->cur, 0, sizeof s->cur);
+    } else {
+        /* as the step began: a cold start copies theta_init again (the
+         * state holds it already), learned settings and theta_start */
+        begin_outer(s);
+    }
+    return IHG_OK;
+}
+
+size_t ihg_session_state_bytes(const ihg_session_state *st) { return st->bytes; }
+long ihg_session_state_outer(const ihg_session_state *st) { return st->outer; }

@@ -74,6 +74,13 @@ typedef struct {
     /* Why part of the hypergradient is 0 by construction (hyperparameters
      * outside L_T under an IFT method), or NULL */
     const char *note;
+    double inner_lr;     /* the inner loop's learning rate               */
+    double outer_lr;     /* the outer optimizer's learning rate          */
+    /* The outer step was started again part-way (new lambda, a resume
+     * after a stop, an explicit method chosen mid-way): it cannot be
+     * recomputed from the state before it (history.h keeps the state after
+     * it instead). */
+    int restarted;
 } ihg_record;
 
 typedef struct ihg_session ihg_session;
@@ -124,6 +131,39 @@ int ihg_session_set_alpha(ihg_session *s, double alpha);
 const ihg_method_type *ihg_session_method(const ihg_session *s);
 long ihg_session_terms(const ihg_session *s);
 double ihg_session_alpha(const ihg_session *s);  /* effective alpha */
+/* The learning rates: the inner one takes effect with the next inner loop
+ * (at once before its first step; refused when inner.learn makes it a
+ * hyperparameter), the outer one with the next update (0: lambda stays). */
+int ihg_session_set_inner_lr(ihg_session *s, double lr);
+int ihg_session_set_outer_lr(ihg_session *s, double lr);
+double ihg_session_inner_lr(const ihg_session *s);
+double ihg_session_outer_lr(const ihg_session *s);
+
+/* ---- the whole state between outer steps ----------------------------- *
+ *
+ * At a boundary (an outer step about to begin, before its first inner
+ * step, or the run done) everything a session carries into the next outer
+ * step can be copied out and put back: theta, lambda, the last
+ * hypergradient, the inner and outer optimizers' moments and learning
+ * rates, the random stream, the minibatch order, the counters, the
+ * settings (method, K, alpha) and the records so far.  Restored, the
+ * session goes on exactly, bit for bit, as it would have from there. */
+typedef struct ihg_session_state ihg_session_state;
+/* 1 when s is at a boundary. */
+int ihg_session_at_boundary(const ihg_session *s);
+/* A copy of the state (NULL with the error recorded: not at a boundary,
+ * out of memory). */
+ihg_session_state *ihg_session_save(const ihg_session *s);
+/* The same into a state of this session made before (its memory reused);
+ * IHG_OK or the error. */
+int ihg_session_save_into(const ihg_session *s, ihg_session_state *st);
+/* Put st back into s (a session of the same experiment). */
+int ihg_session_restore(ihg_session *s, const ihg_session_state *st);
+void ihg_session_state_free(ihg_session_state *st);
+size_t ihg_session_state_bytes(const ihg_session_state *st);
+long ihg_session_state_outer(const ihg_session_state *st);
+/* The bytes a state of s takes. */
+size_t ihg_session_state_size(const ihg_session *s);
 
 /* Read-only views of the state. */
 const ihg_config *ihg_session_config(const ihg_session *s);

@@ -38,9 +38,10 @@ check "--dump-default prints the built-in lesson" sh -c "[ $st -eq 0 ] && grep -
 "$IHGTUI" --check "$tmp/default.yaml" > "$tmp/out" 2>&1; st=$?
 check "--check accepts the built-in lesson" test $st -eq 0
 
-# --- every shipped experiment runs headless --------------------------------
+# --- every shipped experiment runs headless (lessons: test_lessons.sh) -------
 for f in "$top_srcdir"/experiments/*.yaml; do
     name=$(basename "$f")
+    case $name in lesson_*) continue ;; esac
     "$IHGTUI" --check "$f" > /dev/null 2> "$tmp/err"; st=$?
     check "--check $name" test $st -eq 0
     "$IHGTUI" --batch --outer 2 "$f" > "$tmp/run.jsonl" 2> "$tmp/err"; st=$?
@@ -49,17 +50,17 @@ for f in "$top_srcdir"/experiments/*.yaml; do
     check "--batch --outer 2 $name writes 2 lines (got $n)" test "$n" -eq 2
 done
 
-# --- the built-in lesson: output options, determinism ------------------------
-"$IHGTUI" --batch --outer 3 > "$tmp/a.jsonl" 2>/dev/null
-"$IHGTUI" --batch --outer 3 --output "$tmp/b.jsonl" 2>/dev/null
+# --- the built-in lesson's experiment: output options, determinism -----------
+"$IHGTUI" --batch --slide 1 --outer 3 > "$tmp/a.jsonl" 2>/dev/null
+"$IHGTUI" --batch --slide 1 --outer 3 --output "$tmp/b.jsonl" 2>/dev/null
 strip() { sed 's/"seconds":[^,}]*//g' "$1"; }
 strip "$tmp/a.jsonl" > "$tmp/a.s"; strip "$tmp/b.jsonl" > "$tmp/b.s"
 check "--output writes what stdout gets" cmp -s "$tmp/a.s" "$tmp/b.s"
 check "--outer 3 gives 3 lines" test "$(wc -l < "$tmp/a.jsonl")" -eq 3
-"$IHGTUI" --batch --set outer.steps=5 --set inner.steps=7 > "$tmp/c.jsonl" 2>/dev/null
+"$IHGTUI" --batch --slide 1 --set outer.steps=5 --set inner.steps=7 > "$tmp/c.jsonl" 2>/dev/null
 check "--set outer.steps=5 gives 5 lines" test "$(wc -l < "$tmp/c.jsonl")" -eq 5
 check "--set inner.steps=7 is used" grep -q '"inner_steps":7,' "$tmp/c.jsonl"
-"$IHGTUI" --batch --set inner.nope=1 > /dev/null 2> "$tmp/err"; st=$?
+"$IHGTUI" --batch --slide 1 --set inner.nope=1 > /dev/null 2> "$tmp/err"; st=$?
 check "--set with an unknown key exits 2" test $st -eq 2
 d="$top_srcdir/tests/batch"
 "$IHGTUI" --batch --seed 5 "$d/softmax.yaml" > "$tmp/s1" 2>/dev/null
@@ -79,7 +80,7 @@ for l in open(sys.argv[1]):
 check "records carry the documented fields ($(head -c 200 "$tmp/err"))" test $? -eq 0
 
 # --- a diverging run stops with status 3 and leaves complete lines -----------
-"$IHGTUI" --batch --set hypergrad.alpha=1.0 --set hypergrad.terms=30 > "$tmp/div.jsonl" 2> "$tmp/err"; st=$?
+"$IHGTUI" --batch --slide 1 --set hypergrad.alpha=1.0 --set hypergrad.terms=30 > "$tmp/div.jsonl" 2> "$tmp/err"; st=$?
 check "a diverging Neumann series exits 3" test $st -eq 3
 check "the divergence is explained" grep -q 'Neumann series diverges' "$tmp/err"
 "$PYTHON3" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/div.jsonl"
