@@ -453,6 +453,14 @@ static int run(int argc, char **argv)
             ihg_lesson_free(&lesson);
             return rc;
         }
+        if (!check && !batch) {
+            /* the explorer plays the lesson, from slide N */
+            topt.lesson = &lesson;
+            topt.slide = slide ? (size_t)slide - 1 : 0;
+            int rc = ihg_tui_run(NULL, &topt);
+            ihg_lesson_free(&lesson);
+            return rc;
+        }
         /* the experiment of one slide, run as an experiment */
         cfg = &lesson.configs[lesson.slides[slide ? slide - 1 : 0].config];
     } else {

@@ -19,6 +19,17 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"1-6", "focus a pane; the same digit again zooms it"},
     {"z, Enter", "zoom / unzoom the focused pane"},
     {"arrows, h j k L", "scroll the focused pane (l is log/linear)"},
+    {"[ / ]", "one outer step back / forward in the history"},
+    {"}", "back to the live run"},
+    {"B", "go on from the step on show (then a new setting: a branch)"},
+    {"e", "the focused pane as SVG, PDF, PNG; the screen as text, HTML"},
+    {"w", "the settings as an experiment, the run as a lesson"},
+    {"PgDn / PgUp", "lesson: next / previous slide (also the arrows)"},
+    {"g N Enter", "lesson: go to slide N"},
+    {".", "lesson: the slide again from its start"},
+    {"p N", "lesson: the class's choice N"},
+    {"R", "lesson: reveal the answer"},
+    {"!", "lesson: the notes for the lecturer"},
     {"t", "next colour theme (default, mono, contrast)"},
     {"Ctrl-L", "redraw the screen"},
     {"?", "this help (any key closes it)"},
@@ -40,6 +51,15 @@ ihg_act ihg_key_lookup(long ch)
     case IHG_KEY_RESIZE: a = IHG_ACT_RESIZE; break;
     case IHG_KEY_LEFT: a = IHG_ACT_LEFT; break;
     case IHG_KEY_RIGHT: a = IHG_ACT_RIGHT; break;
+    case IHG_KEY_PGDN: a = IHG_ACT_SLIDE_NEXT; break;
+    case IHG_KEY_PGUP: a = IHG_ACT_SLIDE_PREV; break;
+    case '.': a = IHG_ACT_REPLAY; break;
+    case 'R': a = IHG_ACT_REVEAL; break;
+    case '!': a = IHG_ACT_NOTES; break;
+    case '[': case ']': case '}': a = IHG_ACT_SCRUB; break;
+    case 'B': a = IHG_ACT_BRANCH; break;
+    case 'e': a = IHG_ACT_EXPORT; break;
+    case 'w': a = IHG_ACT_SAVE; break;
     case IHG_KEY_UP: a = IHG_ACT_UP; break;
     case IHG_KEY_DOWN: a = IHG_ACT_DOWN; break;
     case IHG_KEY_BTAB: a = IHG_ACT_PREV_PANE; break;
@@ -73,6 +93,13 @@ ihg_act ihg_key_lookup(long ch)
     default: break;
     }
     k = ihg_act_make(a);
+    if (a == IHG_ACT_SCRUB)
+        k.arg = ch == '[' ? -1 : ch == ']' ? 1 : 0;
+    else if (a == IHG_ACT_EXPORT)
+        k.arg = -1; /* the focused pane */
+    else if ((a == IHG_ACT_LEFT || a == IHG_ACT_RIGHT) &&
+             (ch == IHG_KEY_LEFT || ch == IHG_KEY_RIGHT))
+        k.arg = 1; /* an arrow: in a lesson it changes slides */
     if (a == IHG_ACT_NONE && ch >= '1' && ch <= '6') {
         k = ihg_act_make(IHG_ACT_PANE);
         k.arg = ch - '1';

@@ -17,7 +17,9 @@ enum {
     IHG_KEY_BTAB,   /* Shift-Tab */
     IHG_KEY_ENTER,  /* the keypad's Enter */
     IHG_KEY_F1,
-    IHG_KEY_RESIZE
+    IHG_KEY_RESIZE,
+    IHG_KEY_PGUP,
+    IHG_KEY_PGDN
 };
 
 /* The action of a key: a character, or an IHG_KEY_* code. */

@@ -65,6 +65,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         return;
 
     if (v->phase == IHG_PHASE_STOPPED && v->stop_reason && *v->stop_reason) {
+        ihg_audit_numbers_in(v->stop_reason); /* the engine's words, whole */
         /* the whole reason, wrapped: the status line may be too short */
         const char *p = v->stop_reason;
         int width = w.in.w > 8 ? w.in.w - 2 : w.in.w;
