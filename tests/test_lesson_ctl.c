@@ -170,6 +170,41 @@ done:
     ihg_lesson_free(&l);
 }
 
+/* A jump over slides not played yet (g N), after a reveal and a step back:
+ * the headless player's numbers. */
+static void test_jump(const char *path)
+{
+    ihg_lesson l;
+    if (ihg_lesson_load(&l, path, NULL) != IHG_OK) {
+        CHECK(0, "%s loads: %s", path, ihg_error_message());
+        return;
+    }
+    ihg_lesson_player *p = ihg_lesson_player_alloc(&l);
+    ihg_ctl *c = ihg_ctl_alloc_lesson(&l, 0);
+    size_t to = l.n_slides - 2;
+    char cmd[32];
+    act(c, "next-slide");
+    act(c, "next-slide");
+    act(c, "reveal");
+    act(c, "prev-slide");
+    snprintf(cmd, sizeof cmd, "slide %zu", to + 1);
+    act(c, cmd);
+    int st = ihg_lesson_player_goto(p, to);
+    st = st == IHG_OK ? ihg_lesson_player_play(p, NULL) : st;
+    numbers here, there;
+    take(ihg_ctl_session(c), &here);
+    take(ihg_lesson_player_session(p), &there);
+    CHECK(st == IHG_OK && same(&here, &there),
+          "slides 1-3, a reveal, back to 2, then slide %zu: the player's numbers (outer %ld "
+          "val %.6g; the player: outer %ld val %.6g)", to + 1, here.outer, here.val,
+          there.outer, there.val);
+    drop(&here);
+    drop(&there);
+    ihg_ctl_free(c);
+    ihg_lesson_player_free(p);
+    ihg_lesson_free(&l);
+}
+
 /* The history in the explorer: back, forward, a branch from the past
  * drawn on the losses chart. */
 static void test_history(void)
@@ -228,6 +263,11 @@ int main(void)
         }
         snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", lessons[i]);
         test_lesson(path, lessons[i]);
+    }
+    {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/experiments/lesson_ift.yaml", top && *top ? top : ".");
+        test_jump(path);
     }
     test_history();
     return check_summary();
