@@ -496,7 +496,7 @@ screen > "$tmp/slide2"
 keys Right
 check "lesson Right: slide 3" wait_for 'Slide 3/9' 50
 check "lesson: the pane of the answer hidden until the reveal" wait_for '3 Neumann & CG hidden until the reveal' 50
-keys p 3 Enter
+keys p 3
 check "lesson p 3: the class's choice marked" wait_for '▸3\)[^0-9]*15' 20
 keys R
 check "lesson R: the answer and the right choice" wait_for '= 14 .*the right choice: 3\) 15' 100

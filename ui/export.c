@@ -109,6 +109,8 @@ int ihg_export_pane(const ihg_view *v, int pane, const char *stem,
             char msg[400];
             snprintf(msg, sizeof msg, "%s", ihg_error_message());
             ihg_output_close(f, path);
+            if (f != stdout)
+                remove(path); /* no half-drawn figure left behind */
             return ihg_error_set(st, "%s: %s", path, msg);
         }
         if (ihg_output_close(f, path) != IHG_OK)

@@ -46,10 +46,14 @@ ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
     return in;
 }
 
+/* The keys in one column, or in two when one does not fit the height
+ * (descriptions then shortened with the ellipsis); rows that fit in
+ * neither are counted in the last line, never dropped unsaid. */
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v)
 {
-    int n = 0, i, w = 0, h, x0, y0;
+    int n = 0, i, w = 0, h, x0, y0, cols = 1, per, shown;
     ihg_rect r;
+    char foot[96];
     (void)v;
     while (ihg_key_help_rows[n].keys)
         n++;
@@ -60,22 +64,45 @@ void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v)
     }
     w += 4;
     h = n + 4;
+    if (h > cv->h) { /* two columns, each as wide as half the screen */
+        cols = 2;
+        h = (n + 1) / 2 + 4;
+        w = cv->w;
+    }
     if (w > cv->w)
         w = cv->w;
     if (h > cv->h)
         h = cv->h;
+    per = cols == 1 ? n : (n + 1) / 2;
+    if (per > h - 4)
+        per = h - 4 > 0 ? h - 4 : 0;
+    shown = per * cols < n ? per * cols : n;
     x0 = (cv->w - w) / 2;
     y0 = (cv->h - h) / 2;
     r = (ihg_rect){x0, y0, w, h};
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_NORMAL);
     ihg_canvas_box(cv, r, IHG_ROLE_FOCUS, "Keys", IHG_ROLE_FOCUS);
-    for (i = 0; i < n && i + 1 < h - 2; i++) {
-        ihg_canvas_fit(cv, x0 + 2, y0 + 1 + i, 16, IHG_ROLE_KEY, ihg_key_help_rows[i].keys);
-        ihg_canvas_fit(cv, x0 + 19, y0 + 1 + i, w - 21, IHG_ROLE_NORMAL,
-                       ihg_key_help_rows[i].what);
+    for (i = 0; i < shown; i++) {
+        const ihg_key_help *row = &ihg_key_help_rows[i];
+        int colw = cols == 1 ? w - 4 : (w - 6) / 2;
+        int x = x0 + 2 + (i / per) * (colw + 2), y = y0 + 1 + i % per;
+        int k = 16;
+        if (cols == 2) { /* the keys' column as wide as its widest */
+            k = 1;
+            for (int j = i - i % per; j < i - i % per + per && j < n; j++)
+                if (ihg_text_width(ihg_key_help_rows[j].keys) > k)
+                    k = ihg_text_width(ihg_key_help_rows[j].keys);
+        }
+        ihg_canvas_fit(cv, x, y, k, IHG_ROLE_KEY, row->keys);
+        ihg_canvas_fit(cv, x + k + 1, y, colw - k - 1, IHG_ROLE_NORMAL,
+                       cols == 2 && row->brief ? row->brief : row->what);
     }
-    ihg_canvas_fit(cv, x0 + 2, y0 + h - 2, w - 4, IHG_ROLE_DIM,
-                   "press any key to close; see ihgtui(1)");
+    if (shown < n)
+        snprintf(foot, sizeof foot, "%d more keys in a taller terminal; any key closes; "
+                 "see ihgtui(1)", n - shown);
+    else
+        snprintf(foot, sizeof foot, "press any key to close; see ihgtui(1)");
+    ihg_canvas_fit(cv, x0 + 2, y0 + h - 2, w - 4, IHG_ROLE_DIM, foot);
 }
 
 /* ---- a lesson's caption bar ------------------------------------------- */
