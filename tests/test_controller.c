@@ -272,15 +272,34 @@ static void test_lesson(void)
     /* one more outer step: the record file gets its second line */
     play(c, "outer 1");
 
+    /* a comparison at the current point goes stale when theta moves */
+    {
+        ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+        play(c, "compare");
+        ihg_ctl_view(c, &v);
+        CHECK(v.cmp && v.cmp_outer == -1 && !v.cmp_moved, "stale: fresh after compare");
+        play(c, "inner 1");
+        ihg_ctl_view(c, &v);
+        ihg_render(cv, &v, ihg_ctl_display_ctx(c)->available);
+        CHECK(v.cmp_moved && v.cmp_stale &&
+                  screen_contains(cv, "3 Neumann & CG stale: \xce\xb8 moved since"),
+              "stale: after an inner step pane 3 says its numbers are of an earlier theta");
+        v.disp.zoom = IHG_PANE_THEORY;
+        ihg_render(cv, &v, ihg_ctl_display_ctx(c)->available);
+        CHECK(screen_contains(cv, "the comparison below is of an earlier theta"),
+              "stale: ... and pane 5 too");
+        ihg_canvas_free(cv);
+    }
+
     /* inner steps one at a time */
     {
         long done, total;
         play(c, "inner 1");
         ihg_session_progress(s, &done, &total);
-        CHECK(done == 1 && ihg_session_phase(s) == IHG_PHASE_INNER, "inner 1: one inner step");
+        CHECK(done == 2 && ihg_session_phase(s) == IHG_PHASE_INNER, "inner 1: one inner step");
         play(c, "inner 3");
         ihg_session_progress(s, &done, &total);
-        CHECK(done == 4, "inner 3: three more (%ld)", done);
+        CHECK(done == 5, "inner 3: three more (%ld)", done);
     }
 
     /* reset: back to the start, settings kept */

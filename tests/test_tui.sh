@@ -127,18 +127,22 @@ cat > "$tmp/run.sh" <<EOS
 stty -g > "$tmp/before"
 trap : INT
 sh -c 'echo \$\$ > "$tmp/pid"; exec "\$0" "\$@"' "$IHGTUI" "\$@"
-echo EXIT=\$?
+echo EXIT=\$? RUN=\$RUNID
 stty -g > "$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && echo STTY=same || echo STTY=changed
 EOS
+# each run is numbered, so that the end of an earlier one, still on the
+# screen before `clear` has run, is not taken for this one's
+runid=0
 run() {
     rm -f "$tmp/pid"
-    keys "clear; sh $tmp/run.sh $*" Enter
+    runid=$((runid + 1))
+    keys "clear; RUNID=$runid sh $tmp/run.sh $*" Enter
 }
 # finished NAME STATUS: the program ended with STATUS and the terminal is sane
 finished() {
-    if wait_for '^EXIT=[0-9]' 50; then
-        st=$(screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
+    if wait_for "^EXIT=[0-9]+ RUN=$runid\$" 50; then
+        st=$(screen | sed -n "s/^EXIT=\\([0-9]*\\) RUN=$runid\$/\\1/p" | tail -n 1)
         check "$1: exit status $st (want $2)" test "$st" = "$2"
         check "$1: terminal modes restored" wait_for '^STTY=same' 20
         keys "echo alive-\$((40 + 2))" Enter

@@ -993,7 +993,7 @@ int ihg_ctl_do(ihg_ctl *c, const char *text, char *err, size_t errsize)
 
 /* ---- a lesson, the history, files ------------------------------------------ */
 
-static int lambda_is_images(const ihg_model *m, const ihg_dataset *ds);
+static size_t lambda_images(const ihg_ctl *c);
 
 /* Make s (of experiment cfg) the controller's session: everything derived
  * from the last one starts over; versions only grow, so that what a
@@ -1022,7 +1022,7 @@ static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
     c->plane_on = ihg_plane_available(s);
     for (i = 0; i < IHG_PANE_COUNT; i++)
         c->dctx.available[i] = 1;
-    c->dctx.images = lambda_is_images(c->model, ds);
+    c->dctx.images = lambda_images(c) > 0;
     c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images;
     c->dctx.classifier = c->classifier;
     c->dctx.n_lambda = n_lambda(c);
@@ -1295,6 +1295,21 @@ static void export_pane(ihg_ctl *c, int pane, int flags)
             screen_done ? "; the screen as -screen.txt and .html" : "");
 }
 
+/* How many images lambda holds: a distilling model on image data whose
+ * own hyperparameters (its segment of the layout) are whole images; 0
+ * otherwise. */
+static size_t lambda_images(const ihg_ctl *c)
+{
+    const ihg_dataset *ds = ihg_session_dataset(c->s);
+    const ihg_hyper_segment *seg =
+        ihg_hyper_layout_owner(ihg_session_layout(c->s), IHG_OWNER_MODEL);
+    size_t d = ds->image_rows * ds->image_cols;
+    if (!(c->model->type->flags & IHG_MODEL_LAMBDA_IMAGES) || d == 0 || !seg ||
+        seg->offset != 0 || seg->count == 0 || seg->count % d != 0)
+        return 0;
+    return seg->count / d;
+}
+
 /* ---- the view ------------------------------------------------------------ */
 
 void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
@@ -1381,8 +1396,7 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
         }
     }
     if (c->dctx.images) {
-        size_t d = ds->image_rows * ds->image_cols;
-        v->img_k = n_lambda(c) / d;
+        v->img_k = lambda_images(c);
         v->img_rows = ds->image_rows;
         v->img_cols = ds->image_cols;
         v->class_names = ds->class_names && ds->k == v->img_k ? ds->class_names : NULL;
@@ -1457,14 +1471,6 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
 }
 
 /* ---- set-up -------------------------------------------------------------- */
-
-/* lambda shown as images: a distilling model on image data whose lambda
- * is a whole number of images */
-static int lambda_is_images(const ihg_model *m, const ihg_dataset *ds)
-{
-    size_t d = ds->image_rows * ds->image_cols;
-    return (m->type->flags & IHG_MODEL_LAMBDA_IMAGES) && d > 0 && m->Hn > 0 && m->Hn % d == 0;
-}
 
 ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg)
 {

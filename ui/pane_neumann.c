@@ -49,13 +49,19 @@ static const char *ref_name(const ihg_comparison *c, char *buf, size_t size)
 
 /* Where the comparison was made, for the titles: "@ outer 2", "@ current
  * point", or, when the point has moved since, which step it is of. */
-static void where(char *buf, size_t size, const ihg_view *v)
+static void where(const ihg_canvas *cv, char *buf, size_t size, const ihg_view *v)
 {
     char a[24], b[24];
-    if (v->cmp_moved) {
+    if (v->cmp_moved) { /* first, so that a narrow title keeps it */
         ihg_format_int(a, sizeof a, v->cmp_outer >= 0 ? v->cmp_outer : v->cmp_done);
         ihg_format_int(b, sizeof b, v->outer_done);
-        snprintf(buf, size, "from outer %s (now %s; c recomputes)", a, b);
+        if (v->cmp_outer >= 0)
+            snprintf(buf, size, "stale: of outer %s (now %s; c recomputes)", a, b);
+        else if (v->outer_done > v->cmp_done)
+            snprintf(buf, size, "stale: after outer %s (now %s; c recomputes)", a, b);
+        else
+            snprintf(buf, size, "stale: %s moved since (c recomputes)",
+                     IHG_TXT(cv, "\xce\xb8", "theta"));
     } else if (v->cmp_outer >= 0) {
         ihg_format_int(a, sizeof a, v->cmp_outer);
         snprintf(buf, size, "@ outer %s%s", a, v->cmp_stale ? " (settings changed: c)" : "");
@@ -102,8 +108,11 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         snprintf(extra, sizeof extra, "comparing: %s%s", v->cmp_progress,
                  c ? " (showing the last)" : "");
     else if (c) {
-        where(wh, sizeof wh, v);
-        snprintf(extra, sizeof extra, "vs %s %s", ref_name(c, rb, sizeof rb), wh);
+        where(cv, wh, sizeof wh, v);
+        if (v->cmp_moved)
+            snprintf(extra, sizeof extra, "%s vs %s", wh, ref_name(c, rb, sizeof rb));
+        else
+            snprintf(extra, sizeof extra, "vs %s %s", ref_name(c, rb, sizeof rb), wh);
     } else
         snprintf(extra, sizeof extra, "(press c)");
     in = ihg_pane_frame(cv, r, v, IHG_PANE_NEUMANN, extra);
@@ -254,8 +263,12 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     double lo = INFINITY, hi = 0, top, emax, best_top;
     int cols, hh, x, *count, *bad, maxc = 0, base, i, n, nonpos = 0, left, y;
 
-    if (c) {
-        where(wh, sizeof wh, v);
+    if (c && v->cmp_moved) {
+        where(cv, wh, sizeof wh, v);
+        snprintf(extra, sizeof extra, "%s (log axis) vs the stable band 0 < %s < 2", wh,
+                 IHG_TXT(cv, ALP LAM, "alpha*lambda"));
+    } else if (c) {
+        where(cv, wh, sizeof wh, v);
         snprintf(extra, sizeof extra, "(log axis) vs the stable band 0 < %s < 2 %s",
                  IHG_TXT(cv, ALP LAM, "alpha*lambda"), wh);
     } else {

@@ -183,8 +183,12 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         if (stale) {
             char o[24];
             ihg_format_int(o, sizeof o, v->cmp_outer >= 0 ? v->cmp_outer : v->cmp_done);
-            snprintf(t, sizeof t, "  (the comparison below is of outer step %s: c recomputes)",
-                     o);
+            if (v->cmp_outer >= 0 || v->outer_done > v->cmp_done)
+                snprintf(t, sizeof t, "  (the comparison below is of outer step %s: c "
+                                      "recomputes)", o);
+            else
+                snprintf(t, sizeof t, "  (the comparison below is of an earlier theta: c "
+                                      "recomputes)");
             line(&w, IHG_ROLE_WARN, t);
         }
         if (isfinite(cmp->rho))
