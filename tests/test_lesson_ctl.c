@@ -241,6 +241,13 @@ static void test_history(void)
               v.hist[2].val_loss == val3 && v.hist[4].val_loss != val5,
           "a branch from step 3 with K = 2: its own steps 4 and 5, the other branch drawn "
           "beside (%d branches, %d drawn)", v.history.n_branches, v.history.n_drawn);
+    CHECK(v.history.n_listed == 2 && v.history.listed[1].live && !v.history.listed[0].live &&
+              v.history.listed[1].parent == 0 && v.history.listed[1].base == 3 &&
+              v.history.listed[1].last == 5 && v.history.listed[1].at == 5 &&
+              v.history.listed[1].dist > 0 && isfinite(v.history.listed[1].rel) &&
+              strstr(v.history.listed[1].label, "K=2"),
+          "the branches listed: b1 (live, K=2) from b0 at 3 to 5, its lambda %.3g from b0's "
+          "at 5", v.history.listed[1].dist);
     CHECK(v.history.n_drawn == 1 && v.history.branch_n[0] == 5 &&
               isnan(v.history.branch_val[0][0]) && v.history.branch_val[0][4] == val5,
           "the other branch's losses from where it parts, to its outer step 5");

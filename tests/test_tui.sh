@@ -538,6 +538,8 @@ done
 keys w
 check "key w: experiment and lesson written" wait_for 'wrote .*\.yaml \(the settings now\) and .*-lesson\.yaml' 50
 check "key w: the saved lesson checks" sh -c "'$IHGTUI' --check $tmp/out/*-lesson.yaml | grep -q 'ok: lesson'"
+keys 5
+check "branch: the branches listed in the theory pane, how far lambda went" wait_for 'b1 \(live\) from b0 at 11 to 12: ‖Δλ‖ = [0-9.e-]+' 50
 keys .
 check "lesson .: slide 8 played again" wait_for 'Slide 8/9' 100
 check "lesson .: from slide 8's start, on the first branch" wait_for 'outer 12/30.*PAUSED' 200

@@ -131,6 +131,7 @@ struct ihg_ctl {
     size_t branch_n[IHG_VIEW_BRANCHES_MAX], branch_cap[IHG_VIEW_BRANCHES_MAX];
     char branch_label[IHG_VIEW_BRANCHES_MAX][112];
     int n_branch_drawn;
+    ihg_view_history listed; /* its listed[] and n_listed */
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -1129,15 +1130,42 @@ static void reveal(ihg_ctl *c)
     say(c, IHG_ROLE_WARN, 0, "revealing: computing the answer ...");
 }
 
+/* Every branch: how it was made, where it parts, how far its lambda went
+ * from its parent's. */
+static void branches_list(ihg_ctl *c, int live)
+{
+    ihg_view_history *l = &c->listed;
+    l->n_listed = 0;
+    for (int b = 0; b < (int)ihg_history_n_branches(c->history) &&
+                    l->n_listed < IHG_VIEW_BRANCHES_MAX;
+         b++) {
+        ihg_branch_info bi;
+        if (ihg_history_branch_info(c->history, b, &bi) != IHG_OK)
+            continue;
+        int k = l->n_listed++;
+        l->listed[k].id = b;
+        l->listed[k].parent = bi.parent;
+        l->listed[k].live = b == live;
+        l->listed[k].base = bi.parent < 0 ? ihg_history_first(c->history) : bi.base;
+        l->listed[k].last = bi.last;
+        l->listed[k].at = bi.compared_at;
+        l->listed[k].dist = bi.lambda_distance;
+        l->listed[k].rel = bi.lambda_distance_rel;
+        snprintf(l->listed[k].label, sizeof l->listed[k].label, "%s", bi.label);
+    }
+}
+
 /* The branches other than the live one, for the losses chart. */
 static void branches_view(ihg_ctl *c)
 {
     long at;
     int live;
     c->n_branch_drawn = 0;
+    c->listed.n_listed = 0;
     if (!c->history || ihg_history_n_branches(c->history) < 2)
         return;
     live = ihg_history_position(c->history, &at);
+    branches_list(c, live);
     for (int b = 0; b < (int)ihg_history_n_branches(c->history) &&
                     c->n_branch_drawn < IHG_VIEW_BRANCHES_MAX;
          b++) {
@@ -1425,6 +1453,9 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
             v->history.branch_label[k] = c->branch_label[k];
         }
         v->history.n_drawn = c->n_branch_drawn;
+        memcpy(v->history.listed, c->listed.listed,
+               (size_t)c->listed.n_listed * sizeof c->listed.listed[0]);
+        v->history.n_listed = c->listed.n_listed;
     }
     if (c->scrub >= 0) {
         const ihg_step_view *sv = &c->sview;

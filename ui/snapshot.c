@@ -215,6 +215,7 @@ int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *
         v->history.branch_val[k] = s->branch_val[k];
         v->history.branch_label[k] = s->branch_label[k];
     }
+
     s->valid = 1;
     return IHG_OK;
 }

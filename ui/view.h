@@ -69,6 +69,12 @@ typedef struct {
 /* The history on show (history.h): a step of the past, or the live run. */
 #define IHG_VIEW_BRANCHES_MAX 8
 typedef struct {
+    int id, parent, live;
+    long base, last, at;           /* at: where dist is taken (-1: none) */
+    double dist, rel;              /* ||lambda - the parent's||, relative */
+    char label[96];                /* how it was made                     */
+} ihg_view_branch;
+typedef struct {
     long step;                     /* -1: the live run                   */
     long last;                     /* the last step kept                 */
     int branch, n_branches;        /* where the live run is              */
@@ -79,6 +85,11 @@ typedef struct {
     size_t branch_n[IHG_VIEW_BRANCHES_MAX];
     const char *branch_label[IHG_VIEW_BRANCHES_MAX];
     int n_drawn;
+    /* every branch (up to IHG_VIEW_BRANCHES_MAX): how it was made, where
+     * it parts from its parent, how far its lambda went from the parent's
+     * (history.h, ihg_branch_info) */
+    ihg_view_branch listed[IHG_VIEW_BRANCHES_MAX];
+    int n_listed;
 } ihg_view_history;
 
 typedef struct {
