@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "../src/error.h"
 #include "../src/lesson.h"
 #include "../src/lesson_player.h"
 #include "check.h"
 #include "controller.h"
+#include "export.h"
 #include "view.h"
 
 #define ALL (1L << 40)
@@ -205,6 +207,116 @@ static void test_jump(const char *path)
     ihg_lesson_free(&l);
 }
 
+/* UTF-8 of a code point below U+10000 (the canvas's characters). */
+static size_t utf8_of(wchar_t ch, char *out)
+{
+    unsigned long u = (unsigned long)ch;
+    if (u < 0x80) {
+        out[0] = (char)u;
+        return 1;
+    }
+    if (u < 0x800) {
+        out[0] = (char)(0xC0 | (u >> 6));
+        out[1] = (char)(0x80 | (u & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | (u >> 12));
+    out[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (u & 0x3F));
+    return 3;
+}
+
+/* The key e's files: the screen as text (the canvas's rows) and HTML, a
+ * pane as SVG and PNG of the asked size; a pane hidden until the reveal,
+ * the theory pane and an input of the run are refused. */
+static void test_export(void)
+{
+    ihg_lesson l;
+    char dir[] = "/tmp/ihgtui-export-XXXXXX", stem[256], path[400], done[300], row[1024];
+    if (ihg_lesson_load_string(&l, "<built-in>", ihg_default_lesson,
+                               strlen(ihg_default_lesson), NULL) != IHG_OK ||
+        !mkdtemp(dir)) {
+        CHECK(0, "the built-in lesson loads, a directory for the files");
+        return;
+    }
+    ihg_ctl *c = ihg_ctl_alloc_lesson(&l, 0);
+    ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+    ihg_view v;
+    act(c, "next-slide");
+    act(c, "next-slide"); /* slide 3: pane 3 hidden until the reveal */
+    ihg_ctl_view(c, &v);
+    ihg_render(cv, &v, ihg_ctl_display_ctx(c)->available);
+    snprintf(stem, sizeof stem, "%s/lesson", dir);
+    int st = ihg_export_screen(cv, stem, NULL, done, sizeof done);
+    int same = st == IHG_OK, lines = 0;
+    snprintf(path, sizeof path, "%s-screen.txt", stem);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(row, sizeof row, f) && lines < cv->h) {
+        char want[1024];
+        size_t n = 0;
+        for (int x = 0; x < cv->w; x++) {
+            ihg_cell cell = ihg_canvas_get(cv, x, lines);
+            if (cell.ch == 0)
+                continue;
+            if (n + 8 < sizeof want)
+                n += utf8_of(cell.ch, want + n);
+        }
+        while (n > 0 && want[n - 1] == ' ')
+            n--;
+        want[n++] = '\n';
+        want[n] = '\0';
+        same &= strcmp(row, want) == 0;
+        lines++;
+    }
+    if (f)
+        fclose(f);
+    CHECK(same && lines == cv->h, "e: the screen as text, row by row the canvas (%d rows)",
+          lines);
+    snprintf(path, sizeof path, "%s-screen.html", stem);
+    f = fopen(path, "r");
+    size_t got = f ? fread(row, 1, sizeof row - 1, f) : 0;
+    row[got] = '\0';
+    if (f)
+        fclose(f);
+    CHECK(strstr(row, "<!DOCTYPE html>") && strstr(row, "<pre>"), "e: the screen as HTML");
+    st = ihg_export_pane(&v, IHG_PANE_NEUMANN, stem, NULL, done, sizeof done);
+    CHECK(st != IHG_OK && strstr(ihg_error_message(), "hidden until the reveal"),
+          "e: a pane hidden until the reveal is not written (%s)", ihg_error_message());
+    act(c, "reveal");
+    ihg_ctl_view(c, &v);
+    st = ihg_export_pane(&v, IHG_PANE_NEUMANN, stem, NULL, done, sizeof done);
+    unsigned char png[24] = {0};
+    snprintf(path, sizeof path, "%s-errors.png", stem);
+    f = fopen(path, "rb");
+    if (f) {
+        if (fread(png, 1, sizeof png, f) != sizeof png)
+            png[1] = 0;
+        fclose(f);
+    }
+    unsigned long pw = (unsigned long)png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19];
+    unsigned long ph = (unsigned long)png[20] << 24 | png[21] << 16 | png[22] << 8 | png[23];
+    snprintf(path, sizeof path, "%s-errors.svg", stem);
+    CHECK(st == IHG_OK && png[1] == 'P' && pw == IHG_EXPORT_WIDTH && ph == IHG_EXPORT_HEIGHT &&
+              access(path, R_OK) == 0,
+          "after the reveal: pane 3 as SVG and a %lux%lu PNG (%s)", pw, ph,
+          st == IHG_OK ? done : ihg_error_message());
+    st = ihg_export_pane(&v, IHG_PANE_THEORY, stem, NULL, done, sizeof done);
+    CHECK(st != IHG_OK, "e: the theory pane has no figure (%s)", ihg_error_message());
+    const char *inputs[] = {path, NULL};
+    st = ihg_export_pane(&v, IHG_PANE_NEUMANN, stem, inputs, done, sizeof done);
+    CHECK(st != IHG_OK, "e: never onto an input of the run (%s)", ihg_error_message());
+    static const char *const made[] = {"-screen.txt", "-screen.html", "-errors.svg",
+                                       "-errors.pdf", "-errors.png"};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", stem, made[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_lesson_free(&l);
+}
+
 /* The history in the explorer: back, forward, a branch from the past
  * drawn on the losses chart. */
 static void test_history(void)
@@ -277,5 +389,6 @@ int main(void)
         test_jump(path);
     }
     test_history();
+    test_export();
     return check_summary();
 }

@@ -69,6 +69,11 @@ static int draw(const ihg_view *v, int pane, FILE *f, const ihg_figure_spec *spe
 /* Whether the pane has anything a figure could show. */
 static const char *nothing(const ihg_view *v, int pane)
 {
+    if (pane == IHG_PANE_THEORY)
+        return "the theory pane has no figure: its text is in the screen's text and HTML";
+    if (pane == IHG_PANE_2D && v->img_k == 0)
+        return "the 2-D view has no figure: the screen is written as text and HTML (e on "
+               "another pane for a figure)";
     if ((pane == IHG_PANE_LOSS) && v->nhist == 0)
         return "no outer step yet: nothing to draw";
     if (pane == IHG_PANE_LOSS && v->disp.show_acc && !ihg_figure_has_accuracy(v->hist, v->nhist))
@@ -208,7 +213,8 @@ int ihg_export_screen(const ihg_canvas *cv, const char *stem, const char *const 
                 if (role >= 0)
                     fputs("</span>", f);
                 role = c->role < IHG_ROLE_COUNT ? c->role : 0;
-                fprintf(f, "<span style=\"color:%s\">", role_colour[role]);
+                fprintf(f, "<span style=\"color:%s\">",
+                        role_colour[role] ? role_colour[role] : role_colour[0]);
             }
             cell_out(f, c, 1);
         }
