@@ -367,7 +367,7 @@ MLP_ROWS = {}  # tag -> the latest C "mlp" row (shapes, settings, times)
 
 
 def bench_c(path):
-    out = subprocess.run([path, "--json", "--no-outer"], check=True,
+    out = subprocess.run([path, "--json", "--no-outer", "--no-families"], check=True,
                          stdout=subprocess.PIPE,
                          universal_newlines=True).stdout
     rows = {}

@@ -130,6 +130,18 @@ static void add_hessian(const ihg_decay *dc, const double *e,
         }
 }
 
+void ihg_decay_add_diagonal(const ihg_decay *dc, const gsl_vector *lambda, gsl_vector *diag)
+{
+    const double *e = NULL;
+    int global = dc->mode == IHG_HYPER_GLOBAL;
+    size_t h = 0;
+    for (size_t r = 0; r < dc->n_ranges; r++)
+        for (size_t j = dc->start[r]; j < dc->start[r] + dc->count[r]; j++) {
+            AT(diag, j) += global ? FAC(0) : FAC(h);
+            h++;
+        }
+}
+
 static void jtvp(const ihg_decay *dc, const double *e,
                  const gsl_vector *lambda, const gsl_vector *theta,
                  const gsl_vector *u, gsl_vector *out)

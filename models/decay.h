@@ -77,6 +77,8 @@ void ihg_decay_add_grad(const ihg_decay *dc, const gsl_vector *theta,
 /* Hu += (d2R/dtheta2) u. */
 void ihg_decay_add_hvp(const ihg_decay *dc, const gsl_vector *lambda,
                        const gsl_vector *u, gsl_vector *Hu);
+/* diag += the diagonal of d2R/dtheta2 (e_j on the decayed entries). */
+void ihg_decay_add_diagonal(const ihg_decay *dc, const gsl_vector *lambda, gsl_vector *diag);
 /* H += d2R/dtheta2 (adds e_j to the diagonal). */
 void ihg_decay_add_hessian(const ihg_decay *dc, const gsl_vector *lambda,
                            gsl_matrix *H);

@@ -11,7 +11,8 @@
  *                                                 (= sigma(z_i)(1 - sigma(z_i)))
  *   L_T        = 1/n sum_i l_i + 1/2 sum_j e_j w_j^2
  *   dL_T/dw    = X^T g / n + e .* w,     dL_T/db = 1^T g / n
- *   H          = [ X^T diag(h) X / n + diag(e)   X^T h / n ]  (train_hessian)
+ *   H          = [ X^T diag(h) X / n + diag(e)   X^T h / n ]  (train_hessian;
+ *                                   its diagonal: train_hessian_diag)
  *                [ h^T X / n                     1^T h / n ]
  *   H u        = [ X^T (h .* q) / n + e .* u_w ; 1^T (h .* q) / n ],
  *                q = X u_w + u_b 1
@@ -404,6 +405,45 @@ static void logistic_train_hessian(ihg_model *m, const gsl_vector *theta,
                             H);
 }
 
+/* diag(H) = [sum_i h_i x_ij^2 / n + e_j ; sum_i h_i / n] (Jacobi
+ * preconditioning), h from the same code (and cache) as the HVP */
+static void logistic_train_hessian_diag(ihg_model *m, const gsl_vector *theta,
+                                        const gsl_vector *lambda, const ihg_data *data,
+                                        gsl_vector *diag)
+{
+    logistic_work *w = m->work;
+    size_t d = m->d;
+    if (!ihg_model_data_ok("logistic", m->d, data)) {
+        ihg_vector_fill_nan(diag);
+        return;
+    }
+    size_t n = data->n;
+    gsl_vector_set_zero(diag);
+    if (n > 0) {
+        gsl_vector_const_view wv = gsl_vector_const_subvector(theta, 0, d);
+        double b = gsl_vector_get(theta, d), inv_n = 1.0 / (double)n, sh = 0.0;
+        const double *hc = curvature(m, theta, data);
+        for (size_t i0 = 0; i0 < n; i0 += w->chunk) {
+            size_t nb = n - i0 < w->chunk ? n - i0 : w->chunk;
+            gsl_matrix_const_view Xb = gsl_matrix_const_submatrix(data->X, i0, 0, nb, d);
+            gsl_vector_view zb = gsl_vector_subvector(w->z, 0, nb);
+            block_h(hc, data, i0, &Xb.matrix, &wv.vector, b, &zb.vector);
+            for (size_t i = 0; i < nb; i++) {
+                double h = zb.vector.data[i];
+                sh += h;
+                for (size_t j = 0; j < d; j++) {
+                    double x = gsl_matrix_get(&Xb.matrix, i, j);
+                    *gsl_vector_ptr(diag, j) += h * x * x;
+                }
+            }
+        }
+        for (size_t j = 0; j < d; j++)
+            *gsl_vector_ptr(diag, j) *= inv_n;
+        gsl_vector_set(diag, d, sh * inv_n);
+    }
+    ihg_decay_add_diagonal(&w->decay, lambda, diag);
+}
+
 static double logistic_val_loss(ihg_model *m, const gsl_vector *theta,
                                 const gsl_vector *lambda,
                                 const ihg_data *data, gsl_vector *grad_theta,
@@ -474,6 +514,7 @@ const ihg_model_type ihg_model_logistic_type = {
     .train_jtvp = logistic_train_jtvp,
     .train_jvp = logistic_train_jvp,
     .train_hessian = logistic_train_hessian,
+    .train_hessian_diag = logistic_train_hessian_diag,
     .val_loss = logistic_val_loss,
     .accuracy = logistic_accuracy,
     .solve_inner = NULL,

@@ -38,6 +38,14 @@ typedef enum { IHG_HYPER_PER_WEIGHT = 0, IHG_HYPER_GLOBAL = 1 } ihg_hyper_mode;
                                       the data's image size (dataset
                                       distillation): the explorer shows
                                       them as images */
+#define IHG_MODEL_THETA_FROM_LAMBDA 4u /* begin_outer starts theta at lambda
+                                   (meta-learning): the explicit methods,
+                                   which hold theta_0 fixed, are refused */
+#define IHG_MODEL_AUGMENTS 8u   /* trains on transformed rows that
+                                   augment_rows shows (learned augmentation) */
+
+/* set_draw's step for the point where the hypergradient is taken. */
+#define IHG_DRAW_POINT (-1L)
 
 /* The points a family drawn in the theta plane (P = 2) marks there, two
  * coordinates each; valid while the instance lives. */
@@ -127,6 +135,43 @@ typedef struct ihg_model_type {
     /* Optional (families with P = 2): the points to mark in the theta
      * plane. */
     ihg_plane_points (*plane_points)(const ihg_model *m);
+
+    /* Optional: the diagonal of the Hessian of L_T in closed form, into
+     * diag (P), for Jacobi preconditioning (hypergrad.precondition); when
+     * absent it is estimated with Hessian-vector products. */
+    void (*train_hessian_diag)(ihg_model *m, const gsl_vector *theta,
+                               const gsl_vector *lambda, const ihg_data *data,
+                               gsl_vector *diag);
+
+    /* Optional: the family draws randomness of its own (noise per example
+     * and inner step, learned augmentation).  The session says which draw
+     * the calls that follow use: inner step `step` (from 0) of outer step
+     * `outer` (from 0), or step IHG_DRAW_POINT for the point where outer
+     * step `outer` takes its hypergradient (the record's losses, H, J).
+     * The same (outer, step) gives the same numbers, so a replayed step is
+     * the step that ran.  Before any call: (0, IHG_DRAW_POINT). */
+    void (*set_draw)(ihg_model *m, long outer, long step);
+
+    /* Optional: outer step `outer` (from 0) begins, with the model's
+     * hyperparameters lambda: the family may draw what it trains on in
+     * this step (a meta-batch of tasks) and, with the flag
+     * IHG_MODEL_THETA_FROM_LAMBDA, set where the inner loop starts
+     * (theta).  Called again when an outer step is restarted: the same
+     * outer gives the same draw. */
+    void (*begin_outer)(ihg_model *m, long outer, const gsl_vector *lambda,
+                        gsl_vector *theta);
+
+    /* Optional: L_V on a test set of the family's own (held-out tasks),
+     * and into *accuracy the accuracy (NaN: none), from lambda (and
+     * theta); used when the data set has no test set.  One call. */
+    double (*own_test)(ihg_model *m, const gsl_vector *theta,
+                       const gsl_vector *lambda, double *accuracy);
+
+    /* Optional (flag IHG_MODEL_AUGMENTS): what the family trains on in
+     * place of data's first count rows, at lambda and the current draw,
+     * into out (count x data->d, row-major). */
+    void (*augment_rows)(ihg_model *m, const gsl_vector *lambda,
+                         const ihg_data *data, size_t count, double *out);
 } ihg_model_type;
 
 struct ihg_model {
@@ -159,5 +204,7 @@ extern const ihg_model_type *const ihg_model_logistic;
 extern const ihg_model_type *const ihg_model_softmax;
 extern const ihg_model_type *const ihg_model_mlp;
 extern const ihg_model_type *const ihg_model_distill;
+extern const ihg_model_type *const ihg_model_augment;
+extern const ihg_model_type *const ihg_model_imaml;
 
 #endif

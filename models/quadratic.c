@@ -197,6 +197,19 @@ static void quad_train_hessian(ihg_model *m, const gsl_vector *theta,
     ihg_decay_add_hessian(&w->decay, lambda, H);
 }
 
+/* diag(H) = diag(S) + e (Jacobi preconditioning) */
+static void quad_train_hessian_diag(ihg_model *m, const gsl_vector *theta,
+                                    const gsl_vector *lambda, const ihg_data *data,
+                                    gsl_vector *diag)
+{
+    (void)theta;
+    (void)data;
+    const quad_work *w = m->work;
+    for (size_t i = 0; i < 2; i++)
+        gsl_vector_set(diag, i, w->S[i][i]);
+    ihg_decay_add_diagonal(&w->decay, lambda, diag);
+}
+
 static double quad_val_loss(ihg_model *m, const gsl_vector *theta,
                             const gsl_vector *lambda, const ihg_data *data,
                             gsl_vector *grad_theta, gsl_vector *grad_lambda)
@@ -278,6 +291,7 @@ const ihg_model_type ihg_model_quadratic_type = {
     .train_jtvp = quad_train_jtvp,
     .train_jvp = quad_train_jvp,
     .train_hessian = quad_train_hessian,
+    .train_hessian_diag = quad_train_hessian_diag,
     .val_loss = quad_val_loss,
     .accuracy = NULL,
     .solve_inner = quad_solve_inner,

@@ -20,7 +20,9 @@
     X(logistic)               \
     X(softmax)                \
     X(mlp)                    \
-    X(distill)
+    X(distill)                \
+    X(augment)                \
+    X(imaml)
 
 #define DECLARE_FAMILY(name) extern const ihg_model_type ihg_model_##name##_type;
 #define LIST_FAMILY(name) &ihg_model_##name##_type,

@@ -7,7 +7,8 @@
  *   L_T        = 1/(2n) ||r||^2 + 1/2 sum_j e_j w_j^2
  *   dL_T/dw    = X^T r / n + e .* w
  *   dL_T/db    = 1^T r / n
- *   H          = [ X^T X / n + diag(e)   X^T 1 / n ]      (train_hessian)
+ *   H          = [ X^T X / n + diag(e)   X^T 1 / n ]      (train_hessian;
+ *                                       its diagonal: train_hessian_diag)
  *                [ 1^T X / n             1         ]
  *   H u        = [ X^T q / n + e .* u_w ;  1^T q / n ],   q = X u_w + u_b 1
  *   (J^T u)_i  = sum_{j: h(j) = i} e_j w_j u_j
@@ -332,6 +333,33 @@ static void ridge_train_hessian(ihg_model *m, const gsl_vector *theta,
                             H);
 }
 
+/* diag(H) = [sum_i x_ij^2 / n + e_j ; 1] (Jacobi preconditioning) */
+static void ridge_train_hessian_diag(ihg_model *m, const gsl_vector *theta,
+                                     const gsl_vector *lambda, const ihg_data *data,
+                                     gsl_vector *diag)
+{
+    (void)theta;
+    ridge_work *w = m->work;
+    size_t d = m->d;
+    if (!ihg_model_data_ok("ridge", m->d, data)) {
+        ihg_vector_fill_nan(diag);
+        return;
+    }
+    size_t n = data->n;
+    gsl_vector_set_zero(diag);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double x = gsl_matrix_get(data->X, i, j);
+            *gsl_vector_ptr(diag, j) += x * x;
+        }
+    if (n > 0) {
+        for (size_t j = 0; j < d; j++)
+            *gsl_vector_ptr(diag, j) /= (double)n;
+        gsl_vector_set(diag, d, 1.0);
+    }
+    ihg_decay_add_diagonal(&w->decay, lambda, diag);
+}
+
 static double ridge_val_loss(ihg_model *m, const gsl_vector *theta,
                              const gsl_vector *lambda, const ihg_data *data,
                              gsl_vector *grad_theta, gsl_vector *grad_lambda)
@@ -374,6 +402,7 @@ const ihg_model_type ihg_model_ridge_type = {
     .train_jtvp = ridge_train_jtvp,
     .train_jvp = ridge_train_jvp,
     .train_hessian = ridge_train_hessian,
+    .train_hessian_diag = ridge_train_hessian_diag,
     .val_loss = ridge_val_loss,
     .accuracy = NULL,
     .solve_inner = NULL,

@@ -17,6 +17,7 @@
 #include "figures_dir.h"
 #include "jsonl.h"
 #include "output.h"
+#include "precond.h"
 #include "session.h"
 
 void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
@@ -52,12 +53,25 @@ void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         ihg_json_bool(j, c->rho < 1);
     else
         ihg_json_null(j);
+    if (c->conditioned) {
+        /* what the conditioned entries solve, and the spectrum they see */
+        ihg_json_key(j, "damping");
+        ihg_json_number(j, c->damping);
+        ihg_json_key(j, "precondition");
+        ihg_json_string(j, ihg_precond_names[c->precondition]);
+        ihg_json_key(j, "seen_min");
+        ihg_json_number(j, c->seen_min);
+        ihg_json_key(j, "seen_max");
+        ihg_json_number(j, c->seen_max);
+        ihg_json_key(j, "rho_seen");
+        ihg_json_number(j, c->rho_seen);
+    }
 
     /* one object per compared method: a curve over K, or one value */
     for (size_t i = 0; i < c->n_methods; i++) {
         const ihg_compare_method *cm = &c->method[i];
         int explicit_method = (cm->type->flags & IHG_METHOD_EXPLICIT) != 0;
-        ihg_json_key(j, cm->type->name);
+        ihg_json_key(j, cm->name);
         ihg_json_begin_object(j);
         if (!cm->ran) {
             ihg_json_key(j, "skipped");
@@ -79,7 +93,8 @@ void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
             if (cm->type->flags & IHG_METHOD_USES_ALPHA) {
                 /* the envelope rho^(K+1) that Neumann's error stays under */
                 ihg_json_key(j, "predicted");
-                ihg_json_doubles(j, c->predicted + cm->k_first, n);
+                ihg_json_doubles(j, (cm->conditioned ? c->predicted_seen : c->predicted) +
+                                        cm->k_first, n);
             }
             if (explicit_method) {
                 /* the truncation bias: against the whole unroll */
@@ -114,7 +129,7 @@ void ihg_batch_json_compare(ihg_json *j, const ihg_comparison *c, int vectors)
         for (size_t i = 0; i < c->n_methods; i++) {
             if (!c->method[i].ran)
                 continue;
-            ihg_json_key(j, c->method[i].type->name);
+            ihg_json_key(j, c->method[i].name);
             ihg_json_vector(j, c->method[i].hg);
         }
         ihg_json_end_object(j);
@@ -197,10 +212,9 @@ int ihg_batch_run(const ihg_config *cfg, const ihg_batch_options *opt)
         return ihg_exit_status(st ? st : IHG_EINTERNAL);
     }
     const ihg_model *m = ihg_session_model(s);
-    const ihg_dataset *ds = ihg_session_dataset(s);
     size_t P = ihg_session_n_params(s), Hn = ihg_session_n_hyper(s);
     int classifier = m->type->accuracy != NULL;
-    int has_test = ds->test != NULL, warned_test = 0;
+    int has_test = ihg_session_has_test(s), warned_test = 0;
     long kmax = cfg->hypergrad.compare_max;
     ihg_comparison *cmp = NULL;
     ihg_figures_job *figures = NULL;

@@ -25,7 +25,30 @@
 #include <string.h>
 
 #include "error.h"
+#include "precond.h"
 #include "timer.h"
+
+/* Append an entry for method t (conditioned: its run with the
+ * comparison's damping and preconditioner).  0 when out of memory. */
+static int add_entry(ihg_comparison *c, const ihg_method_type *t, int conditioned,
+                     size_t Hn)
+{
+    if (c->n_all == IHG_COMPARE_METHODS_MAX)
+        return 1;
+    ihg_compare_method *cm = &c->method[c->n_all++];
+    cm->type = t;
+    cm->conditioned = conditioned;
+    snprintf(cm->name, sizeof cm->name, "%s", t->name);
+    cm->curve = (t->flags & IHG_METHOD_USES_K) != 0;
+    cm->k_first = cm->curve ? t->k_first : 0;
+    cm->kmax = cm->curve ? c->kmax : 0;
+    cm->cap = cm->kmax;
+    size_t len = cm->curve ? (size_t)c->kmax + 1 : 1;
+    return (cm->rel_err = calloc(len, sizeof(double))) &&
+           (cm->cos = calloc(len, sizeof(double))) &&
+           (cm->rel_unrolled = calloc(len, sizeof(double))) &&
+           (cm->hg = gsl_vector_calloc(Hn));
+}
 
 ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax)
 {
@@ -41,25 +64,20 @@ ihg_comparison *ihg_comparison_alloc(size_t Hn, long kmax)
     size_t m = (size_t)kmax + 1;
     c->kmax = kmax;
     int ok = (c->predicted = calloc(m, sizeof(double))) &&
+             (c->predicted_seen = calloc(m, sizeof(double))) &&
              (c->hg_reference = gsl_vector_calloc(Hn));
-    for (size_t i = 0; ok && ihg_method_types[i]; i++) {
-        const ihg_method_type *t = ihg_method_types[i];
-        if (t->flags & IHG_METHOD_NEEDS_MATRIX)
-            continue; /* the reference */
-        if (c->n_methods == IHG_COMPARE_METHODS_MAX)
-            break;
-        ihg_compare_method *cm = &c->method[c->n_methods++];
-        cm->type = t;
-        cm->curve = (t->flags & IHG_METHOD_USES_K) != 0;
-        cm->k_first = cm->curve ? t->k_first : 0;
-        cm->kmax = cm->curve ? kmax : 0;
-        cm->cap = cm->kmax;
-        size_t len = cm->curve ? m : 1;
-        ok = (cm->rel_err = calloc(len, sizeof(double))) &&
-             (cm->cos = calloc(len, sizeof(double))) &&
-             (cm->rel_unrolled = calloc(len, sizeof(double))) &&
-             (cm->hg = gsl_vector_calloc(Hn));
-    }
+    /* the plain entries (the exact solve is the reference) ... */
+    for (size_t i = 0; ok && ihg_method_types[i]; i++)
+        if (!(ihg_method_types[i]->flags & IHG_METHOD_NEEDS_MATRIX))
+            ok = add_entry(c, ihg_method_types[i], 0, Hn);
+    c->n_methods = c->n_plain = c->n_all;
+    /* ... then the conditioned runs of the IFT methods with K, compared
+     * only when conditioning is on */
+    const unsigned want = IHG_METHOD_IFT | IHG_METHOD_USES_K;
+    for (size_t i = 0; ok && ihg_method_types[i]; i++)
+        if ((ihg_method_types[i]->flags & want) == want &&
+            !(ihg_method_types[i]->flags & IHG_METHOD_NEEDS_MATRIX))
+            ok = add_entry(c, ihg_method_types[i], 1, Hn);
     if (!ok) {
         ihg_comparison_free(c);
         ihg_error_set(IHG_ENOMEM, "comparison: out of memory");
@@ -73,7 +91,10 @@ void ihg_comparison_free(ihg_comparison *c)
     if (!c)
         return;
     free(c->predicted);
-    for (size_t i = 0; i < c->n_methods; i++) {
+    free(c->predicted_seen);
+    if (c->eig_seen)
+        gsl_vector_free(c->eig_seen);
+    for (size_t i = 0; i < c->n_all; i++) {
         free(c->method[i].rel_err);
         free(c->method[i].cos);
         free(c->method[i].rel_unrolled);
@@ -112,7 +133,9 @@ int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src)
      * dst's own buffers, grown as needed */
     *dst = *src;
     dst->predicted = keep.predicted;
+    dst->predicted_seen = keep.predicted_seen;
     dst->eigenvalues = keep.eigenvalues;
+    dst->eig_seen = keep.eig_seen;
     dst->hg_reference = keep.hg_reference;
     for (i = 0; i < IHG_COMPARE_METHODS_MAX; i++) {
         dst->method[i].rel_err = keep.method[i].rel_err;
@@ -129,6 +152,8 @@ int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src)
         memset(&dst->method[i], 0, sizeof dst->method[i]);
     }
     st = copy_doubles(&dst->predicted, src->predicted, (size_t)src->kmax + 1);
+    if (st == IHG_OK)
+        st = copy_doubles(&dst->predicted_seen, src->predicted_seen, (size_t)src->kmax + 1);
     for (i = 0; st == IHG_OK && i < src->n_methods; i++) {
         const ihg_compare_method *a = &src->method[i];
         ihg_compare_method *b = &dst->method[i];
@@ -153,13 +178,29 @@ int ihg_comparison_copy_shown(ihg_comparison *dst, const ihg_comparison *src)
         gsl_vector_free(dst->eigenvalues);
         dst->eigenvalues = NULL;
     }
+    /* the spectrum the conditioned series sees, likewise */
+    if (st == IHG_OK && src->eig_seen) {
+        if (dst->eig_seen && dst->eig_seen->size != src->eig_seen->size) {
+            gsl_vector_free(dst->eig_seen);
+            dst->eig_seen = NULL;
+        }
+        if (!dst->eig_seen)
+            dst->eig_seen = gsl_vector_alloc(src->eig_seen->size);
+        if (dst->eig_seen)
+            gsl_vector_memcpy(dst->eig_seen, src->eig_seen);
+        else
+            st = IHG_ENOMEM;
+    } else if (st == IHG_OK && dst->eig_seen) {
+        gsl_vector_free(dst->eig_seen);
+        dst->eig_seen = NULL;
+    }
     return st;
 }
 
 const ihg_compare_method *ihg_comparison_find(const ihg_comparison *c, const char *name)
 {
     for (size_t i = 0; c && i < c->n_methods; i++)
-        if (strcmp(c->method[i].type->name, name) == 0)
+        if (strcmp(c->method[i].name, name) == 0)
             return &c->method[i];
     return NULL;
 }
@@ -188,8 +229,8 @@ double ihg_comparison_cosine(const ihg_comparison *c, const char *name, long K)
 
 const char *ihg_compare_stage_name(ihg_compare_stage st)
 {
-    static const char *const names[] = {"setup", "reference", "eigenvalues", "method",
-                                        "done"};
+    static const char *const names[] = {"setup", "reference", "eigenvalues",
+                                        "conditioned eigenvalues", "method", "done"};
     return (unsigned)st <= IHG_COMPARE_DONE ? names[st] : "?";
 }
 
@@ -221,6 +262,7 @@ struct ihg_compare_job {
     long k;                   /* its K                                  */
     double t0;
     gsl_vector *v, *direct, *jtq, *g, *tmp, *eig;
+    gsl_vector *dinv, *z, *Hz;  /* the conditioned spectrum's D^-1     */
     ihg_solver *exact, *cgref;
     ihg_method *run[IHG_COMPARE_METHODS_MAX];
     ihg_method_settings set;  /* the session's settings                 */
@@ -237,7 +279,7 @@ void ihg_compare_job_free(ihg_compare_job *j)
 {
     if (!j)
         return;
-    gsl_vector *vs[] = {j->v, j->direct, j->jtq, j->g, j->tmp, j->eig};
+    gsl_vector *vs[] = {j->v, j->direct, j->jtq, j->g, j->tmp, j->eig, j->dinv, j->z, j->Hz};
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (vs[i])
             gsl_vector_free(vs[i]);
@@ -247,6 +289,18 @@ void ihg_compare_job_free(ihg_compare_job *j)
         ihg_method_free(j->run[i]);
     free(j->partials);
     free(j);
+}
+
+/* The settings of an entry: the session's, without damping and
+ * preconditioner unless it is a conditioned run. */
+static void entry_settings(const ihg_compare_job *j, const ihg_compare_method *cm,
+                           ihg_method_settings *set)
+{
+    *set = j->set;
+    if (!cm->conditioned) {
+        set->damping = 0.0;
+        set->precondition = IHG_PRECOND_NONE;
+    }
 }
 
 ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
@@ -283,6 +337,17 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
     }
     ihg_session_problem(s, j->v, j->direct, &j->pb);
     ihg_session_method_settings(s, &j->set);
+    c->damping = j->set.damping;
+    c->precondition = j->set.precondition;
+    c->conditioned = c->damping > 0 || c->precondition != IHG_PRECOND_NONE;
+    c->n_methods = c->conditioned ? c->n_all : c->n_plain;
+    if (c->conditioned && c->precondition == IHG_PRECOND_JACOBI && j->exact_ok &&
+        (!(j->dinv = gsl_vector_alloc(j->P)) || !(j->z = gsl_vector_alloc(j->P)) ||
+         !(j->Hz = gsl_vector_alloc(j->P)))) {
+        ihg_compare_job_free(j);
+        ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", j->P);
+        return NULL;
+    }
     /* the recorded inner loop (explicit methods), T steps */
     const ihg_trajectory *tr = j->pb.ex ? j->pb.ex->traj : NULL;
     long T = tr ? ihg_trajectory_len(tr) : 0;
@@ -291,6 +356,10 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
         const ihg_method_type *t = cm->type;
         cm->ran = 0;
         cm->skipped[0] = '\0';
+        if (cm->conditioned)
+            snprintf(cm->name, sizeof cm->name, "%s%s%s", t->name,
+                     c->damping > 0 ? "+damping" : "",
+                     c->precondition == IHG_PRECOND_JACOBI ? "+jacobi" : "");
         if (cm->curve)
             cm->kmax = (t->flags & IHG_METHOD_NEEDS_TRAJECTORY) ? T : c->kmax;
         if (cm->curve && cm->kmax > cm->cap) {
@@ -311,7 +380,8 @@ ihg_compare_job *ihg_compare_job_alloc(ihg_session *s, ihg_comparison *c)
             }
             cm->cap = cm->kmax;
         }
-        ihg_method_settings set = j->set;
+        ihg_method_settings set;
+        entry_settings(j, cm, &set);
         set.K = cm->kmax;
         set.tol = 0.0;
         const char *why = ihg_method_refusal(t, &j->pb, &set);
@@ -389,7 +459,8 @@ static int begin_method(ihg_compare_job *j, size_t mi)
     }
     ihg_compare_method *cm = &c->method[mi];
     /* K = kmax units; no early stop at a tolerance: every K is a point */
-    ihg_method_settings set = j->set;
+    ihg_method_settings set;
+    entry_settings(j, cm, &set);
     set.K = cm->kmax;
     set.tol = 0.0;
     set.alpha = c->alpha;
@@ -487,8 +558,65 @@ static int method_unit(ihg_compare_job *j)
 static int after_spectrum(ihg_compare_job *j)
 {
     ihg_comparison *c = j->c;
-    for (long k = 0; k <= c->kmax; k++)
+    for (long k = 0; k <= c->kmax; k++) {
         c->predicted[k] = isfinite(c->rho) ? pow(c->rho, (double)(k + 1)) : NAN;
+        c->predicted_seen[k] = NAN;
+    }
+    c->rho_seen = c->seen_min = c->seen_max = NAN;
+    if (c->conditioned && j->exact_ok) {
+        j->stage = IHG_COMPARE_SEEN;
+        return IHG_OK;
+    }
+    if (c->eig_seen) {
+        gsl_vector_free(c->eig_seen);
+        c->eig_seen = NULL;
+    }
+    return begin_method(j, 0);
+}
+
+/* The spectrum of the operator the conditioned series iterates on (its
+ * eigenvalues mu), rho_seen = max |1 - alpha mu| over the non-null ones,
+ * and the envelope rho_seen^(K+1); then the methods. */
+static int seen_spectrum(ihg_compare_job *j)
+{
+    ihg_comparison *c = j->c;
+    j->t0 = ihg_now();
+    if (!c->eig_seen && !(c->eig_seen = gsl_vector_alloc(j->P)))
+        return ihg_error_set(IHG_ENOMEM, "comparison: out of memory (P = %zu)", j->P);
+    if (j->dinv)
+        ihg_jacobi_inverse(j->pb.H, c->damping, j->set.probes, j->dinv, j->z, j->Hz, NULL);
+    int st = IHG_OK;
+    if (!j->dinv && c->eigenvalues) {
+        /* damping alone: H's eigenvalues shifted, its null directions
+         * (which v has no part along) left out as for rho */
+        gsl_vector_memcpy(c->eig_seen, c->eigenvalues);
+        gsl_vector_add_constant(c->eig_seen, c->damping);
+    } else {
+        st = ihg_conditioned_eigenvalues(j->pb.H, c->damping, j->dinv, j->exact_max,
+                                         c->eig_seen);
+    }
+    if (st == IHG_OK) {
+        size_t P = c->eig_seen->size;
+        c->seen_min = gsl_vector_get(c->eig_seen, 0);
+        c->seen_max = gsl_vector_get(c->eig_seen, P - 1);
+        double emax = fmax(fabs(c->seen_min), fabs(c->seen_max));
+        double hmax = c->eigenvalues ? fmax(fabs(c->eig_min), fabs(c->eig_max)) : 0;
+        c->rho_seen = 0;
+        for (size_t i = 0; i < P; i++) {
+            double e = gsl_vector_get(c->eig_seen, i);
+            int null = !j->dinv && c->eigenvalues
+                           ? fabs(gsl_vector_get(c->eigenvalues, i)) <= 1e-10 * hmax
+                           : fabs(e) <= 1e-10 * emax;
+            if (!null)
+                c->rho_seen = fmax(c->rho_seen, fabs(1 - c->alpha * e));
+        }
+        for (long k = 0; k <= c->kmax; k++)
+            c->predicted_seen[k] = pow(c->rho_seen, (double)(k + 1));
+    } else {
+        gsl_vector_free(c->eig_seen);
+        c->eig_seen = NULL;
+    }
+    c->t_eigen += ihg_now() - j->t0;
     return begin_method(j, 0);
 }
 
@@ -555,6 +683,9 @@ int ihg_compare_job_step(ihg_compare_job *j, int *done)
             spectrum_from(c, j->eig, c->alpha);
         c->t_eigen = ihg_now() - j->t0;
         st = after_spectrum(j);
+        break;
+    case IHG_COMPARE_SEEN:
+        st = seen_spectrum(j);
         break;
     case IHG_COMPARE_METHOD:
         st = method_unit(j);

@@ -7,6 +7,13 @@
  * (identity) once.  For each: the relative error ||g - g_ref|| / ||g_ref||
  * and the cosine g . g_ref / (||g|| ||g_ref||).  Also the spectrum of H,
  * rho(I - alpha H) and the predicted Neumann envelope rho^(K+1).
+ *
+ * With hypergrad.damping or hypergrad.precondition (precond.h) the methods
+ * run without them, and the IFT methods with K (neumann, cg) run again
+ * with them, as entries named "neumann+damping", "cg+jacobi", ...: both
+ * against the undamped exact reference, so damping's bias shows as the
+ * floor of its curve.  The spectrum the conditioned series sees (of
+ * H + delta I, or D^{-1/2} (H + delta I) D^{-1/2}) comes with it.
  */
 #ifndef IHG_COMPARE_H
 #define IHG_COMPARE_H
@@ -22,6 +29,10 @@
 /* One compared method. */
 typedef struct {
     const ihg_method_type *type;
+    char name[48];            /* the method's name, or with "+damping",
+                                 "+jacobi" for a conditioned run           */
+    int conditioned;          /* 1: runs with the damping and
+                                 preconditioner of the comparison          */
     int curve;                /* 1: one value per K (IHG_METHOD_USES_K)  */
     long k_first;             /* the curve's first K                     */
     long kmax;                /* its last K: the comparison's Kmax, or T
@@ -46,7 +57,20 @@ typedef struct {
     long reference_iters;     /* CG iterations of the reference       */
     ihg_fallback reference_fallback; /* what the reference solve fell back to */
     ihg_compare_method method[IHG_COMPARE_METHODS_MAX];
-    size_t n_methods;
+    size_t n_methods;         /* entries compared: the plain ones, and the
+                                 conditioned ones when conditioning is on  */
+    size_t n_plain, n_all;    /* entries without conditioning; all kept    */
+    /* conditioning (hypergrad.damping, hypergrad.precondition) */
+    int conditioned;          /* 1: on: the conditioned entries ran        */
+    double damping;
+    int precondition;         /* ihg_precond                               */
+    /* the spectrum the conditioned series sees (NULL: conditioning off, or
+     * P > exact_max): eigenvalues of H + damping I or of
+     * D^{-1/2} (H + damping I) D^{-1/2} (those of D^{-1} (H + damping I)),
+     * ascending; rho_seen = max |1 - alpha mu| over its non-null ones */
+    gsl_vector *eig_seen;
+    double seen_min, seen_max, rho_seen;
+    double *predicted_seen;   /* rho_seen^(K+1) (NaN: unknown), kmax + 1   */
     double *predicted;        /* rho^(K+1) (NaN when spectrum unknown), kmax + 1 */
     /* spectrum (when P <= exact_max; NULL otherwise) */
     gsl_vector *eigenvalues;  /* ascending                              */
@@ -91,11 +115,14 @@ typedef enum {
     IHG_COMPARE_SETUP = 0,   /* v and the direct term                     */
     IHG_COMPARE_REFERENCE,   /* exact solve (1 unit) or CG reference (1/HVP) */
     IHG_COMPARE_SPECTRUM,    /* eigenvalues of H (1 unit)                 */
+    IHG_COMPARE_SEEN,        /* eigenvalues of the conditioned operator
+                                (1 unit; conditioning on)                 */
     IHG_COMPARE_METHOD,      /* a compared method, one K per unit         */
     IHG_COMPARE_DONE
 } ihg_compare_stage;
 
-/* "setup", "reference", "eigenvalues", "method", "done" */
+/* "setup", "reference", "eigenvalues", "conditioned eigenvalues",
+ * "method", "done" */
 const char *ihg_compare_stage_name(ihg_compare_stage st);
 
 /* The same in small units, so an interactive caller can redraw between

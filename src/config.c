@@ -23,6 +23,7 @@
 #include "inner.h"
 #include "method.h"
 #include "number.h"
+#include "precond.h"
 #include "option.h"
 #include "../models/model.h" /* the registry of model families */
 
@@ -517,6 +518,10 @@ static const ihg_option keys[] = {
      NULL},
     {"hypergrad.fd_max", K_INT, F(hypergrad.fd_max), NOMARK, 1, 1e6, 0, 0, NULL},
     {"hypergrad.fd_step", K_REAL, F(hypergrad.fd_step), NOMARK, 0, 1, 1, 1, NULL},
+    {"hypergrad.damping", K_REAL, F(hypergrad.damping), NOMARK, 0, INF, 0, 0, NULL},
+    {"hypergrad.precondition", K_ENUM, F(hypergrad.precondition), NOMARK, 0, 0, 0, 0,
+     ihg_precond_names},
+    {"hypergrad.probes", K_INT, F(hypergrad.probes), NOMARK, 1, 1e6, 0, 0, NULL},
 };
 #pragma GCC diagnostic pop
 
@@ -1704,6 +1709,9 @@ void ihg_config_defaults(ihg_config *cfg)
     cfg->hypergrad.forward_max = 100;
     cfg->hypergrad.fd_max = 100;
     cfg->hypergrad.fd_step = 1e-5;
+    cfg->hypergrad.damping = 0.0;
+    cfg->hypergrad.precondition = IHG_PRECOND_NONE;
+    cfg->hypergrad.probes = 20;
 }
 
 void ihg_config_free(ihg_config *cfg)

@@ -114,6 +114,10 @@ typedef struct {
         long forward_max;   /* forward: most hyperparameters, default 100  */
         long fd_max;        /* fd: most hyperparameters, default 100       */
         double fd_step;     /* fd: h, default 1e-5                         */
+        /* conditioning of the IFT solvers (precond.h) */
+        double damping;     /* H + damping I, default 0                    */
+        int precondition;   /* ihg_precond: none (default) or jacobi       */
+        long probes;        /* products estimating diag(H), default 20     */
     } hypergrad;
 } ihg_config;
 

@@ -16,6 +16,20 @@
  * then Cholesky; when H is not positive definite, LU; when H is singular,
  * the pseudo-inverse from its eigendecomposition.  The fallback used is
  * reported through ihg_solver_used_fallback().
+ *
+ * Damping and preconditioning (ihg_solver_condition).  Damping delta
+ * replaces H by H + delta I in every solver (LiSSA; iMAML's CG): a biased
+ * answer, (H + delta I)^{-1} v, from a better conditioned operator.  A
+ * diagonal preconditioner D (dinv = D^{-1}, Jacobi: D = diag(H + delta I))
+ * changes the iterative solvers:
+ *   Neumann on D^{-1} H:  q = alpha sum_{j=0..K} (I - alpha D^{-1} H)^j D^{-1} v,
+ *       p = t = D^{-1} v; repeat K times { t <- t - alpha D^{-1} H t; p <- p + t };
+ *       q = alpha p.  I - alpha D^{-1} H is self-adjoint in the D-norm
+ *       ||t||_D = sqrt(t' D t), so the term ratios are measured in that norm
+ *       and the divergence test above holds as it is.
+ *   preconditioned CG: z = D^{-1} r; alpha = r'z / d'Hd; beta = r'z_new / r'z;
+ *       d <- z + beta d (the residual test is on ||r|| as before).
+ * The exact solver ignores the preconditioner (it changes nothing there).
  */
 #include "hypergrad.h"
 
@@ -48,7 +62,35 @@ struct ihg_solver {
     gsl_vector *eval;
     int have_eval;
     ihg_eigen_work *eigw;    /* made on first need (singular H)         */
+    double damping;          /* H + damping I                           */
+    const gsl_vector *dinv;  /* diagonal preconditioner D^-1, or NULL   */
 };
+
+void ihg_solver_condition(ihg_solver *s, double damping, const gsl_vector *dinv)
+{
+    s->damping = damping;
+    s->dinv = dinv && dinv->size == s->n ? dinv : NULL;
+}
+
+/* Hu = (H + damping I) u */
+static void apply_op(ihg_solver *s, const gsl_vector *u, gsl_vector *Hu)
+{
+    s->H->apply(u, Hu, s->H->params);
+    if (s->damping != 0.0)
+        gsl_blas_daxpy(s->damping, u, Hu);
+}
+
+/* ||t||_D = sqrt(sum t_i^2 / dinv_i): the norm in which the preconditioned
+ * Neumann iteration is self-adjoint. */
+static double d_norm(const gsl_vector *t, const gsl_vector *dinv)
+{
+    double ss = 0.0;
+    for (size_t i = 0; i < t->size; i++) {
+        double x = gsl_vector_get(t, i);
+        ss += x * x / gsl_vector_get(dinv, i);
+    }
+    return sqrt(ss);
+}
 
 ihg_solver_kind ihg_solver_kind_of(const ihg_solver *s) { return s->method; }
 const gsl_vector *ihg_solver_q(const ihg_solver *s) { return s->q; }
@@ -190,8 +232,13 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
     switch (s->method) {
     case IHG_SOLVER_NEUMANN:
         gsl_vector_memcpy(s->term, v);
-        gsl_vector_memcpy(s->p, v);
-        gsl_vector_memcpy(s->q, v);
+        if (s->dinv) {
+            /* the series on D^-1 H starts from D^-1 v */
+            gsl_vector_mul(s->term, s->dinv);
+            s->bnorm = d_norm(s->term, s->dinv);
+        }
+        gsl_vector_memcpy(s->p, s->term);
+        gsl_vector_memcpy(s->q, s->term);
         gsl_vector_scale(s->q, alpha);
         s->last_term_norm = s->bnorm;
         if (K == 0)
@@ -202,6 +249,13 @@ int ihg_solver_start(ihg_solver *s, const ihg_linop *H, const gsl_vector *v,
         gsl_vector_memcpy(s->r, v);
         gsl_vector_memcpy(s->d, v);
         s->rr = s->bnorm * s->bnorm;
+        if (s->dinv) {
+            /* z = D^-1 r (in p), d = z, rr = r'z */
+            gsl_vector_memcpy(s->p, v);
+            gsl_vector_mul(s->p, s->dinv);
+            gsl_vector_memcpy(s->d, s->p);
+            gsl_blas_ddot(s->r, s->p, &s->rr);
+        }
         if (s->bnorm == 0.0) {
             s->residual = 0.0;
             s->finished = 1;
@@ -295,6 +349,9 @@ static void project_out(gsl_vector *q, const gsl_matrix *U)
 static int exact_solve(ihg_solver *s)
 {
     linop_form(s->H, s->Hm, s->term, s->Hv, &s->hvps);
+    if (s->damping != 0.0)
+        for (size_t i = 0; i < s->n; i++)
+            *gsl_matrix_ptr(s->Hm, i, i) += s->damping;
     const gsl_matrix *U = s->H->null_basis;
     if (U && U->size2 > 0)
         deflate(s->Hm, U);
@@ -361,15 +418,17 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
         return st;
     }
     case IHG_SOLVER_NEUMANN: {
-        /* v <- v - alpha H v; p <- p + v */
-        s->H->apply(s->term, s->Hv, s->H->params);
+        /* v <- v - alpha H v; p <- p + v  (H: D^-1 H when preconditioned) */
+        apply_op(s, s->term, s->Hv);
         s->hvps++;
+        if (s->dinv)
+            gsl_vector_mul(s->Hv, s->dinv);
         gsl_blas_daxpy(-s->alpha, s->Hv, s->term);
         gsl_vector_add(s->p, s->term);
         gsl_vector_memcpy(s->q, s->p);
         gsl_vector_scale(s->q, s->alpha);
         s->done++;
-        double tn = gsl_blas_dnrm2(s->term);
+        double tn = s->dinv ? d_norm(s->term, s->dinv) : gsl_blas_dnrm2(s->term);
         double ratio = s->last_term_norm > 0 ? tn / s->last_term_norm : 0.0;
         if (ratio > s->growth)
             s->growth = ratio;
@@ -386,7 +445,7 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
     }
     case IHG_SOLVER_CG: {
         double dHd;
-        s->H->apply(s->d, s->Hv, s->H->params);
+        apply_op(s, s->d, s->Hv);
         s->hvps++;
         s->done++;
         gsl_blas_ddot(s->d, s->Hv, &dHd);
@@ -408,11 +467,17 @@ int ihg_solver_iterate(ihg_solver *s, ihg_solve_state *state)
             *state = IHG_SOLVE_DIVERGED;
             return IHG_OK;
         }
+        if (s->dinv) {
+            /* z = D^-1 r; rr = r'z */
+            gsl_vector_memcpy(s->p, s->r);
+            gsl_vector_mul(s->p, s->dinv);
+            gsl_blas_ddot(s->r, s->p, &rr_new);
+        }
         double beta = rr_new / s->rr;
         s->rr = rr_new;
-        /* d <- r + beta d */
+        /* d <- r + beta d (z + beta d when preconditioned) */
         gsl_vector_scale(s->d, beta);
-        gsl_vector_add(s->d, s->r);
+        gsl_vector_add(s->d, s->dinv ? s->p : s->r);
         if (s->done >= s->K || s->residual <= s->tol)
             s->finished = 1;
         *state = s->finished ? IHG_SOLVE_DONE : IHG_SOLVE_RUNNING;

@@ -12,6 +12,8 @@
  *              q = alpha p.  One iterate() = one term = one HVP.
  *   cg       : conjugate gradient on H q = v, one HVP per iterate().
  *   identity : q = v.
+ * Each may be damped (H + delta I) and, neumann and cg, preconditioned by
+ * a diagonal D (Jacobi): ihg_solver_condition.
  */
 #ifndef IHG_HYPERGRAD_H
 #define IHG_HYPERGRAD_H
@@ -31,6 +33,9 @@ typedef struct {
      * that v is orthogonal to; exact solves H + c U U^T (positive definite
      * when H is semi-definite otherwise) and gives the minimum-norm q. */
     const gsl_matrix *null_basis;
+    /* Optional: the diagonal of H in closed form (for Jacobi
+     * preconditioning); NULL -> estimated with products (precond.h). */
+    void (*diagonal)(gsl_vector *diag, void *params);
 } ihg_linop;
 
 /* The linear solvers (the IFT methods of method_ift.c wrap them). */
@@ -67,6 +72,12 @@ typedef struct ihg_solver ihg_solver;
  * against exact_max first). */
 ihg_solver *ihg_solver_alloc(ihg_solver_kind kind, size_t n, long exact_max);
 void ihg_solver_free(ihg_solver *s);
+
+/* Solve with H + damping I (every solver), and, when dinv (n entries,
+ * all > 0: D^{-1}) is not NULL, Neumann on D^{-1} H and preconditioned CG
+ * (the exact solver ignores dinv).  Kept by pointer, for the starts that
+ * follow; default 0 and NULL. */
+void ihg_solver_condition(ihg_solver *s, double damping, const gsl_vector *dinv);
 
 /* Begin solving H q = v.  K = Neumann terms or CG iterations; alpha the
  * Neumann step; tol the CG relative residual tolerance. */

@@ -16,9 +16,10 @@
 
 /* ---- names ------------------------------------------------------------ */
 
-static const char *const verb_names[IHG_LESSON_VERBS] = {
+/* NULL-terminated: ihg_yaml_closest reads the list to its end */
+static const char *const verb_names[IHG_LESSON_VERBS + 1] = {
     "outer", "inner", "run", "hypergrad", "K", "alpha", "best-alpha", "method", "inner-lr",
-    "outer-lr", "compare", "reset", "focus", "zoom", "unzoom", "log", "accuracy"};
+    "outer-lr", "compare", "reset", "focus", "zoom", "unzoom", "log", "accuracy", NULL};
 
 /* What each verb takes: 0 nothing, 'n' an optional count, 'K' a count,
  * 'x' a number, 'm' a method, 'p' a pane, 'o' on/off (optional). */

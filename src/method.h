@@ -59,6 +59,12 @@ typedef struct {
     long forward_max; /* forward: most hyperparameters                    */
     long fd_max;     /* fd: most hyperparameters                           */
     double fd_step;  /* fd: h                                              */
+    /* IFT solvers (precond.h): H + damping I; precondition an ihg_precond
+     * (neumann and cg: Jacobi), its diagonal from probes products when
+     * the family has no closed form */
+    double damping;
+    int precondition;
+    long probes;
 } ihg_method_settings;
 
 typedef struct ihg_method ihg_method;

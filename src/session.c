@@ -26,6 +26,7 @@
 #include "explicit.h"
 #include "number.h"
 #include "optim.h"
+#include "precond.h"
 #include "timer.h"
 /* Metrics of large sets are evaluated at most this many rows per unit of
  * work, fewer for big models: about 3e8 / P rows keeps a unit's forward
@@ -132,8 +133,19 @@ static void set_msg(ihg_session *s, const char *fmt, ...)
 /* The model sees its own segment of lambda, lambda[0, Hm). */
 #define MODEL_LAMBDA(s) (&(s)->lambda_m.vector)
 
+/* A family with randomness of its own (model.h set_draw) is told which
+ * draw the calls that follow use: inner step `step` of the outer step
+ * under way, or IHG_DRAW_POINT where its hypergradient is taken (L_T on
+ * the whole training set, H and J). */
+static void model_draw(ihg_session *s, long step)
+{
+    if (s->model->type->set_draw)
+        s->model->type->set_draw(s->model, s->outer, step);
+}
+
 static double train_loss_full(ihg_session *s, gsl_vector *grad)
 {
+    model_draw(s, IHG_DRAW_POINT);
     return s->model->type->train_loss(s->model, s->theta, MODEL_LAMBDA(s),
                                       s->ds.train, grad);
 }
@@ -141,13 +153,22 @@ static double train_loss_full(ihg_session *s, gsl_vector *grad)
 static void hvp_apply(const gsl_vector *u, gsl_vector *Hu, void *params)
 {
     ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_hvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u, Hu);
 }
 
 static void hessian_matrix(gsl_matrix *H, void *params)
 {
     ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_hessian(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, H);
+}
+
+static void hessian_diagonal(gsl_vector *diag, void *params)
+{
+    ihg_session *s = params;
+    model_draw(s, IHG_DRAW_POINT);
+    s->model->type->train_hessian_diag(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, diag);
 }
 
 void ihg_session_hessian_op(ihg_session *s, ihg_linop *H) { *H = s->Hop; }
@@ -172,6 +193,7 @@ void ihg_session_jtvp(ihg_session *s, const gsl_vector *u, gsl_vector *out)
         gsl_vector_view rest = gsl_vector_subvector(out, s->Hm, s->Hn - s->Hm);
         gsl_vector_set_zero(&rest.vector);
     }
+    model_draw(s, IHG_DRAW_POINT);
     s->model->type->train_jtvp(s->model, s->theta, MODEL_LAMBDA(s), s->ds.train, u,
                                &om.vector);
 }
@@ -215,6 +237,7 @@ static const ihg_data *ex_batch(void *params, long t)
 {
     ihg_session *s = params;
     const size_t *rows = s->traj ? ihg_trajectory_rows(s->traj, t) : NULL;
+    model_draw(s, t); /* the step's own noise, if any */
     if (!rows || !s->step_batch)
         return s->ds.train;
     gather_rows(s->ds.train, rows, s->step_batch);
@@ -303,6 +326,7 @@ static int ex_rerun(void *params, const gsl_vector *lambda2, double *val_loss)
         for (long k = 0; k < cap; k++) {
             double f = NAN;
             pb.f_known = NAN;
+            model_draw(s, cfg->inner.tol > 0 ? IHG_DRAW_POINT : k);
             if (cfg->inner.tol > 0) {
                 f = t->train_loss(s->model, s->rr_theta, lam, s->ds.train, s->rr_g);
                 if (!isfinite(f))
@@ -325,6 +349,9 @@ static const char *explicit_why_not(const ihg_config *cfg)
 {
     static char why[160];
     const ihg_inner_type *it = cfg->inner.optimizer;
+    if (cfg->model.type && (cfg->model.type->flags & IHG_MODEL_THETA_FROM_LAMBDA))
+        return "the inner loop starts from lambda (model.kind: imaml): the reverse and "
+               "forward passes hold theta_0 fixed and would miss d theta_0 / d lambda";
     if (it != &ihg_inner_sgd && it != &ihg_inner_momentum) {
         snprintf(why, sizeof why, "the reverse and forward passes differentiate sgd and "
                  "momentum inner steps, not %s (inner.optimizer)", it->name);
@@ -340,6 +367,9 @@ static const char *explicit_why_not(const ihg_config *cfg)
 static const char *rerun_why_not(const ihg_config *cfg, int minibatches)
 {
     const ihg_inner_type *it = cfg->inner.optimizer;
+    if (cfg->model.type && (cfg->model.type->flags & IHG_MODEL_THETA_FROM_LAMBDA))
+        return "the inner loop starts from lambda (model.kind: imaml): re-runs start "
+               "from the theta_0 of the current lambda";
     if (it == &ihg_inner_sgd || it == &ihg_inner_momentum)
         return cfg->inner.tol > 0 && minibatches
                    ? "an inner loop on minibatches run to a tolerance cannot be re-run "
@@ -448,6 +478,9 @@ void ihg_session_method_settings(const ihg_session *s, ihg_method_settings *set)
     set->forward_max = cfg->hypergrad.forward_max;
     set->fd_max = cfg->hypergrad.fd_max;
     set->fd_step = cfg->hypergrad.fd_step;
+    set->damping = cfg->hypergrad.damping;
+    set->precondition = cfg->hypergrad.precondition;
+    set->probes = cfg->hypergrad.probes;
 }
 
 static int make_method(ihg_session *s, const ihg_method_type *type)
@@ -624,6 +657,7 @@ ihg_session *ihg_session_alloc(const ihg_config *cfg)
     s->Hop.params = s;
     s->Hop.n = s->P;
     s->Hop.null_basis = NULL;
+    s->Hop.diagonal = type->train_hessian_diag ? hessian_diagonal : NULL;
     if (type->null_space) {
         s->null_full = gsl_matrix_calloc(s->P, NULL_SPACE_MAX);
         if (!s->null_full) {
@@ -747,6 +781,9 @@ static void begin_outer(ihg_session *s)
         gsl_vector_memcpy(s->theta, s->theta_init);
         ihg_inner_reset(s->inner);
     }
+    /* a family may draw this step's data and start theta from lambda */
+    if (s->model->type->begin_outer)
+        s->model->type->begin_outer(s->model, s->outer, MODEL_LAMBDA(s), s->theta);
     /* learned optimizer settings take effect for the whole inner loop */
     if (s->lr_index >= 0)
         s->inner->lr = exp(gsl_vector_get(s->lambda, (size_t)s->lr_index));
@@ -857,6 +894,8 @@ static int inner_unit(ihg_session *s, unsigned *ev)
     int tol_mode = cfg->inner.tol > 0;
 
     double f_tol = NAN;
+    /* to a tolerance the inner loop solves the problem the hypergradient
+     * sees; fixed steps draw afresh (model.h set_draw) */
     if (tol_mode) {
         /* check convergence first: the gradient at the current point */
         double f = f_tol = train_loss_full(s, s->grad);
@@ -890,6 +929,7 @@ static int inner_unit(ihg_session *s, unsigned *ev)
         return stop(s, ev);
     }
     s->ipb.f_known = f_tol;
+    model_draw(s, tol_mode ? IHG_DRAW_POINT : s->inner_k);
     if (ihg_inner_step(s->inner, &s->ipb, &f) != IHG_OK) {
         char why[320];
         if (it->flags & IHG_INNER_FIRST_ORDER)
@@ -955,6 +995,12 @@ static int eval_unit(ihg_session *s, unsigned *ev)
     ihg_record *r = &s->cur;
     const ihg_data *sets[3] = {s->ds.train, s->ds.val, s->ds.test};
     while (s->eval_stage < 3) {
+        if (s->eval_stage == 2 && !s->ds.test && t->own_test) {
+            /* the family's own test set (held-out tasks): one unit */
+            r->test_loss = t->own_test(s->model, s->theta, MODEL_LAMBDA(s), &r->test_acc);
+            s->eval_stage = 3;
+            return IHG_OK;
+        }
         const ihg_data *d = sets[s->eval_stage];
         int want = d && (t->accuracy || s->eval_stage == 2);
         if (!want || s->eval_row >= d->n) {
@@ -1047,16 +1093,23 @@ static int solve_unit(ihg_session *s, unsigned *ev)
         double g = s->hgm->growth;
         double alpha = ihg_session_alpha(s);
         char gs[32], g1s[48];
+        /* the operator the series iterates on (hypergrad.damping,
+         * hypergrad.precondition: precond.h) */
+        int damped = s->cfg->hypergrad.damping > 0,
+            jacobi = s->cfg->hypergrad.precondition == IHG_PRECOND_JACOBI;
+        const char *op = jacobi ? (damped ? "D^-1 (H + delta I)" : "D^-1 H")
+                                : (damped ? "H + delta I" : "H");
         if ((s->method->flags & IHG_METHOD_USES_ALPHA) && g > 1)
             /* the ratio with the digits that show it above 1 (1.0000002,
              * never "1 > 1") */
             set_msg(s, "Neumann series diverges at term %ld: ||v_j||/||v_j-1|| = %s > 1, "
-                       "so rho(I - alpha H) >= %s (alpha*lambda_max >= %s > 2, or H "
-                       "is not positive definite): alpha = %.3g is too large for this H; "
-                       "use a smaller alpha (hypergrad.alpha) or another method "
+                       "so rho(I - alpha %s) >= %s (alpha*lambda_max >= %s > 2, or %s "
+                       "is not positive definite): alpha = %.3g is too large for this %s; "
+                       "use a smaller alpha (hypergrad.alpha)%s or another method "
                        "(hypergrad.method)",
-                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), gs,
-                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), alpha);
+                    s->hgm->done, ihg_format_above(gs, sizeof gs, g, 1.0), op, gs,
+                    ihg_format_above(g1s, sizeof g1s, 1 + g, 2.0), op, alpha, op,
+                    damped || jacobi ? ", a larger hypergrad.damping" : "");
         else if (s->method->flags & IHG_METHOD_USES_ALPHA)
             set_msg(s, "Neumann series diverges at term %ld: its terms are no longer "
                        "finite with alpha = %.3g; use a smaller alpha (hypergrad.alpha) or "
@@ -1373,6 +1426,25 @@ const ihg_config *ihg_session_config(const ihg_session *s) { return s->cfg; }
 const ihg_model *ihg_session_model(const ihg_session *s) { return s->model; }
 ihg_model *ihg_session_model_scratch(ihg_session *s) { return s->model; }
 const ihg_dataset *ihg_session_dataset(const ihg_session *s) { return &s->ds; }
+size_t ihg_session_augmented(ihg_session *s, size_t count, double *orig, double *aug)
+{
+    const ihg_model_type *t = s->model->type;
+    const ihg_data *tr = s->ds.train;
+    if (!(t->flags & IHG_MODEL_AUGMENTS) || !t->augment_rows || !tr)
+        return 0;
+    if (count > tr->n)
+        count = tr->n;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < tr->d; j++)
+            orig[i * tr->d + j] = gsl_matrix_get(tr->X, i, j);
+    t->augment_rows(s->model, MODEL_LAMBDA(s), tr, count, aug);
+    return count;
+}
+
+int ihg_session_has_test(const ihg_session *s)
+{
+    return s->ds.test != NULL || s->model->type->own_test != NULL;
+}
 const gsl_vector *ihg_session_theta(const ihg_session *s) { return s->theta; }
 const gsl_vector *ihg_session_lambda(const ihg_session *s) { return s->lambda; }
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s) { return s->hg; }

@@ -172,6 +172,15 @@ const ihg_model *ihg_session_model(const ihg_session *s);
  * between units of work (src/plane.c): its workspace is scratch then. */
 ihg_model *ihg_session_model_scratch(ihg_session *s);
 const ihg_dataset *ihg_session_dataset(const ihg_session *s);
+/* The records have a test loss: the data set has a test set, or the
+ * family measures one of its own (model.h own_test: held-out tasks). */
+int ihg_session_has_test(const ihg_session *s);
+/* For a family that augments its training rows (model.h
+ * IHG_MODEL_AUGMENTS): the first count training rows into orig and what
+ * the family trains on in their place, at the current lambda and draw (the
+ * last inner step's, or the hypergradient's point), into aug (count x d
+ * each, row-major).  Returns the rows written (0: not such a family). */
+size_t ihg_session_augmented(ihg_session *s, size_t count, double *orig, double *aug);
 const gsl_vector *ihg_session_theta(const ihg_session *s);
 const gsl_vector *ihg_session_lambda(const ihg_session *s);
 /* During SOLVE and HYPERGRAD: the current approximation q of H^{-1} v

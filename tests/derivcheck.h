@@ -10,7 +10,8 @@
  * Tolerances (see the test files' comments): central differences with
  * h = H_FD = 1e-5 are compared at RTOL_FD = 1e-6 relative to the natural
  * scale of the quantity; two exact computations that differ only in
- * summation order at RTOL_EXACT = 1e-12.
+ * summation order at RTOL_EXACT = 1e-12.  Helpers that not every test
+ * uses are marked unused.
  */
 #ifndef IHG_DERIVCHECK_H
 #define IHG_DERIVCHECK_H
@@ -52,7 +53,7 @@ static int cfg_model(ihg_config *cfg, const char *kind, const char *keys)
 
 /* ---------- tiny data sets ---------- */
 
-static ihg_data *data_new(size_t n, size_t d)
+__attribute__((unused)) static ihg_data *data_new(size_t n, size_t d)
 {
     ihg_data *D = calloc(1, sizeof *D);
     D->n = n;
@@ -62,7 +63,7 @@ static ihg_data *data_new(size_t n, size_t d)
     return D;
 }
 
-static void data_del(ihg_data *D)
+__attribute__((unused)) static void data_del(ihg_data *D)
 {
     if (!D)
         return;
@@ -71,7 +72,7 @@ static void data_del(ihg_data *D)
     free(D);
 }
 
-static void dataset_del(ihg_dataset *ds)
+__attribute__((unused)) static void dataset_del(ihg_dataset *ds)
 {
     data_del(ds->train);
     data_del(ds->val);
@@ -84,7 +85,7 @@ typedef struct {
     gsl_vector_view y;
 } rows_view;
 
-static void rows_of(rows_view *v, const ihg_data *D, size_t i0, size_t nb)
+__attribute__((unused)) static void rows_of(rows_view *v, const ihg_data *D, size_t i0, size_t nb)
 {
     v->X = gsl_matrix_submatrix(D->X, i0, 0, nb, D->d);
     v->y = gsl_vector_subvector(D->y, i0, nb);
@@ -122,7 +123,7 @@ static double rel_diff(const gsl_vector *a, const gsl_vector *b, double floor_)
     return sqrt(s) / (nb > floor_ ? nb : floor_);
 }
 
-static int all_finite(const gsl_vector *v)
+__attribute__((unused)) static int all_finite(const gsl_vector *v)
 {
     for (size_t i = 0; i < v->size; i++)
         if (!isfinite(gsl_vector_get(v, i)))
@@ -253,6 +254,64 @@ static void check_jtvp(ctx *c)
     gsl_vector_free(g);
 }
 
+/* The family's closed-form diagonal of H (train_hessian_diag) against
+ * e_j . H e_j from Hessian-vector products (summation order: RTOL_EXACT of
+ * the largest entry). */
+__attribute__((unused)) static void check_hessian_diag(ctx *c, const ihg_data *D)
+{
+    size_t P = c->m->P;
+    if (!c->m->type->train_hessian_diag)
+        return;
+    gsl_vector *dg = gsl_vector_alloc(P), *e = gsl_vector_alloc(P), *He = gsl_vector_alloc(P);
+    c->m->type->train_hessian_diag(c->m, c->theta, c->lambda, D, dg);
+    double worst = 0, big = 0;
+    for (size_t j = 0; j < P; j++) {
+        gsl_vector_set_basis(e, j);
+        c->m->type->train_hvp(c->m, c->theta, c->lambda, D, e, He);
+        worst = fmax(worst, fabs(gsl_vector_get(dg, j) - gsl_vector_get(He, j)));
+        big = fmax(big, fabs(gsl_vector_get(He, j)));
+    }
+    CHECK(worst <= RTOL_EXACT * big, "%s: diag(H) in closed form = e_j.H e_j (max diff %.2g "
+          "of %.3g)", c->tag, worst, big);
+    gsl_vector_free(dg);
+    gsl_vector_free(e);
+    gsl_vector_free(He);
+}
+
+/* J u (model.h train_jvp) against central differences of grad L_T along
+ * lambda, and against J^T: w.(J u) = u.(J^T w). */
+__attribute__((unused)) static void check_jvp(ctx *c)
+{
+    size_t P = c->m->P, Hn = c->m->Hn;
+    gsl_vector *s = gsl_vector_alloc(Hn), *Ju = gsl_vector_alloc(P),
+               *lp = gsl_vector_alloc(Hn), *lm = gsl_vector_alloc(Hn),
+               *gp = gsl_vector_alloc(P), *gm = gsl_vector_alloc(P),
+               *w = gsl_vector_alloc(P), *Jtw = gsl_vector_alloc(Hn);
+    for (int dir = 0; dir < N_DIRS; dir++) {
+        rand_unit(s, c->rng);
+        c->m->type->train_jvp(c->m, c->theta, c->lambda, c->train, s, Ju);
+        gsl_vector_memcpy(lp, c->lambda);
+        gsl_blas_daxpy(H_FD, s, lp);
+        gsl_vector_memcpy(lm, c->lambda);
+        gsl_blas_daxpy(-H_FD, s, lm);
+        LT(c, c->theta, lp, c->train, gp);
+        LT(c, c->theta, lm, c->train, gm);
+        gsl_vector_sub(gp, gm);
+        gsl_vector_scale(gp, 1.0 / (2 * H_FD));
+        double e = rel_diff(Ju, gp, 1e-300);
+        CHECK(e <= RTOL_FD, "%s: J u vs central difference of grad L_T along lambda #%d: "
+              "rel err %.2e", c->tag, dir, e);
+        rand_unit(w, c->rng);
+        c->m->type->train_jtvp(c->m, c->theta, c->lambda, c->train, w, Jtw);
+        check_close(dot(w, Ju), dot(s, Jtw), RTOL_EXACT,
+                    fmax(gsl_blas_dnrm2(Ju), gsl_blas_dnrm2(Jtw)), "w.(J u) = u.(J^T w)",
+                    c->tag);
+    }
+    gsl_vector *vs[] = {s, Ju, lp, lm, gp, gm, w, Jtw};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        gsl_vector_free(vs[i]);
+}
+
 static void check_val(ctx *c)
 {
     ihg_model *m = c->m;
@@ -303,7 +362,7 @@ static void check_val(ctx *c)
 }
 
 /* init_lambda sets every hyperparameter to `want` (init_log_decay). */
-static void check_init_lambda(ctx *c, double want)
+__attribute__((unused)) static void check_init_lambda(ctx *c, double want)
 {
     ihg_model *m = c->m;
     gsl_vector *l = gsl_vector_alloc(m->Hn);

@@ -644,6 +644,62 @@ static int count_half_blocks(const ihg_canvas *cv)
     return n;
 }
 
+/* The augmented-images pane: pairs of an image and its augmentation, as
+ * many pairs as fit, each pair on one row. */
+static void test_frame_augment(void)
+{
+    int avail[IHG_PANE_COUNT] = {1, 1, 1, 1, 1, 1}, i;
+    enum { N = 8, PX = 28 * 28 };
+    static double orig[N * PX], aug[N * PX];
+    gsl_vector *lam = gsl_vector_calloc(50), *hg = gsl_vector_calloc(50);
+    ihg_canvas *cv = ihg_canvas_alloc(200, 60, 0);
+    ihg_view v;
+    for (i = 0; i < N * PX; i++) {
+        orig[i] = (double)(i % 28) / 27.0;
+        aug[i] = orig[i] + (i % 5 == 0 ? 0.3 : -0.1);
+    }
+    memset(&v, 0, sizeof v);
+    v.name = "made-up augment";
+    v.model_kind = "augment";
+    v.P = 7850;
+    v.n_lambda = 50;
+    v.phase = IHG_PHASE_INNER;
+    v.phase_name = "inner";
+    v.method = &ihg_method_cg;
+    v.method_name = "cg";
+    v.message = "";
+    v.lambda = lam;
+    v.hypergrad = hg;
+    v.cmp_outer = -1;
+    v.disp.focus = IHG_PANE_LOSS;
+    v.disp.zoom = IHG_PANE_2D;
+    v.img_rows = v.img_cols = 28;
+    v.aug_n = N;
+    v.aug_orig = orig;
+    v.aug_img = aug;
+    v.aug_draw = "now";
+    cv->grey = 1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "6 Augmented images") &&
+              screen_contains(cv, "now, grey 0..1, ") && screen_contains(cv, "clipped (s)") &&
+              screen_contains(cv, "0 aug") && screen_contains(cv, "7 aug"),
+          "augment pane: the title says when and how grey, pairs labelled");
+    /* 16 images of the same size, each at least 8 x 8 pixels (32 cells) */
+    i = count_half_blocks(cv);
+    CHECK(i % (2 * N) == 0 && i >= 2 * N * 32,
+          "augment pane: %d images in half blocks (%d cells)", 2 * N, i);
+    /* unzoomed at 100x32: fewer pairs, or a request for room, never cut */
+    ihg_canvas_resize(cv, 100, 32);
+    v.disp.zoom = -1;
+    ihg_render(cv, &v, avail);
+    CHECK(screen_contains(cv, "6 Augmented") &&
+              (screen_contains(cv, "0 aug") || screen_contains(cv, "enlarge the terminal")),
+          "augment pane at 100x32: pairs or a request for room");
+    ihg_canvas_free(cv);
+    gsl_vector_free(lam);
+    gsl_vector_free(hg);
+}
+
 /* The images pane in a whole frame, from a made-up distill view. */
 static void test_frame_images(void)
 {
@@ -784,6 +840,7 @@ int main(void)
     test_image_cells();
     test_image_scaling();
     test_frame_images();
+    test_frame_augment();
     test_hyper_summary();
     return check_summary();
 }

@@ -1015,7 +1015,7 @@ static void test_family_errors(void)
     } cases[] = {
         {"model:\n  kind: ridge\n  hidden: [3]\n", NULL,
          "t.yaml:3:3: unknown key 'hidden' in model (kind ridge has: hyper, "
-         "init_log_decay, init_scale; it is a key of kind mlp)"},
+         "init_log_decay, init_scale; it is a key of kind mlp, augment, imaml)"},
         {"model:\n  kind: ridge\n  init_scal: 1\n", NULL,
          "t.yaml:3:3: unknown key 'init_scal' in model (did you mean "
          "'init_scale'?)"},
@@ -1038,7 +1038,7 @@ static void test_family_errors(void)
          "init_log_decay, init_scale; it is a key of kind quadratic)"},
         {"model: {kind: ridge}\n", "model.hidden=[3]",
          "--set: model.hidden=[3]: unknown key 'hidden' in model (kind ridge "
-         "has: hyper, init_log_decay, init_scale; it is a key of kind mlp)"},
+         "has: hyper, init_log_decay, init_scale; it is a key of kind mlp, augment, imaml)"},
         {"model: {kind: ridge}\n", "model.hiden=3",
          "--set: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
         {"model: {kind: ridge}\n", "model.kind=mlpp",

@@ -505,6 +505,7 @@ static void check_family(const char *name, ihg_hyper_mode mode,
     check_jtvp(&c);
     check_val(&c);
     check_hessian(&c, c.train, "full batch");
+    check_hessian_diag(&c, c.train);
     if (ds) {
         check_minibatch(&c);
         check_blocks_and_strides(&c, ds);

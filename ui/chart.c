@@ -714,6 +714,22 @@ void ihg_image_draw(ihg_canvas *cv, int x, int y, const double *px, size_t strid
         }
 }
 
+void ihg_image_range(const double *px, size_t stride, size_t n, double *lo, double *hi)
+{
+    size_t i;
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (i = 0; i < n; i++) {
+        double p = px[i * stride];
+        if (!isfinite(p))
+            continue;
+        if (p < *lo) *lo = p;
+        if (p > *hi) *hi = p;
+    }
+    if (!(*hi >= *lo))
+        *lo = *hi = 0;
+}
+
 int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,
                        int min_px)
 {

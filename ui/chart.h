@@ -124,6 +124,9 @@ typedef struct {
     int cell_w, cell_h;/* cells per image incl. label and gap       */
     double scale;
 } ihg_image_grid;
+/* The min and max of an image's finite pixels (n of them, px[i * stride];
+ * 0 and 0 when there is none): the grey range of `s` (per image). */
+void ihg_image_range(const double *px, size_t stride, size_t n, double *lo, double *hi);
 int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int cols,
                        int min_px);
 

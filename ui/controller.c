@@ -46,6 +46,8 @@
 #define ALPHA_FACTOR 1.4142135623730951
 /* the largest loss grid of the 2-D view (dots of a very large pane) */
 #define PLANE_GRID_MAX (4L << 20)
+/* training images shown beside their augmentations */
+#define AUG_PREVIEW 8
 
 struct ihg_ctl {
     const ihg_config *cfg;
@@ -62,6 +64,9 @@ struct ihg_ctl {
     ihg_display disp;
     ihg_display_ctx dctx;
     int classifier, has_test, plane_on;
+    /* learned augmentation: AUG_PREVIEW training images and what the model
+     * trains on in their place (pane 6); NULL when not shown */
+    double *aug_orig, *aug_img;
 
     /* versions of what panes may cache (view.h) */
     unsigned long point_version, lambda_version, hypergrad_version;
@@ -995,6 +1000,7 @@ int ihg_ctl_do(ihg_ctl *c, const char *text, char *err, size_t errsize)
 /* ---- a lesson, the history, files ------------------------------------------ */
 
 static size_t lambda_images(const ihg_ctl *c);
+static int augments_images(const ihg_model *m, const ihg_dataset *ds);
 
 /* Make s (of experiment cfg) the controller's session: everything derived
  * from the last one starts over; versions only grow, so that what a
@@ -1019,12 +1025,27 @@ static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
     c->model = ihg_session_model(s);
     ds = ihg_session_dataset(s);
     c->classifier = c->model->type->accuracy != NULL;
-    c->has_test = ds->test != NULL;
+    c->has_test = ihg_session_has_test(s);
     c->plane_on = ihg_plane_available(s);
     for (i = 0; i < IHG_PANE_COUNT; i++)
         c->dctx.available[i] = 1;
     c->dctx.images = lambda_images(c) > 0;
-    c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images;
+    c->dctx.augmented = augments_images(c->model, ds);
+    free(c->aug_orig);
+    free(c->aug_img);
+    c->aug_orig = c->aug_img = NULL;
+    if (c->dctx.augmented) {
+        c->aug_orig = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_orig);
+        c->aug_img = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_img);
+        if (!c->aug_orig || !c->aug_img) {
+            free(c->aug_orig);
+            free(c->aug_img);
+            c->aug_orig = c->aug_img = NULL;
+            c->dctx.augmented = 0;
+            say(c, IHG_ROLE_WARN, 1, "out of memory: the augmented images are not shown");
+        }
+    }
+    c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images || c->dctx.augmented;
     c->dctx.classifier = c->classifier;
     c->dctx.n_lambda = n_lambda(c);
     c->dctx.lesson = c->lesson != NULL;
@@ -1429,6 +1450,15 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
         v->img_cols = ds->image_cols;
         v->class_names = ds->class_names && ds->k == v->img_k ? ds->class_names : NULL;
     }
+    if (c->dctx.augmented) {
+        /* made now, at the current lambda and the family's last draw */
+        v->img_rows = ds->image_rows;
+        v->img_cols = ds->image_cols;
+        v->aug_n = ihg_session_augmented(s, AUG_PREVIEW, c->aug_orig, c->aug_img);
+        v->aug_orig = c->aug_orig;
+        v->aug_img = c->aug_img;
+        v->aug_draw = "now";
+    }
     v->disp = c->disp;
     v->disp_serial = c->disp_serial;
     v->dctx = c->dctx;
@@ -1479,6 +1509,8 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
         v->prog_done = v->prog_total = 0;
         v->n_qnorm = 0;
         v->stop_reason = "";
+        if (v->aug_n)
+            v->aug_draw = "of the live run"; /* not kept in the history */
         if (v->plane.on) {
             ihg_plane_view *p = &v->plane;
             size_t off, i, np = (size_t)(sv->step - c->path_first + 1);
@@ -1502,6 +1534,14 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
 }
 
 /* ---- set-up -------------------------------------------------------------- */
+
+/* training images beside their augmentations: a family that augments its
+ * rows, on image data */
+static int augments_images(const ihg_model *m, const ihg_dataset *ds)
+{
+    return (m->type->flags & IHG_MODEL_AUGMENTS) && ds->image_rows > 0 &&
+           ds->image_cols > 0 && ds->image_rows * ds->image_cols == ds->d;
+}
 
 ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg)
 {
@@ -1575,6 +1615,8 @@ void ihg_ctl_free(ihg_ctl *c)
     free(c->theta_path);
     free(c->opt_path);
     free(c->grid);
+    free(c->aug_orig);
+    free(c->aug_img);
     if (c->owns_session)
         ihg_session_free(c->s);
     ihg_history_free(c->history);

@@ -42,7 +42,8 @@ static void focus_pane(ihg_display *d, const ihg_display_ctx *x, int id, ihg_mes
         return;
     if (!x->available[id]) {
         snprintf(m->text, sizeof m->text,
-                 "pane %d (%s) is for the quadratic model and for distilled images only",
+                 "pane %d (%s) is for the quadratic model and for distilled or augmented "
+                 "images only",
                  id + 1, ihg_pane_name((ihg_pane_id)id));
         m->role = IHG_ROLE_WARN;
         m->sticky = 0;
@@ -107,14 +108,15 @@ void ihg_display_handle(ihg_display *d, const ihg_display_ctx *x, const ihg_act 
                 : "losses pane: losses (v: accuracy)");
         break;
     case IHG_ACT_GREY:
-        if (!x->images) {
-            say(m, IHG_ROLE_WARN, "s: grey scaling is for the distilled images only");
+        if (!x->images && !x->augmented) {
+            say(m, IHG_ROLE_WARN,
+                "s: grey scaling is for the distilled and augmented images only");
             break;
         }
         d->img_minmax = !d->img_minmax;
         say(m, IHG_ROLE_GOOD, d->img_minmax
-                ? "distilled images: grey from each image's min to its max"
-                : "distilled images: grey 0..1 (the data's scale), clipped");
+                ? "images: grey from each image's min to its max"
+                : "images: grey 0..1 (the data's scale), clipped");
         break;
     case IHG_ACT_NEXT_PANE: cycle_focus(d, x, 1); break;
     case IHG_ACT_PREV_PANE: cycle_focus(d, x, -1); break;

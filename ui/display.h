@@ -30,6 +30,8 @@ typedef struct {
     int available[IHG_PANE_COUNT]; /* which panes exist                 */
     int classifier;                /* accuracy can be shown             */
     int images;                    /* pane 6 shows distilled images     */
+    int augmented;                 /* pane 6 shows training images beside
+                                      their augmentations               */
     size_t n_lambda;               /* rows of the hyperparameter list   */
     int lesson;                    /* a lesson: the left and right arrows
                                       change slides (h and L scroll)    */

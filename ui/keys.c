@@ -13,7 +13,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"c", "recompute the Neumann/CG vs exact comparison", "compare the methods"},
     {"l", "log / linear loss axis", "log / linear axis"},
     {"v", "losses pane: accuracy (train/val/test) / loss", "accuracy / loss"},
-    {"s", "distilled images: grey 0..1 / min..max per image", "image grey scale"},
+    {"s", "distilled or augmented images: grey 0..1 / min..max per image", "image grey scale"},
     {"r", "reset to the start (same seed)", "reset to the start"},
     {"Tab", "focus the next pane (Shift-Tab: previous)", "next pane; S-Tab back"},
     {"1-6", "focus a pane; the same digit again zooms it", "focus; again: zoom"},

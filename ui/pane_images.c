@@ -25,23 +25,6 @@
 
 #define IMG_MIN_PX 8
 
-/* min and max of the finite pixels of one image */
-static void image_range(const double *px, size_t stride, size_t n, double *lo, double *hi)
-{
-    size_t i;
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    for (i = 0; i < n; i++) {
-        double p = px[i * stride];
-        if (!isfinite(p))
-            continue;
-        if (p < *lo) *lo = p;
-        if (p > *hi) *hi = p;
-    }
-    if (!(*hi >= *lo))
-        *lo = *hi = 0;
-}
-
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char extra[128], label[64];
@@ -102,7 +85,7 @@ void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             const double *px = lam + c * d * stride;
             double lo = 0, hi = 1;
             if (v->disp.img_minmax)
-                image_range(px, stride, d, &lo, &hi);
+                ihg_image_range(px, stride, d, &lo, &hi);
             if (v->class_names && v->class_names[c])
                 snprintf(label, sizeof label, "%zu %s", c, v->class_names[c]);
             else

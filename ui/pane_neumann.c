@@ -97,7 +97,7 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     char i0[48], i1[48], i2[48], i3[48], i4[64], note[96] = "";
     const ihg_comparison *c = v->cmp;
     const ihg_compare_method *nm, *cgm;
-    ihg_series s[3];
+    ihg_series s[5];
     ihg_item it[6];
     ihg_chart ch;
     ihg_rect in, plot;
@@ -122,6 +122,13 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     cgm = ihg_comparison_find(c, "cg");
     if (!nm || !cgm)
         return;
+    /* with hypergrad.damping or precondition: their runs, dotted */
+    const ihg_compare_method *nmc = NULL, *cgc = NULL;
+    for (size_t e = c->n_plain; c->conditioned && e < c->n_methods; e++)
+        if (c->method[e].ran && c->method[e].type == nm->type)
+            nmc = &c->method[e];
+        else if (c->method[e].ran && c->method[e].type == cgm->type)
+            cgc = &c->method[e];
 
     /* one summary line at the current K (clamped to Kmax) */
     K = v->terms < c->kmax ? v->terms : c->kmax;
@@ -169,6 +176,17 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     for (k = 1; k <= c->kmax; k++)
         if (isfinite(cgm->rel_err[k]) && cgm->rel_err[k] > top)
             top = cgm->rel_err[k];
+    for (k = 0; k <= c->kmax; k++) {
+        double a = nmc ? nmc->rel_err[k] : NAN, b = cgc && k ? cgc->rel_err[k] : NAN;
+        if (isfinite(a) && a > 0) {
+            floor_ = fmin(floor_, a);
+            top = fmax(top, a);
+        }
+        if (isfinite(b) && b > 0) {
+            floor_ = fmin(floor_, b);
+            top = fmax(top, b);
+        }
+    }
     if (!isfinite(floor_)) /* Neumann exact to the bit everywhere: round-off */
         floor_ = 1e-16;
     axis_lo = pow(10.0, floor(log10(floor_) + 1e-9));
@@ -220,6 +238,25 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     s[2] = (ihg_series){.y = nm_y, .n = (size_t)c->kmax + 1, .x0 = 0,
                         .role = role_of(v, IHG_ROLE_NEUMANN), .label = "Neumann", .mark = '*',
                         .glyph = 0x25CF, .rank = 0};
+    int ns = 3;
+    static double cgc_shown[4096], nmc_shown[4096];
+    if ((nmc || cgc) && c->kmax + 1 <= 4096) {
+        for (k = 0; k <= c->kmax; k++) {
+            double a = nmc ? nmc->rel_err[k] : NAN, b = cgc && k < c->kmax ? cgc->rel_err[k + 1]
+                                                                       : NAN;
+            nmc_shown[k] = a == 0.0 ? 1e-17 : a;
+            cgc_shown[k] = b == 0.0 ? 1e-17 : b;
+        }
+        if (cgc)
+            s[ns++] = (ihg_series){.y = cgc_shown, .n = (size_t)c->kmax, .x0 = 1,
+                                   .role = role_of(v, IHG_ROLE_CG), .label = "CG conditioned",
+                                   .mark = 'c', .glyph = 0x25C7, .dotted = 1, .rank = 3};
+        if (nmc)
+            s[ns++] = (ihg_series){.y = nmc_shown, .n = (size_t)c->kmax + 1, .x0 = 0,
+                                   .role = role_of(v, IHG_ROLE_NEUMANN),
+                                   .label = "Neumann conditioned", .mark = 'n', .glyph = 0x25A1,
+                                   .dotted = 1, .rank = 3};
+    }
     ihg_chart_init(&ch);
     ch.log_y = 1;
     ch.xlabel = "K (HVPs)";
@@ -240,7 +277,7 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         ch.ymax = top;
     ch.legend_row = r.y + r.h - 1;
     ch.legend_right = r.x + r.w - 2;
-    ihg_chart_draw(cv, plot, &ch, s, 3, NULL);
+    ihg_chart_draw(cv, plot, &ch, s, ns, NULL);
 }
 
 /* ---- pane 4 ------------------------------------------------------------------ */
@@ -328,6 +365,21 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                  IHG_TXT(cv, ALP, "alpha"), IHG_TXT(cv, LAM, "lambda"),
                  IHG_TXT(cv, LAM, "lambda"), ab, IHG_TXT(cv, RHO, "rho"), rb);
         ihg_canvas_fit(cv, in.x, y, in.w, role_of(v, IHG_ROLE_NUMBER), t);
+        y++;
+    }
+    if (c->conditioned && c->eig_seen && in.h >= 8) {
+        /* what the damped or preconditioned series iterates on */
+        char t[200], sa[16], sb[16], sr[16], dd[16];
+        ihg_format_short(sa, sizeof sa, c->seen_min, 8);
+        ihg_format_short(sb, sizeof sb, c->seen_max, 8);
+        ihg_format_short(sr, sizeof sr, c->rho_seen, 8);
+        ihg_format_short(dd, sizeof dd, c->damping, 8);
+        snprintf(t, sizeof t, "conditioned (%s%s%s%s): the series sees [%s, %s], %s %s",
+                 c->damping > 0 ? IHG_TXT(cv, "\xce\xb4 = ", "delta = ") : "",
+                 c->damping > 0 ? dd : "", c->damping > 0 && c->precondition ? ", " : "",
+                 c->precondition ? "D^-1 H, Jacobi" : "", sa, sb, IHG_TXT(cv, RHO, "rho"), sr);
+        ihg_canvas_fit(cv, in.x, y, in.w, role_of(v, c->rho_seen < 1 ? IHG_ROLE_GOOD
+                                                                     : IHG_ROLE_BAD), t);
         y++;
     }
 

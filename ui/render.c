@@ -15,6 +15,8 @@ const char *ihg_view_pane_name(const ihg_view *v, ihg_pane_id id)
 {
     if (id == IHG_PANE_2D && v->img_k > 0)
         return "Distilled images";
+    if (id == IHG_PANE_2D && v->aug_n > 0)
+        return "Augmented images";
     return ihg_pane_name(id);
 }
 
@@ -340,6 +342,8 @@ void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available)
         case IHG_PANE_2D:
             if (v->img_k > 0)
                 ihg_pane_images(cv, lo.pane[i], v);
+            else if (v->aug_n > 0)
+                ihg_pane_augment(cv, lo.pane[i], v);
             else
                 ihg_pane_2d(cv, lo.pane[i], v);
             break;

@@ -22,6 +22,8 @@ void ihg_snapshot_free(ihg_snapshot *s)
     free(s->theta_path);
     free(s->opt_path);
     free(s->grid);
+    free(s->aug_orig);
+    free(s->aug_img);
     free(s->lambda_summary);
     free(s->hypergrad_summary);
     for (int k = 0; k < IHG_VIEW_BRANCHES_MAX; k++)
@@ -200,6 +202,14 @@ int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *
 
     if ((st = copy_plane(s, &live->plane, &v->plane)) != IHG_OK)
         return st;
+    if (live->aug_n > 0) {
+        size_t n = live->aug_n * live->img_rows * live->img_cols;
+        if (copy_doubles(&s->aug_orig, &s->aug_orig_cap, live->aug_orig, n) != IHG_OK ||
+            copy_doubles(&s->aug_img, &s->aug_img_cap, live->aug_img, n) != IHG_OK)
+            return IHG_ENOMEM;
+        v->aug_orig = s->aug_orig;
+        v->aug_img = s->aug_img;
+    }
     if (copy_summary(&s->lambda_summary, lsum) != IHG_OK ||
         copy_summary(&s->hypergrad_summary, gsum) != IHG_OK)
         return IHG_ENOMEM;

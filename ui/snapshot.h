@@ -28,6 +28,8 @@ typedef struct {
     size_t lambda_path_cap, theta_path_cap, opt_path_cap;
     double *grid;
     size_t grid_cap;
+    double *aug_orig, *aug_img;   /* the augmented images' pairs        */
+    size_t aug_orig_cap, aug_img_cap;
     ihg_plane_frame grid_frame;
     int have_grid;
     ihg_summary *lambda_summary, *hypergrad_summary;

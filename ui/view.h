@@ -168,6 +168,14 @@ typedef struct {
      * lambda[c rows cols ..], row-major; class_names: img_k names or NULL */
     size_t img_k, img_rows, img_cols;
     const char *const *class_names;
+    /* pane 6 as the augmented images (a family with IHG_MODEL_AUGMENTS on
+     * image data; aug_n 0 otherwise): aug_n training images (aug_orig)
+     * and what the model trains on in their place (aug_img), img_rows x
+     * img_cols each, row-major one after the other; aug_draw says when they
+     * were made ("now": at the current lambda and the last noise draw) */
+    size_t aug_n;
+    const double *aug_orig, *aug_img;
+    const char *aug_draw;
 
     /* how it is shown; disp_serial changes when the controller sets the
      * display itself (a lesson's slide), which the UI then takes, with
@@ -196,6 +204,7 @@ void ihg_pane_spectrum(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_2d(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_pane_images(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
+void ihg_pane_augment(ihg_canvas *cv, ihg_rect r, const ihg_view *v);
 void ihg_help_overlay(ihg_canvas *cv, const ihg_view *v);
 
 /* The frame of pane id in r; returns the inner rectangle. */
