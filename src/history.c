@@ -38,7 +38,11 @@ struct ihg_history {
     int exact, keep_theta;
     double budget;
     long every;
-    step_view start;            /* step 0                               */
+    step_view start;            /* step `first`, where the history began */
+    long first;                 /* the outer steps before it are kept as
+                                   records only (start_records)          */
+    ihg_record *start_records;
+    size_t n_start;
     branch br[IHG_HISTORY_BRANCHES_MAX];
     int nbr;
     int pos_branch;
@@ -148,11 +152,14 @@ static int view_make(ihg_history *h, const ihg_session *s, const ihg_comparison 
     return IHG_OK;
 }
 
-/* The view of step (1..) on the lineage of branch b; step 0: the start. */
+/* The view of step (first + 1 ..) on the lineage of branch b; step first:
+ * the start; NULL before it. */
 static step_view *find_view(ihg_history *h, int b, long step)
 {
-    if (step == 0)
+    if (step == h->first)
         return &h->start;
+    if (step < h->first)
+        return NULL;
     while (b >= 0) {
         branch *br = &h->br[b];
         if (step > br->base)
@@ -178,9 +185,13 @@ const ihg_record *ihg_history_record(const ihg_history *h, int b, long step)
 {
     if (b < 0 || b >= h->nbr || step < 1 || step > ihg_history_last(h, b))
         return NULL;
+    if (step <= h->first)
+        return (size_t)step <= h->n_start ? &h->start_records[step - 1] : NULL;
     const step_view *v = find_view_c(h, b, step);
     return v ? &v->rec : NULL;
 }
+
+long ihg_history_first(const ihg_history *h) { return h->first; }
 
 /* The same outer step: every number and setting, the time aside. */
 static int same_record(const ihg_record *a, const ihg_record *b)
@@ -301,6 +312,9 @@ static void clear(ihg_history *h)
     for (int b = 0; b < h->nbr; b++)
         branch_free(h, &h->br[b]);
     view_free(&h->start);
+    free(h->start_records);
+    h->start_records = NULL;
+    h->n_start = 0;
     h->nbr = 0;
     h->view_bytes = h->cp_bytes = 0;
     h->every = 1;
@@ -309,17 +323,26 @@ static void clear(ihg_history *h)
 int ihg_history_reset(ihg_history *h, ihg_session *s)
 {
     clear(h);
-    if (ihg_session_outer(s) != 0 || !ihg_session_at_boundary(s))
-        return ihg_error_set(IHG_EINVAL, "a history begins at the start of a run");
+    if (!ihg_session_at_boundary(s))
+        return ihg_error_set(IHG_EINVAL, "a history begins between outer steps");
+    h->first = ihg_session_outer(s);
+    h->n_start = ihg_session_history_len(s);
+    if (h->n_start) {
+        h->start_records = malloc(h->n_start * sizeof *h->start_records);
+        if (!h->start_records)
+            return ihg_error_set(IHG_ENOMEM, "out of memory (history)");
+        memcpy(h->start_records, ihg_session_history(s),
+               h->n_start * sizeof *h->start_records);
+    }
     int st = view_make(h, s, NULL, &h->start);
     if (st != IHG_OK)
         return st;
     h->view_bytes = view_size(h, &h->start);
     h->nbr = 1;
     h->br[0].parent = -1;
-    h->br[0].base = 0;
+    h->br[0].base = h->first;
     h->pos_branch = 0;
-    h->pos_step = 0;
+    h->pos_step = h->first;
     return add_checkpoint(h, 0, s, 1);
 }
 
@@ -455,7 +478,7 @@ int ihg_history_attach_comparison(ihg_history *h, const ihg_comparison *cmp)
 
 int ihg_history_view(ihg_history *h, int b, long step, ihg_step_view *out)
 {
-    if (b < 0 || b >= h->nbr || step < 0 || step > ihg_history_last(h, b))
+    if (b < 0 || b >= h->nbr || step < h->first || step > ihg_history_last(h, b))
         return ihg_error_set(IHG_EINVAL, "history: no step %ld on branch %d", step, b);
     const step_view *v = find_view(h, b, step);
     if ((size_t)step > h->vrec_cap) {
@@ -467,7 +490,7 @@ int ihg_history_view(ihg_history *h, int b, long step, ihg_step_view *out)
         h->vrec_cap = cap;
     }
     for (long i = 1; i <= step; i++)
-        h->vrec[i - 1] = find_view(h, b, i)->rec;
+        h->vrec[i - 1] = i <= h->first ? h->start_records[i - 1] : find_view(h, b, i)->rec;
     memset(out, 0, sizeof *out);
     out->branch = b;
     out->step = step;
@@ -516,7 +539,7 @@ static int apply_settings(ihg_session *s, const ihg_method_type *method, long K,
 
 int ihg_history_restore(ihg_history *h, ihg_session *s, int b, long step)
 {
-    if (b < 0 || b >= h->nbr || step < 0 || step > ihg_history_last(h, b))
+    if (b < 0 || b >= h->nbr || step < h->first || step > ihg_history_last(h, b))
         return ihg_error_set(IHG_EINVAL, "history: no step %ld on branch %d", step, b);
     const checkpoint *cp = find_checkpoint(h, b, step);
     if (!cp)

@@ -89,13 +89,16 @@ typedef struct {
     long compared_at;           /* the parent's step they were taken at     */
 } ihg_branch_info;
 
-/* A history of s, which must be at its start (after alloc or reset);
- * budget_bytes for the checkpoints (<= 0: IHG_HISTORY_BUDGET).  NULL with
- * the error recorded. */
+/* A history of s from where it is (between outer steps: its start, or a
+ * later step whose records before are kept as records only; the steps
+ * before cannot be viewed or restored); budget_bytes for the checkpoints
+ * (<= 0: IHG_HISTORY_BUDGET).  NULL with the error recorded. */
 ihg_history *ihg_history_alloc(ihg_session *s, double budget_bytes);
 void ihg_history_free(ihg_history *h);
-/* Forget everything and start again from s at its start (after a reset). */
+/* Forget everything and start again from where s is (after a reset). */
 int ihg_history_reset(ihg_history *h, ihg_session *s);
+/* The first step that can be viewed (where the history began). */
+long ihg_history_first(const ihg_history *h);
 
 /* Keep the outer step s just finished (s at a boundary, one step after the
  * history's position).  cmp (may be NULL): a comparison made at that step,
@@ -104,7 +107,7 @@ int ihg_history_capture(ihg_history *h, ihg_session *s, const ihg_comparison *cm
 /* Keep a comparison made at the position's step (replacing one kept). */
 int ihg_history_attach_comparison(ihg_history *h, const ihg_comparison *cmp);
 
-/* Step `step` (0..last) of a branch. */
+/* Step `step` (first..last) of a branch. */
 int ihg_history_view(ihg_history *h, int branch, long step, ihg_step_view *v);
 /* Put s back at step `step` of a branch (recomputing from a checkpoint);
  * the history's position becomes (branch, step). */

@@ -122,7 +122,7 @@ typedef struct {
     ihg_lesson_question *question;   /* NULL: none                        */
 } ihg_lesson_slide;
 
-typedef struct {
+typedef struct ihg_lesson {
     char *path;               /* the file, "<built-in>" for the default   */
     char *title;              /* `lesson:`, or the file's name            */
     ihg_lesson_slide *slides;

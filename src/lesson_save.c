@@ -110,7 +110,6 @@ int ihg_lesson_save(const ihg_session *s, FILE *out)
     fputs("    actions: [", out);
     step_settings cur, want;
     initial_settings(cfg, &cur);
-    long inner_done = 0;
     for (size_t j = 0; j < n;) {
         const ihg_record *r = &hist[j];
         want = (step_settings){r->method, r->terms, r->alpha, r->inner_lr, r->outer_lr};
@@ -120,7 +119,7 @@ int ihg_lesson_save(const ihg_session *s, FILE *out)
         while (k < n && hist[k].method == r->method && hist[k].terms == r->terms &&
                hist[k].alpha == r->alpha && hist[k].inner_lr == r->inner_lr &&
                hist[k].outer_lr == r->outer_lr)
-            inner_done += hist[k++].inner_steps;
+            k++;
         action(&w, "outer %zu", k - j);
         j = k;
     }
@@ -133,7 +132,9 @@ int ihg_lesson_save(const ihg_session *s, FILE *out)
         change(&w, &cur, &want, learned_lr);
     } else {
         change(&w, &cur, &want, learned_lr);
-        long partial = ihg_session_inner_total(s) - inner_done;
+        /* the inner steps of this outer step (an attempt that stopped
+         * and was made again counts in the total, not here) */
+        long partial = ihg_session_inner_done(s);
         if (ph == IHG_PHASE_UPDATE)
             action(&w, "hypergrad");
         else if (ph != IHG_PHASE_DONE && partial > 0)

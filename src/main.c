@@ -80,13 +80,17 @@ static void usage(FILE *f)
         "n/N fewer/more terms (truncation for unrolled), a/A smaller/larger alpha,\n"
         "m method, c compare,\n"
         "l log/linear, v accuracies, s image contrast, r reset, Tab and 1-6 focus\n"
-        "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit.\n"
+        "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit;\n"
+        "[ ] a step back/forward in the history, } the live run, B branch from it,\n"
+        "e the focused pane as SVG/PDF/PNG and the screen as text/HTML, w save.\n"
+        "In a lesson: PgDn/PgUp (or Right/Left) slides, g N Enter slide N, . replay,\n"
+        "p N the class's choice, R reveal, ! the lecturer's notes.\n"
         "\n"
         "Exit status: 0 success, 1 failure (out of memory, a write error, no terminal),\n"
         "2 bad command line, experiment or data file, 3 run stopped by divergence\n"
         "(NaN loss or a diverging Neumann series).\n"
         "\n"
-        "See ihgtui(1) and ihgtui-experiment(5).\n",
+        "See ihgtui(1), ihgtui-experiment(5) and ihgtui-lesson(5).\n",
         f);
 }
 
@@ -450,6 +454,14 @@ static int run(int argc, char **argv)
             } else {
                 rc = ihg_lesson_batch_run(&lesson, output);
             }
+            ihg_lesson_free(&lesson);
+            return rc;
+        }
+        if (!check && !batch) {
+            /* the explorer plays the lesson, from slide N */
+            topt.lesson = &lesson;
+            topt.slide = slide ? (size_t)slide - 1 : 0;
+            int rc = ihg_tui_run(NULL, &topt);
             ihg_lesson_free(&lesson);
             return rc;
         }

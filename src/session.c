@@ -1277,6 +1277,7 @@ int ihg_session_finished(const ihg_session *s)
     return s->phase == IHG_PHASE_DONE || s->phase == IHG_PHASE_STOPPED;
 }
 ihg_phase ihg_session_phase(const ihg_session *s) { return s->phase; }
+long ihg_session_inner_done(const ihg_session *s) { return s->inner_k; }
 const char *ihg_session_message(const ihg_session *s) { return s->msg; }
 
 void ihg_session_progress(const ihg_session *s, long *done, long *total)

@@ -208,6 +208,7 @@ double ihg_session_hypergrad_bytes(const ihg_session *s);
 const gsl_vector *ihg_session_hypergrad(const ihg_session *s);
 long ihg_session_outer(const ihg_session *s);       /* records so far */
 long ihg_session_inner_total(const ihg_session *s); /* all inner steps */
+long ihg_session_inner_done(const ihg_session *s);  /* in this outer step */
 size_t ihg_session_history_len(const ihg_session *s);
 const ihg_record *ihg_session_history(const ihg_session *s);
 /* Current losses (recomputed on request; not free for big models). */

@@ -248,8 +248,10 @@ static void check_frame(tally *tl, ihg_ctl *c, ihg_view *v, int w, int h, int as
         snprintf(why, sizeof why, "%d texts written over text, first %s", a->overlaps,
                  a->first_overlap);
     }
-    ihg_layout_compute(&lo, w, h, ihg_ctl_display_ctx(c)->available, v->disp.zoom);
-    for (i = 0; ok && i < IHG_PANE_COUNT && !v->disp.help; i++)
+    ihg_layout_compute_bar(&lo, w, h, ihg_ctl_display_ctx(c)->available, v->disp.zoom,
+                           ihg_render_bar_rows(v, w, h));
+    for (i = 0; ok && i < IHG_PANE_COUNT && !v->disp.help && !(v->disp.notes && v->lesson.on);
+         i++)
         if (lo.shown[i] && !pane_ok(cv, lo.pane[i], why, sizeof why)) {
             ok = 0;
             snprintf(why + strlen(why), sizeof why - strlen(why), " (pane %d)", i + 1);
@@ -361,6 +363,57 @@ static void check_experiment(const char *path, const char *fashion_dir)
     ihg_config_free(&cfg);
 }
 
+/* A lesson: each slide after its actions, and after its reveal; its
+ * notes over the panes; the caption bar never cut, never over a pane. */
+static void check_lesson(const char *path)
+{
+    ihg_lesson l;
+    tally tl = {strrchr(path, '/') + 1, 0, 0};
+    ihg_view v;
+    char err[128];
+    if (ihg_lesson_load(&l, path, NULL) != IHG_OK) {
+        CHECK(0, "%s: loads (%s)", tl.name, ihg_error_message());
+        return;
+    }
+    ihg_ctl *c = ihg_ctl_alloc_lesson(&l, 0);
+    if (!c) {
+        CHECK(0, "%s: controller (%s)", tl.name, ihg_error_message());
+        ihg_lesson_free(&l);
+        return;
+    }
+    for (size_t i = 0; i < l.n_slides; i++) {
+        char cmd[32], st_name[64];
+        snprintf(cmd, sizeof cmd, "slide %zu", i + 1);
+        ihg_ctl_do(c, cmd, err, sizeof err);
+        ihg_ctl_settle(c, 1L << 40);
+        for (int s = 0; s < (int)(sizeof sizes / sizeof sizes[0]); s++) {
+            int w = sizes[s][0], h = sizes[s][1];
+            ihg_ctl_view(c, &v);
+            snprintf(st_name, sizeof st_name, "slide %zu", i + 1);
+            check_frame(&tl, c, &v, w, h, 0, st_name);
+            ihg_ctl_view(c, &v);
+            v.disp.notes = 1;
+            snprintf(st_name, sizeof st_name, "slide %zu notes", i + 1);
+            check_frame(&tl, c, &v, w, h, 0, st_name);
+        }
+        if (l.slides[i].question) {
+            ihg_ctl_do(c, "choice 1", err, sizeof err);
+            ihg_ctl_do(c, "reveal", err, sizeof err);
+            ihg_ctl_settle(c, 1L << 40);
+            for (int s = 0; s < (int)(sizeof sizes / sizeof sizes[0]); s++) {
+                char st2[64];
+                ihg_ctl_view(c, &v);
+                snprintf(st2, sizeof st2, "slide %zu revealed", i + 1);
+                check_frame(&tl, c, &v, sizes[s][0], sizes[s][1], 0, st2);
+            }
+        }
+    }
+    CHECK(tl.bad == 0, "%s: %ld frames of its slides laid out honestly at 80x24 .. 200x60",
+          tl.name, tl.frames);
+    ihg_ctl_free(c);
+    ihg_lesson_free(&l);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir"), *fd = getenv("FASHION_DIR");
@@ -373,9 +426,12 @@ int main(void)
     check_experiment(NULL, fd);
     snprintf(pattern, sizeof pattern, "%s/experiments/*.yaml", top && *top ? top : ".");
     if (glob(pattern, 0, NULL, &g) == 0) {
-        for (i = 0; i < g.gl_pathc; i++)
-            if (!ihg_lesson_file(g.gl_pathv[i])) /* lessons: test_lesson_ctl */
+        for (i = 0; i < g.gl_pathc; i++) {
+            if (!ihg_lesson_file(g.gl_pathv[i]))
                 check_experiment(g.gl_pathv[i], fd);
+            else if (!strstr(g.gl_pathv[i], "lesson_millions")) /* its steps take a minute */
+                check_lesson(g.gl_pathv[i]);
+        }
         globfree(&g);
     } else {
         CHECK(0, "experiments found at %s", pattern);

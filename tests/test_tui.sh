@@ -360,7 +360,7 @@ keys l
 check "key l: linear axis" wait_for '\[lin\]' 20
 keys l
 check "key l again: log axis" wait_for '\[log\]' 20
-keys Tab z
+keys 1 Tab z
 check "key Tab: focus moves to pane 2 (z zooms it)" wait_for '2 Hyperparameters.*\[zoom\]' 20
 keys z
 check "key z: unzooms pane 2" wait_for '1 Losses' 20
@@ -387,9 +387,10 @@ keys Escape
 check "Esc: unzoom" wait_for '1 Losses' 20
 # scrolling: each key moves what the focused pane shows, its opposite
 # brings back the same screen (pane 6 pans, pane 1 looks back, pane 5
-# scrolls its text)
+# scrolls its text); in a lesson Left and Right change slides (below), h
+# and L pan
 sleep 0.3
-for pair in 'Left Right' 'Right Left' 'Up Down' 'Down Up' 'h L' 'L h'; do
+for pair in 'Up Down' 'Down Up' 'h L' 'L h'; do
     set -- $pair
     screen > "$tmp/shot"
     keys "$1"
@@ -401,11 +402,7 @@ keys o
 wait_for 'outer 2/' 100
 wait_for 'PAUSED' 50
 no_look_back() { sh -c "sleep 0.3; ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q '1 Losses.*(-'"; }
-keys 1 Left
-check "losses: Left looks back one step" wait_for '1 Losses.*\(-1\)' 20
-keys Right
-check "losses: Right back to the newest step" no_look_back
-keys h
+keys 1 h
 check "losses: h looks back one step" wait_for '1 Losses.*\(-1\)' 20
 keys L
 check "losses: L back to the newest step" no_look_back
@@ -462,6 +459,93 @@ check "resize storm: redrawn correctly" wait_for "$status_re" 30
 check "resize storm: no stale 'too small'" sh -c "! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'terminal too small'"
 keys q
 finished "q" 0
+
+# ---- a lesson: slides, captions, predict-then-reveal, history, export --------
+# same_numbers FILE: the screen is the one in FILE, timings aside (waits)
+same_numbers() {
+    n=30
+    while [ "$n" -gt 0 ]; do
+        screen | sed 's/[0-9.]* ms/_ ms/g' > "$tmp/now"
+        sed 's/[0-9.]* ms/_ ms/g' "$1" | cmp -s - "$tmp/now" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    diff "$1" "$tmp/now" | head -20
+    return 1
+}
+# outside a lesson Left and Right pan the focused pane
+run "$top_srcdir/experiments/quadratic.yaml"
+wait_for "$status_re" 100
+keys 6
+sleep 0.3
+screen > "$tmp/shot"
+keys Left
+check "experiment: Left pans the 2-D view" changes_from "$tmp/shot"
+keys Right
+check "experiment: Right pans back" back_to "$tmp/shot"
+keys q
+finished "experiment" 0
+mkdir -p "$tmp/out"
+keys "cd $tmp/out" Enter
+run "$top_srcdir/experiments/lesson_ift.yaml"
+check "lesson: slide 1 with its title" wait_for 'Slide 1/9  Two parameters, two decays' 100
+check "lesson: the caption under it" on_screen 'The inner problem trains theta'
+check "lesson: the panes below the caption" on_screen '1 Losses'
+keys NPage
+check "lesson PgDn: slide 2" wait_for 'Slide 2/9  The inner loop finds' 50
+check "lesson PgDn: its actions made (outer 1)" wait_for 'outer 1/30.*PAUSED' 100
+check "lesson: the question with its choices" wait_for '\? How small is the gradient.*1\)[^0-9]*1e-1' 20
+sleep 0.5
+screen > "$tmp/slide2"
+keys Right
+check "lesson Right: slide 3" wait_for 'Slide 3/9' 50
+check "lesson: the pane of the answer hidden until the reveal" wait_for '3 Neumann & CG hidden until the reveal' 50
+keys p 3
+check "lesson p 3: the class's choice marked" wait_for '▸3\)[^0-9]*15' 20
+keys R
+check "lesson R: the answer and the right choice" wait_for '= 14 .*the right choice: 3\) 15' 100
+check "lesson R: the pane shown again" wait_for '3 Neumann & CG vs exact' 50
+keys PPage
+check "lesson PgUp: slide 2 again" wait_for 'Slide 2/9' 50
+check "lesson PgUp: slide 2's numbers exactly as before" same_numbers "$tmp/slide2"
+keys Left
+check "lesson Left: slide 1" wait_for 'Slide 1/9' 50
+keys g 8 Enter
+check "lesson g 8 Enter: slide 8" wait_for 'Slide 8/9  The outer loop' 100
+check "lesson g 8: the outer steps of slides 1 to 8 made" wait_for 'outer 12/30.*PAUSED' 300
+keys '!'
+check "lesson !: the lecturer's notes" wait_for 'Notes for the lecturer' 20
+keys '!'
+check "lesson ! again: the notes hidden" sh -c "sleep 0.3; ! $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'Notes for the lecturer'"
+keys R
+check "lesson R: the validation loss revealed" wait_for 'the right choice: 2\) 0.05' 100
+keys 1 '['
+check "history [: outer step 11, the past" wait_for 'outer 11/30.*the past|outer step 11 of 12 \(the past\)' 50
+check "history [: the losses of step 11" wait_for '1 Losses.*train .* val ' 20
+keys ']'
+check "history ]: the live run again" wait_for 'the live run again \(outer step 12\)' 50
+keys '[' B
+check "history B: back at outer step 11" wait_for 'back at outer step 11' 50
+keys a o
+check "branch: a step with a smaller alpha" wait_for 'outer 12/30.*PAUSED' 100
+check "branch: the other branch on the losses chart, its own mark" wait_for '▲ val b0' 50
+check "branch: the live branch named in the title" on_screen '1 Losses .*\[(log|lin)\] b1 '
+keys e
+check "key e: the pane and the screen written" wait_for 'wrote .*-losses.svg, .pdf, .png; the screen as -screen.txt and .html' 100
+for x in losses.svg losses.pdf losses.png screen.txt screen.html; do
+    check "key e: *-$x written" sh -c "test -s $tmp/out/*-$x"
+done
+keys w
+check "key w: experiment and lesson written" wait_for 'wrote .*\.yaml \(the settings now\) and .*-lesson\.yaml' 50
+check "key w: the saved lesson checks" sh -c "'$IHGTUI' --check $tmp/out/*-lesson.yaml | grep -q 'ok: lesson'"
+keys 5
+check "branch: the branches listed in the theory pane, how far lambda went" wait_for 'b1 \(live\) from b0 at 11 to 12: ‖Δλ‖ = [0-9.e-]+' 50
+keys .
+check "lesson .: slide 8 played again" wait_for 'Slide 8/9' 100
+check "lesson .: from slide 8's start, on the first branch" wait_for 'outer 12/30.*PAUSED' 200
+keys q
+finished "lesson" 0
+keys "cd '$(pwd)'" Enter
 
 # ---- NO_COLOR and the record file --------------------------------------------
 run --record "$tmp/rec.jsonl"

@@ -9,7 +9,7 @@
 
 /* The words of the text form; `argument`: 0 none, 1 optional count,
  * 2 required integer, 3 required number, 4 required name, 5 required pane
- * number, 6 optional pane number. */
+ * number, 6 optional pane number, 7 a number from 1 (kept from 0). */
 static const struct {
     const char *word;
     ihg_action action;
@@ -49,6 +49,23 @@ static const struct {
     {"theme", IHG_ACT_THEME, 0, 0},
     {"redraw", IHG_ACT_REDRAW, 0, 0},
     {"resize", IHG_ACT_RESIZE, 0, 0},
+    {"run", IHG_ACT_RUN, 0, 0},
+    {"hypergrad", IHG_ACT_TO_HYPERGRAD, 0, 0},
+    {"inner-lr", IHG_ACT_SET_INNER_LR, 0, 3},
+    {"outer-lr", IHG_ACT_SET_OUTER_LR, 0, 3},
+    {"next-slide", IHG_ACT_SLIDE_NEXT, 0, 0},
+    {"prev-slide", IHG_ACT_SLIDE_PREV, 0, 0},
+    {"slide", IHG_ACT_SLIDE_GOTO, 0, 7},
+    {"replay", IHG_ACT_REPLAY, 0, 0},
+    {"reveal", IHG_ACT_REVEAL, 0, 0},
+    {"choice", IHG_ACT_CHOICE, 0, 7},
+    {"notes", IHG_ACT_NOTES, 0, 0},
+    {"back", IHG_ACT_SCRUB, -1, 0},
+    {"forward", IHG_ACT_SCRUB, 1, 0},
+    {"live", IHG_ACT_SCRUB, 0, 0},
+    {"branch", IHG_ACT_BRANCH, 0, 0},
+    {"export", IHG_ACT_EXPORT, 0, 0},
+    {"save", IHG_ACT_SAVE, 0, 0},
 };
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -91,13 +108,13 @@ int ihg_act_parse(const char *text, ihg_act *out, char *err, size_t errsize)
     *out = ihg_act_make(words[i].action);
     out->arg = words[i].arg;
     if (n == 1) {
-        if (words[i].argument >= 2 && words[i].argument <= 5)
+        if ((words[i].argument >= 2 && words[i].argument <= 5) || words[i].argument == 7)
             return fail(err, errsize, "'%s' needs an argument", word);
         return 0;
     }
     switch (words[i].argument) {
     case 0: return fail(err, errsize, "'%s' takes no argument", word);
-    case 1: case 2: case 5: case 6: {
+    case 1: case 2: case 5: case 6: case 7: {
         char *end;
         long v;
         errno = 0;
@@ -106,7 +123,11 @@ int ihg_act_parse(const char *text, ihg_act *out, char *err, size_t errsize)
             return fail(err, errsize, "not a count in 0..1000000: '%s'", rest);
         if (words[i].argument == 1 && v < 1)
             return fail(err, errsize, "a count of at least 1, got '%s'", rest);
-        if (words[i].argument >= 5) {
+        if (words[i].argument == 7) {
+            if (v < 1)
+                return fail(err, errsize, "a number from 1, got '%s'", rest);
+            v--;
+        } else if (words[i].argument >= 5) {
             if (v < 1 || v > 6)
                 return fail(err, errsize, "a pane number 1..6, got '%s'", rest);
             v--;
@@ -138,15 +159,16 @@ void ihg_act_format(const ihg_act *a, char *buf, size_t size)
     for (i = 0; i < NWORDS; i++) {
         if (words[i].action != a->action)
             continue;
-        /* several words share PLAY: the one with this arg */
-        if (a->action == IHG_ACT_PLAY && words[i].arg != (a->arg < 0 ? -1 : a->arg ? 1 : 0))
+        /* several words share PLAY and SCRUB: the one with this arg */
+        if ((a->action == IHG_ACT_PLAY || a->action == IHG_ACT_SCRUB) &&
+            words[i].arg != (a->arg < 0 ? -1 : a->arg ? 1 : 0))
             continue;
         switch (words[i].argument) {
         case 1: snprintf(buf, size, "%s %ld", words[i].word, a->arg < 1 ? 1 : a->arg); return;
         case 2: snprintf(buf, size, "%s %ld", words[i].word, a->arg); return;
         case 3: snprintf(buf, size, "%s %.17g", words[i].word, a->value); return;
         case 4: snprintf(buf, size, "%s %s", words[i].word, a->name); return;
-        case 5: snprintf(buf, size, "%s %ld", words[i].word, a->arg + 1); return;
+        case 5: case 7: snprintf(buf, size, "%s %ld", words[i].word, a->arg + 1); return;
         case 6:
             if (a->arg >= 0)
                 snprintf(buf, size, "%s %ld", words[i].word, a->arg + 1);

@@ -12,7 +12,12 @@
  *   compare | reset | quit           log | accuracy | grey | help
  *   focus N | zoom [N] | unzoom      next-pane | prev-pane
  *   left | right | up | down         theme | redraw
- * N of `focus` and `zoom` is a pane number 1..6, as on the keyboard.
+ *   run | hypergrad                  inner-lr X | outer-lr X
+ *   next-slide | prev-slide          slide N | replay
+ *   reveal | choice N | notes        back | forward | live | branch
+ *   export | save
+ * N of `focus` and `zoom` is a pane number 1..6, as on the keyboard; N of
+ * `slide` and `choice` counts from 1.
  */
 #ifndef IHG_ACTION_H
 #define IHG_ACTION_H
@@ -54,6 +59,28 @@ typedef enum {
     IHG_ACT_ESCAPE,      /* Esc: close help, unzoom                     */
     IHG_ACT_REDRAW,      /* Ctrl-L */
     IHG_ACT_RESIZE,      /* the terminal changed size                   */
+    IHG_ACT_RUN,         /* outer steps to the last (outer.steps)       */
+    IHG_ACT_TO_HYPERGRAD, /* the outer step under way up to its
+                            hypergradient, before the update             */
+    IHG_ACT_SET_INNER_LR, /* value = the inner learning rate            */
+    IHG_ACT_SET_OUTER_LR, /* value = the outer learning rate            */
+    /* a lesson (ihgtui-lesson(5)) */
+    IHG_ACT_SLIDE_NEXT,  /* PgDn, right arrow                           */
+    IHG_ACT_SLIDE_PREV,  /* PgUp, left arrow                            */
+    IHG_ACT_SLIDE_GOTO,  /* g N Enter: arg = the slide, from 0          */
+    IHG_ACT_REPLAY,      /* .: the slide again from its start           */
+    IHG_ACT_REVEAL,      /* R: the question's answer                    */
+    IHG_ACT_CHOICE,      /* p N: the class's choice, arg from 0         */
+    IHG_ACT_NOTES,       /* !: the lecturer's notes (display)           */
+    /* the history of the run (history.h) */
+    IHG_ACT_SCRUB,       /* [ ]: arg -1 back, +1 forward one outer step,
+                            0: back to the live run                     */
+    IHG_ACT_BRANCH,      /* B: go on from the step on show (a branch)   */
+    /* files */
+    IHG_ACT_EXPORT,      /* e: the focused pane as SVG, PDF, PNG and the
+                            screen as text and HTML                     */
+    IHG_ACT_SAVE,        /* w: the settings as an experiment and as a
+                            lesson that replays the run                 */
     IHG_ACT_COUNT
 } ihg_action;
 

@@ -186,6 +186,30 @@ void ihg_audit_number(const char *text, double value)
     a->nnum++;
 }
 
+void ihg_audit_numbers_in(const char *text)
+{
+    const char *p = text;
+    if (!audit_now || !p)
+        return;
+    while (*p) {
+        char tok[32];
+        /* tokens between blanks and punctuation; a no-break space (UTF-8
+         * c2 a0) ends one too */
+        size_t n = strcspn(p, " ,;:()[]=<>/*+|\xc2\xa0");
+        if (n > 0 && n < sizeof tok) {
+            memcpy(tok, p, n);
+            tok[n] = '\0';
+            while (n > 0 && strchr(".%?!'\"", tok[n - 1]))
+                tok[--n] = '\0';
+            char *end;
+            double x = strtod(tok, &end);
+            if (n > 0 && end && *end == '\0')
+                ihg_audit_number(tok, x);
+        }
+        p += n ? n : 1;
+    }
+}
+
 static void audit_cell(ihg_canvas *cv, int x, int y, unsigned serial, wchar_t ch,
                        const char *text)
 {

@@ -131,6 +131,10 @@ int ihg_audit_start(ihg_audit *a, ihg_canvas *cv);
 void ihg_audit_stop(ihg_audit *a, ihg_canvas *cv);
 /* Formatters call this (no-op without an audit). */
 void ihg_audit_number(const char *text, double value);
+/* Text that holds numbers as they were written (a message printed by the
+ * engine, a lesson's caption): each whole number in it is registered as
+ * the value it reads as. */
+void ihg_audit_numbers_in(const char *text);
 
 /* A box around r with an optional title in the top border. */
 void ihg_canvas_box(ihg_canvas *cv, ihg_rect r, int role, const char *title,

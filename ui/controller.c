@@ -27,10 +27,14 @@
 #include "../src/batch.h"
 #include "../src/compare.h"
 #include "../src/error.h"
+#include "../src/history.h"
 #include "../src/jsonl.h"
+#include "../src/lesson.h"
 #include "../src/output.h"
 #include "../src/plane.h"
 #include "../src/timer.h"
+#include "export.h"
+#include "lesson_ctl.h"
 
 /* The automatic comparison after each hypergradient: only where the
  * reference is the exact solve (P <= exact_max, at most 2000) and as long
@@ -107,6 +111,32 @@ struct ihg_ctl {
     FILE *rec;
     int rec_errno;               /* first write error (0: none)     */
     ihg_json json;
+
+    int owns_session;            /* 0: the lesson's player owns it  */
+    int to_hypergrad;            /* run up to the hypergradient      */
+    long path_first;             /* the outer step of path entry 0   */
+    const char *inputs[IHG_MAX_INPUTS + 2]; /* never written over  */
+
+    /* a script: actions run one after another when nothing else waits
+     * (a lesson's slide, its reveal) */
+    ihg_act *script;
+    size_t script_n, script_pos, script_cap;
+
+    ihg_lesson_ctl *lesson;      /* NULL: an experiment              */
+    unsigned long disp_serial;   /* the controller set the display   */
+
+    /* every outer step kept (history.h): scrub < 0 shows the live run,
+     * else that step */
+    ihg_history *history;
+    long scrub;
+    ihg_step_view sview;
+    gsl_vector scrub_lambda, scrub_hg; /* over sview's arrays */
+    unsigned long history_serial, branches_serial;
+    double *branch_val[IHG_VIEW_BRANCHES_MAX];
+    size_t branch_n[IHG_VIEW_BRANCHES_MAX], branch_cap[IHG_VIEW_BRANCHES_MAX];
+    char branch_label[IHG_VIEW_BRANCHES_MAX][112];
+    int n_branch_drawn;
+    ihg_view_history listed; /* its listed[] and n_listed */
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -202,7 +232,11 @@ static const char *stage_text(ihg_ctl *c, char *buf, size_t size)
 
 /* ---- paths for the 2-D view (copies of engine numbers) ------------------- */
 
-static void path_clear(ihg_ctl *c) { c->n_path = 0; }
+static void path_clear(ihg_ctl *c)
+{
+    c->n_path = 0;
+    c->path_first = ihg_session_outer(c->s);
+}
 
 static void path_push(ihg_ctl *c)
 {
@@ -324,6 +358,10 @@ static void compare_finish(ihg_ctl *c)
     c->cmp_done = c->job_done;
     compare_cancel(c);
     record_event(c, "compare");
+    /* one at the current point between steps belongs to that step */
+    if (c->history && c->cmp_outer < 0 && c->scrub < 0 && ihg_session_at_boundary(c->s) &&
+        ihg_history_attach_comparison(c->history, c->cmp) == IHG_OK)
+        c->history_serial++;
     if (c->cmp_auto && longest > AUTO_COMPARE_UNIT_MS) {
         c->cmp_auto = 0;
         say(c, IHG_ROLE_WARN, 0,
@@ -479,6 +517,22 @@ static void qnorm_push(ihg_ctl *c)
     c->qnorm[c->n_qnorm++] = gsl_blas_dnrm2(q);
 }
 
+/* The outer step just done into the history, with the comparison made at
+ * its hypergradient when there is one. */
+static void history_capture(ihg_ctl *c)
+{
+    if (!c->history)
+        return;
+    long k = ihg_session_outer(c->s);
+    const ihg_comparison *cmp = c->cmp_valid && c->cmp_outer == k ? c->cmp : NULL;
+    if (ihg_history_capture(c->history, c->s, cmp) != IHG_OK) {
+        say(c, IHG_ROLE_WARN, 0, "history off: %s", ihg_error_message());
+        ihg_history_free(c->history);
+        c->history = NULL;
+    }
+    c->history_serial++;
+}
+
 /* Book-keeping after any call into the session: the record file, the 2-D
  * path, the live ||q_j|| (compute time is in the engine's records). */
 static void after_step(ihg_ctl *c, unsigned ev)
@@ -499,6 +553,7 @@ static void after_step(ihg_ctl *c, unsigned ev)
         c->n_qnorm = 0;
         record_last(c);
         path_push(c);
+        history_capture(c);
     }
 }
 
@@ -539,8 +594,12 @@ static unsigned session_work(ihg_ctl *c, double slice, int (*stop)(void *), void
     for (;;) {
         double u0, el;
         unsigned ev;
-        if (!(c->running || c->outer_pending) || c->job)
+        if (!(c->running || c->outer_pending || c->to_hypergrad) || c->job)
             return 0;
+        if (c->to_hypergrad && ihg_session_phase(c->s) == IHG_PHASE_UPDATE) {
+            c->to_hypergrad = 0;
+            return 0; /* the hypergradient is known: there */
+        }
         if (!first) {
             el = ihg_now() - t0;
             if (!(el < slice && el + last <= slice) || (stop && stop(arg)))
@@ -550,8 +609,10 @@ static unsigned session_work(ihg_ctl *c, double slice, int (*stop)(void *), void
         u0 = ihg_now();
         ev = step_one(c);
         last = ihg_now() - u0;
-        if (ev & (IHG_EV_STOPPED | IHG_EV_FINISHED))
+        if (ev & (IHG_EV_STOPPED | IHG_EV_FINISHED)) {
+            c->to_hypergrad = 0;
             return 0;
+        }
         if ((ev & IHG_EV_OUTER_DONE) && c->outer_pending) {
             c->outer_pending--;
             return 0; /* show each outer step asked for */
@@ -561,18 +622,41 @@ static unsigned session_work(ihg_ctl *c, double slice, int (*stop)(void *), void
     }
 }
 
+static void handle(ihg_ctl *c, const ihg_act *a);
+
 unsigned ihg_ctl_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
 {
     if (c->job) {
         compare_work(c, slice, stop, arg);
         return 0;
     }
-    if (c->running || c->outer_pending)
+    if (c->running || c->outer_pending || c->to_hypergrad)
         return session_work(c, slice, stop, arg);
+    if (c->script_pos < c->script_n) {
+        /* the next action of the script: nothing else waits */
+        ihg_act a = c->script[c->script_pos++];
+        c->serial++;
+        handle(c, &a);
+        return 0;
+    }
+    if (c->lesson) {
+        ihg_lesson_ctl_playing(c->lesson, 0);
+        if (ihg_lesson_ctl_is_revealing(c->lesson)) {
+            /* the reveal's actions done: the answer, live */
+            ihg_lesson_ctl_answer(c->lesson, c->s, ihg_ctl_comparison(c));
+            say(c, IHG_ROLE_GOOD, 0, "the answer is in the caption bar; PgDn: the next slide");
+        }
+    }
     return 0;
 }
 
-int ihg_ctl_busy(const ihg_ctl *c) { return c->job || c->running || c->outer_pending; }
+int ihg_ctl_busy(const ihg_ctl *c)
+{
+    return c->job || c->running || c->outer_pending || c->to_hypergrad ||
+           c->script_pos < c->script_n ||
+           (c->lesson && (ihg_lesson_ctl_is_revealing(c->lesson) ||
+                          ihg_lesson_ctl_is_playing(c->lesson)));
+}
 
 long ihg_ctl_settle(ihg_ctl *c, long max_units)
 {
@@ -584,6 +668,17 @@ long ihg_ctl_settle(ihg_ctl *c, long max_units)
 }
 
 /* ---- actions ------------------------------------------------------------- */
+
+/* Everything on show may have changed (a new session, a step of the past,
+ * a branch): every pane's copy is taken again. */
+static void views_changed(ihg_ctl *c)
+{
+    c->point_version++;
+    c->lambda_version++;
+    c->hypergrad_version++;
+    c->cmp_version++;
+    c->hist_version++;
+}
 
 static void reset(ihg_ctl *c)
 {
@@ -604,6 +699,12 @@ static void reset(ihg_ctl *c)
     c->point_serial++;
     path_clear(c);
     path_push(c);
+    if (c->history && ihg_history_reset(c->history, c->s) != IHG_OK) {
+        ihg_history_free(c->history);
+        c->history = NULL;
+    }
+    c->scrub = -1;
+    c->history_serial++;
     record_event(c, "reset");
     say(c, IHG_ROLE_GOOD, 0, "reset to the start (seed %lu)", c->cfg->seed);
     if (c->cmp_auto)
@@ -697,7 +798,16 @@ static void inner_steps(ihg_ctl *c, long n)
     }
 }
 
-void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
+static void lesson_goto(ihg_ctl *c, size_t i);
+static void reveal(ihg_ctl *c);
+static void scrub(ihg_ctl *c, long dir);
+static void branch(ihg_ctl *c);
+static void save(ihg_ctl *c);
+static void export_pane(ihg_ctl *c, int pane, int flags);
+
+void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a) { handle(c, a); }
+
+static void handle(ihg_ctl *c, const ihg_act *a)
 {
     ihg_session *s = c->s;
     int for_key = c->job && c->job_from_key;
@@ -722,6 +832,10 @@ void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
             c->msg = m;
         return;
     }
+    if (c->scrub >= 0 && a->action != IHG_ACT_SCRUB && a->action != IHG_ACT_BRANCH &&
+        a->action != IHG_ACT_EXPORT && a->action != IHG_ACT_SAVE && a->action != IHG_ACT_QUIT &&
+        a->action != IHG_ACT_CHOICE)
+        scrub(c, 0); /* back to the live run first */
     switch (a->action) {
     case IHG_ACT_QUIT: c->quit = 1; break;
     case IHG_ACT_PLAY:
@@ -800,6 +914,74 @@ void ihg_ctl_handle(ihg_ctl *c, const ihg_act *a)
                 "comparing every method at the current point ... (keys stay live)");
         break;
     case IHG_ACT_RESET: reset(c); break;
+    case IHG_ACT_RUN:
+        if (!carry_on(c))
+            break;
+        c->running = 0;
+        c->outer_pending = c->cfg->outer.steps - ihg_session_outer(s);
+        if (c->outer_pending < 1)
+            c->outer_pending = 0;
+        break;
+    case IHG_ACT_TO_HYPERGRAD:
+        if (!carry_on(c))
+            break;
+        c->running = 0;
+        c->to_hypergrad = ihg_session_phase(s) != IHG_PHASE_UPDATE;
+        break;
+    case IHG_ACT_SET_INNER_LR:
+    case IHG_ACT_SET_OUTER_LR: {
+        int inner = a->action == IHG_ACT_SET_INNER_LR;
+        compare_cancel(c);
+        if ((inner ? ihg_session_set_inner_lr(s, a->value)
+                   : ihg_session_set_outer_lr(s, a->value)) != IHG_OK)
+            say(c, IHG_ROLE_WARN, 0, "%s learning rate unchanged: %s", inner ? "inner" : "outer",
+                ihg_error_message());
+        else
+            settings_changed(c, inner ? "inner-lr" : "outer-lr",
+                             inner ? "inner learning rate" : "outer learning rate", for_key);
+        break;
+    }
+    case IHG_ACT_SLIDE_NEXT:
+    case IHG_ACT_SLIDE_PREV:
+    case IHG_ACT_SLIDE_GOTO:
+    case IHG_ACT_REPLAY: {
+        long i, n;
+        if (!c->lesson) {
+            say(c, IHG_ROLE_WARN, 0, "slides: only a lesson has slides (ihgtui-lesson(5))");
+            break;
+        }
+        i = (long)ihg_lesson_ctl_slide(c->lesson);
+        n = (long)ihg_lesson_ctl_count(c->lesson);
+        if (a->action == IHG_ACT_SLIDE_NEXT)
+            i++;
+        else if (a->action == IHG_ACT_SLIDE_PREV)
+            i--;
+        else if (a->action == IHG_ACT_SLIDE_GOTO)
+            i = a->arg;
+        if (i < 0 || i >= n) {
+            say(c, IHG_ROLE_WARN, 0, "%s", i < 0 ? "this is the first slide"
+                                         : a->action == IHG_ACT_SLIDE_GOTO
+                                             ? "no such slide"
+                                             : "this is the last slide");
+            break;
+        }
+        lesson_goto(c, (size_t)i);
+        break;
+    }
+    case IHG_ACT_REVEAL: reveal(c); break;
+    case IHG_ACT_CHOICE:
+        if (!c->lesson || ihg_lesson_ctl_choose(c->lesson, a->arg) != IHG_OK)
+            say(c, IHG_ROLE_WARN, 0, "choice: %s",
+                c->lesson ? ihg_error_message() : "only a lesson asks questions");
+        else
+            say(c, IHG_ROLE_GOOD, 0, "the class chose %ld; R reveals the answer", a->arg + 1);
+        break;
+    case IHG_ACT_SCRUB: scrub(c, a->arg); break;
+    case IHG_ACT_BRANCH: branch(c); break;
+    case IHG_ACT_SAVE: save(c); break;
+    case IHG_ACT_EXPORT:
+        export_pane(c, a->arg >= 0 ? (int)a->arg : c->disp.focus, (int)a->value);
+        break;
     case IHG_ACT_THEME: break; /* the terminal's (tui.c) */
     default: c->serial = before; break;
     }
@@ -812,6 +994,354 @@ int ihg_ctl_do(ihg_ctl *c, const char *text, char *err, size_t errsize)
         return -1;
     ihg_ctl_handle(c, &a);
     return 0;
+}
+
+
+/* ---- a lesson, the history, files ------------------------------------------ */
+
+static size_t lambda_images(const ihg_ctl *c);
+static int augments_images(const ihg_model *m, const ihg_dataset *ds);
+
+/* Make s (of experiment cfg) the controller's session: everything derived
+ * from the last one starts over; versions only grow, so that what a
+ * snapshot holds is copied again. */
+static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
+{
+    const ihg_dataset *ds;
+    int i;
+    compare_cancel(c);
+    c->running = 0;
+    c->outer_pending = 0;
+    c->to_hypergrad = 0;
+    if (c->s && c->s != s && c->owns_session)
+        ihg_session_free(c->s);
+    /* comparisons are made for a number of hyperparameters */
+    ihg_comparison_free(c->cmp);
+    ihg_comparison_free(c->job_cmp);
+    c->cmp = c->job_cmp = NULL;
+    c->cfg = cfg;
+    c->s = s;
+    c->owns_session = owned;
+    c->model = ihg_session_model(s);
+    ds = ihg_session_dataset(s);
+    c->classifier = c->model->type->accuracy != NULL;
+    c->has_test = ihg_session_has_test(s);
+    c->plane_on = ihg_plane_available(s);
+    for (i = 0; i < IHG_PANE_COUNT; i++)
+        c->dctx.available[i] = 1;
+    c->dctx.images = lambda_images(c) > 0;
+    c->dctx.augmented = augments_images(c->model, ds);
+    free(c->aug_orig);
+    free(c->aug_img);
+    c->aug_orig = c->aug_img = NULL;
+    if (c->dctx.augmented) {
+        c->aug_orig = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_orig);
+        c->aug_img = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_img);
+        if (!c->aug_orig || !c->aug_img) {
+            free(c->aug_orig);
+            free(c->aug_img);
+            c->aug_orig = c->aug_img = NULL;
+            c->dctx.augmented = 0;
+            say(c, IHG_ROLE_WARN, 1, "out of memory: the augmented images are not shown");
+        }
+    }
+    c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images || c->dctx.augmented;
+    c->dctx.classifier = c->classifier;
+    c->dctx.n_lambda = n_lambda(c);
+    c->dctx.lesson = c->lesson != NULL;
+    views_changed(c);
+    c->point_serial++;
+    c->cmp_valid = 0;
+    c->cmp_stale = 0;
+    c->cmp_outer = -1;
+    c->n_qnorm = 0;
+    c->grid_valid = 0;
+    c->opt_version = 0;
+    c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
+    path_clear(c);
+    path_push(c);
+    ihg_run_inputs(cfg, ds, c->inputs);
+    if (c->lesson) { /* the lesson file too */
+        const ihg_lesson *l = ihg_lesson_ctl_lesson(c->lesson);
+        size_t n = 0;
+        while (c->inputs[n])
+            n++;
+        if (l->path && strcmp(l->path, "<built-in>") != 0)
+            c->inputs[n++] = l->path;
+        c->inputs[n] = NULL;
+    }
+    ihg_history_free(c->history);
+    c->history = ihg_history_alloc(s, IHG_HISTORY_BUDGET);
+    if (!c->history)
+        say(c, IHG_ROLE_WARN, 0, "history off: %s", ihg_error_message());
+    c->scrub = -1;
+    c->history_serial++;
+    c->serial++;
+    if (c->cmp_auto)
+        compare_start(c, 0);
+}
+
+static void script_clear(ihg_ctl *c) { c->script_n = c->script_pos = 0; }
+
+/* Room for n more actions of a script. */
+static int script_room(ihg_ctl *c, size_t n)
+{
+    if (c->script_n + n <= c->script_cap)
+        return 0;
+    size_t cap = c->script_n + n + 16;
+    ihg_act *a = realloc(c->script, cap * sizeof *a);
+    if (!a)
+        return -1;
+    c->script = a;
+    c->script_cap = cap;
+    return 0;
+}
+
+/* Slide i as it starts, then its actions as a script. */
+static void lesson_goto(ihg_ctl *c, size_t i)
+{
+    const ihg_lesson *l = ihg_lesson_ctl_lesson(c->lesson);
+    const ihg_lesson_slide *sl = &l->slides[i];
+    const ihg_config *cfg;
+    ihg_session *s;
+    script_clear(c);
+    compare_cancel(c);
+    if (ihg_lesson_ctl_enter(c->lesson, i, &cfg, &s) != IHG_OK) {
+        say(c, IHG_ROLE_BAD, 1, "slide %zu: %s", i + 1, ihg_error_message());
+        return;
+    }
+    attach(c, cfg, s, 0);
+    /* the slide's display from the start's, then its actions' */
+    int help = c->disp.help;
+    ihg_display_init(&c->disp);
+    c->disp.help = help;
+    if (script_room(c, 2 * sl->n_actions) == 0)
+        c->script_n = ihg_lesson_ctl_script(sl->actions, sl->n_actions, c->script,
+                                            c->script_cap, &c->disp, &c->dctx);
+    c->disp_serial++;
+    ihg_lesson_ctl_playing(c->lesson, 1);
+    say(c, IHG_ROLE_GOOD, 0, "slide %zu of %zu%s", i + 1, l->n_slides,
+        sl->question ? ": predict, then R reveals" : "");
+}
+
+static void reveal(ihg_ctl *c)
+{
+    const ihg_lesson_question *q = c->lesson ? ihg_lesson_ctl_question(c->lesson) : NULL;
+    size_t n;
+    if (!q) {
+        say(c, IHG_ROLE_WARN, 0, "reveal: %s",
+            c->lesson ? "this slide asks no question" : "only a lesson asks questions");
+        return;
+    }
+    if (ihg_lesson_ctl_revealed(c->lesson) || ihg_lesson_ctl_is_revealing(c->lesson)) {
+        say(c, IHG_ROLE_WARN, 0, "the answer is on show already");
+        return;
+    }
+    /* the reveal's actions after what still runs, then a comparison where
+     * the answer needs one, then the answer (ihg_ctl_work) */
+    if (script_room(c, 2 * q->n_reveal + 1) != 0)
+        return;
+    n = ihg_lesson_ctl_script(q->reveal, q->n_reveal, c->script + c->script_n,
+                              c->script_cap - c->script_n, &c->disp, &c->dctx);
+    c->script_n += n;
+    if (ihg_lesson_needs_comparison(q))
+        c->script[c->script_n++] = ihg_act_make(IHG_ACT_COMPARE);
+    c->disp_serial++;
+    ihg_lesson_ctl_revealing(c->lesson, 1);
+    say(c, IHG_ROLE_WARN, 0, "revealing: computing the answer ...");
+}
+
+/* Every branch: how it was made, where it parts, how far its lambda went
+ * from its parent's. */
+static void branches_list(ihg_ctl *c, int live)
+{
+    ihg_view_history *l = &c->listed;
+    l->n_listed = 0;
+    for (int b = 0; b < (int)ihg_history_n_branches(c->history) &&
+                    l->n_listed < IHG_VIEW_BRANCHES_MAX;
+         b++) {
+        ihg_branch_info bi;
+        if (ihg_history_branch_info(c->history, b, &bi) != IHG_OK)
+            continue;
+        int k = l->n_listed++;
+        l->listed[k].id = b;
+        l->listed[k].parent = bi.parent;
+        l->listed[k].live = b == live;
+        l->listed[k].base = bi.parent < 0 ? ihg_history_first(c->history) : bi.base;
+        l->listed[k].last = bi.last;
+        l->listed[k].at = bi.compared_at;
+        l->listed[k].dist = bi.lambda_distance;
+        l->listed[k].rel = bi.lambda_distance_rel;
+        snprintf(l->listed[k].label, sizeof l->listed[k].label, "%s", bi.label);
+    }
+}
+
+/* The branches other than the live one, for the losses chart. */
+static void branches_view(ihg_ctl *c)
+{
+    long at;
+    int live;
+    c->n_branch_drawn = 0;
+    c->listed.n_listed = 0;
+    if (!c->history || ihg_history_n_branches(c->history) < 2)
+        return;
+    live = ihg_history_position(c->history, &at);
+    branches_list(c, live);
+    for (int b = 0; b < (int)ihg_history_n_branches(c->history) &&
+                    c->n_branch_drawn < IHG_VIEW_BRANCHES_MAX;
+         b++) {
+        ihg_branch_info bi;
+        long last;
+        int k = c->n_branch_drawn;
+        if (b == live || ihg_history_branch_info(c->history, b, &bi) != IHG_OK)
+            continue;
+        last = bi.last;
+        if (last < 1)
+            continue;
+        /* the steps both share (the same records) are the live run's: drawn
+         * once; this branch from the last of them on */
+        long fork = 0, top = last < at ? last : at;
+        for (long j = 1; j <= top; j++) {
+            if (ihg_history_record(c->history, b, j) != ihg_history_record(c->history, live, j))
+                break;
+            fork = j;
+        }
+        if (c->branch_cap[k] < (size_t)last) {
+            double *v = realloc(c->branch_val[k], (size_t)last * sizeof *v);
+            if (!v)
+                return;
+            c->branch_val[k] = v;
+            c->branch_cap[k] = (size_t)last;
+        }
+        /* its own steps, from the one where it parts (NaN before) */
+        for (long j = 1; j <= last; j++) {
+            const ihg_record *r = j >= fork ? ihg_history_record(c->history, b, j) : NULL;
+            c->branch_val[k][j - 1] = r ? r->val_loss : NAN;
+        }
+        c->branch_n[k] = (size_t)last;
+        snprintf(c->branch_label[k], sizeof c->branch_label[k], "val b%d", b);
+        c->n_branch_drawn++;
+    }
+}
+
+/* [ and ]: one outer step back or forward in the history (0: back to the
+ * live run).  The run pauses while the past is on show. */
+static void scrub(ihg_ctl *c, long dir)
+{
+    long pos, first, to;
+    int b;
+    if (!c->history) {
+        say(c, IHG_ROLE_WARN, 0, "no history of this run");
+        return;
+    }
+    b = ihg_history_position(c->history, &pos);
+    first = ihg_history_first(c->history);
+    to = dir == 0 ? -1 : (c->scrub < 0 ? pos : c->scrub) + dir;
+    if (dir != 0 && to < first) {
+        say(c, IHG_ROLE_WARN, 0, "outer step %ld is the first kept", first);
+        return;
+    }
+    if (dir != 0 && to >= pos)
+        to = -1; /* the live run again */
+    c->running = 0;
+    c->outer_pending = 0;
+    c->to_hypergrad = 0;
+    if (to >= 0 && ihg_history_view(c->history, b, to, &c->sview) != IHG_OK) {
+        say(c, IHG_ROLE_BAD, 0, "history: %s", ihg_error_message());
+        return;
+    }
+    c->scrub = to;
+    if (to >= 0) {
+        gsl_vector over = {c->sview.n_hyper, 1, NULL, NULL, 0};
+        c->scrub_lambda = c->scrub_hg = over;
+        c->scrub_lambda.data = (double *)c->sview.lambda;
+        c->scrub_hg.data = (double *)c->sview.hypergrad;
+    }
+    views_changed(c);
+    c->serial++;
+    if (to >= 0)
+        say(c, IHG_ROLE_WARN, 1,
+            "outer step %ld of %ld (the past): [ back, ] forward, B goes on from here", to,
+            pos);
+    else
+        say(c, IHG_ROLE_GOOD, 0, "the live run again (outer step %ld)", pos);
+}
+
+/* B: the session back at the step on show; the steps that follow, made
+ * with other settings, form a branch. */
+static void branch(ihg_ctl *c)
+{
+    long k = c->scrub, pos;
+    int b;
+    if (!c->history || k < 0) {
+        say(c, IHG_ROLE_WARN, 0, "B: go back first ([), then B goes on from that step");
+        return;
+    }
+    b = ihg_history_position(c->history, &pos);
+    compare_cancel(c);
+    if (ihg_history_restore(c->history, c->s, b, k) != IHG_OK) {
+        say(c, IHG_ROLE_BAD, 1, "B: %s", ihg_error_message());
+        return;
+    }
+    c->scrub = -1;
+    c->cmp_valid = 0;
+    views_changed(c);
+    c->point_serial++;
+    c->history_serial++;
+    /* the 2-D path up to that step */
+    if (c->n_path > (size_t)(k - c->path_first + 1))
+        c->n_path = (size_t)(k - c->path_first + 1);
+    say(c, IHG_ROLE_GOOD, 0,
+        "back at outer step %ld: change a setting (m, n/N, a/A) and step: a new branch", k);
+}
+
+/* w: the settings as an experiment, and the run as a lesson that replays
+ * it, in the current directory. */
+static void save(ihg_ctl *c)
+{
+    char stem[96], exp[128], les[128];
+    FILE *f;
+    int st;
+    ihg_view v;
+    ihg_ctl_view(c, &v);
+    ihg_export_stem(&v, stem, sizeof stem);
+    snprintf(exp, sizeof exp, "%s.yaml", stem);
+    snprintf(les, sizeof les, "%s-lesson.yaml", stem);
+    f = ihg_output_open(exp, c->inputs);
+    st = f ? ihg_experiment_save(c->s, f) : ihg_error_status();
+    if (f && ihg_output_close(f, exp) != IHG_OK && st == IHG_OK)
+        st = ihg_error_status();
+    if (st == IHG_OK) {
+        f = ihg_output_open(les, c->inputs);
+        st = f ? ihg_lesson_save(c->s, f) : ihg_error_status();
+        if (f && ihg_output_close(f, les) != IHG_OK && st == IHG_OK)
+            st = ihg_error_status();
+    }
+    if (st != IHG_OK)
+        say(c, IHG_ROLE_BAD, 1, "w: %s", ihg_error_message());
+    else
+        say(c, IHG_ROLE_GOOD, 0, "wrote %s (the settings now) and %s (replays this run)", exp,
+            les);
+}
+
+/* e: the focused pane as SVG, PDF and PNG (the UI writes the screen as
+ * text and HTML: screen_done says so). */
+static void export_pane(ihg_ctl *c, int pane, int flags)
+{
+    char stem[96], done[300];
+    int screen_done = flags & IHG_EXPORT_SCREEN_DONE;
+    ihg_view v;
+    ihg_ctl_view(c, &v);
+    v.disp.focus = pane;
+    if (flags & IHG_EXPORT_ACCURACY)
+        v.disp.show_acc = 1;
+    ihg_export_stem(&v, stem, sizeof stem);
+    if (ihg_export_pane(&v, pane, stem, c->inputs, done, sizeof done) != IHG_OK)
+        say(c, IHG_ROLE_BAD, 1, "e: %s%s", ihg_error_message(),
+            screen_done ? " (the screen: written as text and HTML)" : "");
+    else
+        say(c, IHG_ROLE_GOOD, 0, "%s%s", done,
+            screen_done ? "; the screen as -screen.txt and .html" : "");
 }
 
 /* How many images lambda holds: a distilling model on image data whose
@@ -930,6 +1460,77 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
         v->aug_draw = "now";
     }
     v->disp = c->disp;
+    v->disp_serial = c->disp_serial;
+    v->dctx = c->dctx;
+    v->inputs = c->inputs;
+    if (c->lesson)
+        ihg_lesson_ctl_view(c->lesson, &v->lesson);
+    /* the history: the step on show instead of the live run */
+    v->history.step = c->scrub;
+    v->history.last = -1;
+    if (c->history) {
+        long pos;
+        v->history.branch = ihg_history_position(c->history, &pos);
+        v->history.last = pos;
+        v->history.n_branches = (int)ihg_history_n_branches(c->history);
+        if (c->branches_serial != c->history_serial) {
+            branches_view(c);
+            c->branches_serial = c->history_serial;
+        }
+        for (int k = 0; k < c->n_branch_drawn; k++) {
+            v->history.branch_val[k] = c->branch_val[k];
+            v->history.branch_n[k] = c->branch_n[k];
+            v->history.branch_label[k] = c->branch_label[k];
+        }
+        v->history.n_drawn = c->n_branch_drawn;
+        memcpy(v->history.listed, c->listed.listed,
+               (size_t)c->listed.n_listed * sizeof c->listed.listed[0]);
+        v->history.n_listed = c->listed.n_listed;
+    }
+    if (c->scrub >= 0) {
+        const ihg_step_view *sv = &c->sview;
+        v->outer_done = sv->step;
+        v->hist = sv->records;
+        v->nhist = sv->n_records;
+        v->lambda = &c->scrub_lambda;
+        v->hypergrad = &c->scrub_hg;
+        v->cmp = sv->cmp;
+        v->cmp_outer = sv->cmp ? sv->step : -1;
+        v->cmp_moved = 0;
+        v->cmp_stale = 0;
+        v->cmp_progress = NULL;
+        v->method = sv->settings.method;
+        v->method_name = method_label(v->method);
+        v->terms = sv->settings.K;
+        v->alpha = sv->settings.alpha;
+        v->running = 0;
+        v->phase = IHG_PHASE_INNER;
+        v->phase_name = "past";
+        v->prog_done = v->prog_total = 0;
+        v->n_qnorm = 0;
+        v->stop_reason = "";
+        if (v->aug_n)
+            v->aug_draw = "of the live run"; /* not kept in the history */
+        if (v->plane.on) {
+            ihg_plane_view *p = &v->plane;
+            size_t off, i, np = (size_t)(sv->step - c->path_first + 1);
+            p->n_lambda = ihg_plane_model_lambda(c->s, &off);
+            for (i = 0; i < p->n_lambda; i++) {
+                p->lambda[i] = sv->lambda[off + i];
+                p->hypergrad[i] = sv->hypergrad[off + i];
+            }
+            if (sv->theta) {
+                p->theta[0] = sv->theta[0];
+                p->theta[1] = sv->theta[1];
+            }
+            if (np <= c->n_path) {
+                p->n_path = np;
+                p->opt[0] = c->opt_path[2 * (np - 1)];
+                p->opt[1] = c->opt_path[2 * (np - 1) + 1];
+            }
+            p->grid = NULL; /* the contours of then: asked for again */
+        }
+    }
 }
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -945,54 +1546,57 @@ static int augments_images(const ihg_model *m, const ihg_dataset *ds)
 ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg)
 {
     ihg_ctl *c = calloc(1, sizeof *c);
-    const ihg_dataset *ds;
-    int i;
+    ihg_session *s;
     if (!c) {
         ihg_error_set(IHG_ENOMEM, "out of memory");
         return NULL;
     }
-    c->cfg = cfg;
-    c->s = ihg_session_alloc(cfg);
-    if (!c->s) {
+    s = ihg_session_alloc(cfg);
+    if (!s) {
         free(c);
         return NULL;
     }
-    c->model = ihg_session_model(c->s);
-    ds = ihg_session_dataset(c->s);
-    c->classifier = c->model->type->accuracy != NULL;
-    c->has_test = ihg_session_has_test(c->s);
-    c->plane_on = ihg_plane_available(c->s);
     ihg_json_init(&c->json);
     ihg_display_init(&c->disp);
-    for (i = 0; i < IHG_PANE_COUNT; i++)
-        c->dctx.available[i] = 1;
-    c->dctx.images = lambda_images(c) > 0;
-    c->dctx.augmented = augments_images(c->model, ds);
-    if (c->dctx.augmented) {
-        c->aug_orig = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_orig);
-        c->aug_img = malloc(AUG_PREVIEW * ds->d * sizeof *c->aug_img);
-        if (!c->aug_orig || !c->aug_img) {
-            free(c->aug_orig);
-            free(c->aug_img);
-            ihg_session_free(c->s);
-            free(c);
-            ihg_error_set(IHG_ENOMEM, "out of memory (augmented images)");
-            return NULL;
-        }
-    }
-    c->dctx.available[IHG_PANE_2D] = c->plane_on || c->dctx.images || c->dctx.augmented;
-    c->dctx.classifier = c->classifier;
-    c->dctx.n_lambda = n_lambda(c);
-    c->point_version = c->lambda_version = c->hypergrad_version = 1;
-    c->cmp_version = c->hist_version = 1;
-    c->cmp_outer = -1;
-    c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
-    path_push(c);
-    if (c->cmp_auto)
-        compare_start(c, 0);
+    c->scrub = -1;
+    attach(c, cfg, s, 1);
     say(c, IHG_ROLE_DIM, 0,
         "%s: P = %zu parameters, %zu hyperparameters.  space plays, o steps, ? helps",
         c->model->type->name, c->model->P, n_lambda(c));
+    return c;
+}
+
+ihg_ctl *ihg_ctl_alloc_lesson(const ihg_lesson *l, size_t slide)
+{
+    ihg_ctl *c;
+    if (slide >= l->n_slides) {
+        ihg_error_set(IHG_EINVAL, "no slide %zu (the lesson has %zu)", slide + 1, l->n_slides);
+        return NULL;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        ihg_error_set(IHG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    c->lesson = ihg_lesson_ctl_alloc(l);
+    if (!c->lesson) {
+        free(c);
+        return NULL;
+    }
+    ihg_json_init(&c->json);
+    ihg_display_init(&c->disp);
+    c->scrub = -1;
+    /* the first slide's session, then the slide as it starts */
+    const ihg_config *cfg;
+    ihg_session *s;
+    if (ihg_lesson_ctl_enter(c->lesson, slide, &cfg, &s) != IHG_OK) {
+        ihg_lesson_ctl_free(c->lesson);
+        ihg_json_free(&c->json);
+        free(c);
+        return NULL;
+    }
+    attach(c, cfg, s, 0);
+    lesson_goto(c, slide);
     return c;
 }
 
@@ -1013,7 +1617,13 @@ void ihg_ctl_free(ihg_ctl *c)
     free(c->grid);
     free(c->aug_orig);
     free(c->aug_img);
-    ihg_session_free(c->s);
+    if (c->owns_session)
+        ihg_session_free(c->s);
+    ihg_history_free(c->history);
+    ihg_lesson_ctl_free(c->lesson); /* the lesson's sessions with it */
+    free(c->script);
+    for (int k = 0; k < IHG_VIEW_BRANCHES_MAX; k++)
+        free(c->branch_val[k]);
     free(c);
 }
 

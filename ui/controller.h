@@ -35,6 +35,13 @@ typedef struct ihg_ctl ihg_ctl;
 /* Build the session for a loaded configuration (cfg must outlive the
  * controller).  NULL on failure with the error recorded (ihg_error_*). */
 ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg);
+/* A lesson (ihgtui-lesson(5); l must outlive the controller), on show from
+ * slide `slide` (from 0): each slide's experiment is set up when first
+ * needed, each slide starts exactly where the lesson says, and its actions
+ * run as a script of the keys' actions (ihg_ctl_busy until they are done).
+ * NULL with the error recorded. */
+struct ihg_lesson;
+ihg_ctl *ihg_ctl_alloc_lesson(const struct ihg_lesson *l, size_t slide);
 void ihg_ctl_free(ihg_ctl *c);
 
 /* The --record file: every outer step as a JSON line (the --batch

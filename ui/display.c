@@ -21,7 +21,7 @@ int ihg_action_is_display(ihg_action a)
     case IHG_ACT_LOG: case IHG_ACT_ACCURACY: case IHG_ACT_GREY:
     case IHG_ACT_NEXT_PANE: case IHG_ACT_PREV_PANE: case IHG_ACT_PANE:
     case IHG_ACT_ZOOM: case IHG_ACT_ESCAPE: case IHG_ACT_LEFT: case IHG_ACT_RIGHT:
-    case IHG_ACT_UP: case IHG_ACT_DOWN: case IHG_ACT_HELP:
+    case IHG_ACT_UP: case IHG_ACT_DOWN: case IHG_ACT_HELP: case IHG_ACT_NOTES:
         return 1;
     default:
         return 0;
@@ -79,6 +79,13 @@ void ihg_display_handle(ihg_display *d, const ihg_display_ctx *x, const ihg_act 
     m->when = ihg_now();
     switch (a->action) {
     case IHG_ACT_HELP: d->help = 1; break;
+    case IHG_ACT_NOTES:
+        if (!x->lesson) {
+            say(m, IHG_ROLE_WARN, "notes: only a lesson has notes for the lecturer");
+            break;
+        }
+        d->notes = !d->notes;
+        break;
     case IHG_ACT_LOG:
         d->log_y = !d->log_y;
         if (d->show_acc) {

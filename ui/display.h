@@ -21,6 +21,7 @@ typedef struct {
     int focus, zoom;  /* pane ids; zoom -1: none                       */
     int scroll_x[IHG_PANE_COUNT], scroll_y[IHG_PANE_COUNT];
     int help;         /* help overlay shown                            */
+    int notes;        /* the lesson's notes for the lecturer shown     */
 } ihg_display;
 
 /* What the display actions need to know about the experiment (fixed for
@@ -32,6 +33,8 @@ typedef struct {
     int augmented;                 /* pane 6 shows training images beside
                                       their augmentations               */
     size_t n_lambda;               /* rows of the hyperparameter list   */
+    int lesson;                    /* a lesson: the left and right arrows
+                                      change slides (h and L scroll)    */
 } ihg_display_ctx;
 
 /* A line for the message row. */

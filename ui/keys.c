@@ -3,29 +3,40 @@
 #include "keys.h"
 
 const ihg_key_help ihg_key_help_rows[] = {
-    {"space", "play / pause"},
-    {"i", "one inner step (train theta)"},
-    {"o", "one outer step: inner steps, each Neumann term, the update"},
-    {"n / N", "fewer / more Neumann terms (CG iterations)"},
-    {"a / A", "smaller / larger Neumann alpha"},
-    {"b", "alpha = 2/(lambda_min + lambda_max), the best step"},
-    {"m", "next method: exact, neumann, cg, identity"},
-    {"c", "recompute the Neumann/CG vs exact comparison"},
-    {"l", "log / linear loss axis"},
-    {"v", "losses pane: accuracy (train/val/test) / loss"},
-    {"s", "distilled or augmented images: grey 0..1 / min..max per image"},
-    {"r", "reset to the start (same seed)"},
-    {"Tab", "focus the next pane (Shift-Tab: previous)"},
-    {"1-6", "focus a pane; the same digit again zooms it"},
-    {"z, Enter", "zoom / unzoom the focused pane"},
-    {"arrows, h j k L", "scroll the focused pane (l is log/linear)"},
-    {"t", "next colour theme (default, mono, contrast)"},
-    {"Ctrl-L", "redraw the screen"},
-    {"?", "this help (any key closes it)"},
-    {"q", "quit"},
-    {NULL, NULL}};
+    {"space", "play / pause", "play / pause"},
+    {"i", "one inner step (train theta)", "one inner step"},
+    {"o", "one outer step: inner steps, each Neumann term, the update", "one outer step"},
+    {"n / N", "fewer / more Neumann terms (CG iterations)", "fewer / more terms"},
+    {"a / A", "smaller / larger Neumann alpha", "alpha down / up"},
+    {"b", "alpha = 2/(lambda_min + lambda_max), the best step", "the best alpha"},
+    {"m", "next method: exact, neumann, cg, identity", "next method"},
+    {"c", "recompute the Neumann/CG vs exact comparison", "compare the methods"},
+    {"l", "log / linear loss axis", "log / linear axis"},
+    {"v", "losses pane: accuracy (train/val/test) / loss", "accuracy / loss"},
+    {"s", "distilled or augmented images: grey 0..1 / min..max per image", "image grey scale"},
+    {"r", "reset to the start (same seed)", "reset to the start"},
+    {"Tab", "focus the next pane (Shift-Tab: previous)", "next pane; S-Tab back"},
+    {"1-6", "focus a pane; the same digit again zooms it", "focus; again: zoom"},
+    {"z, Enter", "zoom / unzoom the focused pane", "zoom / unzoom"},
+    {"arrows, h j k L", "scroll the focused pane (l is log/linear)", "scroll the pane"},
+    {"[ / ]", "one outer step back / forward in the history", "a step back / forward"},
+    {"}", "back to the live run", "the live run again"},
+    {"B", "go on from the step on show (then a new setting: a branch)", "branch from this step"},
+    {"e", "the focused pane as SVG, PDF, PNG; the screen as text, HTML", "export pane and screen"},
+    {"w", "the settings as an experiment, the run as a lesson", "save experiment, lesson"},
+    {"PgDn / PgUp", "lesson: next / previous slide (also the arrows)", "next / previous slide"},
+    {"g N Enter", "lesson: go to slide N", "go to slide N"},
+    {".", "lesson: the slide again from its start", "the slide again"},
+    {"p N", "lesson: the class's choice N", "the class's choice"},
+    {"R", "lesson: reveal the answer", "reveal the answer"},
+    {"!", "lesson: the notes for the lecturer", "the lecturer's notes"},
+    {"t", "next colour theme (default, mono, contrast)", "next colour theme"},
+    {"Ctrl-L", "redraw the screen", "redraw"},
+    {"?", "this help (any key closes it)", "this help"},
+    {"q", "quit", "quit"},
+    {NULL, NULL, NULL}};
 
-const ihg_key_help ihg_key_hint_rows[] = {
+const ihg_key_hint ihg_key_hint_rows[] = {
     {"space", "play"}, {"i", "inner"}, {"o", "outer"}, {"n/N", "terms"},
     {"a/A", "alpha"},  {"m", "method"}, {"c", "compare"}, {"l", "log"},
     {"v", "acc"},
@@ -40,6 +51,15 @@ ihg_act ihg_key_lookup(long ch)
     case IHG_KEY_RESIZE: a = IHG_ACT_RESIZE; break;
     case IHG_KEY_LEFT: a = IHG_ACT_LEFT; break;
     case IHG_KEY_RIGHT: a = IHG_ACT_RIGHT; break;
+    case IHG_KEY_PGDN: a = IHG_ACT_SLIDE_NEXT; break;
+    case IHG_KEY_PGUP: a = IHG_ACT_SLIDE_PREV; break;
+    case '.': a = IHG_ACT_REPLAY; break;
+    case 'R': a = IHG_ACT_REVEAL; break;
+    case '!': a = IHG_ACT_NOTES; break;
+    case '[': case ']': case '}': a = IHG_ACT_SCRUB; break;
+    case 'B': a = IHG_ACT_BRANCH; break;
+    case 'e': a = IHG_ACT_EXPORT; break;
+    case 'w': a = IHG_ACT_SAVE; break;
     case IHG_KEY_UP: a = IHG_ACT_UP; break;
     case IHG_KEY_DOWN: a = IHG_ACT_DOWN; break;
     case IHG_KEY_BTAB: a = IHG_ACT_PREV_PANE; break;
@@ -73,6 +93,13 @@ ihg_act ihg_key_lookup(long ch)
     default: break;
     }
     k = ihg_act_make(a);
+    if (a == IHG_ACT_SCRUB)
+        k.arg = ch == '[' ? -1 : ch == ']' ? 1 : 0;
+    else if (a == IHG_ACT_EXPORT)
+        k.arg = -1; /* the focused pane */
+    else if ((a == IHG_ACT_LEFT || a == IHG_ACT_RIGHT) &&
+             (ch == IHG_KEY_LEFT || ch == IHG_KEY_RIGHT))
+        k.arg = 1; /* an arrow: in a lesson it changes slides */
     if (a == IHG_ACT_NONE && ch >= '1' && ch <= '6') {
         k = ihg_act_make(IHG_ACT_PANE);
         k.arg = ch - '1';

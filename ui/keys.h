@@ -17,19 +17,26 @@ enum {
     IHG_KEY_BTAB,   /* Shift-Tab */
     IHG_KEY_ENTER,  /* the keypad's Enter */
     IHG_KEY_F1,
-    IHG_KEY_RESIZE
+    IHG_KEY_RESIZE,
+    IHG_KEY_PGUP,
+    IHG_KEY_PGDN
 };
 
 /* The action of a key: a character, or an IHG_KEY_* code. */
 ihg_act ihg_key_lookup(long key);
 
-/* The help overlay: NULL-terminated rows of {keys, what}. */
+/* The help overlay: NULL-terminated rows of {keys, what, brief}; brief
+ * (at most 21 cells in the first half of the rows, 25 in the second) is
+ * shown when the help needs two columns (an 80x24 terminal). */
 typedef struct {
-    const char *keys, *what;
+    const char *keys, *what, *brief;
 } ihg_key_help;
 extern const ihg_key_help ihg_key_help_rows[];
 
 /* The hint line: {key, word} pairs, most important first. */
-extern const ihg_key_help ihg_key_hint_rows[];
+typedef struct {
+    const char *keys, *what;
+} ihg_key_hint;
+extern const ihg_key_hint ihg_key_hint_rows[];
 
 #endif

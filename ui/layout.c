@@ -26,6 +26,12 @@ static int split_off(int total, int n, int i) { return (int)((long)total * i / n
 void ihg_layout_compute(ihg_layout *lo, int w, int h, const int *available,
                         int zoom)
 {
+    ihg_layout_compute_bar(lo, w, h, available, zoom, 0);
+}
+
+void ihg_layout_compute_bar(ihg_layout *lo, int w, int h, const int *available, int zoom,
+                            int bar_rows)
+{
     int order[IHG_PANE_COUNT], n = 0, i, r, c;
     memset(lo, 0, sizeof *lo);
     lo->w = w;
@@ -34,9 +40,12 @@ void ihg_layout_compute(ihg_layout *lo, int w, int h, const int *available,
         lo->too_small = 1;
         return;
     }
+    if (bar_rows < 0 || bar_rows > h - 2 - 8)
+        bar_rows = 0; /* the panes keep at least 8 rows */
     lo->status = (ihg_rect){0, 0, w, 1};
+    lo->bar = (ihg_rect){0, 1, w, bar_rows};
     lo->hints = (ihg_rect){0, h - 1, w, 1};
-    lo->body = (ihg_rect){0, 1, w, h - 2};
+    lo->body = (ihg_rect){0, 1 + bar_rows, w, h - 2 - bar_rows};
 
     if (zoom >= 0 && zoom < IHG_PANE_COUNT && (!available || available[zoom])) {
         lo->pane[zoom] = lo->body;

@@ -27,6 +27,7 @@ typedef struct {
     int w, h;                  /* terminal size                           */
     int too_small;             /* below IHG_MIN_W x IHG_MIN_H             */
     ihg_rect status, hints;    /* one row each                            */
+    ihg_rect bar;              /* rows under the status bar (h 0: none)   */
     ihg_rect body;
     ihg_rect pane[IHG_PANE_COUNT]; /* w = h = 0 when not shown            */
     int shown[IHG_PANE_COUNT];
@@ -37,6 +38,10 @@ typedef struct {
  * only for the quadratic model).  zoom >= 0 shows that pane alone. */
 void ihg_layout_compute(ihg_layout *lo, int w, int h, const int *available,
                         int zoom);
+/* The same with bar_rows rows under the status bar kept for a bar of
+ * their own (a lesson's caption): the panes share what is left. */
+void ihg_layout_compute_bar(ihg_layout *lo, int w, int h, const int *available, int zoom,
+                            int bar_rows);
 
 /* "terminal too small: need 80×24, have W×H" (ASCII 'x' when ascii). */
 void ihg_layout_too_small_text(char *buf, size_t size, int w, int h, int ascii);

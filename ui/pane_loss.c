@@ -19,6 +19,7 @@ typedef struct {
     const char *ylabel;
     int log_y;
     double ymin, ymax;
+    size_t skip;            /* the newest steps hidden (looking back)     */
 } history_chart;
 
 static double field(const ihg_record *rec, size_t off)
@@ -32,7 +33,13 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
     static const ihg_role roles[3] = {IHG_ROLE_TRAIN, IHG_ROLE_VAL, IHG_ROLE_TEST};
     static const char marks[3] = {'*', '+', 'o'};
     static const wchar_t glyphs[3] = {0x25CF, 0x25C6, 0x25A0}; /* ● ◆ ■ */
-    ihg_series s[3];
+    /* the other branches of the history (validation loss only), each its
+     * own glyph, digit and dotted line */
+    static const ihg_role broles[4] = {IHG_ROLE_NEUMANN, IHG_ROLE_CG, IHG_ROLE_PREDICT,
+                                       IHG_ROLE_EXACT};
+    static const wchar_t bglyphs[IHG_VIEW_BRANCHES_MAX] = {
+        0x25B2, 0x25BC, 0x25C7, 0x25A1, 0x25B3, 0x25BD, 0x25CB, 0x2605}; /* ▲▼◇□△▽○★ */
+    ihg_series s[3 + IHG_VIEW_BRANCHES_MAX];
     size_t ns = 0;
     int has_test = 0;
     ihg_chart c;
@@ -49,6 +56,18 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
         s[ns++] = (ihg_series){.y = buf + k * n, .n = n, .x0 = 1, .role = roles[k],
                                .label = h->label[k], .mark = marks[k], .glyph = glyphs[k],
                                .rank = k == 2};
+    if (h->off[1] == offsetof(ihg_record, val_loss))
+        for (int k = 0; k < v->history.n_drawn && k < IHG_VIEW_BRANCHES_MAX; k++) {
+            size_t bn = v->history.branch_n[k];
+            if (!v->history.branch_val[k] || bn == 0)
+                continue;
+            if (h->skip && bn > n)
+                bn = n; /* looking back: the newest steps hidden for all */
+            s[ns++] = (ihg_series){.y = v->history.branch_val[k], .n = bn, .x0 = 1,
+                                   .role = broles[k % 4], .label = v->history.branch_label[k],
+                                   .mark = (char)('1' + k), .glyph = bglyphs[k],
+                                   .dotted = 1, .rank = 2 + k};
+        }
     ihg_chart_init(&c);
     c.log_y = h->log_y;
     c.xlabel = "outer step";
@@ -59,7 +78,11 @@ static void draw_history(ihg_canvas *cv, ihg_rect r, ihg_rect in, const ihg_view
     }
     c.legend_row = r.y + r.h - 1;
     c.legend_right = r.x + r.w - 2;
-    if (n == 1) {
+    size_t nmax = n;
+    for (size_t i = 0; i < ns; i++)
+        if (s[i].n > nmax)
+            nmax = s[i].n;
+    if (nmax == 1) {
         c.xmin = 0.5;
         c.xmax = 1.5;
     }
@@ -73,7 +96,7 @@ static void accuracy(ihg_canvas *cv, ihg_rect r, const ihg_view *v, size_t n, si
     static const history_chart h = {
         {offsetof(ihg_record, train_acc), offsetof(ihg_record, val_acc),
          offsetof(ihg_record, test_acc)},
-        {"train acc", "val acc", "test acc"}, "accuracy", 0, 0, 1};
+        {"train acc", "val acc", "test acc"}, "accuracy", 0, 0, 1, 0};
     /* looking back comes first: it must not be the part that is dropped */
     if (skip)
         snprintf(extra, sizeof extra, "[acc] (-%zu)", skip);
@@ -102,7 +125,7 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     history_chart h = {
         {offsetof(ihg_record, train_loss), offsetof(ihg_record, val_loss),
          offsetof(ihg_record, test_loss)},
-        {"train L_T", "val L_V", "test"}, "loss", v->disp.log_y, 0, 0};
+        {"train L_T", "val L_V", "test"}, "loss", v->disp.log_y, 0, 0, 0};
 
     if (v->disp.scroll_x[IHG_PANE_LOSS] > 0 && n > 1) {
         skip = (size_t)v->disp.scroll_x[IHG_PANE_LOSS];
@@ -114,10 +137,15 @@ void ihg_pane_loss(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         accuracy(cv, r, v, n, skip);
         return;
     }
+    h.skip = skip;
     {
-        char back[32] = "";
+        char back[48] = "";
+        size_t l;
+        if (v->history.n_branches > 1) /* which branch is drawn solid */
+            snprintf(back, sizeof back, " b%d", v->history.branch);
+        l = strlen(back);
         if (skip)
-            snprintf(back, sizeof back, " (-%zu)", skip);
+            snprintf(back + l, sizeof back - l, " (-%zu)", skip);
         if (n > 0) {
             const ihg_record *last = &v->hist[n - 1];
             ihg_format_short(a, sizeof a, last->train_loss, 8);

@@ -89,6 +89,7 @@ void ihg_pane_hints(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     int x = r.x + 1, i;
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_NORMAL);
     if (v->message && *v->message) {
+        ihg_audit_numbers_in(v->message); /* printed by the engine, whole */
         ihg_canvas_fit(cv, x, r.y, r.w - 2, v->message_role, v->message);
         return;
     }

@@ -65,6 +65,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         return;
 
     if (v->phase == IHG_PHASE_STOPPED && v->stop_reason && *v->stop_reason) {
+        ihg_audit_numbers_in(v->stop_reason); /* the engine's words, whole */
         /* the whole reason, wrapped: the status line may be too short */
         const char *p = v->stop_reason;
         int width = w.in.w > 8 ? w.in.w - 2 : w.in.w;
@@ -83,6 +84,38 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             p += cut;
             while (*p == ' ')
                 p++;
+        }
+        line(&w, IHG_ROLE_NORMAL, "");
+    }
+    if (v->history.n_listed > 1) {
+        /* the branches of the history (B), with how far their lambda went */
+        line(&w, IHG_ROLE_TITLE, "Branches (B; the others dotted on the losses chart):");
+        for (int k = 0; k < v->history.n_listed; k++) {
+            const ihg_view_branch *br = &v->history.listed[k];
+            int role = br->live ? IHG_ROLE_NUMBER : IHG_ROLE_NORMAL;
+            int n;
+            if (br->parent < 0)
+                n = snprintf(t, sizeof t, "  b%d%s steps %ld to %ld", br->id,
+                             br->live ? " (live)" : "", br->base + 1, br->last);
+            else
+                n = snprintf(t, sizeof t, "  b%d%s from b%d at %ld to %ld", br->id,
+                             br->live ? " (live)" : "", br->parent, br->base, br->last);
+            if (br->parent >= 0 && br->at >= 0 && isfinite(br->dist) && n > 0 &&
+                (size_t)n < sizeof t) {
+                n += snprintf(t + n, sizeof t - (size_t)n,
+                              U(cv, ": " NRM "\xce\x94" LAM NRM " = %s", ": |d lambda| = %s"),
+                              (ihg_format_short(a, sizeof a, br->dist, 7), a));
+                if (isfinite(br->rel) && (size_t)n < sizeof t) {
+                    ihg_format_short(b, sizeof b, 100 * br->rel, 5);
+                    n += snprintf(t + n, sizeof t - (size_t)n, " (%s %%)", b);
+                }
+                if ((size_t)n < sizeof t && br->at != br->last)
+                    snprintf(t + n, sizeof t - (size_t)n, " at %ld", br->at);
+            }
+            line(&w, role, t);
+            snprintf(t, sizeof t, "      %s", br->label);
+            ihg_audit_numbers_in(t);
+            line(&w, IHG_ROLE_DIM, t);
         }
         line(&w, IHG_ROLE_NORMAL, "");
     }

@@ -35,6 +35,7 @@
 
 #include "../src/error.h"
 #include "../src/timer.h"
+#include "export.h"
 #include "snapshot.h"
 #include "summary.h"
 
@@ -74,6 +75,7 @@ struct ihg_runner {
     unsigned long lsum_version, gsum_version; /* these versions      */
 
     /* UI thread only */
+    unsigned long disp_serial;  /* the controller's display last taken   */
     ihg_display disp;
     ihg_display_ctx dctx;
     ihg_message msg;            /* the UI's own message                  */
@@ -306,10 +308,31 @@ static void queue_action(ihg_runner *r, const ihg_act *a)
     pthread_mutex_unlock(&r->qlock);
 }
 
+/* The display the controller set (a lesson's slide) becomes the UI's,
+ * with what its experiment allows; under slock. */
+static void adopt_display(ihg_runner *r)
+{
+    if (!r->snap.valid || r->snap.v.disp_serial == r->disp_serial)
+        return;
+    int help = r->disp.help;
+    r->disp = r->snap.v.disp;
+    r->disp.help = help;
+    r->dctx = r->snap.v.dctx;
+    r->disp_serial = r->snap.v.disp_serial;
+}
+
 int ihg_runner_send(ihg_runner *r, const ihg_act *a)
 {
+    ihg_act slide;
     if (a->action == IHG_ACT_RESIZE || a->action == IHG_ACT_REDRAW)
         return 1;
+    /* in a lesson the arrows (not h and L) change slides */
+    if (r->dctx.lesson && a->arg == 1 &&
+        (a->action == IHG_ACT_LEFT || a->action == IHG_ACT_RIGHT) && !r->disp.help) {
+        slide = ihg_act_make(a->action == IHG_ACT_LEFT ? IHG_ACT_SLIDE_PREV
+                                                       : IHG_ACT_SLIDE_NEXT);
+        a = &slide;
+    }
     if (r->disp.help) { /* any key closes the help; q also quits */
         r->disp.help = 0;
         if (a->action == IHG_ACT_QUIT)
@@ -413,6 +436,7 @@ int ihg_runner_render(ihg_runner *r, ihg_canvas *cv)
         pthread_mutex_unlock(&r->slock);
         return 0;
     }
+    adopt_display(r);
     v = r->snap.v;
     v.disp = r->disp;
     if (since > 0 && ihg_now() - since > 0.050)
@@ -434,4 +458,32 @@ int ihg_runner_render(ihg_runner *r, ihg_canvas *cv)
         pthread_mutex_unlock(&r->qlock);
     }
     return 1;
+}
+
+int ihg_runner_export(ihg_runner *r, const ihg_canvas *cv)
+{
+    char stem[96], done[300];
+    int st, flags = IHG_EXPORT_SCREEN_DONE;
+    ihg_act a;
+    pthread_mutex_lock(&r->slock);
+    if (!r->snap.valid) {
+        pthread_mutex_unlock(&r->slock);
+        return IHG_OK;
+    }
+    ihg_export_stem(&r->snap.v, stem, sizeof stem);
+    st = ihg_export_screen(cv, stem, r->snap.v.inputs, done, sizeof done);
+    pthread_mutex_unlock(&r->slock);
+    if (st != IHG_OK) {
+        ihg_runner_say(r, IHG_ROLE_BAD, "e: %s", ihg_error_message());
+        return st;
+    }
+    ihg_runner_say(r, IHG_ROLE_GOOD, "%s; the pane's figures next ...", done);
+    /* the focused pane's figures from the engine's numbers */
+    a = ihg_act_make(IHG_ACT_EXPORT);
+    a.arg = r->disp.focus;
+    if (r->disp.show_acc)
+        flags |= IHG_EXPORT_ACCURACY;
+    a.value = flags;
+    queue_action(r, &a);
+    return IHG_OK;
 }

@@ -55,6 +55,11 @@ int ihg_runner_fresh(ihg_runner *r);
  * 2-D view needs a loss grid for its frame, the engine is asked for it. */
 int ihg_runner_render(ihg_runner *r, ihg_canvas *cv);
 
+/* UI thread, key e: the screen painted in cv as text and HTML, then the
+ * focused pane's figures asked of the engine (export.h).  IHG_OK or the
+ * error (also on the message line). */
+int ihg_runner_export(ihg_runner *r, const ihg_canvas *cv);
+
 /* Counters, for tests and the benchmark: actions sent by the UI, taken by
  * the engine, snapshots published. */
 void ihg_runner_counts(ihg_runner *r, unsigned long *sent, unsigned long *taken,

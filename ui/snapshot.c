@@ -26,6 +26,8 @@ void ihg_snapshot_free(ihg_snapshot *s)
     free(s->aug_img);
     free(s->lambda_summary);
     free(s->hypergrad_summary);
+    for (int k = 0; k < IHG_VIEW_BRANCHES_MAX; k++)
+        free(s->branch_val[k]);
     memset(s, 0, sizeof *s);
 }
 
@@ -213,6 +215,17 @@ int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *
         return IHG_ENOMEM;
     v->lambda_summary = lsum ? s->lambda_summary : NULL;
     v->hypergrad_summary = gsum ? s->hypergrad_summary : NULL;
+    /* the other branches of the history (small: one number a step) */
+    for (int k = 0; k < live->history.n_drawn && k < IHG_VIEW_BRANCHES_MAX; k++) {
+        if (copy_doubles(&s->branch_val[k], &s->branch_cap[k], live->history.branch_val[k],
+                         live->history.branch_n[k]) != IHG_OK)
+            return IHG_ENOMEM;
+        snprintf(s->branch_label[k], sizeof s->branch_label[k], "%s",
+                 live->history.branch_label[k] ? live->history.branch_label[k] : "");
+        v->history.branch_val[k] = s->branch_val[k];
+        v->history.branch_label[k] = s->branch_label[k];
+    }
+
     s->valid = 1;
     return IHG_OK;
 }

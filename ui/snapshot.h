@@ -33,6 +33,9 @@ typedef struct {
     ihg_plane_frame grid_frame;
     int have_grid;
     ihg_summary *lambda_summary, *hypergrad_summary;
+    double *branch_val[IHG_VIEW_BRANCHES_MAX];
+    size_t branch_cap[IHG_VIEW_BRANCHES_MAX];
+    char branch_label[IHG_VIEW_BRANCHES_MAX][112];
     char message[600], stop_reason[600], cmp_progress[96], method_name[48];
     int valid;                    /* a copy has been taken              */
 } ihg_snapshot;

@@ -43,6 +43,11 @@ typedef struct {
     ihg_canvas *cv;
     ihg_theme theme;
     int wake[2];
+    /* a key that takes a number: g (go to slide N, Enter ends it) or p
+     * (the class's choice, one digit); 0: none */
+    int prompt;
+    long number;
+    int digits;
 } tui;
 
 static void draw(tui *t)
@@ -71,14 +76,64 @@ static long key_code(int is_keycode, wint_t ch)
     case KEY_BTAB: return IHG_KEY_BTAB;
     case KEY_ENTER: return IHG_KEY_ENTER;
     case KEY_F(1): return IHG_KEY_F1;
+    case KEY_NPAGE: return IHG_KEY_PGDN;
+    case KEY_PPAGE: return IHG_KEY_PGUP;
     default: return -1;
     }
+}
+
+/* A digit or Enter of a key that takes a number (g, p); 1 when the key
+ * was taken. */
+static int prompt_key(tui *t, long code)
+{
+    ihg_act a;
+    if (code >= '0' && code <= '9' && t->digits < 4) {
+        t->number = t->number * 10 + (code - '0');
+        t->digits++;
+        if (t->prompt == 'p' && code != '0') {
+            a = ihg_act_make(IHG_ACT_CHOICE);
+            a.arg = t->number - 1;
+            t->prompt = 0;
+            ihg_runner_send(t->runner, &a);
+            return 1;
+        }
+        ihg_runner_say(t->runner, IHG_ROLE_KEY, "go to slide %ld_  (Enter goes, Esc cancels)",
+                       t->number);
+        return 1;
+    }
+    if (t->prompt == 'g' && (code == '\r' || code == '\n' || code == IHG_KEY_ENTER) &&
+        t->digits > 0) {
+        a = ihg_act_make(IHG_ACT_SLIDE_GOTO);
+        a.arg = t->number - 1;
+        t->prompt = 0;
+        ihg_runner_send(t->runner, &a);
+        return 1;
+    }
+    t->prompt = 0; /* anything else: no number */
+    ihg_runner_say(t->runner, IHG_ROLE_DIM, "%s", "");
+    return code == 27; /* Esc only cancels */
 }
 
 /* One key; 1 when the screen should be painted now. */
 static int key(tui *t, long code)
 {
-    ihg_act a = ihg_key_lookup(code);
+    ihg_act a;
+    if (t->prompt && prompt_key(t, code))
+        return 1;
+    if (code == 'g' || code == 'p') {
+        t->prompt = (int)code;
+        t->number = 0;
+        t->digits = 0;
+        ihg_runner_say(t->runner, IHG_ROLE_KEY, "%s",
+                       code == 'g' ? "go to slide: its number, then Enter (Esc cancels)"
+                                   : "the class's choice: its number (Esc cancels)");
+        return 1;
+    }
+    a = ihg_key_lookup(code);
+    if (a.action == IHG_ACT_EXPORT) {
+        ihg_runner_export(t->runner, t->cv);
+        return 1;
+    }
     int help_open = ihg_runner_display(t->runner)->help;
     int now = ihg_runner_send(t->runner, &a);
     if (a.action == IHG_ACT_RESIZE || a.action == IHG_ACT_REDRAW) {
@@ -117,7 +172,8 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
 
     /* Everything that can fail on bad input fails before the screen is
      * taken, so its message is printed on a normal terminal. */
-    t.ctl = ihg_ctl_alloc(cfg);
+    t.ctl = opt && opt->lesson ? ihg_ctl_alloc_lesson(opt->lesson, opt->slide)
+                               : ihg_ctl_alloc(cfg);
     if (!t.ctl) {
         int st = ihg_error_status();
         fprintf(stderr, "%s\n", ihg_error_message());
@@ -148,7 +204,8 @@ int ihg_tui_run(ihg_config *cfg, const ihg_tui_options *opt)
     if (opt && opt->record) {
         const char *inputs[IHG_MAX_INPUTS + 1];
         FILE *rec;
-        ihg_run_inputs(cfg, ihg_session_dataset(ihg_ctl_session(t.ctl)), inputs);
+        ihg_run_inputs(ihg_session_config(ihg_ctl_session(t.ctl)),
+                       ihg_session_dataset(ihg_ctl_session(t.ctl)), inputs);
         rec = ihg_output_open(opt->record, inputs);
         if (!rec) {
             int st = ihg_error_status();

@@ -9,9 +9,14 @@ typedef struct {
     const char *theme;   /* "default", "mono", "contrast" (NULL default) */
     const char *record;  /* --record FILE: JSON Lines of outer steps     */
     int ascii;           /* force the ASCII fallback (no braille)        */
+    /* a lesson (ihgtui-lesson(5)) on show from slide `slide` (from 0);
+     * NULL: the experiment given to ihg_tui_run */
+    const struct ihg_lesson *lesson;
+    size_t slide;
 } ihg_tui_options;
 
-/* Run the explorer on a loaded experiment until the user quits.  Restores
+/* Run the explorer on a loaded experiment (or opt->lesson; cfg NULL then)
+ * until the user quits.  Restores
  * the terminal on every exit path (q, SIGINT, SIGTERM, SIGHUP, fatal
  * errors).  Returns 0; 2 when the experiment's data or model cannot be set
  * up (message on stderr, the terminal untouched); 1 after any other fatal

@@ -13,6 +13,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "../src/compare.h"
+#include "../src/lesson.h"
 #include "../src/session.h"
 #include "canvas.h"
 #include "display.h"
@@ -45,6 +46,51 @@ typedef struct {
     const double *grid;
     ihg_plane_frame grid_frame;
 } ihg_plane_view;
+
+/* A lesson on show (lesson.on): what the caption bar and a question
+ * draw.  The strings are the lesson's (they live as long as it). */
+typedef struct {
+    int on;
+    const char *title;             /* the lesson's                      */
+    size_t slide, n_slides;        /* slide from 0                      */
+    const char *slide_title, *caption, *notes; /* caption, notes: NULL  */
+    const ihg_lesson_question *q;  /* NULL: no question                 */
+    int playing;                   /* the slide's actions still run      */
+    int choice;                    /* the class's choice, -1: none       */
+    int revealing;                 /* the reveal's actions run           */
+    int revealed;                  /* the answer is known                */
+    char answer[64];               /* as the engine computed it          */
+    char why[160];                 /* when there is no number            */
+    int correct;                   /* the right choice, -1: none         */
+    unsigned hidden;               /* bit p: pane p shows ? (until the
+                                      reveal)                            */
+} ihg_lesson_view;
+
+/* The history on show (history.h): a step of the past, or the live run. */
+#define IHG_VIEW_BRANCHES_MAX 8
+typedef struct {
+    int id, parent, live;
+    long base, last, at;           /* at: where dist is taken (-1: none) */
+    double dist, rel;              /* ||lambda - the parent's||, relative */
+    char label[96];                /* how it was made                     */
+} ihg_view_branch;
+typedef struct {
+    long step;                     /* -1: the live run                   */
+    long last;                     /* the last step kept                 */
+    int branch, n_branches;        /* where the live run is              */
+    /* the other branches, for the losses chart: their validation losses
+     * at steps 1..n (NaN before their base: the shared part is drawn
+     * once), a label each */
+    const double *branch_val[IHG_VIEW_BRANCHES_MAX];
+    size_t branch_n[IHG_VIEW_BRANCHES_MAX];
+    const char *branch_label[IHG_VIEW_BRANCHES_MAX];
+    int n_drawn;
+    /* every branch (up to IHG_VIEW_BRANCHES_MAX): how it was made, where
+     * it parts from its parent, how far its lambda went from the parent's
+     * (history.h, ihg_branch_info) */
+    ihg_view_branch listed[IHG_VIEW_BRANCHES_MAX];
+    int n_listed;
+} ihg_view_history;
 
 typedef struct {
     /* the experiment */
@@ -131,8 +177,18 @@ typedef struct {
     const double *aug_orig, *aug_img;
     const char *aug_draw;
 
-    /* how it is shown */
+    /* how it is shown; disp_serial changes when the controller sets the
+     * display itself (a lesson's slide), which the UI then takes, with
+     * dctx (what the display actions need: it changes with the slide's
+     * experiment) */
     ihg_display disp;
+    unsigned long disp_serial;
+    ihg_display_ctx dctx;
+
+    ihg_lesson_view lesson;
+    ihg_view_history history;
+    /* the run's input files, never written over (NULL-terminated) */
+    const char *const *inputs;
 } ihg_view;
 
 /* Name of pane 6 for this view ("2-D view" or "Distilled images"). */
@@ -158,5 +214,7 @@ ihg_rect ihg_pane_frame(ihg_canvas *cv, ihg_rect r, const ihg_view *v,
 /* Render a whole frame for a w x h screen into cv (resized as needed).
  * available: which panes exist (layout.h). */
 void ihg_render(ihg_canvas *cv, const ihg_view *v, const int *available);
+/* The rows a lesson's caption bar takes on a w x h screen (0: none). */
+int ihg_render_bar_rows(const ihg_view *v, int w, int h);
 
 #endif
