@@ -750,6 +750,88 @@ static void test_conditioned(void)
     ihg_config_free(&cfg);
 }
 
+/* Render v into cv with the canvas audit on: 1 when nothing was cut or
+ * written over. */
+static int render_audited(ihg_canvas *cv, ihg_view *v, const ihg_ctl *c)
+{
+    ihg_audit *a = calloc(1, sizeof *a);
+    int ok;
+    if (!a)
+        return 0;
+    ihg_audit_start(a, cv);
+    ihg_render(cv, v, ihg_ctl_display_ctx(c)->available);
+    ok = !a->clipped && !a->overlaps;
+    if (!ok)
+        printf("  (%d cut, first %s; %d over, first %s)\n", a->clipped, a->first_clip,
+               a->overlaps, a->first_overlap);
+    ihg_audit_stop(a, cv);
+    free(a);
+    return ok;
+}
+
+/* The explicit methods in the comparison (the controller records the inner
+ * loop up to IHG_CTL_RECORD_MAX_P parameters): pane 3 draws unrolled's
+ * curve over its truncation K and names what each error is against; when
+ * they cannot run it says why. */
+static void test_explicit_compare(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = experiment(&cfg, "lr_quadratic.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+    ihg_view v;
+    const ihg_compare_method *un;
+    CHECK(c && cv, "explicit: lr_quadratic controller");
+    if (!c || !cv)
+        return;
+    play(c, "outer 1; zoom 3");
+    ihg_ctl_view(c, &v);
+    un = v.cmp ? ihg_comparison_find(v.cmp, "unrolled") : NULL;
+    CHECK(v.recording && un && un->ran && un->curve && un->kmax == 10,
+          "explicit: P = %zu <= %d: the inner loop is recorded and the comparison has "
+          "unrolled's curve over K = 1..T (kmax %ld)", v.P, IHG_CTL_RECORD_MAX_P,
+          un ? un->kmax : -1L);
+    CHECK(render_audited(cv, &v, c), "explicit: pane 3 zoomed at 100x32: nothing cut");
+    CHECK(screen_contains(cv, "unrolled K=") && screen_contains(cv, "vs IFT") &&
+              screen_contains(cv, "vs whole unroll") && screen_contains(cv, "forward ") &&
+              screen_contains(cv, "\xe2\x96\xa0 unrolled") &&
+              screen_contains(cv, "\xe2\x96\xb3 trunc. bias"),
+          "explicit: pane 3 shows unrolled's series (its own mark), the truncation bias, "
+          "forward and fd against the whole unroll and the IFT");
+    play(c, "unzoom");
+    ihg_canvas_free(cv);
+    cv = ihg_canvas_alloc(80, 24, 0);
+    ihg_ctl_view(c, &v);
+    CHECK(cv && render_audited(cv, &v, c) && screen_contains(cv, "unrolled"),
+          "explicit: 80x24: unrolled in pane 3's legend, nothing cut");
+    /* above the explorer's cap nothing is recorded: the pane says why */
+    play(c, "zoom 3");
+    ihg_ctl_view(c, &v);
+    if (v.cmp) {
+        ihg_comparison *fake = calloc(1, sizeof *fake);
+        if (fake && ihg_comparison_copy_shown(fake, v.cmp) == IHG_OK) {
+            for (size_t i = 0; i < fake->n_methods; i++)
+                if (fake->method[i].type->flags & IHG_METHOD_EXPLICIT) {
+                    fake->method[i].ran = 0;
+                    snprintf(fake->method[i].skipped, sizeof fake->method[i].skipped,
+                             "nothing recorded");
+                }
+            v.cmp = fake;
+            v.recording = 0;
+            v.P = 5000;
+            ihg_canvas_free(cv);
+            cv = ihg_canvas_alloc(120, 40, 0);
+            CHECK(cv && render_audited(cv, &v, c) && screen_contains(cv, "P = 5000 > 2000") &&
+                      screen_contains(cv, "records no inner loop"),
+                  "explicit: above IHG_CTL_RECORD_MAX_P pane 3 says why unrolled, forward and "
+                  "fd are absent");
+        }
+        ihg_comparison_free(fake);
+    }
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -762,6 +844,7 @@ int main(void)
     test_display();
     test_plane();
     test_conditioned();
+    test_explicit_compare();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);

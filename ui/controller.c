@@ -1058,6 +1058,14 @@ static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
     c->grid_valid = 0;
     c->opt_version = 0;
     c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
+    /* the explicit methods join the comparisons when the inner loop is
+     * recorded (T P doubles): up to IHG_CTL_RECORD_MAX_P parameters (a
+     * lesson's player records always); when it cannot be, the comparison
+     * says why for each of them */
+    if (owned && c->model->P <= IHG_CTL_RECORD_MAX_P) {
+        ihg_session_record_trajectory(s, 1);
+        ihg_error_clear();
+    }
     path_clear(c);
     path_push(c);
     ihg_run_inputs(cfg, ds, c->inputs);
@@ -1413,6 +1421,21 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->cmp_ms = c->cmp_ms;
     v->cmp_auto = c->cmp_auto;
     v->cmp_progress = c->job ? stage_text(c, c->job_text, sizeof c->job_text) : NULL;
+    v->recording = ihg_session_trajectory(s) != NULL;
+    v->record_max_p = c->owns_session ? IHG_CTL_RECORD_MAX_P : 0;
+    v->hg_bytes = ihg_session_hypergrad_bytes(s);
+    v->inner_optimizer = cfg->inner.optimizer ? cfg->inner.optimizer->name : "?";
+    v->inner_lr = ihg_session_inner_lr(s);
+    v->inner_momentum = cfg->inner.momentum;
+    for (size_t g = 0; g < v->layout->nseg; g++)
+        if (v->layout->seg[g].owner == IHG_OWNER_INNER &&
+            v->layout->seg[g].transform == IHG_TRANSFORM_LOGIT)
+            v->inner_momentum = ihg_transform_apply(
+                IHG_TRANSFORM_LOGIT, gsl_vector_get(v->lambda, v->layout->seg[g].offset));
+    v->inner_steps = cfg->inner.tol > 0 ? 0 : cfg->inner.steps;
+    v->inner_batch = cfg->inner.batch;
+    v->warm_start = cfg->inner.warm_start;
+    v->checkpoint = cfg->hypergrad.checkpoint;
     v->qnorm = c->qnorm;
     v->n_qnorm = v->phase == IHG_PHASE_SOLVE || v->phase == IHG_PHASE_HYPERGRAD ? c->n_qnorm : 0;
     v->vnorm = c->vnorm;
