@@ -832,6 +832,62 @@ static void test_explicit_compare(void)
     ihg_config_free(&cfg);
 }
 
+/* The theory pane states the recurrence an explicit method differentiates
+ * and the trajectory's memory; under an IFT method, that the inner
+ * optimizer's hyperparameters get 0 and why. */
+static void test_explicit_theory(void)
+{
+    static const struct {
+        const char *file, *set, *want[4];
+    } cases[] = {
+        {"truncation.yaml", NULL,
+         {"reverse pass of SGD", "d\xce\xb8 \xe2\x86\x90 d\xce\xb8 \xe2\x88\x92 \xce\xb7 H_t d\xce\xb8",
+          "memory: ", "T = 60, K = 5 (truncate)"}},
+        {"lr_quadratic.yaml", "inner.optimizer=momentum",
+         {"d\xce\xbc_t = dm\xc2\xb7m_t", "\xce\xbc = ", "memory: ", "unrolled"}},
+        {"lr_quadratic.yaml", "hypergrad.method=forward",
+         {"Z_{t+1} = Z_t \xe2\x88\x92 \xce\xb7(H_t Z_t + J_t)", "bridge (Lorraine", "memory: ",
+          "forward"}},
+        {"lr_quadratic.yaml", "hypergrad.method=exact",
+         {"log lr: not in L_T", "use unrolled or forward", "Implicit function theorem",
+          "exact"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config cfg;
+        char path[4096], set[64];
+        char *ov[2] = {NULL, NULL};
+        const char *top = getenv("top_srcdir");
+        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
+        if (cases[i].set) {
+            snprintf(set, sizeof set, "%s", cases[i].set);
+            ov[0] = set;
+        }
+        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
+            CHECK(0, "theory: %s loads: %s", cases[i].file, ihg_error_message());
+            continue;
+        }
+        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+        ihg_view v;
+        int ok = c && cv;
+        if (ok) {
+            play(c, "outer 1; zoom 5");
+            ihg_ctl_view(c, &v);
+            ok = render_audited(cv, &v, c);
+            for (int k = 0; k < 4 && ok; k++)
+                if (!screen_contains(cv, cases[i].want[k])) {
+                    printf("  (no '%s')\n", cases[i].want[k]);
+                    ok = 0;
+                }
+        }
+        CHECK(ok, "theory: %s %s: the pane states what the method computes, nothing cut",
+              cases[i].file, cases[i].set ? cases[i].set : "");
+        ihg_canvas_free(cv);
+        ihg_ctl_free(c);
+        ihg_config_free(&cfg);
+    }
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -845,6 +901,7 @@ int main(void)
     test_plane();
     test_conditioned();
     test_explicit_compare();
+    test_explicit_theory();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);
