@@ -888,6 +888,32 @@ static void test_explicit_theory(void)
     }
 }
 
+/* The status bar with an explicit method: K in inner steps of the
+ * reverse pass and the trajectory's memory, whole at 80 columns. */
+static void test_explicit_status(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = experiment(&cfg, "truncation.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(80, 24, 0);
+    ihg_view v;
+    char *row = NULL;
+    int ok = c && cv;
+    if (ok) {
+        play(c, "outer 1");
+        ihg_ctl_view(c, &v);
+        ok = render_audited(cv, &v, c);
+        row = ihg_canvas_row_utf8(cv, 0);
+    }
+    CHECK(ok && row && contains(row, "unrolled K=5/60 steps") && contains(row, "traj ") &&
+              contains(row, " kB") && v.hg_bytes > 0 && row[0] == ' ',
+          "status: unrolled K=5/60 steps and the trajectory's memory at 80 columns (%s)",
+          row ? row : "");
+    free(row);
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -902,6 +928,7 @@ int main(void)
     test_conditioned();
     test_explicit_compare();
     test_explicit_theory();
+    test_explicit_status();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);

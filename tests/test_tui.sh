@@ -347,9 +347,9 @@ check "key m: next method (identity)" wait_for 'identity K=' 20
 keys m
 check "key m: next method (unrolled)" wait_for 'unrolled K=' 20
 keys m
-check "key m: next method (forward)" wait_for 'forward K=' 20
+check "key m: next method (forward)" wait_for 'forward T=' 20
 keys m
-check "key m: next method (fd)" wait_for 'fd K=' 20
+check "key m: next method (fd)" wait_for 'fd T=' 20
 keys m
 check "key m: wraps to exact" wait_for 'exact K=' 20
 keys m
