@@ -914,6 +914,52 @@ static void test_explicit_status(void)
     ihg_config_free(&cfg);
 }
 
+/* Pane 2 with more than one segment of lambda: rows labelled by their
+ * segment, the title and the histogram naming the segments. */
+static void test_segments(void)
+{
+    static const struct {
+        const char *file, *set, *want[3];
+    } cases[] = {
+        {"lr_quadratic.yaml", NULL, {"dec1 ", "lr ", "log decay 2, log lr"}},
+        {"nonunique.yaml", "inner.learn=[lr]", {"all of: ", "log lr", "520"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config cfg;
+        char path[4096], set[64];
+        char *ov[2] = {NULL, NULL};
+        const char *top = getenv("top_srcdir");
+        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
+        if (cases[i].set) {
+            snprintf(set, sizeof set, "%s", cases[i].set);
+            ov[0] = set;
+        }
+        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
+            CHECK(0, "segments: %s loads: %s", cases[i].file, ihg_error_message());
+            continue;
+        }
+        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+        ihg_view v;
+        int ok = c && cv;
+        if (ok) {
+            play(c, "zoom 2");
+            ihg_ctl_view(c, &v);
+            ok = render_audited(cv, &v, c);
+            for (int k = 0; k < 3 && ok; k++)
+                if (!screen_contains(cv, cases[i].want[k])) {
+                    printf("  (no '%s')\n", cases[i].want[k]);
+                    ok = 0;
+                }
+        }
+        CHECK(ok, "segments: %s %s: pane 2 names the segments of lambda, nothing cut",
+              cases[i].file, cases[i].set ? cases[i].set : "");
+        ihg_canvas_free(cv);
+        ihg_ctl_free(c);
+        ihg_config_free(&cfg);
+    }
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -929,6 +975,7 @@ int main(void)
     test_explicit_compare();
     test_explicit_theory();
     test_explicit_status();
+    test_segments();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);
