@@ -17,6 +17,7 @@
 #include "../src/config.h"
 #include "../src/error.h"
 #include "../src/plane.h"
+#include "../src/seeds.h"
 #include "../src/timer.h"
 #include "action.h"
 #include "canvas.h"
@@ -98,7 +99,7 @@ static void test_actions(void)
         "more-terms", "K 20", "smaller-alpha", "larger-alpha", "alpha 0.25", "best-alpha",
         "next-method", "method cg", "compare", "log", "accuracy", "grey", "reset",
         "next-pane", "prev-pane", "focus 3", "zoom", "zoom 6", "unzoom", "left", "right",
-        "up", "down", "help", "theme", "redraw", "resize"};
+        "up", "down", "help", "theme", "redraw", "resize", "seeds", "seeds 3"};
     static const char *const bad[] = {"", "jump", "K", "K x", "K -2", "outer 0", "focus 7",
                                       "alpha nan", "method", "log 2", "outer 1 2"};
     size_t i;
@@ -960,6 +961,84 @@ static void test_segments(void)
     }
 }
 
+/* Key S: the seeds comparison as a job of the engine's units (the view
+ * shows its progress between slices, S again cancels it), with the same
+ * numbers as --batch --seeds, and its result in the theory pane. */
+static void test_seeds(void)
+{
+    ihg_config cfg, bcfg;
+    char err[128], line[8192] = "";
+    ihg_ctl *c = experiment(&cfg, "truncation.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+    ihg_view v;
+    ihg_act a = ihg_key_lookup('S');
+    int slices = 0;
+    CHECK(a.action == IHG_ACT_SEEDS && a.arg == 0, "seeds: key S asks for the seeds comparison");
+    if (!c || !cv)
+        return;
+    play(c, "outer 1");
+    ihg_ctl_do(c, "seeds 4", err, sizeof err);
+    ihg_ctl_work(c, 0, NULL, NULL); /* one unit */
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 1 && v.seeds_progress && ihg_ctl_busy(c),
+          "seeds: after one unit it is under way (%s)", v.seeds_progress ? v.seeds_progress : "");
+    ihg_ctl_do(c, "seeds", err, sizeof err);
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 0 && !v.seeds_progress && !ihg_ctl_busy(c),
+          "seeds: S again cancels it");
+    ihg_ctl_do(c, "seeds 4", err, sizeof err);
+    while (ihg_ctl_busy(c) && slices < 100000) {
+        ihg_ctl_work(c, 0, NULL, NULL);
+        slices++;
+    }
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 2 && v.seeds_S == 4 && v.seeds_outer == 1 && v.seeds_have_spread &&
+              slices > 4 * 60,
+          "seeds: done in %d units (at least the 4 x 60 inner steps, one a unit)", slices);
+    CHECK(v.seeds.dist_rel < 1e-3 && v.seeds.mine_cos_mean > 0.999 && v.seeds.other_ok &&
+              v.seeds.ift_vs_unrolled.mean > 0 && v.seeds.ift_vs_unrolled.mean <= 1 + 1e-12,
+          "seeds: ridge by SGD from 4 initial weights: nearby solutions (relative distance "
+          "%.3g), the same hypergradient (cosine %.9f)", v.seeds.dist_rel, v.seeds.mine_cos_mean);
+    /* the same job as --batch --seeds at outer step 1: the same code, so
+     * the same numbers to the last bit */
+    {
+        char path[4096];
+        char *ov[] = {"outer.steps=1", NULL};
+        const char *top = getenv("top_srcdir");
+        double mean = NAN, cosm = NAN;
+        FILE *f = tmpfile();
+        snprintf(path, sizeof path, "%s/experiments/truncation.yaml", top && *top ? top : ".");
+        if (f && ihg_config_load(&bcfg, path, ov) == IHG_OK) {
+            ihg_seeds_run(&bcfg, 4, f);
+            rewind(f);
+            if (fgets(line, sizeof line, f)) {
+                const char *p = strstr(line, "\"val_loss\":{\"mean\":");
+                const char *q = strstr(line, "\"cos_mean\":");
+                if (p)
+                    mean = strtod(p + strlen("\"val_loss\":{\"mean\":"), NULL);
+                if (q)
+                    cosm = strtod(q + strlen("\"cos_mean\":"), NULL);
+            }
+            ihg_config_free(&bcfg);
+        }
+        if (f)
+            fclose(f);
+        CHECK(mean == v.seeds.val_loss.mean && cosm == v.seeds.mine_cos_mean,
+              "seeds: the explorer's numbers are --batch --seeds's (L_V mean %.17g and %.17g)",
+              mean, v.seeds.val_loss.mean);
+    }
+    play(c, "zoom 5");
+    ihg_ctl_view(c, &v);
+    CHECK(render_audited(cv, &v, c) && screen_contains(cv, "Seeds: 4 runs from the start") &&
+              screen_contains(cv, "between solutions") &&
+              screen_contains(cv, "IFT vs unrolled in each run") &&
+              screen_contains(cv, "retrained at the final"),
+          "seeds: the theory pane shows the spread and the warm/cold retraining, nothing cut");
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -976,6 +1055,7 @@ int main(void)
     test_explicit_theory();
     test_explicit_status();
     test_segments();
+    test_seeds();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);

@@ -14,6 +14,10 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
         snprintf(buf, size, "comparing: %s", v->cmp_progress);
         return;
     }
+    if (v->seeds_progress) { /* the run waits for the seeds */
+        snprintf(buf, size, "seeds: %s", v->seeds_progress);
+        return;
+    }
     switch (v->phase) {
     case IHG_PHASE_INNER:
         if (v->prog_total > 0)

@@ -177,6 +177,86 @@ static void explicit_section(writer *w, const ihg_view *v, const ihg_record *rec
     line(w, IHG_ROLE_NORMAL, "");
 }
 
+/* "1.63e+03 ± 0.00407" */
+static const char *pm(const ihg_canvas *cv, char *buf, size_t size, const ihg_seeds_stat *st)
+{
+    char a[16], b[16];
+    ihg_format_short(a, sizeof a, st->mean, 9);
+    ihg_format_short(b, sizeof b, st->sd, 9);
+    snprintf(buf, size, "%s %s %s", a, U(cv, "\xc2\xb1", "+-"), b);
+    return buf;
+}
+
+/* The seeds comparison (key S, seeds.c): the S runs from the start with
+ * different initial weights, at their last outer step. */
+static void seeds_section(writer *w, const ihg_view *v)
+{
+    ihg_canvas *cv = w->cv;
+    const ihg_seeds_spread *sp = &v->seeds;
+    char t[320], a[40], b[40], c[16], d[16], e[16], n1[24], n2[24], n3[24];
+    ihg_format_int(n1, sizeof n1, v->seeds_S);
+    ihg_format_int(n2, sizeof n2, v->seeds_outer);
+    if (v->seeds_state == 1) {
+        snprintf(t, sizeof t, "Seeds: %s initial weights, %s outer steps each: %s (S cancels)", n1,
+                 n2, v->seeds_progress ? v->seeds_progress : "running");
+        line(w, IHG_ROLE_WARN, t);
+        if (!v->seeds_have_spread) {
+            line(w, IHG_ROLE_NORMAL, "");
+            return;
+        }
+    }
+    ihg_format_int(n3, sizeof n3, sp->outer);
+    ihg_format_int(a, sizeof a, (long)sp->base);
+    ihg_format_int(b, sizeof b, (long)(sp->base + (unsigned long)(sp->S - 1)));
+    snprintf(t, sizeof t, "Seeds: %s runs from the start, init_seed %s..%s, at outer step %s%s:",
+             n1, a, b, n3, v->seeds_state == 1 ? " so far" : "");
+    line(w, IHG_ROLE_TITLE, t);
+    snprintf(t, sizeof t, "  L_V = %s (mean %s sd)   L_T = %s", pm(cv, a, sizeof a, &sp->val_loss),
+             U(cv, "\xc2\xb1", "+-"), pm(cv, b, sizeof b, &sp->train_loss));
+    line(w, IHG_ROLE_NUMBER, t);
+    ihg_format_short(c, sizeof c, sp->dist_rel, 9);
+    ihg_format_short(d, sizeof d, sp->dist_mean, 9);
+    ihg_format_short(e, sizeof e, sp->dist_max, 9);
+    snprintf(t, sizeof t, U(cv, "  between solutions: mean " NRM THE "_i " MIN " " THE "_j" NRM " = %s (max %s), relative %s",
+                            "  between solutions: mean |theta_i - theta_j| = %s (max %s), relative %s"),
+             d, e, c);
+    line(w, IHG_ROLE_NUMBER, t);
+    ihg_format_short(c, sizeof c, sp->mine_cos_mean, 9);
+    ihg_format_short(d, sizeof d, sp->mine_cos_min, 9);
+    line(w, IHG_ROLE_NORMAL, "  hypergradients across seeds, mean pairwise cosine:");
+    snprintf(t, sizeof t, "    %s %s (min %s)", sp->mine, c, d);
+    if (sp->other_ok) {
+        size_t n = strlen(t);
+        ihg_format_short(c, sizeof c, sp->other_cos_mean, 9);
+        ihg_format_short(d, sizeof d, sp->other_cos_min, 9);
+        snprintf(t + n, sizeof t - n, "   %s %s (min %s)", sp->other, c, d);
+    }
+    line(w, IHG_ROLE_NUMBER, t);
+    if (sp->other_ok) {
+        ihg_format_short(c, sizeof c, sp->ift_vs_unrolled.mean, 9);
+        ihg_format_short(d, sizeof d, sp->ift_vs_unrolled.min, 9);
+        snprintf(t, sizeof t, "  IFT vs unrolled in each run: cosine %s (min %s)", c, d);
+        line(w, IHG_ROLE_NUMBER, t);
+    } else {
+        snprintf(t, sizeof t, "  IFT vs unrolled: %s could not be computed here", sp->other);
+        line(w, IHG_ROLE_DIM, t);
+    }
+    if (v->seeds_state == 2) {
+        const ihg_seeds_retrain *rt = &v->seeds_retrain;
+        snprintf(t, sizeof t, U(cv, "  retrained at the final " LAM ": L_V warm %s, cold %s",
+                                "  retrained at the final lambda: L_V warm %s, cold %s"),
+                 pm(cv, a, sizeof a, &rt->val_warm), pm(cv, b, sizeof b, &rt->val_cold));
+        line(w, IHG_ROLE_NUMBER, t);
+        if (rt->have_test) {
+            snprintf(t, sizeof t, "    test loss warm %s, cold %s",
+                     pm(cv, a, sizeof a, &rt->test_warm), pm(cv, b, sizeof b, &rt->test_cold));
+            line(w, IHG_ROLE_NUMBER, t);
+        }
+        line(w, IHG_ROLE_DIM, "  (S again: with the run's settings now; --batch --seeds: every step)");
+    }
+    line(w, IHG_ROLE_NORMAL, "");
+}
+
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char t[320], a[16], b[16], c[16], d[16];
@@ -220,6 +300,8 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         }
         line(&w, IHG_ROLE_NORMAL, "");
     }
+    if (v->seeds_state)
+        seeds_section(&w, v);
     if (v->history.n_listed > 1) {
         /* the branches of the history (B), with how far their lambda went */
         line(&w, IHG_ROLE_TITLE, "Branches (B; the others dotted on the losses chart):");

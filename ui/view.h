@@ -14,6 +14,7 @@
 
 #include "../src/compare.h"
 #include "../src/lesson.h"
+#include "../src/seeds.h"
 #include "../src/session.h"
 #include "canvas.h"
 #include "display.h"
@@ -164,6 +165,15 @@ typedef struct {
     long inner_steps, inner_batch; /* T (0: to a tolerance); 0: full batch */
     int warm_start;
     int checkpoint;                /* hypergrad.checkpoint               */
+
+    /* the seeds comparison (key S): state 0 none, 1 running (spread: the
+     * last outer step's so far, when have_spread), 2 done */
+    int seeds_state;
+    const char *seeds_progress;    /* running: "run 2/5, outer 1/3"      */
+    long seeds_S, seeds_outer;     /* runs, outer steps each             */
+    int seeds_have_spread;
+    ihg_seeds_spread seeds;        /* at the last outer step             */
+    ihg_seeds_retrain seeds_retrain; /* state 2                          */
 
     /* the solve in progress (SOLVE and HYPERGRAD phases; n_qnorm 0 else):
      * ||q_j|| of the partial sums so far, oldest first, j = 1..n_qnorm */
