@@ -1039,6 +1039,90 @@ static void test_seeds(void)
     ihg_config_free(&cfg);
 }
 
+/* The first key of an entry: "n / N" -> "n", "z, Enter" -> "z". */
+static void first_key(const char *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    while (*s == ' ' || *s == '"')
+        s++;
+    while (s[n] && s[n] != ' ' && s[n] != ',' && s[n] != '"')
+        n++;
+    snprintf(buf, size, "%.*s", (int)n, s);
+}
+
+/* Every key of the help (keys.c) has an entry in ihgtui(1)'s KEYS section
+ * and every entry there is a key of the help (keys.c: "keep the three in
+ * step"; --help's line is checked by hand). */
+static void test_man_keys(void)
+{
+    char path[4096], line[512], man[64][32];
+    const char *top = getenv("top_srcdir");
+    int n = 0, in_keys = 0, next_is_entry = 0, ok = 1;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/man/ihgtui.1", top && *top ? top : ".");
+    f = fopen(path, "r");
+    CHECK(f != NULL, "man keys: %s opens", path);
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, ".SH", 3) == 0)
+            in_keys = strcmp(line, ".SH KEYS") == 0;
+        if (!in_keys)
+            continue;
+        if (strcmp(line, ".TP") == 0) {
+            next_is_entry = 1;
+            continue;
+        }
+        if (next_is_entry && n < 64 && line[0] == '.') {
+            /* ".BR n \" / \" N" -> n; the roff escapes of - as in keys.c */
+            char clean[512], *p = strchr(line, ' ');
+            size_t k = 0;
+            for (const char *q = p ? p + 1 : ""; *q && k + 1 < sizeof clean; q++) {
+                if (q[0] == '\\' && q[1] == '-') {
+                    clean[k++] = '-';
+                    q++;
+                } else if (q[0] == '\\' && q[1] == '(' && q[2] == 'e' && q[3] == 'n') {
+                    clean[k++] = '-';
+                    q += 3;
+                } else {
+                    clean[k++] = *q;
+                }
+            }
+            clean[k] = '\0';
+            first_key(clean, man[n], sizeof man[n]);
+            n++;
+        }
+        next_is_entry = 0;
+    }
+    fclose(f);
+    CHECK(n > 20, "man keys: %d entries in the KEYS section", n);
+    for (int i = 0; ihg_key_help_rows[i].keys; i++) {
+        char k[32];
+        int found = 0;
+        first_key(ihg_key_help_rows[i].keys, k, sizeof k);
+        for (int j = 0; j < n && !found; j++)
+            found = strcmp(man[j], k) == 0;
+        if (!found) {
+            printf("  (help key '%s' not in ihgtui(1))\n", k);
+            ok = 0;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        int found = 0;
+        for (int i = 0; ihg_key_help_rows[i].keys && !found; i++) {
+            char k[32];
+            first_key(ihg_key_help_rows[i].keys, k, sizeof k);
+            found = strcmp(man[j], k) == 0;
+        }
+        if (!found) {
+            printf("  (ihgtui(1) key '%s' not in the help)\n", man[j]);
+            ok = 0;
+        }
+    }
+    CHECK(ok, "man keys: the help's keys and ihgtui(1)'s KEYS section are the same");
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -1056,6 +1140,7 @@ int main(void)
     test_explicit_status();
     test_segments();
     test_seeds();
+    test_man_keys();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);

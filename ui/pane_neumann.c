@@ -229,7 +229,10 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         un = NULL;
 
     /* one summary line at the current K (clamped to Kmax) */
-    K = v->terms < c->kmax ? v->terms : c->kmax;
+    /* an explicit method's K truncates its unroll: Neumann and CG at Kmax */
+    K = v->method && (v->method->flags & IHG_METHOD_EXPLICIT) ? c->kmax
+        : v->terms < c->kmax                                  ? v->terms
+                                                              : c->kmax;
     if (K < 0)
         K = 0;
     ihg_format_int(kk, sizeof kk, K);

@@ -429,8 +429,11 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     snprintf(t, sizeof t, "  %s", U(cv, "H" INV "v " APX " " ALP " " SUM "_{j=0..K} (I " MIN " " ALP "H)^j v",
                                      "H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v"));
     line(&w, IHG_ROLE_NORMAL, t);
-    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s", "  K = %ld, alpha = %s"),
-             v->terms, num(a, sizeof a, v->alpha));
+    /* an explicit method's K truncates its unroll: Neumann's is Kmax of the
+     * comparison */
+    long nK = explicit_ && cmp ? cmp->kmax : v->terms;
+    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s", "  K = %ld, alpha = %s"), nK,
+             num(a, sizeof a, v->alpha));
     line(&w, IHG_ROLE_NUMBER, t);
     line(&w, IHG_ROLE_DIM, U(cv, "  p = v; K times { v " MIN "= " ALP "Hv; p += v }; q = " ALP "p",
                              "  p = v; K times { v -= alpha Hv; p += v }; q = alpha p"));
@@ -440,7 +443,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (cmp) {
         /* numbers of an earlier point are dimmed and say whose they are */
         int stale = v->cmp_moved;
-        K = v->terms < cmp->kmax ? v->terms : cmp->kmax;
+        K = nK < cmp->kmax ? nK : cmp->kmax;
         if (K < 0)
             K = 0;
         if (stale) {
