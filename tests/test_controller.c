@@ -17,6 +17,7 @@
 #include "../src/config.h"
 #include "../src/error.h"
 #include "../src/plane.h"
+#include "../src/seeds.h"
 #include "../src/timer.h"
 #include "action.h"
 #include "canvas.h"
@@ -98,7 +99,7 @@ static void test_actions(void)
         "more-terms", "K 20", "smaller-alpha", "larger-alpha", "alpha 0.25", "best-alpha",
         "next-method", "method cg", "compare", "log", "accuracy", "grey", "reset",
         "next-pane", "prev-pane", "focus 3", "zoom", "zoom 6", "unzoom", "left", "right",
-        "up", "down", "help", "theme", "redraw", "resize"};
+        "up", "down", "help", "theme", "redraw", "resize", "seeds", "seeds 3"};
     static const char *const bad[] = {"", "jump", "K", "K x", "K -2", "outer 0", "focus 7",
                                       "alpha nan", "method", "log 2", "outer 1 2"};
     size_t i;
@@ -750,6 +751,378 @@ static void test_conditioned(void)
     ihg_config_free(&cfg);
 }
 
+/* Render v into cv with the canvas audit on: 1 when nothing was cut or
+ * written over. */
+static int render_audited(ihg_canvas *cv, ihg_view *v, const ihg_ctl *c)
+{
+    ihg_audit *a = calloc(1, sizeof *a);
+    int ok;
+    if (!a)
+        return 0;
+    ihg_audit_start(a, cv);
+    ihg_render(cv, v, ihg_ctl_display_ctx(c)->available);
+    ok = !a->clipped && !a->overlaps;
+    if (!ok)
+        printf("  (%d cut, first %s; %d over, first %s)\n", a->clipped, a->first_clip,
+               a->overlaps, a->first_overlap);
+    ihg_audit_stop(a, cv);
+    free(a);
+    return ok;
+}
+
+/* The explicit methods in the comparison (the controller records the inner
+ * loop up to IHG_CTL_RECORD_MAX_P parameters): pane 3 draws unrolled's
+ * curve over its truncation K and names what each error is against; when
+ * they cannot run it says why. */
+static void test_explicit_compare(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = experiment(&cfg, "lr_quadratic.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+    ihg_view v;
+    const ihg_compare_method *un;
+    CHECK(c && cv, "explicit: lr_quadratic controller");
+    if (!c || !cv)
+        return;
+    play(c, "outer 1; zoom 3");
+    ihg_ctl_view(c, &v);
+    un = v.cmp ? ihg_comparison_find(v.cmp, "unrolled") : NULL;
+    CHECK(v.recording && un && un->ran && un->curve && un->kmax == 10,
+          "explicit: P = %zu <= %d: the inner loop is recorded and the comparison has "
+          "unrolled's curve over K = 1..T (kmax %ld)", v.P, IHG_CTL_RECORD_MAX_P,
+          un ? un->kmax : -1L);
+    CHECK(render_audited(cv, &v, c), "explicit: pane 3 zoomed at 100x32: nothing cut");
+    CHECK(screen_contains(cv, "unrolled K=") && screen_contains(cv, "vs IFT") &&
+              screen_contains(cv, "vs whole unroll") && screen_contains(cv, "forward ") &&
+              screen_contains(cv, "\xe2\x96\xa0 unrolled") &&
+              screen_contains(cv, "\xe2\x96\xb3 trunc. bias"),
+          "explicit: pane 3 shows unrolled's series (its own mark), the truncation bias, "
+          "forward and fd against the whole unroll and the IFT");
+    play(c, "unzoom");
+    ihg_canvas_free(cv);
+    cv = ihg_canvas_alloc(80, 24, 0);
+    ihg_ctl_view(c, &v);
+    CHECK(cv && render_audited(cv, &v, c) && screen_contains(cv, "unrolled"),
+          "explicit: 80x24: unrolled in pane 3's legend, nothing cut");
+    /* above the explorer's cap nothing is recorded: the pane says why */
+    play(c, "zoom 3");
+    ihg_ctl_view(c, &v);
+    if (v.cmp) {
+        ihg_comparison *fake = calloc(1, sizeof *fake);
+        if (fake && ihg_comparison_copy_shown(fake, v.cmp) == IHG_OK) {
+            for (size_t i = 0; i < fake->n_methods; i++)
+                if (fake->method[i].type->flags & IHG_METHOD_EXPLICIT) {
+                    fake->method[i].ran = 0;
+                    snprintf(fake->method[i].skipped, sizeof fake->method[i].skipped,
+                             "nothing recorded");
+                }
+            v.cmp = fake;
+            v.recording = 0;
+            v.P = 5000;
+            ihg_canvas_free(cv);
+            cv = ihg_canvas_alloc(120, 40, 0);
+            CHECK(cv && render_audited(cv, &v, c) && screen_contains(cv, "P = 5000 > 2000") &&
+                      screen_contains(cv, "records no inner loop"),
+                  "explicit: above IHG_CTL_RECORD_MAX_P pane 3 says why unrolled, forward and "
+                  "fd are absent");
+        }
+        ihg_comparison_free(fake);
+    }
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
+/* The theory pane states the recurrence an explicit method differentiates
+ * and the trajectory's memory; under an IFT method, that the inner
+ * optimizer's hyperparameters get 0 and why. */
+static void test_explicit_theory(void)
+{
+    static const struct {
+        const char *file, *set, *want[4];
+    } cases[] = {
+        {"truncation.yaml", NULL,
+         {"reverse pass of SGD", "d\xce\xb8 \xe2\x86\x90 d\xce\xb8 \xe2\x88\x92 \xce\xb7 H_t d\xce\xb8",
+          "memory: ", "T = 60, K = 5 (truncate)"}},
+        {"lr_quadratic.yaml", "inner.optimizer=momentum",
+         {"d\xce\xbc_t = dm\xc2\xb7m_t", "\xce\xbc = ", "memory: ", "unrolled"}},
+        {"lr_quadratic.yaml", "hypergrad.method=forward",
+         {"Z_{t+1} = Z_t \xe2\x88\x92 \xce\xb7(H_t Z_t + J_t)", "bridge (Lorraine", "memory: ",
+          "forward"}},
+        {"lr_quadratic.yaml", "hypergrad.method=exact",
+         {"log lr: not in L_T", "use unrolled or forward", "Implicit function theorem",
+          "exact"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config cfg;
+        char path[4096], set[64];
+        char *ov[2] = {NULL, NULL};
+        const char *top = getenv("top_srcdir");
+        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
+        if (cases[i].set) {
+            snprintf(set, sizeof set, "%s", cases[i].set);
+            ov[0] = set;
+        }
+        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
+            CHECK(0, "theory: %s loads: %s", cases[i].file, ihg_error_message());
+            continue;
+        }
+        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+        ihg_view v;
+        int ok = c && cv;
+        if (ok) {
+            play(c, "outer 1; zoom 5");
+            ihg_ctl_view(c, &v);
+            ok = render_audited(cv, &v, c);
+            for (int k = 0; k < 4 && ok; k++)
+                if (!screen_contains(cv, cases[i].want[k])) {
+                    printf("  (no '%s')\n", cases[i].want[k]);
+                    ok = 0;
+                }
+        }
+        CHECK(ok, "theory: %s %s: the pane states what the method computes, nothing cut",
+              cases[i].file, cases[i].set ? cases[i].set : "");
+        ihg_canvas_free(cv);
+        ihg_ctl_free(c);
+        ihg_config_free(&cfg);
+    }
+}
+
+/* The status bar with an explicit method: K in inner steps of the
+ * reverse pass and the trajectory's memory, whole at 80 columns. */
+static void test_explicit_status(void)
+{
+    ihg_config cfg;
+    ihg_ctl *c = experiment(&cfg, "truncation.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(80, 24, 0);
+    ihg_view v;
+    char *row = NULL;
+    int ok = c && cv;
+    if (ok) {
+        play(c, "outer 1");
+        ihg_ctl_view(c, &v);
+        ok = render_audited(cv, &v, c);
+        row = ihg_canvas_row_utf8(cv, 0);
+    }
+    CHECK(ok && row && contains(row, "unrolled K=5/60 steps") && contains(row, "traj ") &&
+              contains(row, " kB") && v.hg_bytes > 0 && row[0] == ' ',
+          "status: unrolled K=5/60 steps and the trajectory's memory at 80 columns (%s)",
+          row ? row : "");
+    free(row);
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
+/* Pane 2 with more than one segment of lambda: rows labelled by their
+ * segment, the title and the histogram naming the segments. */
+static void test_segments(void)
+{
+    static const struct {
+        const char *file, *set, *want[3];
+    } cases[] = {
+        {"lr_quadratic.yaml", NULL, {"dec1 ", "lr ", "log decay 2, log lr"}},
+        {"nonunique.yaml", "inner.learn=[lr]", {"all of: ", "log lr", "520"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ihg_config cfg;
+        char path[4096], set[64];
+        char *ov[2] = {NULL, NULL};
+        const char *top = getenv("top_srcdir");
+        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
+        if (cases[i].set) {
+            snprintf(set, sizeof set, "%s", cases[i].set);
+            ov[0] = set;
+        }
+        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
+            CHECK(0, "segments: %s loads: %s", cases[i].file, ihg_error_message());
+            continue;
+        }
+        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
+        ihg_view v;
+        int ok = c && cv;
+        if (ok) {
+            play(c, "zoom 2");
+            ihg_ctl_view(c, &v);
+            ok = render_audited(cv, &v, c);
+            for (int k = 0; k < 3 && ok; k++)
+                if (!screen_contains(cv, cases[i].want[k])) {
+                    printf("  (no '%s')\n", cases[i].want[k]);
+                    ok = 0;
+                }
+        }
+        CHECK(ok, "segments: %s %s: pane 2 names the segments of lambda, nothing cut",
+              cases[i].file, cases[i].set ? cases[i].set : "");
+        ihg_canvas_free(cv);
+        ihg_ctl_free(c);
+        ihg_config_free(&cfg);
+    }
+}
+
+/* Key S: the seeds comparison as a job of the engine's units (the view
+ * shows its progress between slices, S again cancels it), with the same
+ * numbers as --batch --seeds, and its result in the theory pane. */
+static void test_seeds(void)
+{
+    ihg_config cfg, bcfg;
+    char err[128], line[8192] = "";
+    ihg_ctl *c = experiment(&cfg, "truncation.yaml");
+    ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
+    ihg_view v;
+    ihg_act a = ihg_key_lookup('S');
+    int slices = 0;
+    CHECK(a.action == IHG_ACT_SEEDS && a.arg == 0, "seeds: key S asks for the seeds comparison");
+    if (!c || !cv)
+        return;
+    play(c, "outer 1");
+    ihg_ctl_do(c, "seeds 4", err, sizeof err);
+    ihg_ctl_work(c, 0, NULL, NULL); /* one unit */
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 1 && v.seeds_progress && ihg_ctl_busy(c),
+          "seeds: after one unit it is under way (%s)", v.seeds_progress ? v.seeds_progress : "");
+    ihg_ctl_do(c, "seeds", err, sizeof err);
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 0 && !v.seeds_progress && !ihg_ctl_busy(c),
+          "seeds: S again cancels it");
+    ihg_ctl_do(c, "seeds 4", err, sizeof err);
+    while (ihg_ctl_busy(c) && slices < 100000) {
+        ihg_ctl_work(c, 0, NULL, NULL);
+        slices++;
+    }
+    ihg_ctl_view(c, &v);
+    CHECK(v.seeds_state == 2 && v.seeds_S == 4 && v.seeds_outer == 1 && v.seeds_have_spread &&
+              slices > 4 * 60,
+          "seeds: done in %d units (at least the 4 x 60 inner steps, one a unit)", slices);
+    CHECK(v.seeds.dist_rel < 1e-3 && v.seeds.mine_cos_mean > 0.999 && v.seeds.other_ok &&
+              v.seeds.ift_vs_unrolled.mean > 0 && v.seeds.ift_vs_unrolled.mean <= 1 + 1e-12,
+          "seeds: ridge by SGD from 4 initial weights: nearby solutions (relative distance "
+          "%.3g), the same hypergradient (cosine %.9f)", v.seeds.dist_rel, v.seeds.mine_cos_mean);
+    /* the same job as --batch --seeds at outer step 1: the same code, so
+     * the same numbers to the last bit */
+    {
+        char path[4096];
+        char *ov[] = {"outer.steps=1", NULL};
+        const char *top = getenv("top_srcdir");
+        double mean = NAN, cosm = NAN;
+        FILE *f = tmpfile();
+        snprintf(path, sizeof path, "%s/experiments/truncation.yaml", top && *top ? top : ".");
+        if (f && ihg_config_load(&bcfg, path, ov) == IHG_OK) {
+            ihg_seeds_run(&bcfg, 4, f);
+            rewind(f);
+            if (fgets(line, sizeof line, f)) {
+                const char *p = strstr(line, "\"val_loss\":{\"mean\":");
+                const char *q = strstr(line, "\"cos_mean\":");
+                if (p)
+                    mean = strtod(p + strlen("\"val_loss\":{\"mean\":"), NULL);
+                if (q)
+                    cosm = strtod(q + strlen("\"cos_mean\":"), NULL);
+            }
+            ihg_config_free(&bcfg);
+        }
+        if (f)
+            fclose(f);
+        CHECK(mean == v.seeds.val_loss.mean && cosm == v.seeds.mine_cos_mean,
+              "seeds: the explorer's numbers are --batch --seeds's (L_V mean %.17g and %.17g)",
+              mean, v.seeds.val_loss.mean);
+    }
+    play(c, "zoom 5");
+    ihg_ctl_view(c, &v);
+    CHECK(render_audited(cv, &v, c) && screen_contains(cv, "Seeds: 4 runs from the start") &&
+              screen_contains(cv, "between solutions") &&
+              screen_contains(cv, "IFT vs unrolled in each run") &&
+              screen_contains(cv, "retrained at the final"),
+          "seeds: the theory pane shows the spread and the warm/cold retraining, nothing cut");
+    ihg_canvas_free(cv);
+    ihg_ctl_free(c);
+    ihg_config_free(&cfg);
+}
+
+/* The first key of an entry: "n / N" -> "n", "z, Enter" -> "z". */
+static void first_key(const char *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    while (*s == ' ' || *s == '"')
+        s++;
+    while (s[n] && s[n] != ' ' && s[n] != ',' && s[n] != '"')
+        n++;
+    snprintf(buf, size, "%.*s", (int)n, s);
+}
+
+/* Every key of the help (keys.c) has an entry in ihgtui(1)'s KEYS section
+ * and every entry there is a key of the help (keys.c: "keep the three in
+ * step"; --help's line is checked by hand). */
+static void test_man_keys(void)
+{
+    char path[4096], line[512], man[64][32];
+    const char *top = getenv("top_srcdir");
+    int n = 0, in_keys = 0, next_is_entry = 0, ok = 1;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/man/ihgtui.1", top && *top ? top : ".");
+    f = fopen(path, "r");
+    CHECK(f != NULL, "man keys: %s opens", path);
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, ".SH", 3) == 0)
+            in_keys = strcmp(line, ".SH KEYS") == 0;
+        if (!in_keys)
+            continue;
+        if (strcmp(line, ".TP") == 0) {
+            next_is_entry = 1;
+            continue;
+        }
+        if (next_is_entry && n < 64 && line[0] == '.') {
+            /* ".BR n \" / \" N" -> n; the roff escapes of - as in keys.c */
+            char clean[512], *p = strchr(line, ' ');
+            size_t k = 0;
+            for (const char *q = p ? p + 1 : ""; *q && k + 1 < sizeof clean; q++) {
+                if (q[0] == '\\' && q[1] == '-') {
+                    clean[k++] = '-';
+                    q++;
+                } else if (q[0] == '\\' && q[1] == '(' && q[2] == 'e' && q[3] == 'n') {
+                    clean[k++] = '-';
+                    q += 3;
+                } else {
+                    clean[k++] = *q;
+                }
+            }
+            clean[k] = '\0';
+            first_key(clean, man[n], sizeof man[n]);
+            n++;
+        }
+        next_is_entry = 0;
+    }
+    fclose(f);
+    CHECK(n > 20, "man keys: %d entries in the KEYS section", n);
+    for (int i = 0; ihg_key_help_rows[i].keys; i++) {
+        char k[32];
+        int found = 0;
+        first_key(ihg_key_help_rows[i].keys, k, sizeof k);
+        for (int j = 0; j < n && !found; j++)
+            found = strcmp(man[j], k) == 0;
+        if (!found) {
+            printf("  (help key '%s' not in ihgtui(1))\n", k);
+            ok = 0;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        int found = 0;
+        for (int i = 0; ihg_key_help_rows[i].keys && !found; i++) {
+            char k[32];
+            first_key(ihg_key_help_rows[i].keys, k, sizeof k);
+            found = strcmp(man[j], k) == 0;
+        }
+        if (!found) {
+            printf("  (ihgtui(1) key '%s' not in the help)\n", man[j]);
+            ok = 0;
+        }
+    }
+    CHECK(ok, "man keys: the help's keys and ihgtui(1)'s KEYS section are the same");
+}
+
 int main(void)
 {
     ihg_error_install_gsl_handler();
@@ -762,6 +1135,12 @@ int main(void)
     test_display();
     test_plane();
     test_conditioned();
+    test_explicit_compare();
+    test_explicit_theory();
+    test_explicit_status();
+    test_segments();
+    test_seeds();
+    test_man_keys();
     test_replay();
     test_runner();
     ihg_config_free(&lesson_cfg);

@@ -193,6 +193,41 @@ if [ -f "$rd" ]; then
     size 120 40
 fi
 
+# ---- explicit methods and the seeds (truncation: unrolled, 80x24, 100x32) --
+# The explorer records the inner loop (P = 10 <= 2000): pane 3 has unrolled's
+# curve and forward/fd against the whole unroll; c at a step's start says
+# why they are absent; S runs 5 seeds and the theory pane shows them.
+tr="$top_srcdir/experiments/truncation.yaml"
+if [ -f "$tr" ]; then
+    for sz in 80x24 100x32; do
+        size "${sz%x*}" "${sz#*x}"
+        run "$tr"
+        check "truncation $sz: starts" wait_for 'outer [0-9]+/' 100
+        check "truncation $sz: status gives K in inner steps and the trajectory's memory" \
+            wait_for 'unrolled K=5/60 steps.traj [0-9.]+ kB' 30
+        keys o
+        check "truncation $sz: o completes an outer step" wait_for 'outer 1/' 150
+        check "truncation $sz: pane 3's legend has unrolled" wait_for '■ unrolled' 100
+        keys 3 3
+        check "truncation $sz: pane 3 zoomed: unrolled at K=5 against the IFT" \
+            wait_for 'unrolled K=5 of T=60: +[0-9.e-]+ vs IFT' 50
+        check "truncation $sz: pane 3 zoomed: forward and FD against the whole unroll" \
+            on_screen 'vs whole unroll: +forward [0-9.e-]+ +FD [0-9.e-]+'
+        keys c
+        check "truncation $sz: c at a step's start: why the explicit methods are absent" \
+            wait_for "inner loop has not run yet" 100
+        keys z S
+        check "truncation $sz: S: the seeds run and end" wait_for 'seeds: 5 runs compared' 600
+        keys 5 5
+        check "truncation $sz: S: the theory pane has the seeds' spread" \
+            wait_for 'Seeds: 5 runs from the start, init_seed 0..4' 50
+        check "truncation $sz: S: and the warm/cold retraining" on_screen 'retrained at the final'
+        keys q
+        finished "truncation $sz" 0
+    done
+    size 120 40
+fi
+
 # ---- a long comparison does not block (softmax_digits, P = 650) ----------
 # The comparison (here up to K = 2000: about 4000 HVPs) runs in slices
 # between key reads: a key pressed while it runs is answered while it still
@@ -224,6 +259,19 @@ if [ -f "$sm" ]; then
     wait_for 'comparing: ' 30
     keys q
     finished "softmax q while comparing" 0
+    # the seeds (S) are a job of the engine: keys answered while it runs
+    # (400 inner steps: 5 seeds take seconds)
+    run "$sm" --set inner.steps=400
+    check "softmax S: explorer starts" wait_for "$status_re" 100
+    check "softmax S: the start-up comparison ends" sh -c "sleep 0.3; n=600; while [ \$n -gt 0 ]; do $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'comparing:' || exit 0; sleep 0.1; n=\$((n - 1)); done; exit 1"
+    keys S
+    check "softmax S: progress shown while the seeds run" wait_for 'seeds: (run|warm|cold)' 50
+    keys l
+    check "softmax S: key l answered while the seeds run" answered_during '\[lin\]' 'seeds: (run|warm|cold)'
+    keys S
+    check "softmax S: S again cancels" wait_for 'seeds: cancelled' 50
+    keys q
+    finished "softmax S" 0
 fi
 
 # ---- Fashion-MNIST: distilled images, accuracy, 1.8M lambdas ---------------
@@ -347,9 +395,9 @@ check "key m: next method (identity)" wait_for 'identity K=' 20
 keys m
 check "key m: next method (unrolled)" wait_for 'unrolled K=' 20
 keys m
-check "key m: next method (forward)" wait_for 'forward K=' 20
+check "key m: next method (forward)" wait_for 'forward T=' 20
 keys m
-check "key m: next method (fd)" wait_for 'fd K=' 20
+check "key m: next method (fd)" wait_for 'fd T=' 20
 keys m
 check "key m: wraps to exact" wait_for 'exact K=' 20
 keys m

@@ -9,7 +9,8 @@
 
 /* The words of the text form; `argument`: 0 none, 1 optional count,
  * 2 required integer, 3 required number, 4 required name, 5 required pane
- * number, 6 optional pane number, 7 a number from 1 (kept from 0). */
+ * number, 6 optional pane number, 7 a number from 1 (kept from 0), 8 an
+ * optional count, 0 when not given. */
 static const struct {
     const char *word;
     ihg_action action;
@@ -66,6 +67,7 @@ static const struct {
     {"branch", IHG_ACT_BRANCH, 0, 0},
     {"export", IHG_ACT_EXPORT, 0, 0},
     {"save", IHG_ACT_SAVE, 0, 0},
+    {"seeds", IHG_ACT_SEEDS, 0, 8},
 };
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -114,7 +116,7 @@ int ihg_act_parse(const char *text, ihg_act *out, char *err, size_t errsize)
     }
     switch (words[i].argument) {
     case 0: return fail(err, errsize, "'%s' takes no argument", word);
-    case 1: case 2: case 5: case 6: case 7: {
+    case 1: case 2: case 5: case 6: case 7: case 8: {
         char *end;
         long v;
         errno = 0;
@@ -123,11 +125,13 @@ int ihg_act_parse(const char *text, ihg_act *out, char *err, size_t errsize)
             return fail(err, errsize, "not a count in 0..1000000: '%s'", rest);
         if (words[i].argument == 1 && v < 1)
             return fail(err, errsize, "a count of at least 1, got '%s'", rest);
+        if (words[i].argument == 8 && v < 1)
+            return fail(err, errsize, "a count of at least 1, got '%s'", rest);
         if (words[i].argument == 7) {
             if (v < 1)
                 return fail(err, errsize, "a number from 1, got '%s'", rest);
             v--;
-        } else if (words[i].argument >= 5) {
+        } else if (words[i].argument == 5 || words[i].argument == 6) {
             if (v < 1 || v > 6)
                 return fail(err, errsize, "a pane number 1..6, got '%s'", rest);
             v--;
@@ -169,6 +173,12 @@ void ihg_act_format(const ihg_act *a, char *buf, size_t size)
         case 3: snprintf(buf, size, "%s %.17g", words[i].word, a->value); return;
         case 4: snprintf(buf, size, "%s %s", words[i].word, a->name); return;
         case 5: case 7: snprintf(buf, size, "%s %ld", words[i].word, a->arg + 1); return;
+        case 8:
+            if (a->arg > 0)
+                snprintf(buf, size, "%s %ld", words[i].word, a->arg);
+            else
+                snprintf(buf, size, "%s", words[i].word);
+            return;
         case 6:
             if (a->arg >= 0)
                 snprintf(buf, size, "%s %ld", words[i].word, a->arg + 1);

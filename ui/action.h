@@ -15,7 +15,7 @@
  *   run | hypergrad                  inner-lr X | outer-lr X
  *   next-slide | prev-slide          slide N | replay
  *   reveal | choice N | notes        back | forward | live | branch
- *   export | save
+ *   export | save                    seeds [S]
  * N of `focus` and `zoom` is a pane number 1..6, as on the keyboard; N of
  * `slide` and `choice` counts from 1.
  */
@@ -81,6 +81,8 @@ typedef enum {
                             screen as text and HTML                     */
     IHG_ACT_SAVE,        /* w: the settings as an experiment and as a
                             lesson that replays the run                 */
+    IHG_ACT_SEEDS,       /* S: the S-seeds comparison (arg S, 0: the
+                            default IHG_CTL_SEEDS); again: cancel it     */
     IHG_ACT_COUNT
 } ihg_action;
 

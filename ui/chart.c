@@ -759,3 +759,20 @@ int ihg_image_grid_fit(ihg_image_grid *g, int w, int h, int k, int rows, int col
     return g->tw >= (cols < min_px ? cols : min_px) &&
            g->th >= (rows < min_px ? rows - (rows & 1) : min_px) && g->th >= 2;
 }
+
+void ihg_format_bytes(char *buf, size_t size, double bytes)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+    char n[16];
+    int u = 0;
+    double x = bytes;
+    while (x >= 999.5 && u < 4) {
+        x /= 1000.0;
+        u++;
+    }
+    if (u == 0)
+        ihg_format_int(n, sizeof n, (long)llround(x));
+    else
+        ihg_format_short(n, sizeof n, x, 5);
+    snprintf(buf, size, "%s %s", n, unit[u]);
+}

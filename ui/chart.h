@@ -80,6 +80,9 @@ void ihg_format_short(char *buf, size_t size, double v, int w);
  * what value each shown number stands for. */
 void ihg_format_fixed(char *buf, size_t size, double v, int decimals);
 void ihg_format_int(char *buf, size_t size, long v);
+/* A size in bytes for people: "15.8 MB" (powers of 1000: B, kB, MB, GB,
+ * TB; 3 significant digits). */
+void ihg_format_bytes(char *buf, size_t size, double bytes);
 
 /* A horizontal bar of frac (0..1) of w cells, with eighth blocks in
  * Unicode mode and '#' in ASCII mode. */

@@ -32,6 +32,7 @@
 #include "../src/lesson.h"
 #include "../src/output.h"
 #include "../src/plane.h"
+#include "../src/seeds.h"
 #include "../src/timer.h"
 #include "export.h"
 #include "lesson_ctl.h"
@@ -92,6 +93,16 @@ struct ihg_ctl {
     double job_longest;      /* the longest single unit, seconds        */
     int job_longest_stage;
     char job_text[64];
+
+    /* the seeds comparison (S): a job on sessions of its own */
+    ihg_seeds_job *seeds_job;
+    int seeds_state;             /* 0 none, 1 running, 2 done        */
+    long seeds_S, seeds_outer;
+    int seeds_have_spread;
+    ihg_seeds_spread seeds_spread;
+    ihg_seeds_retrain seeds_retrain;
+    double seeds_compute;        /* seconds inside its steps         */
+    char seeds_text[96];
 
     /* ||q_j|| of the solve under way */
     double *qnorm;
@@ -412,6 +423,89 @@ static void compare_work(ihg_ctl *c, double slice, int (*stop)(void *), void *ar
     }
 }
 
+/* ---- the seeds comparison (S), one unit at a time ------------------------- */
+
+static void seeds_cancel(ihg_ctl *c)
+{
+    ihg_seeds_job_free(c->seeds_job);
+    c->seeds_job = NULL;
+    if (c->seeds_state == 1)
+        c->seeds_state = 0;
+    c->serial++;
+}
+
+/* S runs of the experiment from the start, for the outer steps the live
+ * run has taken (at least one), with its settings. */
+static void seeds_start(ihg_ctl *c, long S)
+{
+    long outer = ihg_session_outer(c->s);
+    if (S <= 0)
+        S = IHG_CTL_SEEDS;
+    if (S < 2 || S > IHG_SEEDS_MAX) {
+        say(c, IHG_ROLE_BAD, 0, "seeds: from 2 to %d runs, not %ld", IHG_SEEDS_MAX, S);
+        return;
+    }
+    if (c->model->P > IHG_CTL_SEEDS_MAX_P) {
+        say(c, IHG_ROLE_WARN, 0,
+            "seeds: P = %zu > %d: %ld copies of this run are for --batch --seeds %ld",
+            c->model->P, IHG_CTL_SEEDS_MAX_P, S, S);
+        return;
+    }
+    if (outer < 1)
+        outer = 1;
+    seeds_cancel(c);
+    c->seeds_job = ihg_seeds_job_alloc(c->cfg, S, outer, ihg_session_method(c->s),
+                                       ihg_session_terms(c->s), ihg_session_alpha(c->s));
+    if (!c->seeds_job) {
+        say(c, IHG_ROLE_BAD, 0, "seeds: %s", ihg_error_message());
+        return;
+    }
+    c->seeds_state = 1;
+    c->seeds_have_spread = 0;
+    c->seeds_S = S;
+    c->seeds_outer = outer < c->cfg->outer.steps ? outer : c->cfg->outer.steps;
+    c->seeds_compute = 0;
+    say(c, IHG_ROLE_WARN, 0,
+        "seeds: %ld initial weights, %ld outer steps each from the start ... (keys stay "
+        "live; S cancels)", S, c->seeds_outer);
+}
+
+static void seeds_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
+{
+    double t0 = ihg_now();
+    c->serial++;
+    while (c->seeds_job) {
+        unsigned ev = 0;
+        double u0 = ihg_now(), dt, el;
+        int st = ihg_seeds_job_step(c->seeds_job, &ev);
+        dt = ihg_now() - u0;
+        c->seeds_compute += dt;
+        c->units++;
+        if (st != IHG_OK) {
+            seeds_cancel(c);
+            say(c, IHG_ROLE_BAD, 1, "seeds: %s", ihg_error_message());
+            return;
+        }
+        if (ev & IHG_SEEDS_SPREAD) {
+            c->seeds_spread = *ihg_seeds_job_spread(c->seeds_job);
+            c->seeds_have_spread = 1;
+        }
+        if (ev & IHG_SEEDS_DONE) {
+            c->seeds_retrain = *ihg_seeds_job_retrain(c->seeds_job);
+            ihg_seeds_job_free(c->seeds_job);
+            c->seeds_job = NULL;
+            c->seeds_state = 2;
+            say(c, IHG_ROLE_GOOD, 0,
+                "seeds: %ld runs compared in %.0f ms: the theory pane (5) has the spread",
+                c->seeds_S, c->seeds_compute * 1e3);
+            return;
+        }
+        el = ihg_now() - t0;
+        if (!(el < slice && el + dt <= slice) || (stop && stop(arg)))
+            return;
+    }
+}
+
 /* ---- the record file ----------------------------------------------------- */
 
 void ihg_ctl_set_record(ihg_ctl *c, FILE *f)
@@ -630,6 +724,10 @@ unsigned ihg_ctl_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
         compare_work(c, slice, stop, arg);
         return 0;
     }
+    if (c->seeds_job) { /* the run waits for it, as for a comparison */
+        seeds_work(c, slice, stop, arg);
+        return 0;
+    }
     if (c->running || c->outer_pending || c->to_hypergrad)
         return session_work(c, slice, stop, arg);
     if (c->script_pos < c->script_n) {
@@ -652,7 +750,7 @@ unsigned ihg_ctl_work(ihg_ctl *c, double slice, int (*stop)(void *), void *arg)
 
 int ihg_ctl_busy(const ihg_ctl *c)
 {
-    return c->job || c->running || c->outer_pending || c->to_hypergrad ||
+    return c->job || c->seeds_job || c->running || c->outer_pending || c->to_hypergrad ||
            c->script_pos < c->script_n ||
            (c->lesson && (ihg_lesson_ctl_is_revealing(c->lesson) ||
                           ihg_lesson_ctl_is_playing(c->lesson)));
@@ -914,6 +1012,14 @@ static void handle(ihg_ctl *c, const ihg_act *a)
                 "comparing every method at the current point ... (keys stay live)");
         break;
     case IHG_ACT_RESET: reset(c); break;
+    case IHG_ACT_SEEDS:
+        if (c->seeds_job) {
+            seeds_cancel(c);
+            say(c, IHG_ROLE_WARN, 0, "seeds: cancelled");
+        } else {
+            seeds_start(c, a->arg);
+        }
+        break;
     case IHG_ACT_RUN:
         if (!carry_on(c))
             break;
@@ -1010,6 +1116,9 @@ static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
     const ihg_dataset *ds;
     int i;
     compare_cancel(c);
+    seeds_cancel(c);
+    c->seeds_state = 0;
+    c->seeds_have_spread = 0;
     c->running = 0;
     c->outer_pending = 0;
     c->to_hypergrad = 0;
@@ -1058,6 +1167,14 @@ static void attach(ihg_ctl *c, const ihg_config *cfg, ihg_session *s, int owned)
     c->grid_valid = 0;
     c->opt_version = 0;
     c->cmp_auto = c->model->P <= AUTO_COMPARE_MAX_P && reference_exact(c);
+    /* the explicit methods join the comparisons when the inner loop is
+     * recorded (T P doubles): up to IHG_CTL_RECORD_MAX_P parameters (a
+     * lesson's player records always); when it cannot be, the comparison
+     * says why for each of them */
+    if (owned && c->model->P <= IHG_CTL_RECORD_MAX_P) {
+        ihg_session_record_trajectory(s, 1);
+        ihg_error_clear();
+    }
     path_clear(c);
     path_push(c);
     ihg_run_inputs(cfg, ds, c->inputs);
@@ -1413,6 +1530,31 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->cmp_ms = c->cmp_ms;
     v->cmp_auto = c->cmp_auto;
     v->cmp_progress = c->job ? stage_text(c, c->job_text, sizeof c->job_text) : NULL;
+    v->seeds_state = c->seeds_state;
+    v->seeds_progress = c->seeds_job ? (ihg_seeds_job_progress(c->seeds_job, c->seeds_text,
+                                                               sizeof c->seeds_text),
+                                        c->seeds_text)
+                                     : NULL;
+    v->seeds_S = c->seeds_S;
+    v->seeds_outer = c->seeds_outer;
+    v->seeds_have_spread = c->seeds_have_spread;
+    v->seeds = c->seeds_spread;
+    v->seeds_retrain = c->seeds_retrain;
+    v->recording = ihg_session_trajectory(s) != NULL;
+    v->record_max_p = c->owns_session ? IHG_CTL_RECORD_MAX_P : 0;
+    v->hg_bytes = ihg_session_hypergrad_bytes(s);
+    v->inner_optimizer = cfg->inner.optimizer ? cfg->inner.optimizer->name : "?";
+    v->inner_lr = ihg_session_inner_lr(s);
+    v->inner_momentum = cfg->inner.momentum;
+    for (size_t g = 0; g < v->layout->nseg; g++)
+        if (v->layout->seg[g].owner == IHG_OWNER_INNER &&
+            v->layout->seg[g].transform == IHG_TRANSFORM_LOGIT)
+            v->inner_momentum = ihg_transform_apply(
+                IHG_TRANSFORM_LOGIT, gsl_vector_get(v->lambda, v->layout->seg[g].offset));
+    v->inner_steps = cfg->inner.tol > 0 ? 0 : cfg->inner.steps;
+    v->inner_batch = cfg->inner.batch;
+    v->warm_start = cfg->inner.warm_start;
+    v->checkpoint = cfg->hypergrad.checkpoint;
     v->qnorm = c->qnorm;
     v->n_qnorm = v->phase == IHG_PHASE_SOLVE || v->phase == IHG_PHASE_HYPERGRAD ? c->n_qnorm : 0;
     v->vnorm = c->vnorm;
@@ -1608,6 +1750,7 @@ void ihg_ctl_free(ihg_ctl *c)
         fclose(c->rec);
     ihg_json_free(&c->json);
     ihg_compare_job_free(c->job);
+    ihg_seeds_job_free(c->seeds_job);
     ihg_comparison_free(c->job_cmp);
     ihg_comparison_free(c->cmp);
     free(c->qnorm);

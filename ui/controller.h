@@ -32,6 +32,19 @@
 
 typedef struct ihg_ctl ihg_ctl;
 
+/* The explorer records the inner loop of each outer step (T P doubles,
+ * trajectory.h) for its comparisons up to this many parameters, so that
+ * `c` compares the explicit methods (unrolled, forward, fd) too; above
+ * it only an explicit method in use records (ihgtui(1)). */
+#define IHG_CTL_RECORD_MAX_P 2000
+
+/* Key S: the experiment from this many initial weights side by side
+ * (seeds.h), for as many outer steps as the live run has taken (at least
+ * one), with its method, K and alpha; refused above IHG_CTL_SEEDS_MAX_P
+ * parameters (S copies of the session: use --batch --seeds). */
+#define IHG_CTL_SEEDS 5
+#define IHG_CTL_SEEDS_MAX_P 100000
+
 /* Build the session for a loaded configuration (cfg must outlive the
  * controller).  NULL on failure with the error recorded (ihg_error_*). */
 ihg_ctl *ihg_ctl_alloc(const ihg_config *cfg);

@@ -24,6 +24,7 @@ const ihg_key_help ihg_key_help_rows[] = {
     {"B", "go on from the step on show (then a new setting: a branch)", "branch from this step"},
     {"e", "the focused pane as SVG, PDF, PNG; the screen as text, HTML", "export pane and screen"},
     {"w", "the settings as an experiment, the run as a lesson", "save experiment, lesson"},
+    {"S", "5 initial weights side by side (again: cancel)", "compare 5 seeds"},
     {"PgDn / PgUp", "lesson: next / previous slide (also the arrows)", "next / previous slide"},
     {"g N Enter", "lesson: go to slide N", "go to slide N"},
     {".", "lesson: the slide again from its start", "the slide again"},
@@ -60,6 +61,7 @@ ihg_act ihg_key_lookup(long ch)
     case 'B': a = IHG_ACT_BRANCH; break;
     case 'e': a = IHG_ACT_EXPORT; break;
     case 'w': a = IHG_ACT_SAVE; break;
+    case 'S': a = IHG_ACT_SEEDS; break;
     case IHG_KEY_UP: a = IHG_ACT_UP; break;
     case IHG_KEY_DOWN: a = IHG_ACT_DOWN; break;
     case IHG_KEY_BTAB: a = IHG_ACT_PREV_PANE; break;

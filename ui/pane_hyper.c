@@ -46,16 +46,71 @@ static int rows_first(const ihg_view *v, ihg_rect in)
     return first < 0 ? 0 : first;
 }
 
+/* The short form of a segment's name for a row label: without the words
+ * "log" and "logit" (the header and the title say them), its first word,
+ * at most 3 characters: "log decay" dec, "W2 log decay" W2, "log lr" lr,
+ * "logit momentum" mom. */
+static void short_name(const char *name, char *buf, size_t size)
+{
+    const char *p = name;
+    size_t n;
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        n = strcspn(p, " ");
+        if (!((n == 3 && strncmp(p, "log", 3) == 0) || (n == 5 && strncmp(p, "logit", 5) == 0)))
+            break;
+        p += n;
+    }
+    if (n == 0) { /* nothing but log/logit */
+        p = name;
+        n = strcspn(p, " ");
+    }
+    if (n > 3)
+        n = 3;
+    snprintf(buf, size, "%.*s", (int)n, p);
+}
+
+/* The label of row i: with more than one segment its segment's short name
+ * (and the index within it), else lambda and the index. */
+static void row_label(const ihg_canvas *cv, const ihg_view *v, size_t i, char *buf,
+                      size_t size)
+{
+    const ihg_hyper_segment *sg =
+        v->layout && v->layout->nseg > 1 ? ihg_hyper_layout_find(v->layout, i) : NULL;
+    char sn[16];
+    if (!sg) {
+        snprintf(buf, size, "%s%zu", cv->ascii ? "l" : "\xce\xbb", i + 1);
+        return;
+    }
+    /* segment names are the program's own (models/, session.c) */
+    short_name(sg->name, sn, sizeof sn);
+    if (sg->count == 1)
+        snprintf(buf, size, "%s", sn);
+    else
+        snprintf(buf, size, "%s%s%zu", sn, sn[0] && sn[strlen(sn) - 1] >= '0' &&
+                                               sn[strlen(sn) - 1] <= '9' ? "." : "",
+                 i - sg->offset + 1);
+}
+
 static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 {
     double ml = max_abs(v->lambda), mg = max_abs(v->hypergrad);
-    int y = in.y, first, i, n = (int)v->n_lambda, bw, gx;
-    char a[16], b[16], head[96];
+    int y = in.y, first, i, n = (int)v->n_lambda, bw, gx, lw = 5;
+    char a[16], b[16], head[96], lab[32];
     const char *lam = IHG_TXT(cv, "\xce\xbb", "lam");
-    bw = (in.w - 5 - 9 - 10 - 3) / 2;
+    /* the label column: as wide as the widest label and a blank */
+    for (i = 0; i < n; i++) {
+        row_label(cv, v, (size_t)i, lab, sizeof lab);
+        if (ihg_text_width(lab) + 1 > lw)
+            lw = ihg_text_width(lab) + 1;
+    }
+    if (lw > 9)
+        lw = 9;
+    bw = (in.w - lw - 9 - 10 - 3) / 2;
     if (bw < 3)
         bw = 3;
-    gx = in.x + 5 + 9 + bw + 1;
+    gx = in.x + lw + 9 + bw + 1;
     /* what lambda holds: the name of its segment (layout of the session) */
     if (v->layout && v->layout->nseg == 1)
         snprintf(head, sizeof head, "%s (%s)", lam, v->layout->seg[0].name);
@@ -76,12 +131,32 @@ static void rows(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
         double g = v->hypergrad ? gsl_vector_get(v->hypergrad, i) : NAN;
         ihg_format_short(a, sizeof a, l, 8);
         ihg_format_short(b, sizeof b, g, 9);
-        ihg_canvas_printf(cv, in.x, y, 5, IHG_ROLE_DIM, "%s%d", cv->ascii ? "l" : lam, i + 1);
-        ihg_canvas_printf(cv, in.x + 5, y, 9, IHG_ROLE_NORMAL, "%8s", a);
-        ihg_hbar_signed(cv, in.x + 5 + 9, y, bw, ml > 0 ? l / ml : 0, IHG_ROLE_TRAIN);
+        row_label(cv, v, (size_t)i, lab, sizeof lab);
+        ihg_canvas_fit(cv, in.x, y, lw - 1, IHG_ROLE_DIM, lab);
+        ihg_canvas_printf(cv, in.x + lw, y, 9, IHG_ROLE_NORMAL, "%8s", a);
+        ihg_hbar_signed(cv, in.x + lw + 9, y, bw, ml > 0 ? l / ml : 0, IHG_ROLE_TRAIN);
         ihg_canvas_printf(cv, gx, y, 10, IHG_ROLE_NORMAL, "%9s", b);
         ihg_hbar_signed(cv, gx + 10, y, bw, mg > 0 ? g / mg : 0,
                         g > 0 ? IHG_ROLE_VAL : IHG_ROLE_GOOD);
+    }
+}
+
+/* With more than one segment: their names and sizes, "log decay 10, log
+ * lr, logit momentum" ("" with one). */
+static void segments_text(const ihg_view *v, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (!v->layout || v->layout->nseg < 2)
+        return;
+    for (size_t i = 0; i < v->layout->nseg && used < size; i++) {
+        const ihg_hyper_segment *sg = &v->layout->seg[i];
+        char n[24] = "";
+        if (sg->count > 1) {
+            n[0] = ' ';
+            ihg_format_int(n + 1, sizeof n - 1, (long)sg->count);
+        }
+        used += (size_t)snprintf(buf + used, size - used, "%s%s%s", i ? ", " : "", sg->name, n);
     }
 }
 
@@ -151,6 +226,16 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
                         IHG_TXT(cv, "\xe2\x80\x96" "dL_V/d\xce\xbb\xe2\x80\x96", "|hypergrad|"),
                         s2, last->outer);
     }
+    if (v->layout && v->layout->nseg > 1 && hh >= 4) {
+        /* one histogram of every segment together: say which */
+        char sg[240], t[260];
+        segments_text(v, sg, sizeof sg);
+        snprintf(t, sizeof t, "all of: %s", sg);
+        ihg_canvas_fit(cv, in.x, in.y + 3, in.w, IHG_ROLE_DIM, t);
+        in.y++;
+        in.h--;
+        hh--;
+    }
     if (hh < 2 || bins < 4 || !(mx >= mn))
         return;
     if (bins > 1024)
@@ -196,8 +281,9 @@ static void histogram(ihg_canvas *cv, ihg_rect in, const ihg_view *v)
 
 void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
-    char extra[96];
+    char extra[320], seg[240];
     ihg_rect in;
+    segments_text(v, seg, sizeof seg);
     snprintf(extra, sizeof extra, "(%zu)", v->n_lambda);
     if (v->n_lambda <= HYPER_ROWS_MAX) {
         /* the list scrolls: which rows it shows goes into the title */
@@ -209,6 +295,8 @@ void ihg_pane_hyper(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " rows %d-%d j/k",
                      first + 1, first + shown);
     }
+    if (seg[0]) /* after the rows shown: what the segments are */
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %s", seg);
     in = ihg_pane_frame(cv, r, v, IHG_PANE_HYPER, extra);
     if (in.w < 10 || in.h < 2 || !v->lambda)
         return;

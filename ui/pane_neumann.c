@@ -91,13 +91,104 @@ static int role_of(const ihg_view *v, int role) { return v->cmp_moved ? IHG_ROLE
 
 /* ---- pane 3 ------------------------------------------------------------------ */
 
+/* "1.2e-15" for a value, "skipped" / "-" when there is none */
+static const char *err_text(char *buf, size_t size, double x)
+{
+    if (!isfinite(x))
+        snprintf(buf, size, "-");
+    else
+        ihg_format_short(buf, size, x, 8);
+    return buf;
+}
+
+/* The explicit methods (method_unrolled.c, method_forward.c, method_fd.c)
+ * above the chart: what each error is against (the IFT reference or the
+ * whole unroll of the outer step's T inner steps), forward and fd as single
+ * values, or why they are not in the comparison.  Returns the rest of the
+ * plot rectangle. */
+static ihg_rect explicit_lines(ihg_canvas *cv, ihg_rect plot, const ihg_view *v,
+                               const ihg_comparison *c, const ihg_compare_method *un,
+                               const ihg_compare_method *fw, const ihg_compare_method *fdm)
+{
+    char kk[16], tt[16], a[16], b[16], f1[16], f2[16], f3[16], f4[16];
+    char l0[96], l1[64], l2[64], l3[64], l4[300];
+    ihg_item it[5];
+    int n = 0;
+    const ihg_compare_method *first = un ? un : fw && fw->ran ? fw : fdm && fdm->ran ? fdm : NULL;
+    if (!first) {
+        /* none ran: say why (the engine's reason, or the explorer's cap) */
+        const ihg_compare_method *any = ihg_comparison_find(c, "unrolled");
+        if (!any)
+            return plot;
+        if (!v->recording && v->record_max_p > 0 && v->P > (size_t)v->record_max_p) {
+            ihg_format_int(a, sizeof a, (long)v->P);
+            ihg_format_int(b, sizeof b, v->record_max_p);
+            snprintf(l4, sizeof l4, "unrolled, forward, fd: not compared: P = %s > %s, "
+                                    "the explorer records no inner loop above it", a, b);
+        } else if (v->recording && v->cmp_outer < 0 && v->phase == IHG_PHASE_INNER &&
+                   v->prog_done == 0) {
+            /* at the start of an outer step: its inner loop is still to
+             * run (the comparison made after it, by o, has them) */
+            snprintf(l4, sizeof l4, "unrolled, forward, fd: this point's inner loop has not "
+                                    "run yet (o: the next comparison has them)");
+        } else {
+            snprintf(l4, sizeof l4, "unrolled, forward, fd not compared: %s", any->skipped);
+        }
+        ihg_canvas_fit(cv, plot.x, plot.y, plot.w, role_of(v, IHG_ROLE_DIM), l4);
+        return (ihg_rect){plot.x, plot.y + 1, plot.w, plot.h - 1};
+    }
+    if (un) {
+        long K = v->method == un->type && v->terms > 0 && v->terms < un->kmax ? v->terms
+                                                                                : un->kmax;
+        ihg_format_int(kk, sizeof kk, K);
+        ihg_format_int(tt, sizeof tt, un->kmax);
+        snprintf(l0, sizeof l0, "unrolled K=%s of T=%s:", kk, tt);
+        snprintf(l1, sizeof l1, "%s vs IFT", err_text(a, sizeof a, un->rel_err[K]));
+        snprintf(l2, sizeof l2, "%s vs whole unroll", err_text(b, sizeof b, un->rel_unrolled[K]));
+        it[n++] = (ihg_item){l0, 0, role_of(v, IHG_ROLE_EXACT)};
+        it[n++] = (ihg_item){l1, 0, role_of(v, IHG_ROLE_EXACT)};
+        it[n++] = (ihg_item){l2, 1, role_of(v, IHG_ROLE_TEST)};
+        ihg_canvas_items(cv, plot.x, plot.y, plot.w, it, n, "  ", IHG_ROLE_NORMAL);
+        plot.y++;
+        plot.h--;
+        n = 0;
+    }
+    /* forward and fd: one value each, against the whole unroll (when it
+     * ran) and against the reference */
+    snprintf(l0, sizeof l0, "vs whole unroll:");
+    l1[0] = l2[0] = l3[0] = '\0';
+    if (fw && fw->ran)
+        snprintf(l1, sizeof l1, "forward %s", err_text(f1, sizeof f1, fw->rel_unrolled[0]));
+    if (fdm && fdm->ran)
+        snprintf(l2, sizeof l2, "FD %s", err_text(f2, sizeof f2, fdm->rel_unrolled[0]));
+    if (un)
+        snprintf(l3, sizeof l3, "unroll vs IFT %s", err_text(f3, sizeof f3,
+                                                             un->rel_err[un->kmax]));
+    else if (fdm && fdm->ran)
+        snprintf(l3, sizeof l3, "FD vs IFT %s", err_text(f4, sizeof f4, fdm->rel_err[0]));
+    if (un || (fw && fw->ran))
+        it[n++] = (ihg_item){l0, 0, role_of(v, IHG_ROLE_DIM)};
+    if (l1[0])
+        it[n++] = (ihg_item){l1, 0, role_of(v, IHG_ROLE_NUMBER)};
+    if (l2[0] && (un || (fw && fw->ran)))
+        it[n++] = (ihg_item){l2, 1, role_of(v, IHG_ROLE_NUMBER)};
+    if (l3[0])
+        it[n++] = (ihg_item){l3, 2, role_of(v, IHG_ROLE_EXACT)};
+    if (n > 0 && plot.h > 5) {
+        ihg_canvas_items(cv, plot.x, plot.y, plot.w, it, n, "  ", IHG_ROLE_NORMAL);
+        plot.y++;
+        plot.h--;
+    }
+    return plot;
+}
+
 void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char extra[200], rb[64], wh[96], e1[16], e2[16], e3[16], e4[16], kk[16];
     char i0[48], i1[48], i2[48], i3[48], i4[64], note[96] = "";
     const ihg_comparison *c = v->cmp;
     const ihg_compare_method *nm, *cgm;
-    ihg_series s[5];
+    ihg_series s[8];
     ihg_item it[6];
     ihg_chart ch;
     ihg_rect in, plot;
@@ -130,8 +221,18 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         else if (c->method[e].ran && c->method[e].type == cgm->type)
             cgc = &c->method[e];
 
+    /* the explicit methods (unrolled, forward, fd), when they ran */
+    const ihg_compare_method *un = ihg_comparison_find(c, "unrolled");
+    const ihg_compare_method *fw = ihg_comparison_find(c, "forward");
+    const ihg_compare_method *fdm = ihg_comparison_find(c, "fd");
+    if (un && !(un->ran && un->curve && un->kmax >= un->k_first && un->kmax < 4096))
+        un = NULL;
+
     /* one summary line at the current K (clamped to Kmax) */
-    K = v->terms < c->kmax ? v->terms : c->kmax;
+    /* an explicit method's K truncates its unroll: Neumann and CG at Kmax */
+    K = v->method && (v->method->flags & IHG_METHOD_EXPLICIT) ? c->kmax
+        : v->terms < c->kmax                                  ? v->terms
+                                                              : c->kmax;
     if (K < 0)
         K = 0;
     ihg_format_int(kk, sizeof kk, K);
@@ -160,6 +261,8 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     ihg_canvas_items(cv, in.x, in.y, in.w, it, isnan(c->predicted[K]) ? 4 : 5, "  ",
                      IHG_ROLE_NORMAL);
     plot = (ihg_rect){in.x, in.y + 1, in.w, in.h - 1};
+    if (plot.h > 6)
+        plot = explicit_lines(cv, plot, v, c, un, fw, fdm);
 
     /* the axis: Neumann's errors and the predicted envelope decide it */
     for (k = 0; k <= c->kmax; k++) {
@@ -178,6 +281,17 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
             top = cgm->rel_err[k];
     for (k = 0; k <= c->kmax; k++) {
         double a = nmc ? nmc->rel_err[k] : NAN, b = cgc && k ? cgc->rel_err[k] : NAN;
+        if (isfinite(a) && a > 0) {
+            floor_ = fmin(floor_, a);
+            top = fmax(top, a);
+        }
+        if (isfinite(b) && b > 0) {
+            floor_ = fmin(floor_, b);
+            top = fmax(top, b);
+        }
+    }
+    for (k = un ? un->k_first : 1; un && k <= un->kmax; k++) {
+        double a = un->rel_err[k], b = un->rel_unrolled[k];
         if (isfinite(a) && a > 0) {
             floor_ = fmin(floor_, a);
             top = fmax(top, a);
@@ -257,6 +371,24 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
                                    .label = "Neumann conditioned", .mark = 'n', .glyph = 0x25A1,
                                    .dotted = 1, .rank = 3};
     }
+    /* unrolled truncated to its last K steps, K = 1..T: against the
+     * reference like the others, and against the whole unroll (the
+     * truncation bias, 0 at K = T) */
+    static double un_shown[4096], ub_shown[4096];
+    if (un) {
+        size_t n = (size_t)(un->kmax - un->k_first + 1);
+        for (k = un->k_first; k <= un->kmax; k++) {
+            double a = un->rel_err[k], b = un->rel_unrolled[k];
+            un_shown[k - un->k_first] = a == 0.0 ? 1e-17 : a;
+            ub_shown[k - un->k_first] = b == 0.0 ? 1e-17 : b;
+        }
+        s[ns++] = (ihg_series){.y = un_shown, .n = n, .x0 = (double)un->k_first,
+                               .role = role_of(v, IHG_ROLE_EXACT), .label = "unrolled",
+                               .mark = 'u', .glyph = 0x25A0, .rank = 1};
+        s[ns++] = (ihg_series){.y = ub_shown, .n = n, .x0 = (double)un->k_first,
+                               .role = role_of(v, IHG_ROLE_TEST), .label = "trunc. bias",
+                               .mark = 'x', .glyph = 0x25B3, .dotted = 1, .rank = 3};
+    }
     ihg_chart_init(&ch);
     ch.log_y = 1;
     ch.xlabel = "K (HVPs)";
@@ -272,6 +404,10 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         ch.ylabel = "rel. error vs the CG reference";
     ch.xmin = 0;
     ch.xmax = (double)(c->kmax > 0 ? c->kmax : 1);
+    if (un && un->kmax > ch.xmax)
+        ch.xmax = (double)un->kmax;
+    if (un)
+        ch.xlabel = plot.w >= 60 ? "K (HVPs; unrolled: its last K steps)" : "K (HVPs)";
     ch.ymin = axis_lo;
     if (top > 0)
         ch.ymax = top;

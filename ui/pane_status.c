@@ -14,6 +14,10 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
         snprintf(buf, size, "comparing: %s", v->cmp_progress);
         return;
     }
+    if (v->seeds_progress) { /* the run waits for the seeds */
+        snprintf(buf, size, "seeds: %s", v->seeds_progress);
+        return;
+    }
     switch (v->phase) {
     case IHG_PHASE_INNER:
         if (v->prog_total > 0)
@@ -39,12 +43,13 @@ static void phase_text(char *buf, size_t size, const ihg_view *v)
 void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char phase[96], alpha[16], n1[24], n2[24], name[160], seed[48], outer[64], settings[96],
-        state[32], total[48];
+        state[32], total[48], traj[48];
+    int explicit_, n;
     /* narrow screens: tighter separators */
     const char *sep = r.w < 110 ? IHG_TXT(cv, "\xe2\x94\x82", "|")
                                 : IHG_TXT(cv, " \xe2\x94\x82 ", " | ");
     int state_role;
-    ihg_item it[7];
+    ihg_item it[8];
     ihg_canvas_fill(cv, r, L' ', IHG_ROLE_STATUS);
     phase_text(phase, sizeof phase, v);
     ihg_format_short(alpha, sizeof alpha, v->alpha, 7);
@@ -61,15 +66,35 @@ void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         snprintf(state, sizeof state, " %s ", IHG_TXT(cv, "\xe2\x8f\xb8 PAUSED", "|| PAUSED"));
         state_role = IHG_ROLE_WARN;
     }
-    snprintf(name, sizeof name, " %s", v->name ? v->name : "?");
+    snprintf(name, sizeof name, "%s", v->name ? v->name : "?");
     ihg_format_int(n1, sizeof n1, (long)v->seed);
     snprintf(seed, sizeof seed, "seed %s", n1);
     ihg_format_int(n1, sizeof n1, v->outer_done);
     ihg_format_int(n2, sizeof n2, v->outer_total);
     snprintf(outer, sizeof outer, "outer %s/%s", n1, n2);
     ihg_format_int(n1, sizeof n1, v->terms);
-    snprintf(settings, sizeof settings, "%s K=%s %s=%s", v->method_name ? v->method_name : "?",
-             n1, IHG_TXT(cv, "\xce\xb1", "alpha"), alpha);
+    explicit_ = v->method && (v->method->flags & IHG_METHOD_EXPLICIT);
+    traj[0] = '\0';
+    if (explicit_) {
+        /* K counts inner steps of the reverse pass (of T); no alpha */
+        ihg_format_int(n2, sizeof n2, v->inner_steps);
+        if (v->method->flags & IHG_METHOD_USES_K)
+            snprintf(settings, sizeof settings, "%s K=%s/%s steps",
+                     v->method_name ? v->method_name : "?",
+                     v->terms > 0 && v->terms < v->inner_steps ? n1 : n2, n2);
+        else
+            snprintf(settings, sizeof settings, "%s T=%s steps",
+                     v->method_name ? v->method_name : "?", n2);
+        if (v->hg_bytes > 0) {
+            char mb[32];
+            ihg_format_bytes(mb, sizeof mb, v->hg_bytes);
+            snprintf(traj, sizeof traj, "traj %s", mb);
+        }
+    } else {
+        snprintf(settings, sizeof settings, "%s K=%s %s=%s",
+                 v->method_name ? v->method_name : "?", n1, IHG_TXT(cv, "\xce\xb1", "alpha"),
+                 alpha);
+    }
     ihg_format_int(n1, sizeof n1, v->inner_all);
     snprintf(total, sizeof total, "inner total %s", n1);
     /* the settings and the state always; then the outer count, what runs
@@ -81,7 +106,17 @@ void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     it[4] = (ihg_item){settings, 0, IHG_ROLE_STATUS};
     it[5] = (ihg_item){state, 0, state_role};
     it[6] = (ihg_item){total, 6, IHG_ROLE_STATUS};
-    ihg_canvas_items(cv, r.x, r.y, r.w - 1, it, 7, sep, IHG_ROLE_STATUS);
+    n = 7;
+    if (traj[0]) {
+        /* after the settings: the memory their method holds, kept before
+         * the experiment's name */
+        it[0].priority = 4;
+        it[n++] = (ihg_item){traj, 3, IHG_ROLE_STATUS};
+        ihg_item t = it[n - 1];
+        memmove(&it[6], &it[5], 2 * sizeof it[0]);
+        it[5] = t;
+    }
+    ihg_canvas_items(cv, r.x + 1, r.y, r.w - 2, it, n, sep, IHG_ROLE_STATUS);
 }
 
 void ihg_pane_hints(ihg_canvas *cv, ihg_rect r, const ihg_view *v)

@@ -44,6 +44,219 @@ static const char *num(char *buf, size_t size, double x)
     return buf;
 }
 
+#define ETA "\xce\xb7"
+#define MU "\xce\xbc"
+#define DOT "\xc2\xb7"
+#define GRD "\xe2\x88\x87"
+#define CEIL_SQRT_T "\xe2\x8c\x88\xe2\x88\x9aT\xe2\x8c\x89"
+
+/* The hyperparameters outside L_T (inner.learn) under an IFT method: the
+ * engine's note of the last record, or the same from the layout before
+ * the first. */
+static void blind_note(writer *w, const ihg_view *v, const ihg_record *rec)
+{
+    char t[320];
+    size_t used = 0;
+    if (!v->layout || !v->method || !(v->method->flags & IHG_METHOD_IFT))
+        return;
+    if (rec && rec->note && rec->method == v->method) {
+        snprintf(t, sizeof t, "  %s", rec->note);
+    } else {
+        used = (size_t)snprintf(t, sizeof t, "  ");
+        for (size_t i = 0; i < v->layout->nseg && used < sizeof t; i++)
+            if (!v->layout->seg[i].in_loss)
+                used += (size_t)snprintf(t + used, sizeof t - used, "%s%s",
+                                         used > 2 ? ", " : "", v->layout->seg[i].name);
+        if (used <= 2)
+            return;
+        if (used < sizeof t)
+            snprintf(t + used, sizeof t - used, ": hypergradient 0: not in L_T: use unrolled "
+                                               "or forward");
+    }
+    ihg_audit_numbers_in(t);
+    line(w, IHG_ROLE_WARN, t);
+}
+
+/* The explicit methods (method_unrolled.c, method_forward.c,
+ * method_fd.c): the recurrence they differentiate, its numbers and the
+ * memory the recorded inner loop takes. */
+static void explicit_section(writer *w, const ihg_view *v, const ihg_record *rec)
+{
+    ihg_canvas *cv = w->cv;
+    char t[320], a[16], b[16], c[16], d[24], e[24];
+    const ihg_method_type *m = v->method;
+    int mom = v->inner_optimizer && strcmp(v->inner_optimizer, "momentum") == 0;
+    int sgd = v->inner_optimizer && strcmp(v->inner_optimizer, "sgd") == 0;
+    int fd = m && strcmp(m->name, "fd") == 0, fwd = m && strcmp(m->name, "forward") == 0;
+    long T = v->inner_steps;
+
+    ihg_format_int(d, sizeof d, T);
+    snprintf(t, sizeof t, "%s: L_V(%s_T) differentiated through the T = %s inner steps:",
+             m ? m->title : "?", U(w->cv, THE, "theta"), d);
+    line(w, IHG_ROLE_TITLE, t);
+    if (mom) {
+        line(w, IHG_ROLE_NORMAL, U(cv, "  m_{t+1} = " MU " m_t + g_t,   " THE "_{t+1} = " THE "_t " MIN " " ETA " m_{t+1},   g_t = " GRD "L_T(" THE "_t, " LAM "; B_t)",
+                                   "  m_{t+1} = mu m_t + g_t, theta_{t+1} = theta_t - eta m_{t+1}, g_t = grad L_T(theta_t, lambda; B_t)"));
+    } else {
+        line(w, IHG_ROLE_NORMAL, U(cv, "  " THE "_{t+1} = " THE "_t " MIN " " ETA " g_t,   g_t = " GRD "L_T(" THE "_t, " LAM "; B_t)",
+                                   "  theta_{t+1} = theta_t - eta g_t, g_t = grad L_T(theta_t, lambda; B_t)"));
+    }
+    if (fwd) {
+        line(w, IHG_ROLE_DIM, U(cv, "  forward mode (Franceschi et al. 2017): Z_t = d" THE "_t/d" LAM " along the loop",
+                                "  forward mode (Franceschi et al. 2017): Z_t = dtheta_t/dlambda along the loop"));
+        line(w, IHG_ROLE_NORMAL, U(cv, "    Z_{t+1} = Z_t " MIN " " ETA "(H_t Z_t + J_t);   dL_V/d" LAM " = " PAR "L_V/" PAR LAM " + Z_T" TRN " " PAR "L_V/" PAR THE,
+                                   "    Z_{t+1} = Z_t - eta (H_t Z_t + J_t); dL_V/dlambda = direct + Z_T^T dL_V/dtheta"));
+        if (mom)
+            line(w, IHG_ROLE_DIM, "    (momentum: the buffer's derivative is carried beside Z)");
+    } else if (fd) {
+        line(w, IHG_ROLE_DIM, U(cv, "  central differences of f(" LAM ") = L_V after this step's inner loop, re-run at " LAM " \xc2\xb1 h e_j:",
+                                "  central differences of f(lambda) = L_V after this step's inner loop, re-run at lambda +- h e_j:"));
+        line(w, IHG_ROLE_NORMAL, U(cv, "    dL_V/d" LAM "_j " APX " (f(" LAM " + h e_j) " MIN " f(" LAM " " MIN " h e_j)) / 2h,   2 re-runs a hyperparameter",
+                                   "    dL_V/dlambda_j ~ (f(lambda + h e_j) - f(lambda - h e_j)) / 2h, 2 re-runs each"));
+    } else if (mom) {
+        line(w, IHG_ROLE_DIM, U(cv, "  reverse pass, t = T" MIN "1 \xe2\x80\xa6 T" MIN "K, from d" THE " = " PAR "L_V/" PAR THE "_T, dm = 0:",
+                                "  reverse pass, t = T-1 ... T-K, from dtheta = dL_V/dtheta_T, dm = 0:"));
+        line(w, IHG_ROLE_NORMAL, U(cv, "    dm " MIN "= " ETA " d" THE ";  d" ETA "_t = " MIN "d" THE DOT "m_{t+1};  d" MU "_t = dm" DOT "m_t",
+                                   "    dm -= eta dtheta; deta_t = -dtheta.m_{t+1}; dmu_t = dm.m_t"));
+        line(w, IHG_ROLE_NORMAL, U(cv, "    d" LAM " += J_t" TRN " dm;  d" THE " += H_t dm;  dm " "\xe2\x86\x90 " MU " dm",
+                                   "    dlambda += J_t^T dm; dtheta += H_t dm; dm <- mu dm"));
+    } else {
+        line(w, IHG_ROLE_DIM, U(cv, "  reverse pass of SGD, t = T" MIN "1 \xe2\x80\xa6 T" MIN "K, from d" THE " = " PAR "L_V/" PAR THE "_T:",
+                                "  reverse pass of SGD, t = T-1 ... T-K, from dtheta = dL_V/dtheta_T:"));
+        line(w, IHG_ROLE_NORMAL, U(cv, "    d" LAM " " MIN "= " ETA " J_t" TRN " d" THE ";   d" ETA "_t = " MIN "d" THE DOT "g_t;   d" THE " \xe2\x86\x90 d" THE " " MIN " " ETA " H_t d" THE,
+                                   "    dlambda -= eta J_t^T dtheta; deta_t = -dtheta.g_t; dtheta <- dtheta - eta H_t dtheta"));
+    }
+    /* the numbers: T, K, eta (mu), the minibatch, the memory */
+    ihg_format_short(a, sizeof a, v->inner_lr, 8);
+    ihg_format_short(b, sizeof b, v->inner_momentum, 8);
+    ihg_format_int(c, sizeof c, m && (m->flags & IHG_METHOD_USES_K) && v->terms > 0 &&
+                                        v->terms < T ? v->terms : T);
+    ihg_format_int(e, sizeof e, v->inner_batch);
+    {
+        int n = snprintf(t, sizeof t, U(cv, "  T = %s", "  T = %s"), d);
+        if (m && (m->flags & IHG_METHOD_USES_K) && n > 0 && (size_t)n < sizeof t)
+            n += snprintf(t + n, sizeof t - (size_t)n, ", K = %s%s", c,
+                          v->terms > 0 && v->terms < T ? " (truncate)" : " (all)");
+        if (n > 0 && (size_t)n < sizeof t)
+            n += snprintf(t + n, sizeof t - (size_t)n, U(cv, ", " ETA " = %s", ", eta = %s"), a);
+        if (mom && n > 0 && (size_t)n < sizeof t)
+            n += snprintf(t + n, sizeof t - (size_t)n, U(cv, ", " MU " = %s", ", mu = %s"), b);
+        if (n > 0 && (size_t)n < sizeof t)
+            snprintf(t + n, sizeof t - (size_t)n, v->inner_batch > 0 ? ", batch %s" : ", full batch",
+                     e);
+    }
+    line(w, IHG_ROLE_NUMBER, t);
+    if (rec && rec->method == m && m) {
+        char h[24], o[24];
+        ihg_format_int(h, sizeof h, rec->hvps);
+        ihg_format_int(o, sizeof o, rec->outer);
+        snprintf(t, sizeof t, "  outer step %s: %s HVPs", o, h);
+        line(w, IHG_ROLE_DIM, t);
+    }
+    if (!fd) {
+        char mb[32];
+        ihg_format_bytes(mb, sizeof mb, v->hg_bytes);
+        if (v->checkpoint)
+            snprintf(t, sizeof t, U(cv, "  memory: %s (" THE "_t every " CEIL_SQRT_T " steps, the rest recomputed: O(" "\xe2\x88\x9a" "T" DOT "P))",
+                                    "  memory: %s (theta_t every ceil(sqrt T) steps, the rest recomputed: O(sqrt(T) P))"),
+                     mb);
+        else
+            snprintf(t, sizeof t, U(cv, "  memory: %s (the trajectory: " THE "_t%s of every step, T" DOT "P doubles)",
+                                    "  memory: %s (the trajectory: theta_t%s of every step, T P doubles)"),
+                     mb, mom ? " and m_t" : "");
+        line(w, IHG_ROLE_NUMBER, t);
+    }
+    if (sgd && !fd) {
+        /* Lorraine et al. 2020: the reverse pass from theta* is Neumann's */
+        line(w, IHG_ROLE_DIM, U(cv, "  bridge (Lorraine et al. 2020): K GD steps unrolled from " THE "* = K-term Neumann, " ALP " = " ETA,
+                                "  bridge (Lorraine et al. 2020): K GD steps unrolled from theta* = K-term Neumann, alpha = eta"));
+        line(w, IHG_ROLE_DIM, v->inner_batch > 0
+                                  ? "    (exactly for full batches: here minibatches)"
+                                  : "    (exactly when the loop starts at the optimum, full batch)");
+    }
+    line(w, IHG_ROLE_NORMAL, "");
+}
+
+/* "1.63e+03 ± 0.00407" */
+static const char *pm(const ihg_canvas *cv, char *buf, size_t size, const ihg_seeds_stat *st)
+{
+    char a[16], b[16];
+    ihg_format_short(a, sizeof a, st->mean, 9);
+    ihg_format_short(b, sizeof b, st->sd, 9);
+    snprintf(buf, size, "%s %s %s", a, U(cv, "\xc2\xb1", "+-"), b);
+    return buf;
+}
+
+/* The seeds comparison (key S, seeds.c): the S runs from the start with
+ * different initial weights, at their last outer step. */
+static void seeds_section(writer *w, const ihg_view *v)
+{
+    ihg_canvas *cv = w->cv;
+    const ihg_seeds_spread *sp = &v->seeds;
+    char t[320], a[40], b[40], c[16], d[16], e[16], n1[24], n2[24], n3[24];
+    ihg_format_int(n1, sizeof n1, v->seeds_S);
+    ihg_format_int(n2, sizeof n2, v->seeds_outer);
+    if (v->seeds_state == 1) {
+        snprintf(t, sizeof t, "Seeds: %s initial weights, %s outer steps each: %s (S cancels)", n1,
+                 n2, v->seeds_progress ? v->seeds_progress : "running");
+        line(w, IHG_ROLE_WARN, t);
+        if (!v->seeds_have_spread) {
+            line(w, IHG_ROLE_NORMAL, "");
+            return;
+        }
+    }
+    ihg_format_int(n3, sizeof n3, sp->outer);
+    ihg_format_int(a, sizeof a, (long)sp->base);
+    ihg_format_int(b, sizeof b, (long)(sp->base + (unsigned long)(sp->S - 1)));
+    snprintf(t, sizeof t, "Seeds: %s runs from the start, init_seed %s..%s, at outer step %s%s:",
+             n1, a, b, n3, v->seeds_state == 1 ? " so far" : "");
+    line(w, IHG_ROLE_TITLE, t);
+    snprintf(t, sizeof t, "  L_V = %s (mean %s sd)   L_T = %s", pm(cv, a, sizeof a, &sp->val_loss),
+             U(cv, "\xc2\xb1", "+-"), pm(cv, b, sizeof b, &sp->train_loss));
+    line(w, IHG_ROLE_NUMBER, t);
+    ihg_format_short(c, sizeof c, sp->dist_rel, 9);
+    ihg_format_short(d, sizeof d, sp->dist_mean, 9);
+    ihg_format_short(e, sizeof e, sp->dist_max, 9);
+    snprintf(t, sizeof t, U(cv, "  between solutions: mean " NRM THE "_i " MIN " " THE "_j" NRM " = %s (max %s), relative %s",
+                            "  between solutions: mean |theta_i - theta_j| = %s (max %s), relative %s"),
+             d, e, c);
+    line(w, IHG_ROLE_NUMBER, t);
+    ihg_format_short(c, sizeof c, sp->mine_cos_mean, 9);
+    ihg_format_short(d, sizeof d, sp->mine_cos_min, 9);
+    line(w, IHG_ROLE_NORMAL, "  hypergradients across seeds, mean pairwise cosine:");
+    snprintf(t, sizeof t, "    %s %s (min %s)", sp->mine, c, d);
+    if (sp->other_ok) {
+        size_t n = strlen(t);
+        ihg_format_short(c, sizeof c, sp->other_cos_mean, 9);
+        ihg_format_short(d, sizeof d, sp->other_cos_min, 9);
+        snprintf(t + n, sizeof t - n, "   %s %s (min %s)", sp->other, c, d);
+    }
+    line(w, IHG_ROLE_NUMBER, t);
+    if (sp->other_ok) {
+        ihg_format_short(c, sizeof c, sp->ift_vs_unrolled.mean, 9);
+        ihg_format_short(d, sizeof d, sp->ift_vs_unrolled.min, 9);
+        snprintf(t, sizeof t, "  IFT vs unrolled in each run: cosine %s (min %s)", c, d);
+        line(w, IHG_ROLE_NUMBER, t);
+    } else {
+        snprintf(t, sizeof t, "  IFT vs unrolled: %s could not be computed here", sp->other);
+        line(w, IHG_ROLE_DIM, t);
+    }
+    if (v->seeds_state == 2) {
+        const ihg_seeds_retrain *rt = &v->seeds_retrain;
+        snprintf(t, sizeof t, U(cv, "  retrained at the final " LAM ": L_V warm %s, cold %s",
+                                "  retrained at the final lambda: L_V warm %s, cold %s"),
+                 pm(cv, a, sizeof a, &rt->val_warm), pm(cv, b, sizeof b, &rt->val_cold));
+        line(w, IHG_ROLE_NUMBER, t);
+        if (rt->have_test) {
+            snprintf(t, sizeof t, "    test loss warm %s, cold %s",
+                     pm(cv, a, sizeof a, &rt->test_warm), pm(cv, b, sizeof b, &rt->test_cold));
+            line(w, IHG_ROLE_NUMBER, t);
+        }
+        line(w, IHG_ROLE_DIM, "  (S again: with the run's settings now; --batch --seeds: every step)");
+    }
+    line(w, IHG_ROLE_NORMAL, "");
+}
+
 void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
 {
     char t[320], a[16], b[16], c[16], d[16];
@@ -87,6 +300,8 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         }
         line(&w, IHG_ROLE_NORMAL, "");
     }
+    if (v->seeds_state)
+        seeds_section(&w, v);
     if (v->history.n_listed > 1) {
         /* the branches of the history (B), with how far their lambda went */
         line(&w, IHG_ROLE_TITLE, "Branches (B; the others dotted on the losses chart):");
@@ -151,14 +366,30 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_NUMBER, t);
         line(&w, IHG_ROLE_NORMAL, "");
     }
-    line(&w, IHG_ROLE_TITLE, "Implicit function theorem, at theta ~ theta*(lambda):");
+    int explicit_ = v->method && (v->method->flags & IHG_METHOD_EXPLICIT);
+    if (explicit_)
+        explicit_section(&w, v, rec);
+    line(&w, IHG_ROLE_TITLE, explicit_ ? "For comparison, the implicit function theorem, at "
+                                         "theta ~ theta*(lambda):"
+                                       : "Implicit function theorem, at theta ~ theta*(lambda):");
     snprintf(t, sizeof t, "  %s", U(cv, "dL_V/d" LAM " = " PAR "L_V/" PAR LAM " " MIN " J" TRN " H" INV " " PAR "L_V/" PAR THE,
                                      "dL_V/dlambda = dL_V/dlambda(direct) - J^T H^-1 dL_V/dtheta"));
     line(&w, IHG_ROLE_NORMAL, t);
     snprintf(t, sizeof t, "  %s", U(cv, "H = " PAR "\xc2\xb2L_T/" PAR THE "\xc2\xb2,  J = " PAR "\xc2\xb2L_T/" PAR THE PAR LAM ",  v = " PAR "L_V/" PAR THE ",  q " APX " H" INV "v",
                                      "H = d2L_T/dtheta2, J = d2L_T/dtheta dlambda, v = dL_V/dtheta, q ~ H^-1 v"));
     line(&w, IHG_ROLE_DIM, t);
-    if (rec) {
+    blind_note(&w, v, rec);
+    if (rec && rec->method && (rec->method->flags & IHG_METHOD_EXPLICIT)) {
+        /* no q: the hypergradient came through the inner steps */
+        snprintf(t, sizeof t, U(cv, "  " NRM "v" NRM " = %s   " NRM "dL_V/d" LAM NRM " = %s   " NRM PAR "L_T/" PAR THE NRM " = %s   (by %s)",
+                                "  |v| = %s   |dL_V/dlambda| = %s   |grad L_T| = %s   (by %s)"),
+                 num(a, sizeof a, rec->v_norm), num(b, sizeof b, rec->hypergrad_norm),
+                 num(c, sizeof c, rec->grad_norm), rec->method->name);
+        line(&w, IHG_ROLE_NUMBER, t);
+        ihg_format_fixed(a, sizeof a, rec->seconds * 1e3, 2);
+        snprintf(t, sizeof t, "  computed in %s ms", a);
+        line(&w, IHG_ROLE_DIM, t);
+    } else if (rec) {
         snprintf(t, sizeof t, U(cv, "  " NRM "v" NRM " = %s   " NRM "q" NRM " = %s   " NRM "J" TRN "q" NRM " = %s",
                                 "  |v| = %s   |q| = %s   |J^T q| = %s"),
                  num(a, sizeof a, rec->v_norm), num(b, sizeof b, rec->q_norm),
@@ -183,7 +414,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         line(&w, IHG_ROLE_DIM, "  (press o for one outer step)");
     }
     line(&w, IHG_ROLE_NORMAL, "");
-    if (v->method && !(v->method->flags & IHG_METHOD_USES_ALPHA)) {
+    if (v->method && !(v->method->flags & IHG_METHOD_USES_ALPHA) && !explicit_) {
         snprintf(t, sizeof t, "Method: %s", v->method->describe);
         line(&w, IHG_ROLE_TITLE, t);
         if (v->method->flags & IHG_METHOD_USES_K) {
@@ -198,8 +429,11 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     snprintf(t, sizeof t, "  %s", U(cv, "H" INV "v " APX " " ALP " " SUM "_{j=0..K} (I " MIN " " ALP "H)^j v",
                                      "H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v"));
     line(&w, IHG_ROLE_NORMAL, t);
-    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s", "  K = %ld, alpha = %s"),
-             v->terms, num(a, sizeof a, v->alpha));
+    /* an explicit method's K truncates its unroll: Neumann's is Kmax of the
+     * comparison */
+    long nK = explicit_ && cmp ? cmp->kmax : v->terms;
+    snprintf(t, sizeof t, U(cv, "  K = %ld,  " ALP " = %s", "  K = %ld, alpha = %s"), nK,
+             num(a, sizeof a, v->alpha));
     line(&w, IHG_ROLE_NUMBER, t);
     line(&w, IHG_ROLE_DIM, U(cv, "  p = v; K times { v " MIN "= " ALP "Hv; p += v }; q = " ALP "p",
                              "  p = v; K times { v -= alpha Hv; p += v }; q = alpha p"));
@@ -209,7 +443,7 @@ void ihg_pane_theory(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (cmp) {
         /* numbers of an earlier point are dimmed and say whose they are */
         int stale = v->cmp_moved;
-        K = v->terms < cmp->kmax ? v->terms : cmp->kmax;
+        K = nK < cmp->kmax ? nK : cmp->kmax;
         if (K < 0)
             K = 0;
         if (stale) {

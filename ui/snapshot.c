@@ -145,6 +145,10 @@ int ihg_snapshot_take(ihg_snapshot *s, const ihg_view *live, const ihg_summary *
         snprintf(s->cmp_progress, sizeof s->cmp_progress, "%s", live->cmp_progress);
         v->cmp_progress = s->cmp_progress;
     }
+    if (live->seeds_progress) {
+        snprintf(s->seeds_progress, sizeof s->seeds_progress, "%s", live->seeds_progress);
+        v->seeds_progress = s->seeds_progress;
+    }
     if (live->method_name) {
         snprintf(s->method_name, sizeof s->method_name, "%s", live->method_name);
         v->method_name = s->method_name;

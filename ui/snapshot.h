@@ -37,6 +37,7 @@ typedef struct {
     size_t branch_cap[IHG_VIEW_BRANCHES_MAX];
     char branch_label[IHG_VIEW_BRANCHES_MAX][112];
     char message[600], stop_reason[600], cmp_progress[96], method_name[48];
+    char seeds_progress[96];
     int valid;                    /* a copy has been taken              */
 } ihg_snapshot;
 

@@ -14,6 +14,7 @@
 
 #include "../src/compare.h"
 #include "../src/lesson.h"
+#include "../src/seeds.h"
 #include "../src/session.h"
 #include "canvas.h"
 #include "display.h"
@@ -151,6 +152,28 @@ typedef struct {
     int cmp_auto;                  /* recomputed after each outer step  */
     const char *cmp_progress;      /* a comparison is running: "Neumann K
                                       12/30" etc.; NULL otherwise        */
+
+    /* the explicit methods (unrolled, forward, fd): the inner loop as
+     * they differentiate it, and what its record holds */
+    int recording;                 /* the inner loop is recorded         */
+    long record_max_p;             /* the explorer records it up to this
+                                      P (IHG_CTL_RECORD_MAX_P; 0: a lesson
+                                      records always)                   */
+    double hg_bytes;               /* ihg_session_hypergrad_bytes        */
+    const char *inner_optimizer;   /* "sgd", "momentum", "newton", ...   */
+    double inner_lr, inner_momentum; /* as the next inner loop runs     */
+    long inner_steps, inner_batch; /* T (0: to a tolerance); 0: full batch */
+    int warm_start;
+    int checkpoint;                /* hypergrad.checkpoint               */
+
+    /* the seeds comparison (key S): state 0 none, 1 running (spread: the
+     * last outer step's so far, when have_spread), 2 done */
+    int seeds_state;
+    const char *seeds_progress;    /* running: "run 2/5, outer 1/3"      */
+    long seeds_S, seeds_outer;     /* runs, outer steps each             */
+    int seeds_have_spread;
+    ihg_seeds_spread seeds;        /* at the last outer step             */
+    ihg_seeds_retrain seeds_retrain; /* state 2                          */
 
     /* the solve in progress (SOLVE and HYPERGRAD phases; n_qnorm 0 else):
      * ||q_j|| of the partial sums so far, oldest first, j = 1..n_qnorm */
