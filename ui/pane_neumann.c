@@ -106,6 +106,16 @@ static const char *err_text(char *buf, size_t size, double x)
  * whole unroll of the outer step's T inner steps), forward and fd as single
  * values, or why they are not in the comparison.  Returns the rest of the
  * plot rectangle. */
+/* The log axis's range [*lo, *hi] widened to hold a (positive and finite
+ * values only). */
+static void widen_axis(double *lo, double *hi, double a)
+{
+    if (isfinite(a) && a > 0) {
+        *lo = fmin(*lo, a);
+        *hi = fmax(*hi, a);
+    }
+}
+
 static ihg_rect explicit_lines(ihg_canvas *cv, ihg_rect plot, const ihg_view *v,
                                const ihg_comparison *c, const ihg_compare_method *un,
                                const ihg_compare_method *fw, const ihg_compare_method *fdm)
@@ -264,42 +274,21 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     if (plot.h > 6)
         plot = explicit_lines(cv, plot, v, c, un, fw, fdm);
 
-    /* the axis: Neumann's errors and the predicted envelope decide it */
+    /* the axis: Neumann's errors and the predicted envelope decide it,
+     * widened by the conditioned and explicit curves; CG only raises the
+     * top (its round-off floor would take the axis over) */
     for (k = 0; k <= c->kmax; k++) {
-        double a = nm->rel_err[k], p = c->predicted[k];
-        if (isfinite(a) && a > 0) {
-            floor_ = fmin(floor_, a);
-            top = fmax(top, a);
-        }
-        if (isfinite(p) && p > 0) {
-            floor_ = fmin(floor_, p);
-            top = fmax(top, p);
-        }
+        widen_axis(&floor_, &top, nm->rel_err[k]);
+        widen_axis(&floor_, &top, c->predicted[k]);
+        widen_axis(&floor_, &top, nmc ? nmc->rel_err[k] : NAN);
+        widen_axis(&floor_, &top, cgc && k ? cgc->rel_err[k] : NAN);
     }
     for (k = 1; k <= c->kmax; k++)
         if (isfinite(cgm->rel_err[k]) && cgm->rel_err[k] > top)
             top = cgm->rel_err[k];
-    for (k = 0; k <= c->kmax; k++) {
-        double a = nmc ? nmc->rel_err[k] : NAN, b = cgc && k ? cgc->rel_err[k] : NAN;
-        if (isfinite(a) && a > 0) {
-            floor_ = fmin(floor_, a);
-            top = fmax(top, a);
-        }
-        if (isfinite(b) && b > 0) {
-            floor_ = fmin(floor_, b);
-            top = fmax(top, b);
-        }
-    }
     for (k = un ? un->k_first : 1; un && k <= un->kmax; k++) {
-        double a = un->rel_err[k], b = un->rel_unrolled[k];
-        if (isfinite(a) && a > 0) {
-            floor_ = fmin(floor_, a);
-            top = fmax(top, a);
-        }
-        if (isfinite(b) && b > 0) {
-            floor_ = fmin(floor_, b);
-            top = fmax(top, b);
-        }
+        widen_axis(&floor_, &top, un->rel_err[k]);
+        widen_axis(&floor_, &top, un->rel_unrolled[k]);
     }
     if (!isfinite(floor_)) /* Neumann exact to the bit everywhere: round-off */
         floor_ = 1e-16;
