@@ -168,8 +168,8 @@ static void explicit_section(writer *w, const ihg_view *v, const ihg_record *rec
     }
     if (sgd && !fd) {
         /* Lorraine et al. 2020: the reverse pass from theta* is Neumann's */
-        line(w, IHG_ROLE_DIM, U(cv, "  bridge (Lorraine et al. 2020): K GD steps unrolled from " THE "* = K-term Neumann, " ALP " = " ETA,
-                                "  bridge (Lorraine et al. 2020): K GD steps unrolled from theta* = K-term Neumann, alpha = eta"));
+        line(w, IHG_ROLE_DIM, U(cv, "  bridge (Lorraine et al. 2020): K+1 GD steps from " THE "* = K-term Neumann, " ALP " = " ETA,
+                                "  bridge (Lorraine et al. 2020): K+1 GD steps from theta* = K-term Neumann, alpha = eta"));
         line(w, IHG_ROLE_DIM, v->inner_batch > 0
                                   ? "    (exactly for full batches: here minibatches)"
                                   : "    (exactly when the loop starts at the optimum, full batch)");
