@@ -78,7 +78,7 @@ static void usage(FILE *f)
         "\n"
         "Keys in the explorer: space play/pause, i inner step, o outer step,\n"
         "n/N fewer/more terms (truncation for unrolled), a/A smaller/larger alpha,\n"
-        "m method, c compare,\n"
+        "b the best alpha, m method, c compare,\n"
         "l log/linear, v accuracies, s image contrast, r reset, Tab and 1-6 focus\n"
         "(again: zoom), arrows/h j k L scroll, t theme, ? help, q quit;\n"
         "[ ] a step back/forward in the history, } the live run, B branch from it,\n"
