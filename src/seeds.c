@@ -212,12 +212,10 @@ ihg_seeds_job *ihg_seeds_job_alloc(const ihg_config *cfg, long S, long outer,
         r->other = ihg_method_alloc(other, P, Hn, &set);
         if (!r->v || !r->direct || !r->g_other || !r->other ||
             (i == 0 && !(j->d = gsl_vector_alloc(P)))) {
-            if (!r->other && ihg_error_status() != IHG_OK) {
-                ihg_seeds_job_free(j);
-                return NULL;
-            }
+            /* the method's own refusal, or out of memory */
+            if (r->other || ihg_error_status() == IHG_OK)
+                ihg_error_set(IHG_ENOMEM, "out of memory");
             ihg_seeds_job_free(j);
-            ihg_error_set(IHG_ENOMEM, "out of memory");
             return NULL;
         }
     }

@@ -1414,6 +1414,7 @@ int ihg_session_set_outer_lr(ihg_session *s, double lr)
 }
 
 double ihg_session_inner_lr(const ihg_session *s) { return s->inner->lr; }
+double ihg_session_inner_momentum(const ihg_session *s) { return s->inner->momentum; }
 double ihg_session_outer_lr(const ihg_session *s) { return s->outer_opt->lr; }
 
 const ihg_method_type *ihg_session_method(const ihg_session *s) { return s->method; }

@@ -137,6 +137,9 @@ double ihg_session_alpha(const ihg_session *s);  /* effective alpha */
 int ihg_session_set_inner_lr(ihg_session *s, double lr);
 int ihg_session_set_outer_lr(ihg_session *s, double lr);
 double ihg_session_inner_lr(const ihg_session *s);
+/* The momentum the next inner steps use (the learned one with
+ * inner.learn: [momentum]). */
+double ihg_session_inner_momentum(const ihg_session *s);
 double ihg_session_outer_lr(const ihg_session *s);
 
 /* ---- the whole state between outer steps ----------------------------- *

@@ -47,16 +47,29 @@ static ihg_ctl *lesson(ihg_config *cfg, const char *set)
     return ihg_ctl_alloc(cfg);
 }
 
-static ihg_ctl *experiment(ihg_config *cfg, const char *file)
+/* A shipped experiment with one --set override (NULL: none) and its
+ * controller (NULL when that fails); a file that does not load ends the
+ * test. */
+static ihg_ctl *experiment_set(ihg_config *cfg, const char *file, const char *set)
 {
-    char path[4096];
+    char path[4096], override[256];
+    char *ov[2] = {NULL, NULL};
     const char *top = getenv("top_srcdir");
     snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", file);
-    if (ihg_config_load(cfg, path, NULL) != IHG_OK) {
-        printf("FAIL: %s loads: %s\n", file, ihg_error_message());
+    if (set) {
+        snprintf(override, sizeof override, "%s", set);
+        ov[0] = override;
+    }
+    if (ihg_config_load(cfg, path, ov) != IHG_OK) {
+        printf("FAIL: %s %s loads: %s\n", file, set ? set : "", ihg_error_message());
         exit(1);
     }
     return ihg_ctl_alloc(cfg);
+}
+
+static ihg_ctl *experiment(ihg_config *cfg, const char *file)
+{
+    return experiment_set(cfg, file, NULL);
 }
 
 /* run a script: actions separated by ';', each followed by settling */
@@ -855,19 +868,7 @@ static void test_explicit_theory(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ihg_config cfg;
-        char path[4096], set[64];
-        char *ov[2] = {NULL, NULL};
-        const char *top = getenv("top_srcdir");
-        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
-        if (cases[i].set) {
-            snprintf(set, sizeof set, "%s", cases[i].set);
-            ov[0] = set;
-        }
-        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
-            CHECK(0, "theory: %s loads: %s", cases[i].file, ihg_error_message());
-            continue;
-        }
-        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_ctl *c = experiment_set(&cfg, cases[i].file, cases[i].set);
         ihg_canvas *cv = ihg_canvas_alloc(100, 32, 0);
         ihg_view v;
         int ok = c && cv;
@@ -927,19 +928,7 @@ static void test_segments(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ihg_config cfg;
-        char path[4096], set[64];
-        char *ov[2] = {NULL, NULL};
-        const char *top = getenv("top_srcdir");
-        snprintf(path, sizeof path, "%s/experiments/%s", top && *top ? top : ".", cases[i].file);
-        if (cases[i].set) {
-            snprintf(set, sizeof set, "%s", cases[i].set);
-            ov[0] = set;
-        }
-        if (ihg_config_load(&cfg, path, ov) != IHG_OK) {
-            CHECK(0, "segments: %s loads: %s", cases[i].file, ihg_error_message());
-            continue;
-        }
-        ihg_ctl *c = ihg_ctl_alloc(&cfg);
+        ihg_ctl *c = experiment_set(&cfg, cases[i].file, cases[i].set);
         ihg_canvas *cv = ihg_canvas_alloc(120, 40, 0);
         ihg_view v;
         int ok = c && cv;

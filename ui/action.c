@@ -123,9 +123,7 @@ int ihg_act_parse(const char *text, ihg_act *out, char *err, size_t errsize)
         v = strtol(rest, &end, 10);
         if (errno || *end || end == rest || v < 0 || v > 1000000)
             return fail(err, errsize, "not a count in 0..1000000: '%s'", rest);
-        if (words[i].argument == 1 && v < 1)
-            return fail(err, errsize, "a count of at least 1, got '%s'", rest);
-        if (words[i].argument == 8 && v < 1)
+        if ((words[i].argument == 1 || words[i].argument == 8) && v < 1)
             return fail(err, errsize, "a count of at least 1, got '%s'", rest);
         if (words[i].argument == 7) {
             if (v < 1)

@@ -1543,14 +1543,9 @@ void ihg_ctl_view(ihg_ctl *c, ihg_view *v)
     v->recording = ihg_session_trajectory(s) != NULL;
     v->record_max_p = c->owns_session ? IHG_CTL_RECORD_MAX_P : 0;
     v->hg_bytes = ihg_session_hypergrad_bytes(s);
-    v->inner_optimizer = cfg->inner.optimizer ? cfg->inner.optimizer->name : "?";
+    v->inner_type = cfg->inner.optimizer;
     v->inner_lr = ihg_session_inner_lr(s);
-    v->inner_momentum = cfg->inner.momentum;
-    for (size_t g = 0; g < v->layout->nseg; g++)
-        if (v->layout->seg[g].owner == IHG_OWNER_INNER &&
-            v->layout->seg[g].transform == IHG_TRANSFORM_LOGIT)
-            v->inner_momentum = ihg_transform_apply(
-                IHG_TRANSFORM_LOGIT, gsl_vector_get(v->lambda, v->layout->seg[g].offset));
+    v->inner_momentum = ihg_session_inner_momentum(s);
     v->inner_steps = cfg->inner.tol > 0 ? 0 : cfg->inner.steps;
     v->inner_batch = cfg->inner.batch;
     v->warm_start = cfg->inner.warm_start;

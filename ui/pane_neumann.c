@@ -101,11 +101,6 @@ static const char *err_text(char *buf, size_t size, double x)
     return buf;
 }
 
-/* The explicit methods (method_unrolled.c, method_forward.c, method_fd.c)
- * above the chart: what each error is against (the IFT reference or the
- * whole unroll of the outer step's T inner steps), forward and fd as single
- * values, or why they are not in the comparison.  Returns the rest of the
- * plot rectangle. */
 /* The log axis's range [*lo, *hi] widened to hold a (positive and finite
  * values only). */
 static void widen_axis(double *lo, double *hi, double a)
@@ -116,6 +111,21 @@ static void widen_axis(double *lo, double *hi, double a)
     }
 }
 
+/* An error of exactly 0 (reaching the reference to the last bit) has no
+ * place on a log axis: dst holds src's n values with 0 shown at 1e-17,
+ * below double rounding (NULL src: NaN, nothing drawn). */
+static const double *log_shown(double *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = !src ? NAN : src[i] == 0.0 ? 1e-17 : src[i];
+    return dst;
+}
+
+/* The explicit methods (method_unrolled.c, method_forward.c, method_fd.c)
+ * above the chart: what each error is against (the IFT reference or the
+ * whole unroll of the outer step's T inner steps), forward and fd as single
+ * values, or why they are not in the comparison.  Returns the rest of the
+ * plot rectangle. */
 static ihg_rect explicit_lines(ihg_canvas *cv, ihg_rect plot, const ihg_view *v,
                                const ihg_comparison *c, const ihg_compare_method *un,
                                const ihg_compare_method *fw, const ihg_compare_method *fdm)
@@ -318,19 +328,12 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
         plot.h--;
     }
 
-    /* An error of exactly 0 (reaching the reference to the last bit) has
-     * no place on a log axis: shown at 1e-17, below double rounding. */
+    /* errors of exactly 0 drawn at 1e-17 (log_shown); CG's from K = 1 */
     static double cg_shown[4096], nm_shown[4096];
     const double *cg_y = cgm->rel_err + 1, *nm_y = nm->rel_err;
     if (c->kmax + 1 <= 4096) {
-        for (k = 0; k <= c->kmax; k++) {
-            double a = nm->rel_err[k], b = k < c->kmax ? cgm->rel_err[k + 1] : 0;
-            nm_shown[k] = a == 0.0 ? 1e-17 : a;
-            if (k < c->kmax)
-                cg_shown[k] = b == 0.0 ? 1e-17 : b;
-        }
-        cg_y = cg_shown;
-        nm_y = nm_shown;
+        cg_y = log_shown(cg_shown, cgm->rel_err + 1, (size_t)c->kmax);
+        nm_y = log_shown(nm_shown, nm->rel_err, (size_t)c->kmax + 1);
     }
     memset(s, 0, sizeof s);
     s[0] = (ihg_series){.y = c->predicted, .n = (size_t)c->kmax + 1, .x0 = 0,
@@ -344,12 +347,8 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     int ns = 3;
     static double cgc_shown[4096], nmc_shown[4096];
     if ((nmc || cgc) && c->kmax + 1 <= 4096) {
-        for (k = 0; k <= c->kmax; k++) {
-            double a = nmc ? nmc->rel_err[k] : NAN, b = cgc && k < c->kmax ? cgc->rel_err[k + 1]
-                                                                       : NAN;
-            nmc_shown[k] = a == 0.0 ? 1e-17 : a;
-            cgc_shown[k] = b == 0.0 ? 1e-17 : b;
-        }
+        log_shown(nmc_shown, nmc ? nmc->rel_err : NULL, (size_t)c->kmax + 1);
+        log_shown(cgc_shown, cgc ? cgc->rel_err + 1 : NULL, (size_t)c->kmax);
         if (cgc)
             s[ns++] = (ihg_series){.y = cgc_shown, .n = (size_t)c->kmax, .x0 = 1,
                                    .role = role_of(v, IHG_ROLE_CG), .label = "CG conditioned",
@@ -366,11 +365,8 @@ void ihg_pane_neumann(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     static double un_shown[4096], ub_shown[4096];
     if (un) {
         size_t n = (size_t)(un->kmax - un->k_first + 1);
-        for (k = un->k_first; k <= un->kmax; k++) {
-            double a = un->rel_err[k], b = un->rel_unrolled[k];
-            un_shown[k - un->k_first] = a == 0.0 ? 1e-17 : a;
-            ub_shown[k - un->k_first] = b == 0.0 ? 1e-17 : b;
-        }
+        log_shown(un_shown, un->rel_err + un->k_first, n);
+        log_shown(ub_shown, un->rel_unrolled + un->k_first, n);
         s[ns++] = (ihg_series){.y = un_shown, .n = n, .x0 = (double)un->k_first,
                                .role = role_of(v, IHG_ROLE_EXACT), .label = "unrolled",
                                .mark = 'u', .glyph = 0x25A0, .rank = 1};

@@ -99,23 +99,18 @@ void ihg_pane_status(ihg_canvas *cv, ihg_rect r, const ihg_view *v)
     snprintf(total, sizeof total, "inner total %s", n1);
     /* the settings and the state always; then the outer count, what runs
      * now, the seed and the total of inner steps as room allows */
-    it[0] = (ihg_item){name, 3, IHG_ROLE_STATUS};
-    it[1] = (ihg_item){seed, 5, IHG_ROLE_STATUS};
-    it[2] = (ihg_item){outer, 1, IHG_ROLE_STATUS};
-    it[3] = (ihg_item){phase, 2, IHG_ROLE_STATUS};
-    it[4] = (ihg_item){settings, 0, IHG_ROLE_STATUS};
-    it[5] = (ihg_item){state, 0, state_role};
-    it[6] = (ihg_item){total, 6, IHG_ROLE_STATUS};
-    n = 7;
-    if (traj[0]) {
-        /* after the settings: the memory their method holds, kept before
-         * the experiment's name */
-        it[0].priority = 4;
+    n = 0;
+    /* with an explicit method the trajectory's memory follows the
+     * settings and is kept before the experiment's name */
+    it[n++] = (ihg_item){name, traj[0] ? 4 : 3, IHG_ROLE_STATUS};
+    it[n++] = (ihg_item){seed, 5, IHG_ROLE_STATUS};
+    it[n++] = (ihg_item){outer, 1, IHG_ROLE_STATUS};
+    it[n++] = (ihg_item){phase, 2, IHG_ROLE_STATUS};
+    it[n++] = (ihg_item){settings, 0, IHG_ROLE_STATUS};
+    if (traj[0])
         it[n++] = (ihg_item){traj, 3, IHG_ROLE_STATUS};
-        ihg_item t = it[n - 1];
-        memmove(&it[6], &it[5], 2 * sizeof it[0]);
-        it[5] = t;
-    }
+    it[n++] = (ihg_item){state, 0, state_role};
+    it[n++] = (ihg_item){total, 6, IHG_ROLE_STATUS};
     ihg_canvas_items(cv, r.x + 1, r.y, r.w - 2, it, n, sep, IHG_ROLE_STATUS);
 }
 

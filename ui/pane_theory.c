@@ -85,9 +85,8 @@ static void explicit_section(writer *w, const ihg_view *v, const ihg_record *rec
     ihg_canvas *cv = w->cv;
     char t[320], a[16], b[16], c[16], d[24], e[24];
     const ihg_method_type *m = v->method;
-    int mom = v->inner_optimizer && strcmp(v->inner_optimizer, "momentum") == 0;
-    int sgd = v->inner_optimizer && strcmp(v->inner_optimizer, "sgd") == 0;
-    int fd = m && strcmp(m->name, "fd") == 0, fwd = m && strcmp(m->name, "forward") == 0;
+    int mom = v->inner_type == &ihg_inner_momentum, sgd = v->inner_type == &ihg_inner_sgd;
+    int fd = m == &ihg_method_fd, fwd = m == &ihg_method_forward;
     long T = v->inner_steps;
 
     ihg_format_int(d, sizeof d, T);
@@ -161,9 +160,9 @@ static void explicit_section(writer *w, const ihg_view *v, const ihg_record *rec
                                     "  memory: %s (theta_t every ceil(sqrt T) steps, the rest recomputed: O(sqrt(T) P))"),
                      mb);
         else
-            snprintf(t, sizeof t, U(cv, "  memory: %s (the trajectory: " THE "_t%s of every step, T" DOT "P doubles)",
-                                    "  memory: %s (the trajectory: theta_t%s of every step, T P doubles)"),
-                     mb, mom ? " and m_t" : "");
+            snprintf(t, sizeof t, U(cv, "  memory: %s (the trajectory: " THE "_t%s of every step, %sT" DOT "P doubles)",
+                                    "  memory: %s (the trajectory: theta_t%s of every step, %sT P doubles)"),
+                     mb, mom ? " and m_t" : "", mom ? "2" : "");
         line(w, IHG_ROLE_NUMBER, t);
     }
     if (sgd && !fd) {

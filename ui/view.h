@@ -160,7 +160,7 @@ typedef struct {
                                       P (IHG_CTL_RECORD_MAX_P; 0: a lesson
                                       records always)                   */
     double hg_bytes;               /* ihg_session_hypergrad_bytes        */
-    const char *inner_optimizer;   /* "sgd", "momentum", "newton", ...   */
+    const ihg_inner_type *inner_type; /* cfg inner.optimizer             */
     double inner_lr, inner_momentum; /* as the next inner loop runs     */
     long inner_steps, inner_batch; /* T (0: to a tolerance); 0: full batch */
     int warm_start;
