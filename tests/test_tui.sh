@@ -260,8 +260,10 @@ if [ -f "$sm" ]; then
     keys q
     finished "softmax q while comparing" 0
     # the seeds (S) are a job of the engine: keys answered while it runs
-    # (400 inner steps: 5 seeds take seconds)
-    run "$sm" --set inner.steps=400
+    # (4000 inner steps: 5 seeds take about half a minute here, so the job
+    # is still running when the checks look, on a much faster machine too;
+    # the test cancels it)
+    run "$sm" --set inner.steps=4000
     check "softmax S: explorer starts" wait_for "$status_re" 100
     check "softmax S: the start-up comparison ends" sh -c "sleep 0.3; n=600; while [ \$n -gt 0 ]; do $TMUX_BIN -L $sock capture-pane -p -t main | grep -q 'comparing:' || exit 0; sleep 0.1; n=\$((n - 1)); done; exit 1"
     keys S
